@@ -1,0 +1,181 @@
+"""The pipeline: read -> parse -> resolve -> plan routes -> render -> write. Nothing is written unless all is well."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import __version__
+from .config import SiteConfig, load_config
+from .context import CONTEXTS, template_names
+from .diagnostics import Diagnostic, Location, Problems
+from .discover import decode, discover_sources
+from .documents import parse_document, parse_factsheet
+from .markup import MarkdownRenderer, OPEN
+from .model import SourceFile
+from .render import THEME_DIR, PageRefs, TemplateProblem, make_environment, render_template
+from .resolve import Index, resolve_site
+from .routes import Route, plan_routes
+from .urls import Urls
+from .write import WriteStats, build_lock, check_output_dir, write_output
+
+HTML_KINDS = {"home", "explainer", "page", "fact", "type-index", "timeline", "tag", "tags"}
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    drafts: bool = False
+    base_url: str | None = None
+    strict: bool = False
+    out: Path | None = None
+
+
+@dataclass
+class BuildResult:
+    diagnostics: list[Diagnostic]
+    ok: bool
+    index: Index | None = None
+    routes: list[Route] = field(default_factory=list)
+    outputs: dict[str, bytes | Path] = field(default_factory=dict)
+    stats: WriteStats | None = None
+    seconds: float = 0.0
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity == "error"]
+
+
+@dataclass
+class ParseCache:
+    """Parsed files by (rel_path, digest, settings): reused while neither the file nor the settings change."""
+
+    entries: dict = field(default_factory=dict)
+
+    def get(self, key):
+        return self.entries.get(key)
+
+    def put(self, key, value) -> None:
+        self.entries[key] = value
+
+
+def load_site_config(root: Path, options: BuildOptions, problems: Problems) -> SiteConfig | None:
+    path = root / "site.yml"
+    if not path.is_file():
+        problems.error("no site.yml here: is this the site's folder?", Location("site.yml"),
+                       "run the command in the site's folder, or give the folder: site-builder build SITE")
+        return None
+    text = decode(path.read_bytes(), "site.yml", problems)
+    if text is None:
+        return None
+    config = load_config(text, "site.yml", problems)
+    if config is not None and options.base_url:
+        from dataclasses import replace
+        config = replace(config, base_url=options.base_url)
+    return config
+
+
+def parse_sources(files: list[SourceFile], config: SiteConfig, problems: Problems, cache: ParseCache | None):
+    """Parse every content file; each result (and its problems) is cached by digest."""
+    md = MarkdownRenderer(config.raw_html)
+    docs, facts = [], []
+    folders = {t.folder: t for t in config.types}
+    settings = (__version__, config)
+    for sf in files:
+        if sf.kind not in ("explainer", "page", "fact"):
+            continue
+        key = (sf.rel_path, sf.digest, settings)
+        hit = cache.get(key) if cache is not None else None
+        if hit is None:
+            local = Problems()
+            if sf.kind == "fact":
+                parsed = parse_factsheet(sf.text, sf.rel_path, folders[sf.type_folder], config, md, local)
+            else:
+                parsed = parse_document(sf.kind, sf.text, sf.rel_path, config, md, local)
+            hit = (parsed, tuple(local.items))
+            if cache is not None:
+                cache.put(key, hit)
+        parsed, found = hit
+        problems.extend(found)
+        if parsed is None:
+            continue
+        (facts if sf.kind == "fact" else docs).append(parsed)
+    return docs, facts
+
+
+def static_files(root: Path, files: list[SourceFile]) -> dict[str, Path]:
+    """Theme assets, overridden file by file by the site's templates/static/."""
+    out: dict[str, Path] = {}
+    for path in sorted((THEME_DIR / "static").rglob("*")):
+        if path.is_file():
+            out["static/" + path.relative_to(THEME_DIR / "static").as_posix()] = path
+    for sf in files:
+        if sf.kind == "template" and sf.rel_path.startswith("templates/static/"):
+            out[sf.rel_path.removeprefix("templates/")] = root / sf.rel_path
+    return out
+
+
+def render_routes(index: Index, routes: list[Route], env, problems: Problems, only=None) -> dict[str, bytes]:
+    """Bytes for every page route (or only those in `only`); template mistakes become diagnostics."""
+    outputs: dict[str, bytes] = {}
+    sitemap = [r for r in routes if r.kind in HTML_KINDS]
+    reported: set = set()
+    for route in routes:
+        if route.kind == "asset" or (only is not None and route.out_path not in only):
+            continue
+        if route.kind == "robots":
+            sitemap_url = index.urls.absolute(index.urls.path("sitemap.xml"))
+            outputs[route.out_path] = f"User-agent: *\nAllow: /\n\nSitemap: {sitemap_url}\n".encode()
+            continue
+        refs = PageRefs(index)
+        context = CONTEXTS[route.kind](index, route, refs)
+        if route.kind == "sitemap":
+            context["entries"] = [{"loc": index.urls.absolute(r.url)} for r in sitemap]
+        try:
+            data = render_template(env, template_names(route), context)
+        except TemplateProblem as exc:
+            key = (str(exc.location), exc.message)
+            if key not in reported:
+                reported.add(key)
+                problems.error(f"{exc.message} (rendering {route.url})", exc.location, exc.hint)
+            continue
+        if OPEN.encode() in data:  # a placeholder must never reach a reader
+            problems.error("internal: an unresolved reference placeholder reached the output",
+                           Location(route.origin), "please report this")
+        outputs[route.out_path] = data
+    return outputs
+
+
+def build_site(root: Path, options: BuildOptions = BuildOptions(), write: bool = True,
+               cache: ParseCache | None = None) -> BuildResult:
+    """Run the whole pipeline. With write=False this is `check`: nothing touches the disk."""
+    started = time.perf_counter()
+    root = Path(root)
+    problems = Problems()
+    config = load_site_config(root, options, problems)
+    if config is None:
+        return BuildResult(problems.sorted(), False)
+    files = discover_sources(root, {t.folder: t.name for t in config.types}, problems)
+    docs, facts = parse_sources(files, config, problems, cache)
+    if not options.drafts:
+        docs = [d for d in docs if not d.draft]
+    media = {sf.rel_path for sf in files if sf.kind == "media"}
+    urls = Urls(config.base_url)
+    index = resolve_site(config, urls, docs, facts, media, problems)
+    statics = static_files(root, files)
+    routes = plan_routes(index, statics, problems)
+    template_files = {sf.rel_path: sf.text for sf in files if sf.kind == "template"}
+    env = make_environment(root, template_files, config)
+    outputs: dict[str, bytes | Path] = dict(render_routes(index, routes, env, problems))
+    for route in routes:
+        if route.kind == "asset":
+            outputs[route.out_path] = statics.get(route.out_path) or root / route.key
+    ok = not problems.has_errors(options.strict)
+    result = BuildResult(problems.sorted(), ok, index, routes, outputs)
+    if ok and write:
+        out = Path(options.out) if options.out else root / "output"
+        check_output_dir(root, out)
+        with build_lock(out.resolve()):
+            result.stats = write_output(out, outputs)
+    result.seconds = time.perf_counter() - started
+    return result

@@ -1,0 +1,320 @@
+"""site.yml -> SiteConfig: the site's settings and its fact-sheet types, validated with locations."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from .diagnostics import Location, Problems, did_you_mean
+from .yamlio import Marks, load_yaml
+
+FIELD_TYPES = ("text", "markdown", "number", "date", "money", "url", "ref", "list")
+RESERVED_FOLDERS = {"explainers", "pages", "tags", "timeline", "media", "static", "data", "assets", "404.html"}
+NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+SITE_KEYS = ("title", "description", "base_url", "language", "types", "markdown", "author", "copyright", "nav")
+TYPE_KEYS = ("folder", "label", "fields", "schema_org", "description")
+FIELD_KEYS = ("type", "required", "to", "of", "choices", "description", "label")
+SHEET_KEYS = ("name", "summary", "aliases", "facts", "body", "image")  # every fact sheet may carry these
+
+
+@dataclass(frozen=True, slots=True)
+class FieldSpec:
+    name: str
+    type: str
+    required: bool = False
+    to: tuple[str, ...] = ()  # ref targets (type names); empty = any type
+    of: "FieldSpec | None" = None  # list item spec
+    choices: tuple[str, ...] = ()
+    description: str = ""
+    label: str = ""
+
+    @property
+    def display_label(self) -> str:
+        return self.label or self.name.replace("_", " ").capitalize()
+
+
+@dataclass(frozen=True, slots=True)
+class TypeSpec:
+    name: str
+    folder: str
+    singular: str
+    plural: str
+    fields: tuple[FieldSpec, ...]
+    builtin: bool = False
+    schema_org: str = ""
+    description: str = ""
+
+    @property
+    def title_key(self) -> str:
+        """The key that holds the display name: 'title' for built-ins, 'name' otherwise."""
+        return "title" if self.builtin else "name"
+
+    def field(self, name: str) -> FieldSpec | None:
+        for spec in self.fields:
+            if spec.name == name:
+                return spec
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class SiteConfig:
+    title: str
+    base_url: str
+    types: tuple[TypeSpec, ...]
+    description: str = ""
+    language: str = "en"
+    raw_html: str = "allow"
+    author: str = ""
+    copyright: str = ""
+    nav: tuple[tuple[str, str], ...] = ()  # (label, url or ref id)
+    extra: dict = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def base_path(self) -> str:
+        path = urlsplit(self.base_url).path or "/"
+        return path if path.endswith("/") else path + "/"
+
+    def type(self, name: str) -> TypeSpec | None:
+        for spec in self.types:
+            if spec.name == name:
+                return spec
+        return None
+
+    def type_by_folder(self, folder: str) -> TypeSpec | None:
+        for spec in self.types:
+            if spec.folder == folder:
+                return spec
+        return None
+
+
+def _f(name, type_, required=False, **kw) -> FieldSpec:
+    return FieldSpec(name, type_, required, **kw)
+
+
+BUILTIN_FIELDS = {
+    "source": (
+        _f("title", "text", True), _f("publisher", "text"), _f("date", "date"), _f("url", "url"),
+        _f("author", "text"), _f("kind", "text"), _f("accessed", "date"), _f("archive_url", "url"),
+        _f("language", "text"),
+    ),
+    "event": (
+        _f("date", "date", True), _f("title", "text", True), _f("summary", "text"),
+        _f("involves", "list", of=FieldSpec("item", "ref")), _f("place", "text"),
+        _f("source", "sources"),
+    ),
+}
+BUILTIN_LABELS = {"source": ("sources", "Source", "Sources", "CreativeWork"),
+                  "event": ("events", "Event", "Events", "Event")}
+
+
+def load_config(text: str, rel_path: str, problems: Problems) -> SiteConfig | None:
+    """Validate site.yml text. Returns None when it cannot be used at all."""
+    data, marks = load_yaml(text, rel_path, problems)
+    top = Location(rel_path, 1, 1)
+    if data is None:
+        if not problems.has_errors():
+            problems.error("site.yml is empty", top, "give the site at least a title and a base_url")
+        return None
+    if not isinstance(data, dict):
+        problems.error("site.yml must be a mapping of settings", top)
+        return None
+    for key in data:
+        if key not in SITE_KEYS:
+            problems.error(f"unknown setting '{key}'{did_you_mean(key, SITE_KEYS)}", marks.key((key,)))
+    title = _text(data, "title", marks, problems, required=True)
+    base_url = _text(data, "base_url", marks, problems) or "/"
+    parts = urlsplit(base_url)
+    if base_url != "/" and (parts.scheme not in ("http", "https") or not parts.netloc):
+        problems.error("base_url must be an absolute http(s) URL such as https://example.org/aurus/",
+                       marks.at(("base_url",)))
+    raw_html = "allow"
+    md = data.get("markdown")
+    if md is not None:
+        if not isinstance(md, dict):
+            problems.error("markdown must be a mapping, e.g. {raw_html: escape}", marks.at(("markdown",)))
+        else:
+            for key in md:
+                if key != "raw_html":
+                    problems.error(f"unknown markdown setting '{key}'{did_you_mean(key, ['raw_html'])}",
+                                   marks.key(("markdown", key)))
+            raw_html = md.get("raw_html", "allow")
+            if raw_html not in ("allow", "escape"):
+                problems.error("markdown.raw_html must be 'allow' or 'escape'", marks.at(("markdown", "raw_html")))
+                raw_html = "escape"
+    types = _load_types(data.get("types"), marks, problems)
+    _check_ref_targets(types, marks, problems)
+    nav = _load_nav(data.get("nav"), marks, problems)
+    return SiteConfig(
+        title=title or "Untitled site",
+        base_url=base_url,
+        types=types,
+        description=_text(data, "description", marks, problems) or "",
+        language=_text(data, "language", marks, problems) or "en",
+        raw_html=raw_html,
+        author=_text(data, "author", marks, problems) or "",
+        copyright=_text(data, "copyright", marks, problems) or "",
+        nav=nav,
+    )
+
+
+def _text(data: dict, key: str, marks: Marks, problems: Problems, required: bool = False) -> str | None:
+    value = data.get(key)
+    if value is None:
+        if required:
+            problems.error(f"missing required setting '{key}'", marks.at(()))
+        return None
+    if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+        problems.error(f"'{key}' must be text", marks.at((key,)))
+        return None
+    return str(value)
+
+
+def _load_nav(raw, marks: Marks, problems: Problems) -> tuple:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        problems.error("nav must be a list of {label, url} items", marks.at(("nav",)))
+        return ()
+    items = []
+    for i, item in enumerate(raw):
+        if not isinstance(item, dict) or not isinstance(item.get("label"), str) or not isinstance(item.get("url"), str):
+            problems.error("each nav item needs 'label' and 'url' (a path such as /timeline/)", marks.at(("nav", i)))
+            continue
+        items.append((item["label"], item["url"]))
+    return tuple(items)
+
+
+def _load_types(raw, marks: Marks, problems: Problems) -> tuple[TypeSpec, ...]:
+    raw = raw if raw is not None else {}
+    if not isinstance(raw, dict):
+        problems.error("types must be a mapping of type names to their settings", marks.at(("types",)))
+        raw = {}
+    specs: list[TypeSpec] = []
+    folders: dict[str, str] = {}
+    for name in list(raw) + [b for b in BUILTIN_FIELDS if b not in raw]:
+        spec = _load_type(name, raw.get(name), marks, problems)
+        if spec is None:
+            continue
+        where = marks.at(("types", name, "folder")) if name in raw else marks.at(())
+        if spec.folder in folders:
+            problems.error(f"types '{folders[spec.folder]}' and '{name}' use the same folder '{spec.folder}'", where)
+        elif spec.folder in RESERVED_FOLDERS:
+            problems.error(f"folder '{spec.folder}' is reserved for the site's own pages", where,
+                           "choose another folder name")
+        folders.setdefault(spec.folder, name)
+        specs.append(spec)
+    return tuple(specs)
+
+
+def _load_type(name: str, raw, marks: Marks, problems: Problems) -> TypeSpec | None:
+    path = ("types", name)
+    builtin = name in BUILTIN_FIELDS
+    if not NAME_RE.match(str(name)):
+        problems.error(f"type name '{name}' must be lower-case letters, digits, '-' or '_'", marks.key(path))
+        return None
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        problems.error(f"type '{name}' must be a mapping (folder, label, fields)", marks.at(path))
+        return None
+    for key in raw:
+        if key not in TYPE_KEYS:
+            problems.error(f"unknown type setting '{key}'{did_you_mean(key, TYPE_KEYS)}", marks.key(path + (key,)))
+    default_folder, default_one, default_many, default_schema = BUILTIN_LABELS.get(
+        name, (name + "s", name.replace("-", " ").capitalize(), name.replace("-", " ").capitalize() + "s", "Thing"))
+    folder = raw.get("folder", default_folder)
+    if not isinstance(folder, str) or not NAME_RE.match(folder):
+        problems.error(f"folder of type '{name}' must be a lower-case folder name", marks.at(path + ("folder",)))
+        folder = default_folder
+    if builtin and folder != default_folder:
+        problems.error(f"the built-in type '{name}' always lives in folder '{default_folder}'",
+                       marks.at(path + ("folder",)))
+        folder = default_folder
+    singular, plural = default_one, default_many
+    label = raw.get("label")
+    if label is not None:
+        if isinstance(label, list) and len(label) == 2 and all(isinstance(x, str) for x in label):
+            singular, plural = label
+        elif isinstance(label, str):
+            singular, plural = label, label
+        else:
+            problems.error("label must be [Singular, Plural]", marks.at(path + ("label",)))
+    fields = list(BUILTIN_FIELDS.get(name, ()))
+    builtin_names = {f.name for f in fields}
+    raw_fields = raw.get("fields") or {}
+    if not isinstance(raw_fields, dict):
+        problems.error(f"fields of type '{name}' must be a mapping of field names to specs",
+                       marks.at(path + ("fields",)))
+        raw_fields = {}
+    reserved = set(SHEET_KEYS) | ({"title"} if builtin else set())
+    for fname, fraw in raw_fields.items():
+        fpath = path + ("fields", fname)
+        if fname in builtin_names or fname in reserved:
+            problems.error(f"field '{fname}' is already part of every '{name}' fact sheet", marks.key(fpath),
+                           "remove it or give it another name")
+            continue
+        if not NAME_RE.match(str(fname)):
+            problems.error(f"field name '{fname}' must be lower-case letters, digits, '-' or '_'", marks.key(fpath))
+            continue
+        spec = _load_field(str(fname), fraw, fpath, marks, problems)
+        if spec is not None:
+            fields.append(spec)
+    schema = raw.get("schema_org", default_schema)
+    return TypeSpec(name=name, folder=folder, singular=singular, plural=plural, fields=tuple(fields),
+                    builtin=builtin, schema_org=str(schema), description=str(raw.get("description", "")))
+
+
+def _load_field(name: str, raw, path: tuple, marks: Marks, problems: Problems) -> FieldSpec | None:
+    if isinstance(raw, str):
+        raw = {"type": raw}
+    if not isinstance(raw, dict):
+        problems.error(f"field '{name}' needs a spec such as {{type: text}}", marks.at(path))
+        return None
+    for key in raw:
+        if key not in FIELD_KEYS:
+            problems.error(f"unknown field setting '{key}'{did_you_mean(key, FIELD_KEYS)}", marks.key(path + (key,)))
+    ftype = raw.get("type")
+    if ftype not in FIELD_TYPES:
+        where = marks.at(path + ("type",)) if "type" in raw else marks.at(path)
+        problems.error(f"unknown field type '{ftype}'{did_you_mean(str(ftype), FIELD_TYPES)}", where,
+                       "field types are " + ", ".join(FIELD_TYPES))
+        return None
+    to: tuple[str, ...] = ()
+    if ftype == "ref":
+        raw_to = raw.get("to", ())
+        to = (raw_to,) if isinstance(raw_to, str) else tuple(str(t) for t in raw_to or ())
+    of = None
+    if ftype == "list":
+        raw_of = raw.get("of", "text")
+        if isinstance(raw_of, dict) and raw_of.get("type") == "list":
+            problems.error("a list of lists is not supported", marks.at(path + ("of",)))
+            return None
+        of = _load_field("item", raw_of, path + ("of",), marks, problems)
+        if of is None:
+            return None
+    choices = raw.get("choices") or ()
+    if choices and (not isinstance(choices, list) or not all(isinstance(c, (str, int)) for c in choices)):
+        problems.error("choices must be a list of values", marks.at(path + ("choices",)))
+        choices = ()
+    required = raw.get("required", False)
+    if not isinstance(required, bool):
+        problems.error("required must be true or false", marks.at(path + ("required",)))
+        required = False
+    return FieldSpec(name, ftype, required, to, of, tuple(str(c) for c in choices),
+                     str(raw.get("description", "")), str(raw.get("label", "")))
+
+
+def _check_ref_targets(types: tuple[TypeSpec, ...], marks: Marks, problems: Problems) -> None:
+    """Refs must point at declared types (checked once the whole type list is known)."""
+    names = [t.name for t in types]
+    for tspec in types:
+        for fspec in tspec.fields:
+            path = ("types", tspec.name, "fields", fspec.name)
+            spec = fspec
+            if spec.of is not None:
+                spec, path = spec.of, path + ("of",)
+            for target in spec.to:
+                if target not in names:
+                    problems.error(f"field '{fspec.name}' of type '{tspec.name}' refers to unknown type "
+                                   f"'{target}'{did_you_mean(target, names)}", marks.at(path + ("to",)))

@@ -1,0 +1,240 @@
+"""What each kind of page gives its template: plain data, with Markdown already filled in display order."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from markupsafe import Markup
+
+from .model import Document, FactSheet, FieldValue, Fragment, Money, PartialDate, RefValue, SourceRef
+from .render import PageRefs
+from .resolve import Index, doc_key, event_key
+from .routes import Route
+
+_TAG_RE = re.compile(r"<[^>]+>")
+_CITES_RE = re.compile(r'<sup class="cites">.*?</sup>')
+
+
+def plain(refs: PageRefs, fragment: Fragment | None) -> Markup:
+    """A fragment for lists and cards: refs as text, no citation markers, no links."""
+    if fragment is None:
+        return Markup("")
+    filled = _CITES_RE.sub("", str(PageRefs(refs.index).fill(fragment)))
+    text = Markup(_TAG_RE.sub("", filled)).unescape().strip()
+    return Markup(html.escape(text))
+
+
+def card(index: Index, refs: PageRefs, id_: str) -> dict:
+    item = index.get(id_)
+    if isinstance(item, FactSheet):
+        tspec = index.config.type(item.type)
+        return {"id": id_, "name": item.name, "url": index.url(id_), "kind": tspec.singular,
+                "abs_url": index.urls.absolute(index.url(id_)),
+                "summary": plain(refs, item.summary), "date": _date_of(item)}
+    kind = "Explainer" if item.kind == "explainer" else "Page"
+    return {"id": id_, "name": item.title, "url": index.url(id_), "kind": kind,
+            "abs_url": index.urls.absolute(index.url(id_)),
+            "summary": Markup(html.escape(item.summary)), "date": item.date}
+
+
+def _date_of(sheet: FactSheet) -> PartialDate | None:
+    fv = sheet.field("date")
+    return fv.value if fv is not None and isinstance(fv.value, PartialDate) else None
+
+
+def format_value(refs: PageRefs, fv: FieldValue) -> Markup:
+    return _format(refs, fv.kind, fv.value)
+
+
+def _format(refs: PageRefs, kind: str, value) -> Markup:
+    if isinstance(value, Fragment):
+        return refs.fill(value)
+    if isinstance(value, PartialDate):
+        return Markup(f'<time datetime="{value.iso()}">{value.display()}</time>')
+    if isinstance(value, Money):
+        return Markup(html.escape(value.display()))
+    if isinstance(value, RefValue):
+        return refs.ref(value.target)
+    if isinstance(value, bool):
+        return Markup("yes" if value else "no")
+    if isinstance(value, (int, float)):
+        return Markup(f"{value:,}")
+    if kind == "url":
+        safe = html.escape(value, quote=True)
+        return Markup(f'<a href="{safe}" rel="noopener">{html.escape(_short_url(value))}</a>')
+    if isinstance(value, tuple):
+        if value and isinstance(value[0], SourceRef):
+            return refs.markers(value)
+        items = [_format(refs, "", v) for v in value]
+        return Markup(", ").join(items)
+    return Markup(html.escape(str(value)))
+
+
+def _short_url(url: str) -> str:
+    text = re.sub(r"^https?://(www\.)?", "", url)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def common(index: Index, route: Route, refs: PageRefs, title: str, description: str) -> dict:
+    config, urls = index.config, index.urls
+    types = [{"name": t.name, "label": t.plural, "singular": t.singular, "url": urls.type_index(t.folder),
+              "count": sum(1 for f in index.facts.values() if f.type == t.name), "description": t.description}
+             for t in config.types]
+    nav = [{"label": label, "url": urls.path(url.lstrip("/")) if url.startswith("/") else url}
+           for label, url in config.nav]
+    return {
+        "site": {"title": config.title, "description": config.description, "language": config.language,
+                 "base_url": config.base_url, "base": urls.base, "author": config.author,
+                 "copyright": config.copyright, "nav": nav, "types": types,
+                 "urls": {"home": urls.home(), "timeline": urls.path("timeline/"), "tags": urls.path("tags/"),
+                          "feed": urls.path("feed.xml"), "explainers": urls.home() + "#explainers"}},
+        "page": {"url": route.url, "canonical": urls.absolute(route.url), "kind": route.kind,
+                 "title": title, "description": description},
+        "ref": refs.ref,
+        "static": urls.static,
+        "url_for": lambda id_: index.url(index.lookup(id_) or id_),
+    }
+
+
+def explainer_context(index: Index, route: Route, refs: PageRefs) -> dict:
+    doc: Document = index.docs[route.key]
+    about = [card(index, refs, i) for i in (index.lookup(r.target) for r in doc.about) if i]
+    body = refs.fill(doc.body)
+    ctx = common(index, route, refs, doc.title, doc.summary)
+    ctx.update({
+        "doc": doc, "body": body, "about": about, "sources": refs.entries(),
+        "tags": [{"name": t, "url": index.urls.tag(t)} for t in doc.tags],
+        "mentions": [card(index, refs, i) for i in index.backlinks.get(doc.id, [])],
+        "image": _image(index, doc.image),
+    })
+    return ctx
+
+
+def _image(index: Index, image) -> dict | None:
+    if image is None:
+        return None
+    return {"url": index.urls.media(image.src), "alt": image.alt, "credit": image.credit}
+
+
+def fact_context(index: Index, route: Route, refs: PageRefs) -> dict:
+    sheet: FactSheet = index.facts[route.key]
+    tspec = index.config.type(sheet.type)
+    summary = refs.fill(sheet.summary)
+    rows = []
+    for fv in sheet.fields:
+        if tspec.builtin and fv.name in ("title", "summary"):
+            continue
+        spec = tspec.field(fv.name)
+        value = format_value(refs, fv)
+        publisher_link = fv.name == "publisher" and isinstance(fv.value, Fragment) and "/" in fv.value.source
+        if publisher_link and index.lookup(fv.value.source.strip()):
+            value = refs.ref(fv.value.source.strip())
+        rows.append({"name": fv.name, "label": spec.display_label if spec else fv.name, "kind": fv.kind,
+                     "html": value, "sources": refs.markers(fv.sources), "note": refs.fill(fv.note),
+                     "value": fv.value})
+    facts = [{"label": f.label, "html": refs.fill(f.value), "sources": refs.markers(f.sources),
+              "note": refs.fill(f.note)} for f in sheet.facts]
+    body = refs.fill(sheet.body)
+    events = [card(index, refs, e) for e in index.events_for.get(sheet.id, [])]
+    mentions = [card(index, refs, i) for i in index.backlinks.get(sheet.id, [])]
+    cited_in = [card(index, refs, i) for i in index.citers.get(sheet.id, [])]
+    ctx = common(index, route, refs, sheet.name, plain(refs, sheet.summary))
+    ctx.update({
+        "sheet": sheet, "type": {"name": tspec.name, "label": tspec.singular, "plural": tspec.plural,
+                                 "url": index.urls.type_index(tspec.folder), "schema_org": tspec.schema_org},
+        "summary": summary, "fields": rows, "rows": {r["name"]: r for r in rows}, "facts": facts, "body": body,
+        "aliases": list(sheet.aliases), "events": events, "mentions": mentions, "cited_in": cited_in,
+        "sources": refs.entries(), "image": _image(index, sheet.image),
+    })
+    return ctx
+
+
+def type_index_context(index: Index, route: Route, refs: PageRefs) -> dict:
+    tspec = index.config.type(route.key)
+    sheets = [s for s in index.facts.values() if s.type == tspec.name]
+    if tspec.name == "event":
+        sheets.sort(key=event_key)
+    else:
+        sheets.sort(key=lambda s: (s.name.lower(), s.id))
+    ctx = common(index, route, refs, tspec.plural, tspec.description or f"All {tspec.plural.lower()} on this site.")
+    ctx.update({"type": {"name": tspec.name, "label": tspec.singular, "plural": tspec.plural,
+                         "description": tspec.description},
+                "items": [card(index, refs, s.id) for s in sheets]})
+    return ctx
+
+
+def timeline_context(index: Index, route: Route, refs: PageRefs) -> dict:
+    events = sorted((s for s in index.facts.values() if s.type == "event"), key=event_key)
+    rows = []
+    for sheet in events:
+        fv = sheet.field("source")
+        rows.append({"id": sheet.id, "name": sheet.name, "url": index.url(sheet.id), "date": _date_of(sheet),
+                     "summary": refs.fill(sheet.summary),
+                     "sources": refs.markers(fv.value if fv is not None else ()),
+                     "involves": [card(index, refs, i) for i in
+                                  (index.lookup(r.target) for r in _involves(sheet)) if i]})
+    years = sorted({r["date"].year for r in rows if r["date"]})
+    ctx = common(index, route, refs, "Timeline", "Every dated event on this site, in order.")
+    ctx.update({"events": rows, "years": years, "sources": refs.entries()})
+    return ctx
+
+
+def _involves(sheet: FactSheet) -> tuple:
+    fv = sheet.field("involves")
+    return fv.value if fv is not None else ()
+
+
+def explainers(index: Index, refs: PageRefs) -> list[dict]:
+    docs = sorted((d for d in index.docs.values() if d.kind == "explainer"), key=doc_key)
+    return [card(index, refs, d.id) | {"tags": list(d.tags), "doc": d} for d in docs]
+
+
+def home_context(index: Index, route: Route, refs: PageRefs) -> dict:
+    ctx = common(index, route, refs, index.config.title, index.config.description)
+    events = sorted((s for s in index.facts.values() if s.type == "event"), key=event_key)
+    ctx.update({"explainers": explainers(index, refs),
+                "pages": [card(index, refs, d.id) for d in sorted(index.docs.values(), key=lambda d: d.slug)
+                          if d.kind == "page"],
+                "events": [card(index, refs, e.id) for e in events]})
+    return ctx
+
+
+def tag_context(index: Index, route: Route, refs: PageRefs) -> dict:
+    ctx = common(index, route, refs, f"Tagged “{route.key}”", f"Explainers tagged {route.key}.")
+    ctx.update({"tag": route.key, "items": [card(index, refs, i) for i in index.tags[route.key]]})
+    return ctx
+
+
+def tags_context(index: Index, route: Route, refs: PageRefs) -> dict:
+    ctx = common(index, route, refs, "Tags", "Every tag used on this site.")
+    ctx.update({"tags": [{"name": t, "url": index.urls.tag(t), "count": len(ids)} for t, ids in index.tags.items()]})
+    return ctx
+
+
+def page_context(index: Index, route: Route, refs: PageRefs) -> dict:
+    return explainer_context(index, route, refs)
+
+
+def simple_context(index: Index, route: Route, refs: PageRefs) -> dict:
+    titles = {"404": "Page not found", "feed": index.config.title, "sitemap": "Sitemap"}
+    ctx = common(index, route, refs, titles.get(route.kind, ""), index.config.description)
+    ctx["explainers"] = explainers(index, refs)
+    if route.kind == "sitemap":
+        ctx["entries"] = []  # filled by the caller, which knows every route
+    return ctx
+
+
+CONTEXTS = {
+    "home": home_context, "explainer": explainer_context, "page": page_context, "fact": fact_context,
+    "type-index": type_index_context, "timeline": timeline_context, "tag": tag_context, "tags": tags_context,
+    "404": simple_context, "feed": simple_context, "sitemap": simple_context,
+}
+
+
+def template_names(route: Route) -> list[str]:
+    if route.kind == "fact":
+        return [route.template, "fact.html"]
+    if route.kind == "type-index":
+        return [f"type-index-{route.key}.html", "type-index.html"]
+    return [route.template]

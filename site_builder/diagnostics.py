@@ -1,0 +1,101 @@
+"""Problems found in a site: one shape for every error and warning a writer sees."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from typing import Iterable
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """A place in the site: a POSIX path relative to the site root, 1-based line and column."""
+
+    rel_path: str
+    line: int = 0
+    col: int = 0
+
+    def __str__(self) -> str:
+        if self.line and self.col:
+            return f"{self.rel_path}:{self.line}:{self.col}"
+        if self.line:
+            return f"{self.rel_path}:{self.line}"
+        return self.rel_path
+
+    def shifted(self, lines: int = 0, col: int | None = None) -> "Location":
+        return Location(self.rel_path, self.line + lines, self.col if col is None else col)
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    severity: str  # "error" or "warning"
+    message: str
+    location: Location
+    hint: str = ""
+
+    def format(self) -> str:
+        text = f"{self.location}: {self.severity}: {self.message}"
+        if self.hint:
+            text += f"\n    hint: {self.hint}"
+        return text
+
+    def sort_key(self) -> tuple:
+        loc = self.location
+        return (loc.rel_path, loc.line, loc.col, self.severity, self.message)
+
+
+@dataclass
+class Problems:
+    """Collects diagnostics; stages add to it and go on."""
+
+    items: list[Diagnostic] = field(default_factory=list)
+
+    def error(self, message: str, location: Location, hint: str = "") -> None:
+        self.items.append(Diagnostic("error", message, location, hint))
+
+    def warning(self, message: str, location: Location, hint: str = "") -> None:
+        self.items.append(Diagnostic("warning", message, location, hint))
+
+    def extend(self, items: Iterable[Diagnostic]) -> None:
+        self.items.extend(items)
+
+    def errors(self, strict: bool = False) -> list[Diagnostic]:
+        return [d for d in self.items if d.severity == "error" or strict]
+
+    def has_errors(self, strict: bool = False) -> bool:
+        return any(d.severity == "error" or strict for d in self.items)
+
+    def sorted(self) -> list[Diagnostic]:
+        seen: set[Diagnostic] = set()
+        out = []
+        for d in sorted(self.items, key=Diagnostic.sort_key):
+            if d not in seen:
+                seen.add(d)
+                out.append(d)
+        return out
+
+
+class BuildFailed(Exception):
+    """Raised at a stage boundary when content errors stop the build."""
+
+    def __init__(self, diagnostics: list[Diagnostic]):
+        super().__init__(f"{len(diagnostics)} problem(s)")
+        self.diagnostics = diagnostics
+
+
+def suggest(word: str, candidates: Iterable[str], n: int = 3) -> list[str]:
+    """The closest candidates to a mistyped word, best first."""
+    pool = sorted(set(candidates))
+    close = difflib.get_close_matches(word, pool, n=n, cutoff=0.6)
+    if not close and "/" in word:
+        # a mistyped folder with a good slug still deserves a suggestion
+        tail = word.rsplit("/", 1)[1]
+        close = [c for c in pool if c.rsplit("/", 1)[-1] == tail][:n]
+    return close
+
+
+def did_you_mean(word: str, candidates: Iterable[str]) -> str:
+    close = suggest(word, candidates)
+    if not close:
+        return ""
+    return " (did you mean " + " or ".join(f"'{c}'" for c in close) + "?)"

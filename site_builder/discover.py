@@ -1,0 +1,119 @@
+"""The I/O edge in: walk a site folder and read every file the build uses."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+from .diagnostics import Location, Problems, did_you_mean
+from .model import SourceFile
+
+MAX_TEXT_BYTES = 5_000_000
+IGNORED_PREFIXES = (".", "_", "~", "#")
+IGNORED_SUFFIXES = ("~", ".swp", ".swo", ".tmp", ".bak")
+
+
+def _ignored(name: str) -> bool:
+    return name.startswith(IGNORED_PREFIXES) or name.endswith(IGNORED_SUFFIXES)
+
+
+def digest_bytes(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def decode(data: bytes, rel_path: str, problems: Problems) -> str | None:
+    """UTF-8 text, or a located problem at the first byte that is not UTF-8."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        problems.error(f"the file is not UTF-8 text (byte 0x{data[exc.start]:02x})", Location(rel_path, line, col),
+                       "save the file as UTF-8")
+        return None
+    if "\x00" in text:
+        problems.error("the file contains NUL bytes", Location(rel_path, 1, 1), "save the file as UTF-8 text")
+        return None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _walk(root: Path, sub: str, problems: Problems) -> list[str]:
+    """Relative POSIX paths of the files under root/sub, sorted; symlinks must stay inside the site."""
+    base = root / sub
+    if not base.is_dir():
+        return []
+    real_root = os.path.realpath(root)
+    out = []
+    for dirpath, dirnames, filenames in os.walk(base, followlinks=False):
+        dirnames[:] = sorted(d for d in dirnames if not _ignored(d))
+        rel_dir = Path(dirpath).relative_to(root).as_posix()
+        for d in list(dirnames):
+            full = Path(dirpath) / d
+            if full.is_symlink():
+                dirnames.remove(d)
+                problems.error("symbolic links to folders are not followed", Location(f"{rel_dir}/{d}"),
+                               "copy the folder into the site instead")
+        for name in sorted(filenames):
+            if _ignored(name):
+                continue
+            full = Path(dirpath) / name
+            rel = f"{rel_dir}/{name}"
+            if full.is_symlink():
+                target = os.path.realpath(full)
+                if not target.startswith(real_root + os.sep) or not os.path.isfile(target):
+                    problems.error("symbolic link points outside the site", Location(rel),
+                                   "copy the file into the site instead")
+                    continue
+            out.append(rel)
+    return out
+
+
+def discover_sources(root: Path, type_folders: dict[str, str], problems: Problems) -> list[SourceFile]:
+    """Every content, media and template file of the site (site.yml is read by the caller)."""
+    files: list[SourceFile] = []
+    for rel in _walk(root, "content", problems):
+        parts = rel.split("/")
+        kind, folder = None, ""
+        if len(parts) == 3 and parts[1] == "explainers" and rel.endswith(".md"):
+            kind = "explainer"
+        elif len(parts) == 3 and parts[1] == "pages" and rel.endswith(".md"):
+            kind = "page"
+        elif parts[1] == "facts" and len(parts) == 4 and rel.endswith((".yml", ".yaml")):
+            folder = parts[2]
+            if folder not in type_folders:
+                problems.error(f"no type uses the folder '{folder}'{did_you_mean(folder, type_folders)}",
+                               Location(rel), "declare the type in site.yml or move the file")
+                continue
+            if rel.endswith(".yaml"):
+                problems.error("fact sheets end in .yml", Location(rel), "rename the file to .yml")
+                continue
+            kind = "fact"
+        elif parts[1] == "media" and len(parts) >= 3:
+            kind = "media"
+        if kind is None:
+            problems.warning("file is not part of the site and was skipped", Location(rel),
+                             "explainers go in content/explainers/*.md, pages in content/pages/*.md, "
+                             "fact sheets in content/facts/<folder>/*.yml, files in content/media/")
+            continue
+        data = (root / rel).read_bytes()
+        if kind == "media":
+            files.append(SourceFile(kind, rel, None, digest_bytes(data)))
+            continue
+        if len(data) > MAX_TEXT_BYTES:
+            problems.error(f"file is too large ({len(data)} bytes)", Location(rel), "split it into smaller files")
+            continue
+        text = decode(data, rel, problems)
+        if text is not None:
+            files.append(SourceFile(kind, rel, text, digest_bytes(data), folder))
+    for rel in _walk(root, "templates", problems):
+        data = (root / rel).read_bytes()
+        text = None
+        if rel.endswith((".html", ".xml", ".txt", ".j2")):
+            text = decode(data, rel, problems)
+            if text is None:
+                continue
+        files.append(SourceFile("template", rel, text, digest_bytes(data)))
+    return files

@@ -1,0 +1,183 @@
+"""Field validators: one per field type, each turning a YAML value into model data or a located problem."""
+
+from __future__ import annotations
+
+import calendar
+import re
+from urllib.parse import urlsplit
+
+from .config import FieldSpec
+from .diagnostics import Problems
+from .markup import ID_RE, MarkdownRenderer
+from .model import FieldValue, Fragment, Money, PartialDate, RefValue, SourceRef
+from .yamlio import Marks
+
+DATE_RE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
+CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
+LONGHAND_KEYS = {"value", "source", "note"}
+
+
+class FieldContext:
+    """What a validator needs besides the value: where it was written and how to render text."""
+
+    __slots__ = ("rel_path", "marks", "problems", "md")
+
+    def __init__(self, rel_path: str, marks: Marks, problems: Problems, md: MarkdownRenderer):
+        self.rel_path, self.marks, self.problems, self.md = rel_path, marks, problems, md
+
+    def error(self, message: str, path: tuple, hint: str = "") -> None:
+        self.problems.error(message, self.marks.at(path), hint)
+
+    def text(self, value: str, path: tuple, inline: bool) -> Fragment:
+        loc = self.marks.at(path)
+        if path in self.marks.block_lines:
+            key = self.marks.key(path)
+            return self.md.render(value, self.rel_path, self.problems, self.marks.block_lines[path], 0,
+                                  key.col + 1, inline)
+        # a plain or quoted scalar: columns count from the value's first character (+1 for a quote)
+        return self.md.render(value, self.rel_path, self.problems, loc.line, loc.col - 1, loc.col - 1, inline)
+
+
+def parse_date(raw) -> tuple[PartialDate | None, str]:
+    """A partial date from YYYY, YYYY-MM or YYYY-MM-DD; (None, reason) when it is not one."""
+    if isinstance(raw, bool) or raw is None:
+        return None, "expected a date such as 2024, 2024-02 or 2024-02-18"
+    text = str(raw).strip()
+    m = DATE_RE.match(text)
+    if not m:
+        return None, "expected a date such as 2024, 2024-02 or 2024-02-18"
+    year = int(m.group(1))
+    month = int(m.group(2) or 0)
+    day = int(m.group(3) or 0)
+    if m.group(2) is not None and not 1 <= month <= 12:
+        return None, f"impossible date '{text}': there is no month {month}"
+    if m.group(3) is not None and not 1 <= day <= calendar.monthrange(year, month)[1]:
+        return None, f"impossible date '{text}': {calendar.month_name[month]} {year} has no day {day}"
+    return PartialDate(year, month, day), ""
+
+
+def is_safe_url(text: str) -> bool:
+    parts = urlsplit(text)
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+def parse_field(spec: FieldSpec, raw, path: tuple, ctx: FieldContext) -> FieldValue | None:
+    """Validate one field; long-hand values ({value, source, note}) carry their own sources."""
+    sources: tuple[SourceRef, ...] = ()
+    note = None
+    value_path = path
+    if isinstance(raw, dict) and "value" in raw and set(raw) <= LONGHAND_KEYS:
+        sources = parse_sources(raw.get("source"), path + ("source",), ctx)
+        if raw.get("note") is not None:
+            if isinstance(raw["note"], str):
+                note = ctx.text(raw["note"], path + ("note",), inline=True)
+            else:
+                ctx.error("note must be text", path + ("note",))
+        raw = raw["value"]
+        value_path = path + ("value",)
+    elif isinstance(raw, dict) and spec.type != "money" and ("source" in raw or "note" in raw):
+        extra = sorted(set(raw) - LONGHAND_KEYS)
+        ctx.error(f"a long-hand value needs 'value'" + (f" (unknown keys: {', '.join(extra)})" if extra else ""),
+                  path, "write {value: ..., source: source-id, note: ...}")
+        return None
+    value = parse_value(spec, raw, value_path, ctx)
+    if value is None:
+        return None
+    return FieldValue(spec.name, spec.type, value, sources, note, ctx.marks.at(value_path))
+
+
+def parse_sources(raw, path: tuple, ctx: FieldContext) -> tuple[SourceRef, ...]:
+    if raw is None:
+        return ()
+    items = raw if isinstance(raw, list) else [raw]
+    out = []
+    for i, item in enumerate(items):
+        ipath = path + (i,) if isinstance(raw, list) else path
+        if not isinstance(item, str) or not ID_RE.match(item.strip().removeprefix("sources/")):
+            ctx.error(f"'{item}' is not a source id", ipath, "give the id of a source, e.g. tass-2018-05-07")
+            continue
+        out.append(SourceRef(item.strip().removeprefix("sources/"), ctx.marks.at(ipath)))
+    return tuple(out)
+
+
+def parse_value(spec: FieldSpec, raw, path: tuple, ctx: FieldContext):
+    """The value of one field type, or None after reporting why not."""
+    kind = spec.type
+    if raw is None:
+        ctx.error(f"'{spec.name}' has no value", path, "remove the field or give it a value")
+        return None
+    if kind in ("text", "markdown"):
+        if isinstance(raw, bool) or not isinstance(raw, (str, int, float)):
+            ctx.error(f"'{spec.name}' must be text, not {_what(raw)}", path)
+            return None
+        raw = str(raw)
+        if spec.choices and raw not in spec.choices:
+            ctx.error(f"'{raw}' is not one of the choices for '{spec.name}'", path,
+                      "choose one of: " + ", ".join(spec.choices))
+            return None
+        return ctx.text(raw, path, inline=(kind == "text"))
+    if kind == "number":
+        if isinstance(raw, bool) or not isinstance(raw, (int, float)):
+            ctx.error(f"'{spec.name}' must be a number, not {_what(raw)}", path, "write digits only, e.g. 4200")
+            return None
+        return raw
+    if kind == "date":
+        date, reason = parse_date(raw)
+        if date is None:
+            ctx.error(f"'{spec.name}': {reason}", path)
+        return date
+    if kind == "money":
+        return _money(spec, raw, path, ctx)
+    if kind == "url":
+        if not isinstance(raw, str) or not is_safe_url(raw.strip()):
+            ctx.error(f"'{spec.name}' must be an http(s) address", path, "e.g. https://example.org/page")
+            return None
+        return raw.strip()
+    if kind == "ref":
+        if not isinstance(raw, str) or not ID_RE.match(raw.strip()):
+            ctx.error(f"'{spec.name}' must be the id of a fact sheet, e.g. people/kim-jong-un", path)
+            return None
+        return RefValue(raw.strip(), ctx.marks.at(path))
+    if kind == "sources":
+        refs = parse_sources(raw, path, ctx)
+        return refs or None
+    if kind == "list":
+        items = raw if isinstance(raw, list) else None
+        if items is None:
+            ctx.error(f"'{spec.name}' must be a list", path, "write [a, b] or one '- item' per line")
+            return None
+        out = []
+        for i, item in enumerate(items):
+            value = parse_value(spec.of, item, path + (i,), ctx)
+            if value is not None:
+                out.append(value)
+        return tuple(out)
+    ctx.error(f"unknown field type '{kind}'", path)  # pragma: no cover - config rejects these
+    return None
+
+
+def _money(spec: FieldSpec, raw, path: tuple, ctx: FieldContext) -> Money | None:
+    if not isinstance(raw, dict) or set(raw) != {"amount", "currency"}:
+        ctx.error(f"'{spec.name}' must be {{amount: NUMBER, currency: CODE}}", path,
+                  "e.g. {amount: 18000000, currency: RUB}")
+        return None
+    amount, currency = raw["amount"], raw["currency"]
+    if isinstance(amount, bool) or not isinstance(amount, (int, float)):
+        ctx.error(f"amount of '{spec.name}' must be a number, not {_what(amount)}", path + ("amount",))
+        return None
+    if not isinstance(currency, str) or not CURRENCY_RE.match(currency):
+        ctx.error(f"currency of '{spec.name}' must be a three-letter code such as USD", path + ("currency",))
+        return None
+    return Money(amount, currency)
+
+
+def _what(raw) -> str:
+    if isinstance(raw, bool):
+        return "true/false"
+    if isinstance(raw, (int, float)):
+        return "a number"
+    if isinstance(raw, dict):
+        return "a mapping"
+    if isinstance(raw, list):
+        return "a list"
+    return "text"

@@ -1,0 +1,201 @@
+"""The parsed site: plain frozen data, no behaviour beyond display helpers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .diagnostics import Location
+
+MONTHS = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class PartialDate:
+    """A date that may be known only to the year or the month; it stays that way."""
+
+    year: int
+    month: int = 0
+    day: int = 0
+
+    def iso(self) -> str:
+        text = f"{self.year:04d}"
+        if self.month:
+            text += f"-{self.month:02d}"
+            if self.day:
+                text += f"-{self.day:02d}"
+        return text
+
+    def display(self) -> str:
+        if self.day:
+            return f"{self.day} {MONTHS[self.month - 1]} {self.year}"
+        if self.month:
+            return f"{MONTHS[self.month - 1]} {self.year}"
+        return str(self.year)
+
+    def full_iso(self) -> str:
+        """A complete date for machine formats (first day of a partial period)."""
+        return f"{self.year:04d}-{self.month or 1:02d}-{self.day or 1:02d}"
+
+    def __str__(self) -> str:
+        return self.iso()
+
+
+@dataclass(frozen=True, slots=True)
+class Money:
+    amount: float | int
+    currency: str
+
+    def display(self) -> str:
+        amount = self.amount
+        if isinstance(amount, float) and amount.is_integer():
+            amount = int(amount)
+        text = f"{amount:,}" if isinstance(amount, int) else f"{amount:,.2f}"
+        return f"{text} {self.currency}"
+
+    def __str__(self) -> str:
+        return self.display()
+
+
+# Slots: things written in Markdown that are resolved after Markdown has run.
+@dataclass(frozen=True, slots=True)
+class RefSlot:
+    target: str
+    text: str | None
+    location: Location
+
+
+@dataclass(frozen=True, slots=True)
+class CiteItem:
+    source: str
+    locator: str
+    location: Location
+
+
+@dataclass(frozen=True, slots=True)
+class CiteSlot:
+    items: tuple[CiteItem, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class LinkSlot:
+    target: str  # rel_path of the linked file in the site
+    fragment: str
+    location: Location
+
+
+@dataclass(frozen=True, slots=True)
+class Fragment:
+    """Markdown rendered to HTML, with placeholders where refs, citations and links go."""
+
+    html: str
+    slots: tuple = ()
+    source: str = ""  # the Markdown as written (for search, summaries and feeds)
+
+
+@dataclass(frozen=True, slots=True)
+class RefValue:
+    target: str
+    location: Location
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRef:
+    source: str
+    location: Location
+
+
+@dataclass(frozen=True, slots=True)
+class FieldValue:
+    name: str
+    kind: str  # the field type
+    value: Any  # str | float | PartialDate | Money | Fragment | RefValue | tuple
+    sources: tuple[SourceRef, ...] = ()
+    note: Fragment | None = None
+    location: Location | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    label: str
+    value: Fragment
+    sources: tuple[SourceRef, ...] = ()
+    note: Fragment | None = None
+    location: Location | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Image:
+    src: str  # rel_path in the site (content/media/...)
+    alt: str
+    credit: str = ""
+    location: Location | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FactSheet:
+    id: str
+    type: str
+    rel_path: str
+    name: str
+    summary: Fragment | None
+    aliases: tuple[str, ...] = ()
+    fields: tuple[FieldValue, ...] = ()
+    facts: tuple[Fact, ...] = ()
+    body: Fragment | None = None
+    image: Image | None = None
+    location: Location | None = None
+
+    @property
+    def slug(self) -> str:
+        return self.id.split("/", 1)[1]
+
+    def field(self, name: str) -> FieldValue | None:
+        for f in self.fields:
+            if f.name == name:
+                return f
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """An explainer or a standalone page."""
+
+    kind: str  # "explainer" or "page"
+    slug: str
+    rel_path: str
+    title: str
+    body: Fragment
+    summary: str = ""
+    date: PartialDate | None = None
+    updated: PartialDate | None = None
+    authors: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    about: tuple[RefValue, ...] = ()
+    image: Image | None = None
+    draft: bool = False
+
+    @property
+    def id(self) -> str:
+        return f"{self.kind}s/{self.slug}" if self.kind == "explainer" else f"pages/{self.slug}"
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFile:
+    kind: str  # "config", "explainer", "page", "fact", "media", "template"
+    rel_path: str
+    text: str | None
+    digest: str
+    type_folder: str = ""
+
+
+@dataclass
+class Site:
+    """Everything parsed, ready to resolve."""
+
+    documents: dict[str, Document] = field(default_factory=dict)
+    facts: dict[str, FactSheet] = field(default_factory=dict)
+    media: tuple[str, ...] = ()

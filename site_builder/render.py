@@ -1,0 +1,171 @@
+"""Render routes to bytes through Jinja: the site's templates first, then the built-in theme."""
+
+from __future__ import annotations
+
+import html
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+import jinja2
+from markupsafe import Markup
+
+from .config import SiteConfig
+from .diagnostics import Location
+from .markup import PLACEHOLDER_RE
+from .model import CiteSlot, Fragment, LinkSlot, PartialDate, RefSlot, SourceRef
+from .resolve import Index
+from .routes import Route
+
+THEME_DIR = Path(__file__).parent / "theme"
+
+
+class TemplateProblem(Exception):
+    def __init__(self, message: str, location: Location, hint: str = ""):
+        super().__init__(message)
+        self.message, self.location, self.hint = message, location, hint
+
+
+class PageRefs:
+    """Citation numbers and reference links for one page, numbered in order of first use."""
+
+    def __init__(self, index: Index):
+        self.index = index
+        self.numbers: dict[str, int] = {}
+        self.uses: dict[int, list[tuple[str, str]]] = defaultdict(list)  # n -> [(anchor, locator)]
+
+    def ref(self, target: str, text: str | None = None) -> Markup:
+        id_ = self.index.lookup(target)
+        if id_ is None:
+            raise KeyError(target)
+        label = html.escape(text) if text is not None else html.escape(self.index.title(id_))
+        return Markup(f'<a class="ref" href="{html.escape(self.index.url(id_))}" data-ref="{id_}">{label}</a>')
+
+    def cite(self, source: str, locator: str = "") -> str:
+        n = self.numbers.setdefault(source, len(self.numbers) + 1)
+        anchor = f"cite-{n}-{len(self.uses[n]) + 1}"
+        self.uses[n].append((anchor, locator))
+        title = html.escape(self.index.title(f"sources/{source}"), quote=True)
+        return f'<a href="#source-{n}" id="{anchor}" class="cite" title="{title}">[{n}]</a>'
+
+    def markers(self, sources: tuple[SourceRef, ...]) -> Markup:
+        if not sources:
+            return Markup("")
+        return Markup('<sup class="cites">' + "".join(self.cite(s.source) for s in sources) + "</sup>")
+
+    def fill(self, fragment: Fragment | None) -> Markup:
+        if fragment is None:
+            return Markup("")
+        if not fragment.slots:
+            return Markup(fragment.html)
+
+        def replace(m) -> str:
+            slot = fragment.slots[int(m.group(1))]
+            if isinstance(slot, RefSlot):
+                return str(self.ref(slot.target, slot.text))
+            if isinstance(slot, CiteSlot):
+                return '<sup class="cites">' + "".join(self.cite(i.source, i.locator) for i in slot.items) + "</sup>"
+            if isinstance(slot, LinkSlot):
+                url = self.index.url_for_path(slot.target) or "#"
+                return html.escape(url + ("#" + slot.fragment if slot.fragment else ""), quote=True)
+            return ""  # pragma: no cover
+
+        return Markup(PLACEHOLDER_RE.sub(replace, fragment.html))
+
+    def entries(self) -> list[dict]:
+        """The page's source list: each cited source with links back to every place that cites it."""
+        out = []
+        for source, n in self.numbers.items():
+            sheet = self.index.facts[f"sources/{source}"]
+            out.append({"number": n, "id": sheet.id, "sheet": sheet, "url": self.index.url(sheet.id),
+                        "uses": [{"anchor": a, "locator": loc} for a, loc in self.uses[n]]})
+        return out
+
+
+def make_environment(root: Path | None, template_files: dict[str, str], config: SiteConfig) -> jinja2.Environment:
+    """Site templates override the built-in theme file by file; autoescaping and StrictUndefined always."""
+    loaders: list[jinja2.BaseLoader] = []
+    if root is not None and (root / "templates").is_dir():
+        site_templates = {
+            rel.removeprefix("templates/"): text for rel, text in template_files.items() if text is not None
+        }
+        loaders.append(_DictLoader(site_templates, "templates/"))
+    loaders.append(jinja2.FileSystemLoader(str(THEME_DIR)))
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders),
+        autoescape=jinja2.select_autoescape(["html", "xml", "htm"], default_for_string=True, default=True),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["date"] = _date_filter
+    env.filters["iso"] = lambda d: d.iso() if isinstance(d, PartialDate) else str(d)
+    return env
+
+
+class _DictLoader(jinja2.BaseLoader):
+    """The site's own templates, from text already read by discover (so the build sees one snapshot)."""
+
+    def __init__(self, mapping: dict[str, str], prefix: str):
+        self.mapping, self.prefix = mapping, prefix
+
+    def get_source(self, environment, template):
+        if template not in self.mapping:
+            raise jinja2.TemplateNotFound(template)
+        return self.mapping[template], self.prefix + template, lambda: True
+
+    def list_templates(self):
+        return sorted(self.mapping)
+
+
+def _date_filter(value) -> str:
+    if isinstance(value, PartialDate):
+        return value.display()
+    return "" if value is None else str(value)
+
+
+def template_location(exc: BaseException, default: str) -> Location:
+    """The template file and line where a render failed, from Jinja's rewritten traceback."""
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        return Location(_template_name(exc.filename or exc.name or default), exc.lineno or 0)
+    tb = exc.__traceback__
+    found = None
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.endswith((".html", ".xml", ".txt")):
+            found = Location(_template_name(filename), tb.tb_lineno)
+        tb = tb.tb_next
+    return found or Location(_template_name(default))
+
+
+def _template_name(filename: str) -> str:
+    if filename.startswith("templates/"):
+        return filename
+    try:
+        return "(built-in theme) " + Path(filename).relative_to(THEME_DIR).as_posix()
+    except ValueError:
+        return filename
+
+
+def render_template(env: jinja2.Environment, names: list[str], context: dict) -> bytes:
+    """Render the first template that exists; template mistakes become TemplateProblem."""
+    try:
+        template = env.select_template(names)
+        return template.render(context).encode("utf-8")
+    except jinja2.TemplateNotFound as exc:
+        raise TemplateProblem(f"template '{exc.name}' not found", Location(names[0]),
+                              "add it to templates/ or use a built-in template name") from None
+    except jinja2.TemplateSyntaxError as exc:
+        raise TemplateProblem(f"template syntax: {exc.message}", template_location(exc, names[0])) from None
+    except jinja2.UndefinedError as exc:
+        raise TemplateProblem(f"template error: {exc.message}", template_location(exc, names[0]),
+                              "check the variable name; the site builders' guide lists what each page gets") from None
+    except TemplateProblem:
+        raise
+    except Exception as exc:  # a template mistake (wrong filter argument, bad call): show where it happened
+        loc = template_location(exc, names[0])
+        if loc.rel_path.startswith("(built-in theme)") and not isinstance(exc, (KeyError, jinja2.TemplateError)):
+            raise
+        message = f"unknown reference '{exc.args[0]}'" if isinstance(exc, KeyError) else f"template error: {exc}"
+        raise TemplateProblem(message, loc).with_traceback(sys.exc_info()[2]) from None

@@ -1,0 +1,275 @@
+"""Link the parsed site: ids, references, citations, file links, backlinks, events per entity."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from .config import SiteConfig
+from .diagnostics import Location, Problems, did_you_mean
+from .model import PartialDate, CiteSlot, Document, FactSheet, FieldValue, Fragment, LinkSlot, RefSlot, RefValue
+from .urls import Urls
+
+
+@dataclass
+class Index:
+    """The whole site, linked. Built once per build; read by routes and render."""
+
+    config: SiteConfig
+    urls: Urls
+    docs: dict[str, Document]
+    facts: dict[str, FactSheet]
+    media: set[str]
+    by_path: dict[str, str] = field(default_factory=dict)
+    short: dict[str, list[str]] = field(default_factory=dict)
+    outgoing: dict[str, set[str]] = field(default_factory=dict)
+    backlinks: dict[str, list[str]] = field(default_factory=dict)
+    events_for: dict[str, list[str]] = field(default_factory=dict)
+    citers: dict[str, list[str]] = field(default_factory=dict)
+    tags: dict[str, list[str]] = field(default_factory=dict)
+
+    def lookup(self, target: str) -> str | None:
+        """The full id for a written id or a unique short id."""
+        if target in self.facts or target in self.docs:
+            return target
+        found = self.short.get(target)
+        if found and len(found) == 1:
+            return found[0]
+        return None
+
+    def get(self, id_: str):
+        return self.facts.get(id_) or self.docs.get(id_)
+
+    def title(self, id_: str) -> str:
+        item = self.get(id_)
+        return item.name if isinstance(item, FactSheet) else item.title
+
+    def url(self, id_: str) -> str:
+        item = self.get(id_)
+        if isinstance(item, FactSheet):
+            return self.urls.fact(item.id)
+        if item.kind == "explainer":
+            return self.urls.explainer(item.slug)
+        return self.urls.page(item.slug)
+
+    def url_for_path(self, rel_path: str) -> str | None:
+        if rel_path in self.media:
+            return self.urls.media(rel_path)
+        id_ = self.by_path.get(rel_path)
+        return self.url(id_) if id_ else None
+
+    def type_of(self, id_: str) -> str:
+        item = self.get(id_)
+        return item.type if isinstance(item, FactSheet) else item.kind
+
+
+def fragments_of(item) -> list[Fragment]:
+    """Every rendered Markdown piece of a document or fact sheet, in display order."""
+    out: list[Fragment] = []
+    if isinstance(item, Document):
+        return [item.body]
+    if item.summary is not None:
+        out.append(item.summary)
+    for fv in item.fields:
+        out.extend(_value_fragments(fv.value))
+        if fv.note is not None:
+            out.append(fv.note)
+    for fact in item.facts:
+        out.append(fact.value)
+        if fact.note is not None:
+            out.append(fact.note)
+    if item.body is not None:
+        out.append(item.body)
+    return out
+
+
+def _value_fragments(value) -> list[Fragment]:
+    if isinstance(value, Fragment):
+        return [value]
+    if isinstance(value, tuple):
+        return [v for v in value if isinstance(v, Fragment)]
+    return []
+
+
+def ref_values_of(item) -> list[tuple[RefValue, FieldValue | None]]:
+    if isinstance(item, Document):
+        return [(r, None) for r in item.about]
+    out = []
+    for fv in item.fields:
+        values = fv.value if isinstance(fv.value, tuple) else (fv.value,)
+        out.extend((v, fv) for v in values if isinstance(v, RefValue))
+    return out
+
+
+def resolve_site(config: SiteConfig, urls: Urls, docs: list[Document], facts: list[FactSheet],
+                 media: set[str], problems: Problems) -> Index:
+    index = Index(config, urls, {}, {}, set(media))
+    for doc in docs:
+        index.docs[doc.id] = doc
+        index.by_path[doc.rel_path] = doc.id
+    short = defaultdict(list)
+    for sheet in facts:
+        index.facts[sheet.id] = sheet
+        index.by_path[sheet.rel_path] = sheet.id
+        short[sheet.slug].append(sheet.id)
+    index.short = {k: sorted(v) for k, v in short.items()}
+    all_ids = sorted(set(index.facts) | set(index.docs))
+    outgoing: dict[str, set[str]] = {}
+    citers = defaultdict(set)
+    for id_, item in sorted(list(index.docs.items()) + list(index.facts.items())):
+        out: set[str] = set()
+        for frag in fragments_of(item):
+            for slot in frag.slots:
+                _check_slot(slot, id_, index, all_ids, out, citers, problems)
+        for ref, fv in ref_values_of(item):
+            target = _lookup(ref.target, ref.location, index, all_ids, problems)
+            if target is None:
+                continue
+            if fv is not None:
+                spec = config.type(item.type).field(fv.name)
+                allowed = (spec.of or spec).to if spec else ()
+                if allowed and index.type_of(target) not in allowed:
+                    problems.error(f"'{ref.target}' is a {index.type_of(target)}, but '{fv.name}' must refer to "
+                                   f"a {' or '.join(allowed)}", ref.location)
+                    continue
+            out.add(target)
+        if isinstance(item, FactSheet):
+            _check_sources(item, index, citers, problems)
+            publisher = item.field("publisher")
+            if publisher is not None and isinstance(publisher.value, Fragment):
+                target = index.lookup(publisher.value.source.strip())
+                if target and "/" in publisher.value.source:
+                    out.add(target)
+        image = item.image
+        if image is not None and image.src not in index.media:
+            problems.error(f"image '{image.src.removeprefix('content/')}' does not exist", image.location,
+                           _media_hint(image.src, index.media))
+        out.discard(id_)
+        outgoing[id_] = out
+    index.outgoing = outgoing
+    backlinks = defaultdict(set)
+    for src, targets in outgoing.items():
+        for t in targets:
+            backlinks[t].add(src)
+    index.backlinks = {k: sorted(v, key=lambda i: _sort_key(index, i)) for k, v in backlinks.items()}
+    index.citers = {k: sorted(v, key=lambda i: _sort_key(index, i)) for k, v in citers.items()}
+    events = defaultdict(list)
+    for sheet in index.facts.values():
+        if sheet.type == "event":
+            for ref, _ in ref_values_of(sheet):
+                target = index.lookup(ref.target)
+                if target:
+                    events[target].append(sheet.id)
+    index.events_for = {k: sorted(v, key=lambda i: event_key(index.facts[i])) for k, v in events.items()}
+    tags = defaultdict(list)
+    for doc in index.docs.values():
+        for tag in doc.tags:
+            tags[tag].append(doc.id)
+    index.tags = {k: sorted(v, key=lambda i: doc_key(index.docs[i])) for k, v in sorted(tags.items())}
+    _warn(index, problems)
+    return index
+
+
+def _sort_key(index: Index, id_: str) -> tuple:
+    kind_rank = 0 if id_.startswith("explainers/") else 1 if id_.startswith("pages/") else 2
+    return (kind_rank, index.title(id_).lower(), id_)
+
+
+def event_key(sheet: FactSheet) -> tuple:
+    date = sheet.field("date")
+    value = date.value if date is not None and isinstance(date.value, PartialDate) else PartialDate(0)
+    return (value, sheet.id)
+
+
+def doc_key(doc: Document) -> tuple:
+    """Newest first."""
+    date = doc.date
+    return (-(date.year if date else 0), -(date.month if date else 0), -(date.day if date else 0), doc.slug)
+
+
+def _media_hint(src: str, media: set[str]) -> str:
+    names = did_you_mean(src.removeprefix("content/"), [m.removeprefix("content/") for m in media])
+    return ("files go in content/media/" + names) if names else "files go in content/media/"
+
+
+def _lookup(target: str, loc: Location, index: Index, all_ids: list[str], problems: Problems) -> str | None:
+    found = index.lookup(target)
+    if found:
+        return found
+    matches = index.short.get(target)
+    if matches and len(matches) > 1:
+        problems.error(f"'{target}' is ambiguous: it could be " + " or ".join(f"'{m}'" for m in matches), loc,
+                       "write the full id with its folder")
+        return None
+    problems.error(f"unknown reference '{target}'{did_you_mean(target, all_ids + list(index.short))}", loc)
+    return None
+
+
+def _check_slot(slot, owner: str, index: Index, all_ids: list[str], out: set, citers, problems: Problems) -> None:
+    if isinstance(slot, RefSlot):
+        target = _lookup(slot.target, slot.location, index, all_ids, problems)
+        if target:
+            out.add(target)
+    elif isinstance(slot, CiteSlot):
+        for item in slot.items:
+            _check_source(item.source, item.location, owner, index, citers, problems)
+    elif isinstance(slot, LinkSlot):
+        if slot.target in index.media:
+            return
+        target = index.by_path.get(slot.target)
+        if target is None:
+            candidates = list(index.by_path) + list(index.media)
+            problems.error(f"link to missing file '{slot.target}'{did_you_mean(slot.target, candidates)}",
+                           slot.location)
+        else:
+            out.add(target)
+
+
+def _check_source(source: str, loc: Location, owner: str, index: Index, citers, problems: Problems) -> None:
+    sheet = index.facts.get(f"sources/{source}")
+    if sheet is None:
+        sources = [i.split("/", 1)[1] for i in index.facts if i.startswith("sources/")]
+        problems.error(f"unknown source '{source}'{did_you_mean(source, sources)}", loc,
+                       "sources are the fact sheets in content/facts/sources/")
+        return
+    citers[sheet.id].add(owner)
+
+
+def _check_sources(sheet: FactSheet, index: Index, citers, problems: Problems) -> None:
+    for fv in sheet.fields:
+        for ref in fv.sources:
+            _check_source(ref.source, ref.location, sheet.id, index, citers, problems)
+        if fv.kind == "sources":
+            for ref in fv.value:
+                _check_source(ref.source, ref.location, sheet.id, index, citers, problems)
+    for fact in sheet.facts:
+        for ref in fact.sources:
+            _check_source(ref.source, ref.location, sheet.id, index, citers, problems)
+
+
+def _cites(fragment: Fragment | None) -> bool:
+    return fragment is not None and any(isinstance(s, CiteSlot) for s in fragment.slots)
+
+
+def _warn(index: Index, problems: Problems) -> None:
+    """Warnings that --strict turns into errors."""
+    for sheet in index.facts.values():
+        if sheet.type == "source":
+            if sheet.id not in index.citers:
+                problems.warning(f"source '{sheet.slug}' is not cited anywhere", sheet.location,
+                                 "cite it with [@" + sheet.slug + "] or remove it")
+            continue
+        if sheet.type == "event":
+            if sheet.field("source") is None and not any(_cites(f) for f in fragments_of(sheet)):
+                problems.warning("event has no source", sheet.location, "add source: <source-id>")
+        else:
+            for fv in sheet.fields:
+                if not fv.sources and not any(_cites(f) for f in _value_fragments(fv.value)):
+                    problems.warning(f"unsourced fact '{fv.name}'", fv.location,
+                                     "write it long-hand: {value: ..., source: <source-id>}")
+            for fact in sheet.facts:
+                if not fact.sources and not _cites(fact.value):
+                    problems.warning(f"unsourced fact '{fact.label}'", fact.location, "add source: <source-id>")
+            if sheet.id not in index.backlinks:
+                problems.warning(f"nothing mentions '{sheet.id}'", sheet.location,
+                                 f"refer to it with [[{sheet.id}]] from an explainer or another fact sheet")

@@ -1,0 +1,53 @@
+"""Where every page lives: URLs under base_url's path, and the output file for each URL."""
+
+from __future__ import annotations
+
+from urllib.parse import quote, urlsplit
+
+
+class Urls:
+    def __init__(self, base_url: str):
+        self.base_url = base_url
+        path = urlsplit(base_url).path or "/"
+        self.base = path if path.endswith("/") else path + "/"
+        parts = urlsplit(base_url)
+        self.origin = f"{parts.scheme}://{parts.netloc}" if parts.netloc else ""
+
+    def path(self, rel: str) -> str:
+        """A site URL for an output path such as 'cars/x/' (no leading slash)."""
+        return self.base + quote(rel)
+
+    def home(self) -> str:
+        return self.base
+
+    def explainer(self, slug: str) -> str:
+        return self.path(f"explainers/{slug}/")
+
+    def page(self, slug: str) -> str:
+        return self.path(f"{slug}/")
+
+    def fact(self, id_: str) -> str:
+        return self.path(f"{id_}/")
+
+    def type_index(self, folder: str) -> str:
+        return self.path(f"{folder}/")
+
+    def tag(self, tag: str) -> str:
+        return self.path(f"tags/{tag}/")
+
+    def media(self, rel_path: str) -> str:
+        return self.path(rel_path.removeprefix("content/"))
+
+    def static(self, name: str) -> str:
+        return self.path(f"static/{name}")
+
+    def absolute(self, url: str) -> str:
+        return self.origin + url if url.startswith("/") else url
+
+
+def out_path_for(url_path: str, base: str) -> str:
+    """The output file for a URL path under base: pretty URLs become folder/index.html."""
+    rel = url_path[len(base):] if url_path.startswith(base) else url_path.lstrip("/")
+    if rel == "" or rel.endswith("/"):
+        return rel + "index.html"
+    return rel

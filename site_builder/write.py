@@ -1,0 +1,165 @@
+"""The I/O edge out: stage the new site beside the old one and swap it in whole.
+
+Unchanged files are hard-linked from the previous output, so a build that changes
+one page writes one page; a build that changes nothing touches nothing. A build
+killed at any moment leaves the previous output whole: the swap is one atomic
+rename exchange where the system offers it.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import fcntl
+import json
+import os
+import shutil
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from .discover import digest_bytes
+
+MANIFEST = ".site-builder-manifest.json"
+
+
+class OutputRefused(Exception):
+    """The output folder is not one the builder may write (a usage problem, not a content one)."""
+
+
+@dataclass
+class WriteStats:
+    written: int = 0
+    unchanged: int = 0
+    removed: int = 0
+
+
+def check_output_dir(root: Path, out: Path) -> None:
+    """Refuse an output folder that is the site, inside its sources, or an ancestor of it."""
+    root, out = root.resolve(), out.resolve()
+    if out == root:
+        raise OutputRefused(f"the output folder '{out.name}' is the site itself")
+    if root.is_relative_to(out):
+        raise OutputRefused(f"the output folder '{out}' contains the site")
+    for sub in ("content", "templates"):
+        if out.is_relative_to(root / sub):
+            raise OutputRefused(f"the output folder must not be inside {sub}/")
+    if out.exists() and not out.is_dir():
+        raise OutputRefused(f"the output path '{out.name}' is a file, not a folder")
+    files = _files(out) if out.is_dir() else []
+    if files:
+        manifest = read_manifest(out)
+        ours = set(manifest or {}) | {MANIFEST}
+        foreign = sorted(p for p in files if p not in ours)
+        if foreign:
+            shown = ", ".join(foreign[:3]) + (" ..." if len(foreign) > 3 else "")
+            raise OutputRefused(
+                f"the output folder '{out.name}' holds files this builder did not write ({shown}); "
+                "choose an empty or new folder with -o, or move those files away")
+
+
+def _files(folder: Path) -> list[str]:
+    out = []
+    for dirpath, _, filenames in os.walk(folder):
+        rel = Path(dirpath).relative_to(folder).as_posix()
+        for name in filenames:
+            out.append(name if rel == "." else f"{rel}/{name}")
+    return out
+
+
+def read_manifest(out: Path) -> dict | None:
+    try:
+        data = json.loads((out / MANIFEST).read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+@contextmanager
+def build_lock(out: Path):
+    """One build at a time per output folder; a second one is told so at once."""
+    lock_path = out.parent / f".{out.name}.lock"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            raise OutputRefused(f"another build is writing '{out.name}' right now; try again when it ends") from None
+        yield
+    finally:
+        os.close(fd)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically swap two paths (Linux renameat2 RENAME_EXCHANGE); False where unsupported."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        fn = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    at_fdcwd = -100
+    if fn(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), 2) == 0:
+        return True
+    if ctypes.get_errno() in (errno.EINVAL, errno.ENOSYS, errno.EPERM, errno.ENOTSUP):
+        return False
+    raise OSError(ctypes.get_errno(), "could not swap the new output in", str(b))
+
+
+def write_output(out: Path, outputs: dict[str, bytes | Path]) -> WriteStats:
+    """Make out hold exactly outputs. Bytes are written; Paths are copied files."""
+    stats = WriteStats()
+    out = out.resolve()
+    for leftover in out.parent.glob(f".{out.name}.staging-*"):
+        shutil.rmtree(leftover, ignore_errors=True)
+    old = read_manifest(out) or {} if out.is_dir() else {}
+    digests: dict[str, str] = {}
+    plan: list[tuple[str, bytes | Path, bool]] = []
+    for path in sorted(outputs):
+        data = outputs[path]
+        digest = digest_bytes(data) if isinstance(data, bytes) else _file_digest(data)
+        digests[path] = digest
+        same = old.get(path) == digest and (out / path).is_file()
+        plan.append((path, data, same))
+        if same:
+            stats.unchanged += 1
+        else:
+            stats.written += 1
+    stats.removed = len(set(old) - set(outputs))
+    if out.is_dir() and stats.written == 0 and stats.removed == 0:
+        return stats
+    staging = out.parent / f".{out.name}.staging-{os.getpid()}"
+    staging.mkdir()
+    try:
+        for path, data, same in plan:
+            target = staging / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if same:
+                try:
+                    os.link(out / path, target)
+                    continue
+                except OSError:
+                    pass
+            if isinstance(data, bytes):
+                target.write_bytes(data)
+            else:
+                shutil.copyfile(data, target)
+        (staging / MANIFEST).write_text(json.dumps(digests, indent=0, sort_keys=True), "utf-8")
+        if out.is_dir():
+            if not _exchange(staging, out):
+                retired = out.parent / f".{out.name}.staging-{os.getpid()}-old"
+                os.rename(out, retired)
+                os.rename(staging, out)
+                staging = retired
+        else:
+            os.rename(staging, out)
+            staging = None
+    finally:
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
+    return stats
+
+
+def _file_digest(path: Path) -> str:
+    return digest_bytes(path.read_bytes())

@@ -55,6 +55,8 @@ def _format(refs: PageRefs, kind: str, value) -> Markup:
     if isinstance(value, Money):
         return Markup(html.escape(value.display()))
     if isinstance(value, RefValue):
+        if refs.index.lookup(value.target) is None:  # reported by resolve
+            return Markup(html.escape(value.target))
         return refs.ref(value.target)
     if isinstance(value, bool):
         return Markup("yes" if value else "no")

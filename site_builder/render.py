@@ -49,6 +49,7 @@ class PageRefs:
         return f'<a href="#source-{n}" id="{anchor}" class="cite" title="{title}">[{n}]</a>'
 
     def markers(self, sources: tuple[SourceRef, ...]) -> Markup:
+        sources = tuple(s for s in sources if f"sources/{s.source}" in self.index.facts)
         if not sources:
             return Markup("")
         return Markup('<sup class="cites">' + "".join(self.cite(s.source) for s in sources) + "</sup>")
@@ -61,10 +62,13 @@ class PageRefs:
 
         def replace(m) -> str:
             slot = fragment.slots[int(m.group(1))]
-            if isinstance(slot, RefSlot):
+            if isinstance(slot, RefSlot):  # unknown targets were reported by resolve; show the text
+                if self.index.lookup(slot.target) is None:
+                    return html.escape(slot.text or slot.target)
                 return str(self.ref(slot.target, slot.text))
             if isinstance(slot, CiteSlot):
-                return '<sup class="cites">' + "".join(self.cite(i.source, i.locator) for i in slot.items) + "</sup>"
+                known = [i for i in slot.items if f"sources/{i.source}" in self.index.facts]
+                return '<sup class="cites">' + "".join(self.cite(i.source, i.locator) for i in known) + "</sup>"
             if isinstance(slot, LinkSlot):
                 url = self.index.url_for_path(slot.target) or "#"
                 return html.escape(url + ("#" + slot.fragment if slot.fragment else ""), quote=True)

@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from .config import SiteConfig
-from .diagnostics import Location, Problems, did_you_mean
+from .diagnostics import Location, Problems, did_you_mean, suggest
 from .model import PartialDate, CiteSlot, Document, FactSheet, FieldValue, Fragment, LinkSlot, RefSlot, RefValue
 from .urls import Urls
 
@@ -201,7 +201,8 @@ def _lookup(target: str, loc: Location, index: Index, all_ids: list[str], proble
         problems.error(f"'{target}' is ambiguous: it could be " + " or ".join(f"'{m}'" for m in matches), loc,
                        "write the full id with its folder")
         return None
-    problems.error(f"unknown reference '{target}'{did_you_mean(target, all_ids + list(index.short))}", loc)
+    candidates = all_ids if "/" in target else list(index.short)
+    problems.error(f"unknown reference '{target}'{did_you_mean(target, candidates)}", loc)
     return None
 
 
@@ -218,9 +219,12 @@ def _check_slot(slot, owner: str, index: Index, all_ids: list[str], out: set, ci
             return
         target = index.by_path.get(slot.target)
         if target is None:
-            candidates = list(index.by_path) + list(index.media)
-            problems.error(f"link to missing file '{slot.target}'{did_you_mean(slot.target, candidates)}",
-                           slot.location)
+            folder, _, name = slot.target.rpartition("/")
+            siblings = {p.rpartition("/")[2]: p for p in list(index.by_path) + list(index.media)
+                        if p.rpartition("/")[0] == folder}
+            close = suggest(name, siblings)
+            hint = (" (did you mean " + " or ".join(f"'{siblings[c]}'" for c in close) + "?)") if close else ""
+            problems.error(f"link to missing file '{slot.target}'{hint}", slot.location)
         else:
             out.add(target)
 

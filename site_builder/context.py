@@ -96,7 +96,33 @@ def common(index: Index, route: Route, refs: PageRefs, title: str, description: 
         "ref": refs.ref,
         "static": urls.static,
         "url_for": lambda id_: index.url(index.lookup(id_) or id_),
+        "sheets": lambda type_name: sheets_of(index, refs, type_name),
+        "sheet": lambda id_: sheet_card(index, refs, _known(index, id_)),
     }
+
+
+def _known(index: Index, id_: str) -> str:
+    found = index.lookup(id_)
+    if found is None:
+        raise KeyError(id_)  # shown as a located template error
+    return found
+
+
+def sheet_card(index: Index, refs: PageRefs, id_: str) -> dict:
+    """A card plus each field as plain text ("field") for templates that pick facts out of sheets."""
+    sheet = index.facts[id_]
+    values = {}
+    for fv in sheet.fields:
+        shown = plain(refs, fv.value) if isinstance(fv.value, Fragment) else _format(PageRefs(index), fv.kind, fv.value)
+        values[fv.name] = Markup(_TAG_RE.sub("", str(shown))) if not isinstance(fv.value, Fragment) else shown
+    return card(index, refs, id_) | {"field": values, "raw": {fv.name: fv.value for fv in sheet.fields}}
+
+
+def sheets_of(index: Index, refs: PageRefs, type_name: str) -> list[dict]:
+    """Every fact sheet of a type, as sheet cards: events by date, the rest by name."""
+    found = [s for s in index.facts.values() if s.type == type_name]
+    found.sort(key=event_key if type_name == "event" else (lambda s: (s.name.lower(), s.id)))
+    return [sheet_card(index, refs, s.id) for s in found]
 
 
 def explainer_context(index: Index, route: Route, refs: PageRefs) -> dict:

@@ -76,13 +76,27 @@ class PageRefs:
 
         return Markup(PLACEHOLDER_RE.sub(replace, fragment.html))
 
+    def describe(self, sheet) -> dict:
+        """A source's publisher (linked where it names a fact sheet), date and address, for source lists."""
+        publisher = sheet.field("publisher")
+        shown = Markup("")
+        if publisher is not None:
+            text = publisher.value.source.strip()
+            target = self.index.lookup(text) if "/" in text else None
+            shown = Markup(f'<a href="{html.escape(self.index.url(target))}">{html.escape(self.index.title(target))}</a>'
+                           ) if target else Markup(html.escape(text))
+        date = sheet.field("date")
+        url = sheet.field("url")
+        return {"publisher": shown, "date": date.value if date is not None else None,
+                "address": url.value if url is not None else ""}
+
     def entries(self) -> list[dict]:
         """The page's source list: each cited source with links back to every place that cites it."""
         out = []
         for source, n in self.numbers.items():
             sheet = self.index.facts[f"sources/{source}"]
             out.append({"number": n, "id": sheet.id, "sheet": sheet, "url": self.index.url(sheet.id),
-                        "uses": [{"anchor": a, "locator": loc} for a, loc in self.uses[n]]})
+                        "uses": [{"anchor": a, "locator": loc} for a, loc in self.uses[n]]} | self.describe(sheet))
         return out
 
 

@@ -115,12 +115,15 @@ def static_files(root: Path, files: list[SourceFile]) -> dict[str, Path]:
     return out
 
 
-def render_routes(index: Index, routes: list[Route], env, problems: Problems, only=None) -> dict[str, bytes]:
+def render_routes(index: Index, routes: list[Route], env, problems: Problems, only=None,
+                  progress=None) -> dict[str, bytes]:
     """Bytes for every page route (or only those in `only`); template mistakes become diagnostics."""
     outputs: dict[str, bytes] = {}
     sitemap = [r for r in routes if r.kind in HTML_KINDS]
     reported: set = set()
-    for route in routes:
+    for n, route in enumerate(routes, 1):
+        if progress is not None:  # progress(stage, done, total), e.g. for a terminal progress line
+            progress("render", n, len(routes))
         if route.kind == "asset" or (only is not None and route.out_path not in only):
             continue
         if route.kind == "robots":
@@ -147,7 +150,7 @@ def render_routes(index: Index, routes: list[Route], env, problems: Problems, on
 
 
 def build_site(root: Path, options: BuildOptions = BuildOptions(), write: bool = True,
-               cache: ParseCache | None = None) -> BuildResult:
+               cache: ParseCache | None = None, progress=None) -> BuildResult:
     """Run the whole pipeline. With write=False this is `check`: nothing touches the disk."""
     started = time.perf_counter()
     root = Path(root)
@@ -166,7 +169,7 @@ def build_site(root: Path, options: BuildOptions = BuildOptions(), write: bool =
     routes = plan_routes(index, statics, problems)
     template_files = {sf.rel_path: sf.text for sf in files if sf.kind == "template"}
     env = make_environment(root, template_files, config)
-    outputs: dict[str, bytes | Path] = dict(render_routes(index, routes, env, problems))
+    outputs: dict[str, bytes | Path] = dict(render_routes(index, routes, env, problems, progress=progress))
     for route in routes:
         if route.kind == "asset":
             outputs[route.out_path] = statics.get(route.out_path) or root / route.key

@@ -17,6 +17,8 @@ from .model import SourceFile
 from .render import THEME_DIR, PageRefs, TemplateProblem, make_environment, render_template
 from .resolve import Index, resolve_site
 from .routes import Route, plan_routes
+from . import search
+from .structured import facts_export
 from .urls import Urls
 from .write import WriteStats, build_lock, check_output_dir, write_output
 
@@ -126,27 +128,44 @@ def render_routes(index: Index, routes: list[Route], env, problems: Problems, on
             progress("render", n, len(routes))
         if route.kind == "asset" or (only is not None and route.out_path not in only):
             continue
-        if route.kind == "robots":
-            sitemap_url = index.urls.absolute(index.urls.path("sitemap.xml"))
-            outputs[route.out_path] = f"User-agent: *\nAllow: /\n\nSitemap: {sitemap_url}\n".encode()
-            continue
-        refs = PageRefs(index)
-        context = CONTEXTS[route.kind](index, route, refs)
-        if route.kind == "sitemap":
-            context["entries"] = [{"loc": index.urls.absolute(r.url)} for r in sitemap]
-        try:
-            data = render_template(env, template_names(route), context)
-        except TemplateProblem as exc:
-            key = (str(exc.location), exc.message)
-            if key not in reported:
-                reported.add(key)
-                problems.error(f"{exc.message} (rendering {route.url})", exc.location, exc.hint)
-            continue
-        if OPEN.encode() in data:  # a placeholder must never reach a reader
-            problems.error("internal: an unresolved reference placeholder reached the output",
-                           Location(route.origin), "please report this")
-        outputs[route.out_path] = data
+        data, found = render_route(index, route, env, sitemap)
+        report(found, reported, problems)
+        if data is not None:
+            outputs[route.out_path] = data
     return outputs
+
+
+def report(found: list, reported: set, problems: Problems) -> None:
+    """Add one route's problems; a template mistake shared by many routes is reported once."""
+    for key, diagnostic in found:
+        if key is not None:
+            if key in reported:
+                continue
+            reported.add(key)
+        problems.extend([diagnostic])
+
+
+def render_route(index: Index, route: Route, env, sitemap: list[Route]) -> tuple[bytes | None, list]:
+    """One route's bytes (None when its template failed) and its problems as (dedupe key, Diagnostic)."""
+    if route.kind == "robots":
+        sitemap_url = index.urls.absolute(index.urls.path("sitemap.xml"))
+        return f"User-agent: *\nAllow: /\n\nSitemap: {sitemap_url}\n".encode(), []
+    if route.kind == "data":
+        return facts_export(index), []
+    refs = PageRefs(index)
+    context = CONTEXTS[route.kind](index, route, refs)
+    if route.kind == "sitemap":
+        context["entries"] = [{"loc": index.urls.absolute(r.url)} for r in sitemap]
+    try:
+        data = render_template(env, template_names(route), context)
+    except TemplateProblem as exc:
+        key = (str(exc.location), exc.message)
+        return None, [(key, Diagnostic("error", f"{exc.message} (rendering {route.url})", exc.location,
+                                       exc.hint))]
+    if OPEN.encode() in data:  # a placeholder must never reach a reader
+        return data, [(None, Diagnostic("error", "internal: an unresolved reference placeholder reached the output",
+                                        Location(route.origin), "please report this"))]
+    return data, []
 
 
 def build_site(root: Path, options: BuildOptions = BuildOptions(), write: bool = True,
@@ -174,6 +193,10 @@ def build_site(root: Path, options: BuildOptions = BuildOptions(), write: bool =
         if route.kind == "asset":
             outputs[route.out_path] = statics.get(route.out_path) or root / route.key
     ok = not problems.has_errors(options.strict)
+    if ok and write and config.search != "off" and search.available():  # optional: pages work without it
+        pages = [(r.url, outputs[r.out_path]) for r in routes
+                 if r.kind in search.INDEXED_KINDS and isinstance(outputs.get(r.out_path), bytes)]
+        outputs.update(search.build_index(pages, config.language))
     result = BuildResult(problems.sorted(), ok, index, routes, outputs)
     if ok and write:
         out = Path(options.out) if options.out else root / "output"

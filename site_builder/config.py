@@ -10,9 +10,12 @@ from .diagnostics import Location, Problems, did_you_mean
 from .yamlio import Marks, load_yaml
 
 FIELD_TYPES = ("text", "markdown", "number", "date", "money", "url", "ref", "list")
-RESERVED_FOLDERS = {"explainers", "pages", "tags", "timeline", "media", "static", "data", "assets", "404.html"}
+RESERVED_FOLDERS = {"explainers", "pages", "tags", "timeline", "media", "static", "data", "assets", "404.html",
+                    "search", "pagefind"}
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
-SITE_KEYS = ("title", "description", "base_url", "language", "types", "markdown", "author", "copyright", "nav")
+SITE_KEYS = ("title", "description", "base_url", "language", "types", "markdown", "author", "copyright", "nav",
+             "search")
+SEARCH_CHOICES = ("pagefind", "off")
 TYPE_KEYS = ("folder", "label", "fields", "schema_org", "description")
 FIELD_KEYS = ("type", "required", "to", "of", "choices", "description", "label")
 SHEET_KEYS = ("name", "summary", "aliases", "facts", "body", "image")  # every fact sheet may carry these
@@ -68,6 +71,7 @@ class SiteConfig:
     author: str = ""
     copyright: str = ""
     nav: tuple[tuple[str, str], ...] = ()  # (label, url or ref id)
+    search: str = "pagefind"  # "pagefind": a static search index when the pagefind package is installed; "off"
     extra: dict = field(default_factory=dict, compare=False, hash=False)
 
     @property
@@ -155,7 +159,19 @@ def load_config(text: str, rel_path: str, problems: Problems) -> SiteConfig | No
         author=_text(data, "author", marks, problems) or "",
         copyright=_text(data, "copyright", marks, problems) or "",
         nav=nav,
+        search=_search(data, marks, problems),
     )
+
+
+def _search(data: dict, marks: Marks, problems: Problems) -> str:
+    value = data.get("search", "pagefind")
+    if value is False:
+        return "off"
+    if value not in SEARCH_CHOICES:
+        problems.error(f"search must be one of: {', '.join(SEARCH_CHOICES)}{did_you_mean(str(value), SEARCH_CHOICES)}",
+                       marks.at(("search",)), "search: pagefind builds a static search index; search: off leaves it out")
+        return "off"
+    return value
 
 
 def _text(data: dict, key: str, marks: Marks, problems: Problems, required: bool = False) -> str | None:

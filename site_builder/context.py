@@ -11,6 +11,7 @@ from .model import Document, FactSheet, FieldValue, Fragment, Money, PartialDate
 from .render import PageRefs
 from .resolve import Index, doc_key, event_key
 from .routes import Route
+from .structured import json_ld
 
 _TAG_RE = re.compile(r"<[^>]+>")
 _CITES_RE = re.compile(r'<sup class="cites">.*?</sup>')
@@ -81,7 +82,7 @@ def _short_url(url: str) -> str:
 def common(index: Index, route: Route, refs: PageRefs, title: str, description: str) -> dict:
     config, urls = index.config, index.urls
     types = [{"name": t.name, "label": t.plural, "singular": t.singular, "url": urls.type_index(t.folder),
-              "count": sum(1 for f in index.facts.values() if f.type == t.name), "description": t.description}
+              "count": index.type_counts.get(t.name, 0), "description": t.description}
              for t in config.types]
     nav = [{"label": label, "url": urls.path(url.lstrip("/")) if url.startswith("/") else url}
            for label, url in config.nav]
@@ -90,11 +91,14 @@ def common(index: Index, route: Route, refs: PageRefs, title: str, description: 
                  "base_url": config.base_url, "base": urls.base, "author": config.author,
                  "copyright": config.copyright, "nav": nav, "types": types,
                  "urls": {"home": urls.home(), "timeline": urls.path("timeline/"), "tags": urls.path("tags/"),
-                          "feed": urls.path("feed.xml"), "explainers": urls.home() + "#explainers"}},
+                          "feed": urls.path("feed.xml"), "explainers": urls.home() + "#explainers",
+                          "search": urls.path("search/") if config.search != "off" else "",
+                          "facts": urls.path("data/facts.json")}},
         "page": {"url": route.url, "canonical": urls.absolute(route.url), "kind": route.kind,
-                 "title": title, "description": description},
+                 "title": title, "description": description, "json_ld": json_ld(index, route, title)},
         "ref": refs.ref,
         "static": urls.static,
+        "absolute": urls.absolute,
         "url_for": lambda id_: index.url(index.lookup(id_) or id_),
         "sheets": lambda type_name: sheets_of(index, refs, type_name),
         "sheet": lambda id_: sheet_card(index, refs, _known(index, id_)),
@@ -253,10 +257,16 @@ def simple_context(index: Index, route: Route, refs: PageRefs) -> dict:
     return ctx
 
 
+def search_context(index: Index, route: Route, refs: PageRefs) -> dict:
+    ctx = common(index, route, refs, "Search", f"Search the explainers and fact sheets of {index.config.title}.")
+    ctx["explainers"] = explainers(index, refs)
+    return ctx
+
+
 CONTEXTS = {
     "home": home_context, "explainer": explainer_context, "page": page_context, "fact": fact_context,
     "type-index": type_index_context, "timeline": timeline_context, "tag": tag_context, "tags": tags_context,
-    "404": simple_context, "feed": simple_context, "sitemap": simple_context,
+    "404": simple_context, "feed": simple_context, "sitemap": simple_context, "search": search_context,
 }
 
 

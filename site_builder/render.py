@@ -96,6 +96,7 @@ class PageRefs:
         for source, n in self.numbers.items():
             sheet = self.index.facts[f"sources/{source}"]
             out.append({"number": n, "id": sheet.id, "sheet": sheet, "url": self.index.url(sheet.id),
+                        "abs_url": self.index.urls.absolute(self.index.url(sheet.id)),
                         "uses": [{"anchor": a, "locator": loc} for a, loc in self.uses[n]]} | self.describe(sheet))
         return out
 

@@ -14,7 +14,8 @@ from .urls import out_path_for
 class Route:
     url: str
     out_path: str
-    kind: str  # home, explainer, page, fact, type-index, timeline, tag, tags, 404, feed, sitemap, robots, asset
+    kind: str  # home, explainer, page, fact, type-index, timeline, tag, tags, 404, feed, sitemap, robots, data,
+    # search, asset
     key: str = ""  # the id, type name, tag, or the rel_path of a copied file
     template: str = ""
     origin: str = ""  # the file that asked for this route (for collision messages)
@@ -46,6 +47,9 @@ def plan_routes(index: Index, static_files: dict[str, str], problems: Problems) 
     add(urls.path("feed.xml"), "feed", template="feed.xml", origin="site.yml")
     add(urls.path("sitemap.xml"), "sitemap", template="sitemap.xml", origin="site.yml")
     add(urls.path("robots.txt"), "robots", origin="site.yml")
+    add(urls.path("data/facts.json"), "data", origin="site.yml")
+    if index.config.search != "off":
+        add(urls.path("search/"), "search", template="search.html", origin="site.yml")
     for rel in sorted(index.media):
         add(urls.media(rel), "asset", rel, origin=rel)
     for out, origin in sorted(static_files.items()):

@@ -1,0 +1,490 @@
+"""The live preview: a rebuild loop, an in-memory WSGI app, and the livereload adapter (the only livereload user).
+
+Three parts, each usable alone:
+
+- `Preview` builds the site in memory and holds the latest `Snapshot`. A new snapshot replaces the old one in a
+  single assignment, and only after a build has finished, so a request never sees a half-built site. A failed build
+  keeps the last good pages and records its errors.
+- `PreviewApp` is a plain WSGI app (environ in, bytes out) that serves a snapshot under base_url's path, with an
+  error overlay on every HTML response while the latest build has errors. It never touches a file the build did not
+  name, so a request path cannot reach anything outside the site.
+- `serve()` wires them to livereload: its watcher notices changes in content/, templates/ and site.yml, a rebuild
+  thread waits for a burst of saves to settle, rebuilds once, and only then asks the browser to reload.
+"""
+
+from __future__ import annotations
+
+import glob
+import html
+import ipaddress
+import mimetypes
+import sys
+import threading
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Mapping
+from urllib.parse import quote
+
+from livereload import Server
+from livereload.handlers import LiveReloadHandler
+from livereload.server import LiveScriptContainer
+from livereload.watcher import Watcher
+from tornado import httputil, web
+from tornado.ioloop import IOLoop
+
+from .build import BuildOptions, BuildResult, ParseCache, build_site
+from .diagnostics import Diagnostic, Location
+from .render import THEME_DIR
+
+MAX_PATH = 2048
+OVERLAY_ID = "site-builder-errors"
+OVERLAY_LIMIT = 50
+
+CONTENT_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".json": "application/json",
+    ".xml": "application/xml; charset=utf-8",
+    ".txt": "text/plain; charset=utf-8",
+    ".md": "text/plain; charset=utf-8",
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".gif": "image/gif",
+    ".webp": "image/webp",
+    ".avif": "image/avif",
+    ".ico": "image/x-icon",
+    ".pdf": "application/pdf",
+    ".woff": "font/woff",
+    ".woff2": "font/woff2",
+    ".mp4": "video/mp4",
+    ".webm": "video/webm",
+    ".mp3": "audio/mpeg",
+}
+KIND_TYPES = {"feed": "application/atom+xml; charset=utf-8"}
+
+
+def content_type(out_path: str, kind: str = "") -> str:
+    """A fixed table first (the system's MIME files vary between machines), then the standard library's guess."""
+    if kind in KIND_TYPES:
+        return KIND_TYPES[kind]
+    suffix = Path(out_path).suffix.lower()
+    if suffix in CONTENT_TYPES:
+        return CONTENT_TYPES[suffix]
+    guessed, _ = mimetypes.guess_type(out_path, strict=False)
+    return guessed or "application/octet-stream"
+
+
+# --- the latest build, in memory -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What the server shows: the last good output plus the errors of the latest build (none when it was good)."""
+
+    generation: int = 0
+    base: str = "/"
+    files: Mapping[str, bytes | Path] = field(default_factory=dict)
+    types: Mapping[str, str] = field(default_factory=dict)
+    errors: tuple[Diagnostic, ...] = ()
+    built: bool = False  # False until a first build has succeeded
+
+
+Builder = Callable[..., BuildResult]
+
+
+class Preview:
+    """Builds a site in memory and keeps the latest snapshot; safe to read from any thread at any time."""
+
+    def __init__(self, root: Path, options: BuildOptions = BuildOptions(), build: Builder = build_site,
+                 log=None):
+        self.root = Path(root)
+        self.options = options
+        self._build = build
+        self._cache = ParseCache()
+        self._lock = threading.Lock()
+        self._log = log or (lambda text: print(text, file=sys.stderr, flush=True))
+        self.snapshot = Snapshot()
+        self.allowed = (self.root.resolve(), THEME_DIR.resolve())
+
+    def rebuild(self) -> Snapshot:
+        """Run one whole build, then swap the snapshot in one step. Never raises for a problem in the site."""
+        with self._lock:
+            started = time.perf_counter()
+            try:
+                result = self._build(self.root, self.options, write=False, cache=self._cache)
+            except Exception as exc:  # a bug in the builder must not stop the preview
+                self._log(traceback.format_exc().rstrip())
+                result = BuildResult([Diagnostic("error", f"internal error while building: {exc!r}",
+                                                 Location("site.yml"), "please report this")], False)
+            old = self.snapshot
+            if result.ok and result.index is not None:
+                kinds = {route.out_path: route.kind for route in result.routes}
+                files = dict(result.outputs)
+                new = Snapshot(old.generation + 1, result.index.urls.base, files,
+                               {out: content_type(out, kinds.get(out, "")) for out in files}, (), True)
+            else:
+                errors = tuple(d for d in result.diagnostics if d.severity == "error")
+                new = Snapshot(old.generation + 1, old.base, old.files, old.types, errors, old.built)
+            self.snapshot = new
+            self._report(result, time.perf_counter() - started)
+            return new
+
+    def _report(self, result: BuildResult, seconds: float) -> None:
+        for diag in result.diagnostics:
+            self._log(diag.format())
+        if result.ok:
+            pages = sum(1 for r in result.routes if r.kind != "asset")
+            self._log(f"built {pages} pages in {seconds:.2f} s")
+        else:
+            count = sum(1 for d in result.diagnostics if d.severity == "error")
+            self._log(f"build failed with {count} error{'s' if count != 1 else ''}; "
+                      "the preview shows them over the last good pages")
+
+    def read(self, value: bytes | Path) -> bytes | None:
+        """The bytes of one output; a copied file must still lie inside the site or the theme."""
+        if isinstance(value, bytes):
+            return value
+        try:
+            real = Path(value).resolve(strict=True)
+            if not any(real.is_relative_to(base) for base in self.allowed) or not real.is_file():
+                return None
+            return real.read_bytes()
+        except (OSError, RuntimeError):
+            return None
+
+
+# --- the WSGI app ------------------------------------------------------------------------------------------------
+
+
+class BadRequest(Exception):
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+
+
+def request_path(environ: dict) -> str:
+    """The decoded request path, or BadRequest for anything a browser would not send for a page of the site."""
+    raw = environ.get("PATH_INFO", "")
+    if environ.get("SCRIPT_NAME"):
+        raw = environ["SCRIPT_NAME"] + raw
+    try:
+        path = raw.encode("latin-1").decode("utf-8")  # WSGI hands over the path bytes as latin-1 text
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        raise BadRequest(400, "the path is not valid UTF-8")
+    if len(path) > MAX_PATH:
+        raise BadRequest(414, "the path is too long")
+    if not path.startswith("/"):
+        raise BadRequest(400, "the path must start with /")
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in path) or "\\" in path:
+        raise BadRequest(400, "the path contains a control character or a backslash")
+    segments = path[1:].split("/")
+    if any(seg in (".", "..") for seg in segments) or "" in segments[:-1]:
+        raise BadRequest(400, "the path contains '.', '..' or an empty segment")
+    return path
+
+
+@dataclass
+class Response:
+    status: int
+    body: bytes
+    content_type: str = "text/html; charset=utf-8"
+    location: str = ""
+
+
+REASONS = {200: "OK", 302: "Found", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed",
+           414: "URI Too Long", 500: "Internal Server Error"}
+
+
+class PreviewApp:
+    """WSGI: serves `preview.snapshot` under its base path. `live_script` is added to HTML pages (the reload hook)."""
+
+    def __init__(self, preview: Preview, live_script: bytes = b""):
+        self.preview = preview
+        self.live_script = live_script
+
+    def __call__(self, environ: dict, start_response):
+        try:
+            response = self.respond(environ)
+        except Exception:  # a bug here must cost one request, not the server
+            traceback.print_exc()
+            response = Response(500, b"internal error in the preview server\n", "text/plain; charset=utf-8")
+        headers = [("Content-Type", response.content_type), ("Content-Length", str(len(response.body))),
+                   ("Cache-Control", "no-store"), ("X-Content-Type-Options", "nosniff")]
+        if response.location:
+            headers.append(("Location", response.location))
+        if response.status == 405:
+            headers.append(("Allow", "GET, HEAD"))
+        start_response(f"{response.status} {REASONS.get(response.status, 'Error')}", headers)
+        return [b"" if environ.get("REQUEST_METHOD") == "HEAD" else response.body]
+
+    def respond(self, environ: dict) -> Response:
+        snap = self.preview.snapshot  # read once: the whole request sees one build
+        method = environ.get("REQUEST_METHOD", "")
+        try:
+            path = request_path(environ)
+        except BadRequest as exc:
+            return Response(exc.status, f"{exc}\n".encode(), "text/plain; charset=utf-8")
+        if method not in ("GET", "HEAD"):
+            return Response(405, b"the preview only answers GET and HEAD\n", "text/plain; charset=utf-8")
+        query = environ.get("QUERY_STRING", "")
+        suffix = "?" + query if query else ""
+        if not snap.built:
+            return self._finish(snap, Response(500, _PAGE.format(title="The site did not build").encode()))
+        if path + "/" == snap.base or (path == "/" and snap.base != "/"):
+            return Response(302, b"", location=quote(snap.base, safe="/%") + suffix)
+        if not path.startswith(snap.base):
+            return self._not_found(snap)
+        rel = path[len(snap.base):]
+        key = rel + "index.html" if rel == "" or rel.endswith("/") else rel
+        if key in snap.files:
+            body = self.preview.read(snap.files[key])
+            if body is None:
+                return self._not_found(snap)
+            return self._finish(snap, Response(200, body, snap.types.get(key) or content_type(key)))
+        if rel + "/index.html" in snap.files:
+            return Response(302, b"", location=quote(path + "/", safe="/") + suffix)
+        return self._not_found(snap)
+
+    def _not_found(self, snap: Snapshot) -> Response:
+        page = snap.files.get("404.html")
+        body = self.preview.read(page) if page is not None else None
+        return self._finish(snap, Response(404, body or _PAGE.format(title="Not found").encode()))
+
+    def _finish(self, snap: Snapshot, response: Response) -> Response:
+        if not response.content_type.startswith("text/html"):
+            return response
+        body = response.body
+        if snap.errors:
+            body = insert_before(body, b"</body>", error_overlay(snap.errors))
+        if self.live_script:
+            body = insert_before(body, b"</head>", self.live_script)
+        response.body = body
+        return response
+
+
+_PAGE = "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>{title}</title></head><body></body></html>\n"
+
+
+def insert_before(body: bytes, marker: bytes, insert: bytes) -> bytes:
+    """Insert before the last `marker` (case-insensitive), or append when the page has none."""
+    at = body.lower().rfind(marker)
+    return body + insert if at < 0 else body[:at] + insert + body[at:]
+
+
+def error_overlay(errors: tuple[Diagnostic, ...]) -> bytes:
+    """A fixed panel over the page listing file:line:col, message and hint, every part escaped."""
+    esc = html.escape
+    items = []
+    for diag in errors[:OVERLAY_LIMIT]:
+        hint = f'<div style="color:#ffd479;margin-top:.2em">hint: {esc(diag.hint)}</div>' if diag.hint else ""
+        items.append(f'<li style="margin:0 0 1em"><code style="color:#9cdcfe">{esc(str(diag.location))}</code>'
+                     f'<div style="white-space:pre-wrap">{esc(diag.message)}</div>{hint}</li>')
+    if len(errors) > OVERLAY_LIMIT:
+        items.append(f"<li>... and {len(errors) - OVERLAY_LIMIT} more (see the terminal)</li>")
+    count = len(errors)
+    panel = (
+        f'<div id="{OVERLAY_ID}" role="alert" style="position:fixed;inset:0;z-index:2147483647;overflow:auto;'
+        'box-sizing:border-box;padding:2rem;background:rgba(24,4,4,.94);color:#f4f4f4;'
+        'font:15px/1.5 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;text-align:left">'
+        f'<h2 style="margin:0 0 .5em;font-size:1.3em;color:#ff8080">The site did not build: '
+        f'{count} error{"s" if count != 1 else ""}</h2>'
+        '<p style="margin:0 0 1.5em">Behind this panel is the last good build. Fix the file and save: '
+        'the page reloads by itself after the next good build.</p>'
+        f'<ol style="margin:0;padding-left:1.5em">{"".join(items)}</ol></div>'
+    )
+    return panel.encode("utf-8")
+
+
+# --- change detection and the rebuild loop -----------------------------------------------------------------------
+
+
+class Debounce:
+    """A burst of changes becomes one rebuild: due once no change has been seen for `quiet` seconds."""
+
+    def __init__(self, quiet: float = 0.1):
+        self.quiet = quiet
+        self.last_change: float | None = None
+
+    def changed(self, now: float) -> None:
+        self.last_change = now
+
+    def due(self, now: float) -> bool:
+        return self.last_change is not None and now - self.last_change >= self.quiet
+
+    def done(self) -> None:
+        self.last_change = None
+
+
+def should_reload(shown: Snapshot, new: Snapshot) -> bool:
+    """Reload after a good build, or after a failed one with new errors to show (over the last good pages).
+
+    Either way the build has finished and the snapshot is already in place, so the reload never sees a half-built
+    site; a failed build whose errors the browser already shows does not reload it again.
+    """
+    return not new.errors or new.errors != shown.errors
+
+
+def watch_patterns(root: Path) -> list[str]:
+    """What a rebuild depends on: every file under content/ and templates/, and site.yml (even if made later)."""
+    base = glob.escape(str(Path(root).resolve()))
+    return [f"{base}/content/**/*", f"{base}/templates/**/*", f"{base}/site.yml"]
+
+
+class RebuildLoop:
+    """Polls for changes, debounces them, rebuilds, then notifies (the browser reload), all on one thread."""
+
+    def __init__(self, poll: Callable[[], bool], rebuild: Callable[[], Snapshot],
+                 notify: Callable[[Snapshot], None], quiet: float = 0.1, min_interval: float = 0.05,
+                 clock: Callable[[], float] = time.monotonic):
+        self.poll, self.rebuild, self.notify = poll, rebuild, notify
+        self.debounce = Debounce(quiet)
+        self.min_interval = min_interval
+        self.clock = clock
+        self.stop = threading.Event()
+
+    def step(self) -> float:
+        """One round: look for changes, rebuild when a burst has settled. Returns how long to wait next."""
+        started = self.clock()
+        if self.poll():
+            self.debounce.changed(self.clock())
+        cost = self.clock() - started
+        if self.debounce.due(self.clock()):
+            self.debounce.done()
+            self.notify(self.rebuild())
+        # polling a big site costs time: keep it to a small share of one core
+        return max(self.min_interval, 4 * cost)
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            try:
+                wait = self.step()
+            except Exception:  # keep watching whatever happens
+                traceback.print_exc()
+                wait = 1.0
+            self.stop.wait(wait)
+
+
+# --- the livereload adapter --------------------------------------------------------------------------------------
+
+
+class PreviewWatcher(Watcher):
+    """livereload's polling watcher, driven by our rebuild thread instead of its own 0.8 s timer.
+
+    livereload calls start() once the server is set up; we hand over to `on_start` and return True so that it
+    starts no timer of its own (its timer would reload the browser as soon as a file changes, before any build).
+    """
+
+    on_start: Callable[[], None] | None = None
+
+    def start(self, callback) -> bool:
+        if self.on_start is not None:
+            self.on_start()
+        return True
+
+
+def make_watcher(root: Path, on_change: Callable[[], None]) -> PreviewWatcher:
+    """A watcher over content/, templates/ and site.yml that already knows the current files."""
+    watcher = PreviewWatcher()
+    for pattern in watch_patterns(root):
+        watcher.watch(pattern, lambda changed=None: on_change(), delay="forever")
+    watcher.examine()  # remember what is there now: only later edits count
+    watcher._start = float("-inf")  # from now on a new file counts as a change, whatever its mtime says
+    return watcher
+
+
+class _Container(LiveScriptContainer):
+    """Calls the WSGI app; a malformed Host header gets 400 (tornado's WSGI bridge would fail on it with a 500)."""
+
+    def __call__(self, request):
+        parts = request.host.split(":")
+        if len(parts) == 2:
+            try:
+                int(parts[1])
+            except ValueError:
+                body = b"malformed Host header\n"
+                headers = httputil.HTTPHeaders({"Content-Type": "text/plain; charset=utf-8",
+                                                "Content-Length": str(len(body)), "Cache-Control": "no-store"})
+                request.connection.write_headers(httputil.ResponseStartLine("HTTP/1.1", 400, "Bad Request"),
+                                                 headers, chunk=body)
+                request.connection.finish()
+                return
+        super().__call__(request)
+
+
+class _PreviewServer(Server):
+    """livereload's server with our app behind it; the app, not livereload, adds the reload script to HTML."""
+
+    def get_web_handlers(self, script):
+        self.app.live_script = script  # livereload's own snippet
+        return [(r".*", web.FallbackHandler, {"fallback": _Container(self.app, b"")})]
+
+
+def is_loopback(host: str) -> bool:
+    if host.lower() in ("localhost", "localhost."):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def exposure_warning(host: str, port: int) -> str:
+    line = "!" * 78
+    return (f"{line}\n"
+            f"WARNING: the preview listens on {host}:{port}, not on 127.0.0.1.\n"
+            "Anyone who can reach this machine on that address can read the preview, drafts included.\n"
+            "Use --host only on a network you trust; leave it out to keep the preview on this machine.\n"
+            f"{line}")
+
+
+def serve(root: Path, host: str = "127.0.0.1", port: int = 8000, drafts: bool = False,
+          open_browser: bool = False) -> int:
+    """Run the live preview until Ctrl-C. Returns the exit code."""
+    if not is_loopback(host):
+        print(exposure_warning(host, port), file=sys.stderr, flush=True)
+    if not (0 <= port <= 65535):
+        print(f"site-builder: error: --port must be between 0 and 65535, not {port}", file=sys.stderr)
+        return 2
+
+    preview = Preview(Path(root), BuildOptions(drafts=drafts))
+    app = PreviewApp(preview)
+    changed = threading.Event()
+    watcher = make_watcher(root, changed.set)
+
+    def poll() -> bool:
+        watcher.examine()  # runs changed.set for every pattern that saw an edit, a new file or a removal
+        hit = changed.is_set()
+        changed.clear()
+        return hit
+
+    def start_rebuilds() -> None:  # called by livereload on the server's thread, just before its loop starts
+        loop = IOLoop.current()
+
+        shown = [preview.snapshot]
+
+        def notify(snapshot: Snapshot) -> None:  # on the rebuild thread; the reload goes out on the server's loop
+            if should_reload(shown[0], snapshot):
+                loop.add_callback(LiveReloadHandler.reload_waiters, "*")
+            shown[0] = snapshot
+
+        rebuilds = RebuildLoop(poll, preview.rebuild, notify)
+        threading.Thread(target=rebuilds.run, name="site-builder-rebuild", daemon=True).start()
+
+    watcher.on_start = start_rebuilds
+    preview.rebuild()
+    display = f"[{host}]" if ":" in host else host
+    print(f"serving the preview at http://{display}:{port}{preview.snapshot.base} (Ctrl-C to stop)",
+          file=sys.stderr, flush=True)
+    server = _PreviewServer(app, watcher)
+    try:
+        server.serve(port=port, host=host, debug=False, open_url_delay=0.5 if open_browser else None,
+                     restart_delay=0)
+    except OSError as exc:
+        print(f"site-builder: error: cannot listen on {host}:{port}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    return 0

@@ -1,0 +1,427 @@
+"""The preview's WSGI app without a socket: pages, types, mount, overlay, recovery, swaps, hostile paths, debounce."""
+
+from __future__ import annotations
+
+import os
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from site_builder.build import BuildOptions, build_site
+from site_builder.cli import main
+from site_builder.serve import (OVERLAY_ID, Debounce, Preview, PreviewApp, RebuildLoop, Snapshot, content_type,
+                                exposure_warning, is_loopback, make_watcher, should_reload)
+
+SITE = {
+    "site.yml": """
+        title: Lighthouses
+        base_url: https://example.org/docs/
+        types:
+          keeper:
+            folder: keepers
+            label: [Keeper, Keepers]
+            fields:
+              station: {type: text, required: true}
+        """,
+    "content/explainers/hello.md": """
+        ---
+        title: Hello lights
+        summary: Why lighthouses blink.
+        date: 2024-03-01
+        tags: [light]
+        ---
+
+        The first keeper was [[ada]]. VERSION-ONE
+        """,
+    "content/facts/keepers/ada.yml": """
+        name: Ada Keeper
+        summary: Kept the northern light.
+        station: North Point
+        """,
+    "content/media/beam.svg": '<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"/>\n',
+}
+
+SECRET = "TOP-SECRET-OUTSIDE-THE-SITE"
+
+
+@pytest.fixture
+def site(make_site, tmp_path):
+    (tmp_path / "secret.txt").write_text(SECRET)
+    return make_site(dict(SITE))
+
+
+@pytest.fixture
+def preview(site):
+    p = Preview(site, log=lambda text: None)
+    assert p.rebuild().built
+    return p
+
+
+def get(app, path, method="GET", query="", **extra):
+    """One request through the WSGI app; returns (status, headers, body)."""
+    environ = {"REQUEST_METHOD": method, "PATH_INFO": path, "QUERY_STRING": query, "SCRIPT_NAME": "",
+               "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "8000", "wsgi.url_scheme": "http", **extra}
+    seen = {}
+
+    def start_response(status, headers):
+        seen["status"], seen["headers"] = int(status.split()[0]), dict(headers)
+
+    body = b"".join(app(environ, start_response))
+    return seen["status"], seen["headers"], body
+
+
+def edit(root: Path, rel: str, text: str) -> None:
+    path = root / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+
+
+def clean_outputs(root: Path) -> dict[str, bytes]:
+    result = build_site(root, BuildOptions(), write=False)
+    assert result.ok, [d.format() for d in result.diagnostics]
+    return {k: v if isinstance(v, bytes) else Path(v).read_bytes() for k, v in result.outputs.items()}
+
+
+# --- pages, types, mount ---------------------------------------------------------------------------------------
+
+
+def test_every_output_is_served_under_the_base_path_byte_for_byte(site, preview):
+    app = PreviewApp(preview)
+    outputs = clean_outputs(site)
+    assert "explainers/hello/index.html" in outputs and "media/beam.svg" in outputs
+    for out_path, data in outputs.items():
+        url = "/docs/" + (out_path.removesuffix("index.html"))
+        status, headers, body = get(app, url)
+        assert (status, body) == (200, data), url
+        assert headers["Content-Length"] == str(len(data))
+
+
+@pytest.mark.parametrize("path, expected", [
+    ("/docs/", "text/html; charset=utf-8"),
+    ("/docs/explainers/hello/", "text/html; charset=utf-8"),
+    ("/docs/static/style.css", "text/css; charset=utf-8"),
+    ("/docs/media/beam.svg", "image/svg+xml"),
+    ("/docs/feed.xml", "application/atom+xml; charset=utf-8"),
+    ("/docs/sitemap.xml", "application/xml; charset=utf-8"),
+    ("/docs/robots.txt", "text/plain; charset=utf-8"),
+])
+def test_content_types(preview, path, expected):
+    status, headers, _ = get(PreviewApp(preview), path)
+    assert status == 200
+    assert headers["Content-Type"] == expected
+    assert headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_content_type_table_and_fallback():
+    assert content_type("a/b.woff2") == "font/woff2"
+    assert content_type("a/b.JPG") == "image/jpeg"
+    assert content_type("a/b.unknown-ext") == "application/octet-stream"
+
+
+@pytest.mark.parametrize("path, query, location", [
+    ("/", "", "/docs/"),
+    ("/docs", "", "/docs/"),
+    ("/docs/explainers/hello", "", "/docs/explainers/hello/"),
+    ("/docs/explainers/hello", "a=1", "/docs/explainers/hello/?a=1"),
+])
+def test_redirects_to_the_mount_and_to_pretty_urls(preview, path, query, location):
+    status, headers, body = get(PreviewApp(preview), path, query=query)
+    assert status == 302 and headers["Location"] == location and body == b""
+
+
+def test_root_is_served_directly_when_base_path_is_slash(make_site):
+    root = make_site({**SITE, "site.yml": SITE["site.yml"].replace("/docs/", "/")})
+    p = Preview(root, log=lambda text: None)
+    p.rebuild()
+    status, _, body = get(PreviewApp(p), "/")
+    assert status == 200 and b"Lighthouses" in body
+
+
+@pytest.mark.parametrize("path", ["/docs/no-such-page/", "/docs/nope.css", "/elsewhere/", "/docsx/"])
+def test_not_found_serves_the_sites_404_page_with_status_404(site, preview, path):
+    status, headers, body = get(PreviewApp(preview), path)
+    assert status == 404
+    assert headers["Content-Type"].startswith("text/html")
+    assert body == clean_outputs(site)["404.html"]
+
+
+def test_development_responses_are_never_cached_and_never_304(preview):
+    app = PreviewApp(preview)
+    for path in ("/docs/", "/docs/static/style.css", "/docs/nope/", "/"):
+        status, headers, _ = get(app, path, HTTP_IF_NONE_MATCH="*", HTTP_IF_MODIFIED_SINCE="Sun, 01 Jan 2090 00:00:00 GMT")
+        assert status != 304
+        assert headers["Cache-Control"] == "no-store"
+        assert "ETag" not in headers and "Last-Modified" not in headers
+
+
+def test_head_has_headers_but_no_body_and_other_methods_get_405(preview):
+    app = PreviewApp(preview)
+    status, headers, body = get(app, "/docs/", method="HEAD")
+    assert (status, body) == (200, b"") and int(headers["Content-Length"]) > 0
+    status, headers, _ = get(app, "/docs/", method="POST", CONTENT_LENGTH="0")
+    assert status == 405 and headers["Allow"] == "GET, HEAD"
+
+
+def test_live_script_goes_into_html_only(preview):
+    app = PreviewApp(preview, live_script=b"<script>LIVE</script>")
+    _, _, page = get(app, "/docs/")
+    assert page.count(b"<script>LIVE</script></head>") == 1
+    _, _, css = get(app, "/docs/static/style.css")
+    assert b"LIVE" not in css
+
+
+# --- hostile and malformed requests ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path, status", [
+    ("/docs/../site.yml", 400),                 # plain ..
+    ("/docs/../../secret.txt", 400),
+    ("/../secret.txt", 400),
+    ("/docs/./index.html", 400),
+    ("//etc/passwd", 400),                      # an absolute path smuggled in
+    ("/docs//etc/passwd", 400),
+    ("/docs/..\\site.yml", 400),                # Windows separators
+    ("/docs/a\x00b", 400),                      # NUL
+    ("/docs/a\nb", 400),                        # control characters
+    ("http://evil.example/etc/passwd", 400),    # absolute-form target
+    ("etc/passwd", 400),
+    ("/docs/\xff\xfe", 400),                    # bytes that are not UTF-8
+    ("/docs/%2e%2e/site.yml", 404),             # double-encoded: a literal name, which no output has
+    ("/docs/%252e%252e/secret.txt", 404),
+    ("/docs/site.yml", 404),                    # a site file that is not an output
+    ("/docs/content/explainers/hello.md", 404),
+    ("/" + "a" * 5000, 414),
+])
+def test_traversal_and_malformed_paths_never_reach_a_file(preview, path, status):
+    got, headers, body = get(PreviewApp(preview), path)
+    assert got == status
+    assert SECRET.encode() not in body and b"base_url" not in body
+    assert headers["Cache-Control"] == "no-store"
+
+
+def test_an_output_swapped_for_a_symlink_to_outside_is_not_followed(site, preview, tmp_path):
+    media = site / "content/media/beam.svg"
+    media.unlink()
+    media.symlink_to(tmp_path / "secret.txt")  # after the build: the snapshot still names this path
+    status, _, body = get(PreviewApp(preview), "/docs/media/beam.svg")
+    assert status == 404 and SECRET.encode() not in body
+
+
+def test_a_build_naming_a_file_outside_the_site_cannot_leak_it(site, tmp_path):
+    def build_naming_secret(root, options, write, cache):
+        result = build_site(root, options, write=write, cache=cache)
+        result.outputs["leak.txt"] = tmp_path / "secret.txt"
+        return result
+
+    p = Preview(site, build=build_naming_secret, log=lambda text: None)
+    p.rebuild()
+    status, _, body = get(PreviewApp(p), "/docs/leak.txt")
+    assert status == 404 and SECRET.encode() not in body
+
+
+# --- errors, recovery, swaps ---------------------------------------------------------------------------------------
+
+
+BROKEN_FACT = """\
+name: Ada Keeper
+summary: Kept the northern light.
+station: North Point
+"<img src=x onerror=alert(1)>": 3
+"""
+
+
+def test_a_failed_build_keeps_the_last_good_pages_under_an_escaped_overlay(site, preview):
+    app = PreviewApp(preview)
+    good = {path: get(app, path)[2] for path in ("/docs/", "/docs/explainers/hello/", "/docs/static/style.css")}
+    edit(site, "content/facts/keepers/ada.yml", BROKEN_FACT)
+    snap = preview.rebuild()
+    assert snap.errors and snap.built
+    status, _, page = get(app, "/docs/explainers/hello/")
+    assert status == 200
+    assert page.count(f'id="{OVERLAY_ID}"'.encode()) == 1
+    assert b"content/facts/keepers/ada.yml:4:1" in page
+    assert b"&lt;img src=x onerror=alert(1)&gt;" in page and b"<img src=x" not in page
+    assert b"hint:" in page
+    # the page under the overlay is the last good page, byte for byte
+    start = page.index(f'<div id="{OVERLAY_ID}"'.encode())
+    end = page.index(b"</ol></div>", start) + len(b"</ol></div>")
+    assert page[:start] + page[end:] == good["/docs/explainers/hello/"]
+    # every HTML response carries it, the 404 page too; other types are untouched
+    assert OVERLAY_ID.encode() in get(app, "/docs/")[2]
+    status, _, missing = get(app, "/docs/nope/")
+    assert status == 404 and OVERLAY_ID.encode() in missing
+    assert get(app, "/docs/static/style.css")[2] == good["/docs/static/style.css"]
+
+
+def test_fixing_the_file_brings_the_page_back_with_the_edit(site, preview):
+    app = PreviewApp(preview)
+    edit(site, "content/facts/keepers/ada.yml", BROKEN_FACT)
+    preview.rebuild()
+    fixed = BROKEN_FACT.replace('"<img src=x onerror=alert(1)>": 3\n', "").replace("Ada Keeper", "Ada Lightkeeper")
+    edit(site, "content/facts/keepers/ada.yml", fixed)
+    snap = preview.rebuild()
+    assert snap.errors == ()
+    status, _, page = get(app, "/docs/explainers/hello/")
+    assert status == 200 and OVERLAY_ID.encode() not in page
+    assert b"Ada Lightkeeper" in page
+    assert page == clean_outputs(site)["explainers/hello/index.html"]
+
+
+def test_a_site_that_never_built_shows_its_errors_then_recovers(make_site):
+    root = make_site({**SITE, "content/explainers/hello.md": SITE["content/explainers/hello.md"].replace(
+        "[[ada]]", "[[adaa]]")})
+    p = Preview(root, log=lambda text: None)
+    assert not p.rebuild().built
+    app = PreviewApp(p)
+    status, _, page = get(app, "/docs/explainers/hello/")
+    assert status == 500 and OVERLAY_ID.encode() in page
+    assert b"content/explainers/hello.md:" in page and b"adaa" in page
+    edit(root, "content/explainers/hello.md", (root / "content/explainers/hello.md").read_text().replace(
+        "[[adaa]]", "[[ada]]"))
+    p.rebuild()
+    status, _, page = get(app, "/docs/explainers/hello/")
+    assert status == 200 and OVERLAY_ID.encode() not in page
+
+
+def test_no_half_built_site_is_ever_served(site):
+    """While a build runs, every response comes from the previous complete build."""
+    entered, release = threading.Event(), threading.Event()
+    calls = []
+
+    def slow_build(root, options, write, cache):
+        result = build_site(root, options, write=write, cache=cache)
+        calls.append(1)
+        if len(calls) > 1:
+            entered.set()
+            assert release.wait(20)
+        return result
+
+    p = Preview(site, build=slow_build, log=lambda text: None)
+    p.rebuild()
+    app = PreviewApp(p)
+    before = {out: get(app, "/docs/" + out.removesuffix("index.html"))[2] for out in p.snapshot.files}
+    edit(site, "content/explainers/hello.md", SITE["content/explainers/hello.md"].replace("VERSION-ONE", "VERSION-TWO"))
+    edit(site, "content/explainers/second.md", "---\ntitle: Second\nsummary: New.\ndate: 2024-04-01\n---\n\nHi.\n")
+    worker = threading.Thread(target=p.rebuild)
+    worker.start()
+    try:
+        assert entered.wait(20)
+        during = {out: get(app, "/docs/" + out.removesuffix("index.html"))[2] for out in before}
+        assert during == before
+        assert get(app, "/docs/explainers/second/")[0] == 404
+    finally:
+        release.set()
+        worker.join(20)
+    assert b"VERSION-TWO" in get(app, "/docs/explainers/hello/")[2]
+    assert get(app, "/docs/explainers/second/")[0] == 200
+
+
+def test_a_crash_in_the_builder_becomes_an_overlay_and_the_server_keeps_serving(site):
+    state = {"crash": False}
+
+    def build(root, options, write, cache):
+        if state["crash"]:
+            raise RuntimeError("boom <b>")
+        return build_site(root, options, write=write, cache=cache)
+
+    logged = []
+    p = Preview(site, build=build, log=logged.append)
+    p.rebuild()
+    state["crash"] = True
+    snap = p.rebuild()
+    assert snap.built and snap.errors
+    status, _, page = get(PreviewApp(p), "/docs/")
+    assert status == 200 and b"internal error while building" in page and b"boom &lt;b&gt;" in page
+    assert any("RuntimeError" in line for line in logged)
+
+
+# --- debounce, rebuild loop, watcher ----------------------------------------------------------------------------
+
+
+def test_debounce_waits_for_the_burst_to_settle():
+    d = Debounce(quiet=0.1)
+    assert not d.due(0.0)
+    for t in (0.0, 0.05, 0.09):
+        d.changed(t)
+    assert not d.due(0.15)
+    assert d.due(0.19)
+    d.done()
+    assert not d.due(5.0)
+
+
+def test_rebuild_loop_makes_one_rebuild_per_burst_and_notifies_after_it():
+    now = [0.0]
+    changes = iter([True, True, True, False, False, False, True, False, False])
+    events = []
+    snap = Snapshot(generation=7)
+
+    def rebuild():
+        events.append("build")
+        return snap
+
+    loop = RebuildLoop(lambda: next(changes), rebuild, lambda s: events.append(("notify", s.generation)),
+                       quiet=0.1, clock=lambda: now[0])
+    for _ in range(9):
+        loop.step()
+        now[0] += 0.06
+    assert events == ["build", ("notify", 7), "build", ("notify", 7)]
+
+
+def _bump(path: Path) -> None:
+    st = path.stat()
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 2_000_000_000))
+
+
+def test_watcher_sees_edits_new_files_removals_and_site_yml_but_not_output(site):
+    hits = []
+    watcher = make_watcher(site, lambda: hits.append(1))
+
+    def changed() -> bool:
+        hits.clear()
+        watcher.examine()
+        return bool(hits)
+
+    assert not changed()
+    _bump(site / "content/explainers/hello.md")
+    assert changed() and not changed()
+    new = site / "templates/partials/extra.html"  # a folder that did not exist when watching began
+    new.parent.mkdir(parents=True)
+    new.write_text("x")
+    os.utime(new, (1_000_000, 1_000_000))  # an old mtime, as a moved-in file keeps
+    assert changed()
+    new.unlink()
+    assert changed()
+    _bump(site / "site.yml")
+    assert changed()
+    (site / "output").mkdir()
+    (site / "output/index.html").write_text("x")
+    assert not changed()
+
+
+def test_loopback_detection_and_the_warning():
+    assert all(is_loopback(h) for h in ("127.0.0.1", "localhost", "::1", "[::1]", "127.1.2.3"))
+    assert not any(is_loopback(h) for h in ("0.0.0.0", "192.168.1.5", "::", "example.org"))
+    text = exposure_warning("0.0.0.0", 8000)
+    assert "WARNING" in text and "0.0.0.0:8000" in text and "drafts" in text
+
+
+def test_the_browser_reloads_after_good_builds_and_after_new_errors_only():
+    from site_builder.diagnostics import Diagnostic, Location
+
+    good = Snapshot(1, built=True)
+    bad = Snapshot(2, built=True, errors=(Diagnostic("error", "x", Location("a.md", 1, 1)),))
+    worse = Snapshot(3, built=True, errors=bad.errors * 2)
+    assert should_reload(good, Snapshot(2, built=True))
+    assert should_reload(good, bad)
+    assert not should_reload(bad, Snapshot(3, built=True, errors=bad.errors))
+    assert should_reload(bad, worse)
+    assert should_reload(bad, good)
+
+
+def test_serve_on_another_host_warns_loudly_before_anything_else(site, capsys):
+    assert main(["serve", str(site), "--host", "0.0.0.0", "--port", "70000"]) == 2
+    err = capsys.readouterr().err
+    assert err.index("WARNING: the preview listens on 0.0.0.0:70000") < err.index("--port must be between")

@@ -258,6 +258,8 @@ def _ld_value(index: Index, value):
         return {"@type": "MonetaryAmount", "value": value.amount, "currency": value.currency}
     if isinstance(value, RefValue):
         found = index.lookup(value.target)
+        if found and found.startswith("sources/"):
+            return citation(index, found)
         return mention(index, found) if found else value.target
     if isinstance(value, SourceRef):
         found = f"sources/{value.source}"

@@ -1,0 +1,293 @@
+"""The built-in theme's machine-readable side: JSON-LD, the facts export, the search index, print and head tags."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import sys
+
+import pytest
+
+from site_builder import search
+from site_builder.build import BuildOptions, build_site
+from site_builder.structured import family_of, safe_json
+
+from conftest import build, messages
+from theme_site import SITE
+
+LD_RE = re.compile(r'<script type="application/ld\+json">(.*?)</script>', re.S)
+
+
+def page(result, out_path: str) -> str:
+    data = result.outputs[out_path]
+    return (data if isinstance(data, bytes) else data.read_bytes()).decode("utf-8")
+
+
+def ld(result, out_path: str) -> dict:
+    found = LD_RE.findall(page(result, out_path))
+    assert len(found) == 1, f"{out_path}: expected one JSON-LD block, found {len(found)}"
+    return json.loads(found[0])
+
+
+def nodes(graph: dict, type_: str) -> list[dict]:
+    return [n for n in graph["@graph"] if n.get("@type") == type_]
+
+
+@pytest.fixture
+def site(make_site):
+    root = make_site(SITE)
+    result = build(root)
+    assert result.ok, messages(result)
+    return result
+
+
+# ---------------------------------------------------------------- JSON-LD
+
+
+def test_every_html_page_has_one_json_ld_block_naming_the_site(site):
+    pages = [p for p in site.outputs if p.endswith(".html")]
+    assert len(pages) > 15
+    for out_path in pages:
+        graph = ld(site, out_path)
+        assert graph["@context"] == "https://schema.org"
+        [website] = nodes(graph, "WebSite")
+        assert website["url"] == "https://example.org/notes/"
+        assert website["potentialAction"]["target"].startswith("https://example.org/notes/search/?q=")
+
+
+def test_explainer_is_a_news_article_with_its_citations_in_order(site):
+    graph = ld(site, "explainers/who-runs-the-harbour/index.html")
+    [article] = nodes(graph, "NewsArticle")
+    assert article["headline"] == "Who runs the harbour"
+    assert article["datePublished"] == "2024-03-05" and article["dateModified"] == "2024-03-07"
+    assert article["author"] == [{"@type": "Person", "name": "Desk Writer"}]
+    assert article["url"] == article["mainEntityOfPage"] == "https://example.org/notes/explainers/who-runs-the-harbour/"
+    assert [c["name"] for c in article["citation"]] == [
+        "New harbour master appointed", "Morning show </script><script>alert(1)</script>"]
+    gazette = article["citation"][0]
+    assert gazette["url"] == "https://gazette.example.org/2019/harbour"
+    assert gazette["datePublished"] == "2019-01-15"
+    assert gazette["publisher"] == {"@type": "GovernmentOrganization", "name": "Harbour Authority",
+                                    "url": "https://example.org/notes/organizations/harbour-authority/"}
+    assert [a["@type"] for a in article["about"]] == ["Person", "GovernmentOrganization"]
+    mentioned = {m["name"]: m["@type"] for m in article["mentions"]}
+    assert mentioned == {"Claim: the first woman harbour master": "ClaimReview", "Grey Heron": "Thing"}
+    assert article["keywords"] == ["harbour"]
+
+
+def test_fact_sheets_use_their_types_schema_org_class_and_known_fields(site):
+    graph = ld(site, "people/ada-quill/index.html")
+    [person] = nodes(graph, "Person")
+    assert person["name"] == "Ada Quill"
+    assert person["alternateName"] == ["Harbourmistress", "A. Q. Quill"]
+    assert person["birthDate"] == "1975-04"  # partial dates stay partial
+    assert person["jobTitle"] == "Harbour master"
+    assert person["affiliation"]["name"] == "Harbour Authority"
+    assert person["subjectOf"][0]["headline"] == "Who runs the harbour"
+    [webpage] = nodes(graph, "WebPage")
+    assert webpage["mainEntity"] == {"@id": person["@id"]}
+    assert [c["name"] for c in webpage["citation"]] == ["New harbour master appointed"]
+
+    [org] = nodes(ld(site, "organizations/harbour-authority/index.html"), "GovernmentOrganization")
+    assert org["foundingDate"] == "1890"
+    assert org["sameAs"] == "https://harbour.example.org/"  # its website; "url" stays the fact sheet
+    assert org["url"] == "https://example.org/notes/organizations/harbour-authority/"
+
+    [ship] = nodes(ld(site, "ships/grey-heron/index.html"), "Thing")  # no schema_org: a plain Thing
+    assert ship["name"] == "Grey Heron" and "launched" not in ship
+
+    [event] = nodes(ld(site, "events/2019-01-15-appointed/index.html"), "Event")
+    assert event["startDate"] == "2019-01-15"
+    assert event["about"] == [{"@type": "Person", "name": "Ada Quill",
+                               "url": "https://example.org/notes/people/ada-quill/"}]
+
+
+def test_claims_become_claim_reviews_of_the_claim_as_made(site):
+    graph = ld(site, "claims/first-woman/index.html")
+    [review] = nodes(graph, "ClaimReview")
+    assert review["claimReviewed"] == "Ada Quill is the first woman to run the harbour."
+    assert review["reviewRating"] == {"@type": "Rating", "alternateName": "true"}
+    claim = review["itemReviewed"]
+    assert claim["@type"] == "Claim"
+    assert claim["author"] == {"@type": "Organization", "name": "Harbour Radio"}
+    assert claim["appearance"]["@type"] == "CreativeWork" and claim["datePublished"] == "2020"
+    [publisher] = nodes(graph, "Organization")
+    assert review["author"] == {"@id": publisher["@id"]}
+
+
+def test_sources_are_creative_works_pointing_at_the_original(site):
+    [work] = nodes(ld(site, "sources/gazette-2019/index.html"), "CreativeWork")
+    assert work["url"] == "https://gazette.example.org/2019/harbour"
+    assert work["mainEntityOfPage"] == "https://example.org/notes/sources/gazette-2019/"
+
+
+def test_collections_list_their_items(site):
+    graph = ld(site, "people/index.html")
+    [collection] = nodes(graph, "CollectionPage")
+    assert [i["name"] for i in collection["mainEntity"]["itemListElement"]] == ["Ada Quill"]
+    home = nodes(ld(site, "index.html"), "CollectionPage")[0]
+    assert home["mainEntity"]["itemListElement"][0]["url"].endswith("/explainers/who-runs-the-harbour/")
+
+
+def test_json_ld_cannot_break_out_of_its_script_element(site):
+    text = page(site, "explainers/who-runs-the-harbour/index.html")
+    assert "<script>alert(1)" not in text
+    blocks = LD_RE.findall(text)
+    assert len(blocks) == 1 and "<" not in blocks[0] and ">" not in blocks[0]
+
+
+def test_safe_json_escapes_everything_that_ends_or_confuses_a_script():
+    tricky = {"a": "</script><!-- & \u2028\u2029 <SCRIPT>"}
+    text = safe_json(tricky)
+    for bad in ("<", ">", "&", "\u2028", "\u2029"):
+        assert bad not in text
+    assert json.loads(text) == tricky
+
+
+def test_schema_families_fall_back_to_thing():
+    assert family_of("NewsMediaOrganization")[0] == "Organization"
+    assert family_of("Report")[0] == "CreativeWork"
+    assert family_of("Mountain") == ("Thing",)
+
+
+# ---------------------------------------------------------------- head tags, print, search form
+
+
+def test_head_has_canonical_open_graph_and_print_sheet(site):
+    text = page(site, "explainers/who-runs-the-harbour/index.html")
+    canonical = "https://example.org/notes/explainers/who-runs-the-harbour/"
+    assert f'<link rel="canonical" href="{canonical}">' in text
+    assert f'<meta property="og:url" content="{canonical}">' in text
+    assert '<meta property="og:type" content="article">' in text
+    assert '<meta property="article:published_time" content="2024-03-05">' in text
+    assert '<link rel="stylesheet" href="/notes/static/print.css" media="print">' in text
+    assert 'data-facts="/notes/data/facts.json"' in text
+    assert 'data-search="/notes/pagefind/pagefind.js"' in text
+    assert '<form class="site-search" role="search" action="/notes/search/" method="get">' in text
+
+
+def test_sources_without_an_address_carry_their_page_for_print(site):
+    text = page(site, "explainers/who-runs-the-harbour/index.html")
+    assert 'class="source-page" data-href="https://example.org/notes/sources/radio-2020/"' in text
+    assert '<a class="ext" href="https://gazette.example.org/2019/harbour"' in text
+
+
+def test_search_page_works_without_javascript(site):
+    text = page(site, "search/index.html")
+    assert '<meta name="robots" content="noindex">' in text
+    assert '<form id="search-form" class="search-form" role="search" action="/notes/search/" method="get">' in text
+    for href in ("/notes/people/", "/notes/organizations/", "/notes/timeline/", "/notes/#explainers"):
+        assert f'href="{href}"' in text
+
+
+def test_only_articles_and_fact_sheets_are_marked_for_the_index(site):
+    assert "data-pagefind-body" in page(site, "people/ada-quill/index.html")
+    assert 'data-pagefind-meta="kind:Person"' in page(site, "people/ada-quill/index.html")
+    assert "data-pagefind-body" in page(site, "explainers/who-runs-the-harbour/index.html")
+    for out_path in ("index.html", "people/index.html", "timeline/index.html", "search/index.html"):
+        assert "data-pagefind-body" not in page(site, out_path)
+
+
+def test_search_off_leaves_out_the_search_page_and_form(make_site):
+    root = make_site({**SITE, "site.yml": SITE["site.yml"].replace("language: en", "language: en\n        search: off")})
+    result = build(root)
+    assert result.ok, messages(result)
+    assert "search/index.html" not in result.outputs
+    text = page(result, "index.html")
+    assert "site-search" not in text and "data-search=" not in text
+    assert "potentialAction" not in json.dumps(ld(result, "index.html"))
+
+
+def test_unknown_search_setting_is_a_located_error(make_site):
+    root = make_site({**SITE, "site.yml": SITE["site.yml"].replace("language: en", "language: en\n        search: lunr")})
+    result = build(root)
+    assert not result.ok
+    assert any(m.startswith("site.yml:5:9: error: search must be one of: pagefind, off") for m in messages(result))
+
+
+# ---------------------------------------------------------------- /data/facts.json
+
+
+def export(result) -> dict:
+    return json.loads(page(result, "data/facts.json"))
+
+
+def test_export_holds_every_fact_sheet_sorted_with_fields_and_sources(site):
+    data = export(site)
+    assert data["format"] == "site-builder facts export" and data["version"] == 1
+    assert data["site"] == {"title": "Harbour Notes", "url": "https://example.org/notes/", "language": "en"}
+    ids = [f["id"] for f in data["facts"]]
+    assert ids == sorted(ids)
+    assert set(ids) == {"claims/first-woman", "events/2019-01-15-appointed", "organizations/harbour-authority",
+                        "people/ada-quill", "ships/grey-heron", "sources/gazette-2019", "sources/radio-2020"}
+    ada = next(f for f in data["facts"] if f["id"] == "people/ada-quill")
+    assert ada["name"] == "Ada Quill" and ada["type"] == "person"
+    assert ada["url"] == "https://example.org/notes/people/ada-quill/"
+    assert ada["aliases"] == ["Harbourmistress", "A. Q. Quill"]
+    assert ada["fields"]["born"] == {"value": "1975-04", "sources": ["sources/gazette-2019"]}
+    assert ada["fields"]["employer"]["value"] == "organizations/harbour-authority"
+    assert ada["sources"] == ["sources/gazette-2019"]
+    org = next(f for f in data["facts"] if f["id"] == "organizations/harbour-authority")
+    assert org["fields"]["budget"]["value"] == {"amount": 1200000, "currency": "EUR"}
+    claim = next(f for f in data["facts"] if f["id"] == "claims/first-woman")
+    assert claim["facts"] == [{"label": "Checked against", "value": "Ada Quill’s appointment notice",
+                               "sources": ["sources/gazette-2019"]}]
+    event = next(f for f in data["facts"] if f["id"] == "events/2019-01-15-appointed")
+    assert event["name"] == "Ada Quill appointed"
+    assert event["fields"]["source"]["value"] == ["sources/gazette-2019"]
+    radio = next(f for f in data["facts"] if f["id"] == "sources/radio-2020")
+    assert radio["name"] == "Morning show </script><script>alert(1)</script>"
+    assert "title" not in radio["fields"] and radio["fields"]["publisher"]["value"] == "Harbour Radio"
+    person_type = next(t for t in data["types"] if t["name"] == "person")
+    assert person_type["schema_org"] == "Person"
+    assert {"name": "employer", "type": "ref", "label": "Employer", "to": ["organization"]} in person_type["fields"]
+
+
+def test_export_is_the_same_bytes_for_the_same_site(make_site, tmp_path):
+    root = make_site(SITE)
+    first, second = build(root), build(root)
+    assert page(first, "data/facts.json") == page(second, "data/facts.json")
+
+
+# ---------------------------------------------------------------- the search index
+
+
+@pytest.mark.skipif(not search.available(), reason="the pagefind package (with its binary) is not installed")
+def test_search_index_is_built_under_the_sub_folder_and_reproducible(make_site, tmp_path):
+    root = make_site(SITE)
+    outs = []
+    for name in ("one", "two"):
+        result = build_site(root, BuildOptions(out=tmp_path / name))
+        assert result.ok, messages(result)
+        outs.append({p: b for p, b in result.outputs.items() if p.startswith("pagefind/")})
+    assert "pagefind/pagefind.js" in outs[0] and "pagefind/pagefind-entry.json" in outs[0]
+    assert not any(p.startswith("pagefind/pagefind-ui") for p in outs[0])
+    assert outs[0] == outs[1]
+    entry = json.loads(outs[0]["pagefind/pagefind-entry.json"])
+    # the explainer, the about page and seven fact sheets; no lists, no home page, no search page
+    assert entry["languages"]["en"]["page_count"] == 9
+    assert (tmp_path / "one" / "pagefind" / "pagefind.js").is_file()
+
+
+def test_a_build_without_pagefind_still_passes(make_site, tmp_path, monkeypatch):
+    for name in ("pagefind", "pagefind.service", "pagefind.index"):
+        monkeypatch.setitem(sys.modules, name, None)  # as if the package were not installed
+    assert not search.available()
+    root = make_site(SITE)
+    result = build_site(root, BuildOptions(out=tmp_path / "out"))
+    assert result.ok, messages(result)
+    assert not any(p.startswith("pagefind/") for p in result.outputs)
+    assert "search/index.html" in result.outputs  # the page is there, with its plain links
+
+
+def test_check_mode_never_runs_the_indexer(site):
+    assert not any(p.startswith("pagefind/") for p in site.outputs)
+
+
+def test_ref_links_carry_the_id_the_cards_look_up(site):
+    text = page(site, "explainers/who-runs-the-harbour/index.html")
+    assert '<a class="ref" href="/notes/people/ada-quill/" data-ref="people/ada-quill">Ada Quill</a>' in text
+    ids = {f["id"] for f in export(site)["facts"]}
+    assert set(re.findall(r'data-ref="([^"]+)"', text)) <= ids
+    assert html.unescape("Ada Quill") in text

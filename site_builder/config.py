@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
 
 from .diagnostics import Location, Problems, did_you_mean
@@ -266,6 +266,12 @@ def _load_type(name: str, raw, marks: Marks, problems: Problems) -> TypeSpec | N
     reserved = set(SHEET_KEYS) | ({"title"} if builtin else set())
     for fname, fraw in raw_fields.items():
         fpath = path + ("fields", fname)
+        if fname in builtin_names and isinstance(fraw, dict) and fraw and set(fraw) <= {"label", "description"}:
+            # a site may relabel a built-in field (e.g. url -> "Address") but not change its type
+            fields = [replace(f, label=str(fraw.get("label", f.label)),
+                              description=str(fraw.get("description", f.description))) if f.name == fname else f
+                      for f in fields]
+            continue
         if fname in builtin_names or fname in reserved:
             problems.error(f"field '{fname}' is already part of every '{name}' fact sheet", marks.key(fpath),
                            "remove it or give it another name")

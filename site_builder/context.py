@@ -62,7 +62,8 @@ def _format(refs: PageRefs, kind: str, value) -> Markup:
     if isinstance(value, bool):
         return Markup("yes" if value else "no")
     if isinstance(value, (int, float)):
-        return Markup(f"{value:,}")
+        # group digits only from five figures up: years and numbers such as 2094 read better bare
+        return Markup(f"{value:,}" if abs(value) >= 10000 else str(value))
     if kind == "url":
         safe = html.escape(value, quote=True)
         return Markup(f'<a href="{safe}" rel="noopener">{html.escape(_short_url(value))}</a>')
@@ -79,13 +80,20 @@ def _short_url(url: str) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+def site_url(urls, url: str) -> str:
+    """A root-relative URL written by a site ('/timeline/', '/#explainers') moved under the base path."""
+    if not url.startswith("/") or url.startswith("//"):
+        return url
+    path, hash_, fragment = url[1:].partition("#")
+    return urls.path(path) + hash_ + fragment
+
+
 def common(index: Index, route: Route, refs: PageRefs, title: str, description: str) -> dict:
     config, urls = index.config, index.urls
     types = [{"name": t.name, "label": t.plural, "singular": t.singular, "url": urls.type_index(t.folder),
               "count": index.type_counts.get(t.name, 0), "description": t.description}
              for t in config.types]
-    nav = [{"label": label, "url": urls.path(url.lstrip("/")) if url.startswith("/") else url}
-           for label, url in config.nav]
+    nav = [{"label": label, "url": site_url(urls, url)} for label, url in config.nav]
     return {
         "site": {"title": config.title, "description": config.description, "language": config.language,
                  "base_url": config.base_url, "base": urls.base, "author": config.author,

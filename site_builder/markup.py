@@ -139,6 +139,10 @@ def scan(text: str, rel_path: str, problems: Problems, line0: int = 1, col0: int
             if scheme.group(1).lower() not in SAFE_SCHEMES:
                 problems.error(f"unsafe link '{target[:40]}'", loc, "links may use http, https, mailto or tel")
             continue
+        if target.startswith("/") and not target.startswith("//") and OPEN not in target:
+            path, _, frag = target.partition("#")  # a root-relative site URL: moved under the base path
+            add(m.start(1), m.end(1), LinkSlot(path, frag, loc))
+            continue
         if target.startswith(("/", "#")) or OPEN in target:
             continue
         path, _, frag = target.partition("#")

@@ -70,7 +70,10 @@ class PageRefs:
                 known = [i for i in slot.items if f"sources/{i.source}" in self.index.facts]
                 return '<sup class="cites">' + "".join(self.cite(i.source, i.locator) for i in known) + "</sup>"
             if isinstance(slot, LinkSlot):
-                url = self.index.url_for_path(slot.target) or "#"
+                if slot.target.startswith("/"):
+                    url = self.index.urls.path(slot.target[1:])
+                else:
+                    url = self.index.url_for_path(slot.target) or "#"
                 return html.escape(url + ("#" + slot.fragment if slot.fragment else ""), quote=True)
             return ""  # pragma: no cover
 

@@ -215,7 +215,7 @@ def _check_slot(slot, owner: str, index: Index, all_ids: list[str], out: set, ci
         for item in slot.items:
             _check_source(item.source, item.location, owner, index, citers, problems)
     elif isinstance(slot, LinkSlot):
-        if slot.target in index.media:
+        if slot.target in index.media or slot.target.startswith("/"):
             return
         target = index.by_path.get(slot.target)
         if target is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -157,7 +158,7 @@ def test_field_values_show_with_their_sources(make_site):
     result = build(make_site(BRIDGES))
     gg = html_of(result, "bridges/golden-gate/index.html")
     assert '<time datetime="1937-05">May 1937</time>' in gg
-    assert "35,000,000 USD" in gg and "2,737" in gg and "main, side" in gg
+    assert "35,000,000 USD" in gg and "<td>2737<" in gg and "main, side" in gg
     assert gg.count('class="cite"') == 6  # five fields and one free-form fact, each sourced
 
 
@@ -185,7 +186,7 @@ def test_site_templates_override_builtin_and_per_type(make_site):
     files["templates/404.html"] = "<!doctype html><title>x</title><p>Gone {{ site.title }}</p>"
     result = build(make_site(files))
     assert result.ok, messages(result)
-    assert '<p class="custom">2,737 metres, <a class="ref"' in html_of(result, "bridges/golden-gate/index.html")
+    assert '<p class="custom">2737 metres, <a class="ref"' in html_of(result, "bridges/golden-gate/index.html")
     assert "custom" not in html_of(result, "companies/bethlehem-steel/index.html")
     assert html_of(result, "404.html") == "<!doctype html><title>x</title><p>Gone Bridges of the World</p>"
 
@@ -332,3 +333,17 @@ def test_output_with_foreign_files_is_refused_and_kept(make_site, tmp_path):
         build_site(root, BuildOptions(out=out))
     assert (out / "precious.txt").read_text() == "keep me"
     assert os.listdir(out) == ["precious.txt"]
+
+
+def test_site_urls_relabelled_builtins_and_big_numbers(make_site):
+    files = dict(BRIDGES)
+    files["site.yml"] = textwrap.dedent(BRIDGES["site.yml"]).replace(
+        "types:\n", "nav:\n  - {label: Explainers, url: '/#explainers'}\n  - {label: Timeline, url: /timeline/}\n"
+        "types:\n  source:\n    fields:\n      url: {label: Address}\n", 1)
+    files["content/pages/about.md"] = "---\ntitle: About\n---\nSee [the timeline](/timeline/#y1937) and [[golden-gate]].\n"
+    result = build(make_site(files))
+    assert result.ok, messages(result)
+    home = html_of(result, "index.html")
+    assert 'href="/bridges/#explainers"' in home and 'href="/bridges/timeline/"' in home
+    assert 'href="/bridges/timeline/#y1937"' in html_of(result, "about/index.html")
+    assert "<th scope=\"row\">Address</th>" in html_of(result, "sources/chronicle-1937/index.html")

@@ -27,6 +27,7 @@ class Index:
     events_for: dict[str, list[str]] = field(default_factory=dict)
     citers: dict[str, list[str]] = field(default_factory=dict)
     tags: dict[str, list[str]] = field(default_factory=dict)
+    type_counts: dict[str, int] = field(default_factory=dict)  # fact sheets per type name
 
     def lookup(self, target: str) -> str | None:
         """The full id for a written id or a unique short id."""
@@ -113,6 +114,10 @@ def resolve_site(config: SiteConfig, urls: Urls, docs: list[Document], facts: li
         index.by_path[sheet.rel_path] = sheet.id
         short[sheet.slug].append(sheet.id)
     index.short = {k: sorted(v) for k, v in short.items()}
+    counts: dict[str, int] = defaultdict(int)
+    for sheet in facts:
+        counts[sheet.type] += 1
+    index.type_counts = dict(counts)
     all_ids = sorted(set(index.facts) | set(index.docs))
     outgoing: dict[str, set[str]] = {}
     citers = defaultdict(set)

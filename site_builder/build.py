@@ -194,7 +194,7 @@ def build_site(root: Path, options: BuildOptions = BuildOptions(), write: bool =
             outputs[route.out_path] = statics.get(route.out_path) or root / route.key
     ok = not problems.has_errors(options.strict)
     if ok and write and config.search != "off" and search.available():  # optional: pages work without it
-        pages = [(r.url, outputs[r.out_path]) for r in routes
+        pages = [(r.out_path, outputs[r.out_path]) for r in routes
                  if r.kind in search.INDEXED_KINDS and isinstance(outputs.get(r.out_path), bytes)]
         outputs.update(search.build_index(pages, config.language))
     result = BuildResult(problems.sorted(), ok, index, routes, outputs)

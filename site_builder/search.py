@@ -1,9 +1,8 @@
 """The static search index: Pagefind, run over the rendered pages before they are written.
 
 Optional by design. When the `pagefind` package (with its bundled binary) is installed and the site
-does not say `search: off`, the explainers, pages and fact sheets are fed to Pagefind from memory
-with their final URLs (so a sub-folder deployment works), and the index files join the build's
-outputs under pagefind/. Without the package nothing is added and the search page falls back to
+does not say `search: off`, the explainers, pages and fact sheets are indexed as they will be
+published, and the index files join the build's outputs under pagefind/. Without the package nothing is added and the search page falls back to
 plain links. The same pages give the same index files, so builds stay reproducible.
 """
 
@@ -32,17 +31,18 @@ def available() -> bool:
 
 
 def build_index(pages: list[tuple[str, bytes]], language: str) -> dict[str, bytes]:
-    """Index (url, html) pairs; returns {'pagefind/<file>': bytes} for the output folder.
+    """Index (out_path, html) pairs; returns {'pagefind/<file>': bytes} for the output folder.
 
-    The pages are laid out in a scratch folder at their URL paths (so results link to the right place
-    under a sub-folder) and indexed in one pass; the index is read back from a second scratch folder.
+    The pages are laid out in a scratch folder as they will be published and indexed in one pass; the
+    index is read back from a second scratch folder. Result URLs are relative to the site's root: the
+    search script gives Pagefind the site's base path, so a sub-folder deployment links correctly.
     """
     if not pages:
         return {}
     with tempfile.TemporaryDirectory(prefix="site-search-") as tmp:
         site, index_dir = Path(tmp) / "site", Path(tmp) / "index"
-        for url, data in pages:
-            path = site / url.lstrip("/") / ("index.html" if url.endswith("/") else "")
+        for out_path, data in pages:
+            path = site / out_path
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
         asyncio.run(_index(str(site), language, str(index_dir)))

@@ -170,7 +170,9 @@
     setStatus("Searching…");
     var ready = pagefind ? Promise.resolve(pagefind) : import(searchUrl).then(function (mod) {
       pagefind = mod;
-      return mod.options ? Promise.resolve(mod.options({})).then(function () { return mod; }) : mod;
+      // result URLs are stored relative to the site's root; the site may live in a sub-folder
+      var base = searchUrl.replace(/pagefind\/pagefind\.js$/, "");
+      return Promise.resolve(mod.options({baseUrl: base})).then(function () { return mod; });
     });
     ready.then(function (pf) { return pf.search(query); })
       .then(function (res) {

@@ -7,8 +7,11 @@ import sys
 from pathlib import Path
 
 from . import __version__
-from .build import BuildOptions, BuildResult, build_site
-from .write import OutputRefused
+from .build import BuildOptions, BuildResult, build_site, load_site_config
+from .diagnostics import Problems, suggest
+from .progress import Progress
+from .schema import SCHEMA_DIR, SETTINGS
+from .write import OutputRefused, read_manifest
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -40,6 +43,20 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--drafts", action="store_true")
     p.add_argument("--open", action="store_true", help="open the preview in a browser")
+
+    p = sub.add_parser("new", help="write a new explainer, page or fact sheet (never overwrites)")
+    p.add_argument("kind", metavar="KIND", help="explainer, page, or a fact-sheet type from site.yml")
+    p.add_argument("title", metavar="TITLE", help="the title or name; the file is named from it")
+    p.add_argument("--site", default=".", help="the site's folder (default: here)")
+    p.add_argument("--slug", help="the file name (without extension) instead of one made from TITLE")
+
+    p = sub.add_parser("init", help="start a new site in DIR that builds at once")
+    p.add_argument("dir", metavar="DIR", help="a new or empty folder")
+
+    p = sub.add_parser("schema", help="write a JSON Schema per fact-sheet type and point editors at them")
+    site_arg(p)
+    p.add_argument("--out", help=f"write the schemas here (default: SITE/{SCHEMA_DIR}/)")
+    p.add_argument("--no-editor", action="store_true", help=f"do not touch {SETTINGS}")
     return parser
 
 
@@ -49,7 +66,8 @@ def _verbosity(p: argparse.ArgumentParser) -> None:
     group.add_argument("-v", "--verbose", action="store_true", help="print every file written")
 
 
-def report(result: BuildResult, strict: bool, quiet: bool = False, stream=sys.stderr) -> None:
+def report(result: BuildResult, strict: bool, quiet: bool = False, stream=None) -> None:
+    stream = stream if stream is not None else sys.stderr
     for diag in result.diagnostics:
         if quiet and diag.severity == "warning" and not strict:
             continue
@@ -71,10 +89,16 @@ def _summary(result: BuildResult, strict: bool) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "init":
+        return init_command(Path(args.dir))
+    if args.command == "new":
+        return new_command(Path(args.site), args.kind, args.title, args.slug)
     root = Path(args.site)
     if not root.is_dir():
         print(f"site-builder: error: '{args.site}' is not a folder", file=sys.stderr)
         return 2
+    if args.command == "schema":
+        return schema_command(root, Path(args.out) if args.out else None, editor=not args.no_editor)
     if args.command == "serve":
         from .serve import serve  # the only module that needs livereload
 
@@ -82,17 +106,24 @@ def main(argv: list[str] | None = None) -> int:
     options = BuildOptions(drafts=args.drafts, strict=args.strict,
                            base_url=getattr(args, "base_url", None),
                            out=Path(args.output) if getattr(args, "output", None) else None)
+    out = options.out or root / "output"
+    before = (read_manifest(out) or {}) if args.command == "build" and args.verbose else {}
+    progress = Progress(sys.stderr, enabled=None if not args.quiet else False)
     try:
-        result = build_site(root, options, write=(args.command == "build"))
+        result = build_site(root, options, write=(args.command == "build"), progress=progress)
     except OutputRefused as exc:
         print(f"site-builder: error: {exc}", file=sys.stderr)
         return 2
+    finally:
+        progress.close()
     report(result, args.strict, args.quiet)
     counts = _summary(result, args.strict)
     if not result.ok:
         print(f"{args.command} failed: {counts}; nothing was written" if args.command == "build"
               else f"check failed: {counts}", file=sys.stderr)
         return 1
+    if args.verbose and args.command == "build":
+        _list_changes(before, read_manifest(out) or {})
     if not args.quiet:
         pages = sum(1 for r in result.routes if r.kind != "asset")
         if args.command == "build":
@@ -102,4 +133,101 @@ def main(argv: list[str] | None = None) -> int:
                   + (f" ({counts})" if counts else ""))
         else:
             print(f"check passed: {pages} pages" + (f" ({counts})" if counts else ""))
+    return 0
+
+
+def _list_changes(before: dict, after: dict) -> None:
+    """--verbose: every output file this build wrote or removed, from the manifests before and after."""
+    for path in sorted(after):
+        if before.get(path) != after[path]:
+            print(f"  wrote {path}")
+    for path in sorted(set(before) - set(after)):
+        print(f"  removed {path}")
+
+
+def _fail(message: str, code: int, hint: str = "") -> int:
+    print(f"site-builder: error: {message}", file=sys.stderr)
+    if hint:
+        print(f"    hint: {hint}", file=sys.stderr)
+    return code
+
+
+def _site_config(root: Path):
+    """site.yml of the site at root, or (None, exit code) after saying what is wrong."""
+    if not (root / "site.yml").is_file():
+        where = "here" if str(root) == "." else f"in '{root}'"
+        return None, _fail(f"no site.yml {where}: is this a site's folder?", 2,
+                           "run the command in the site's folder, or give it with --site (new) or SITE (schema)")
+    problems = Problems()
+    config = load_site_config(root, BuildOptions(), problems)
+    if config is None or problems.has_errors():
+        for diag in problems.sorted():
+            print(diag.format(), file=sys.stderr)
+        return None, _fail("site.yml has errors; fix them first", 1)
+    return config, 0
+
+
+def init_command(dest: Path) -> int:
+    from .scaffold import ScaffoldRefused, init_site
+
+    try:
+        written = init_site(dest)
+    except ScaffoldRefused as exc:
+        return _fail(exc.message, exc.code, exc.hint)
+    for rel in written:
+        print(f"  wrote {(dest / rel).as_posix()}")
+    if schema_command(dest, None, editor=True, quiet=True) == 0:
+        print(f"  wrote {(dest / SCHEMA_DIR).as_posix()}/ and {(dest / SETTINGS).as_posix()} "
+              "(editors check fact sheets as you type)")
+    print(f"A new site is in {dest}. Next:\n  cd {dest}\n  site-builder serve     (a live preview)\n"
+          "  site-builder build     (the site, in output/)")
+    return 0
+
+
+def new_command(root: Path, kind: str, title: str, slug: str | None) -> int:
+    from .scaffold import ScaffoldRefused, new_document, new_factsheet
+
+    if not root.is_dir():
+        return _fail(f"'{root}' is not a folder", 2)
+    config, code = _site_config(root)
+    if config is None:
+        return code
+    try:
+        if kind in ("explainer", "page"):
+            path = new_document(root, kind, title, slug)
+        else:
+            tspec = config.type(kind) or None
+            if tspec is None:
+                names = ["explainer", "page"] + [t.name for t in config.types]
+                folders = {t.folder: t.name for t in config.types}  # `new people` means `new person`
+                close = [folders.get(c, c) for c in suggest(kind, names + list(folders))]
+                close = list(dict.fromkeys(close))
+                hint = " (did you mean " + " or ".join(f"'{c}'" for c in close) + "?)" if close else ""
+                return _fail(f"unknown kind '{kind}'{hint}", 2, "kinds are " + ", ".join(names))
+            path = new_factsheet(root, config, tspec, title, slug)
+    except ScaffoldRefused as exc:
+        return _fail(exc.message, exc.code, exc.hint)
+    print(path.as_posix())
+    return 0
+
+
+def schema_command(root: Path, out: Path | None, editor: bool, quiet: bool = False) -> int:
+    from .schema import SettingsProblem, editor_mapping, update_settings, write_schemas
+
+    config, code = _site_config(root)
+    if config is None:
+        return code
+    out_dir = out if out is not None else root / SCHEMA_DIR
+    written = write_schemas(config, out_dir)
+    if not quiet:
+        print(f"{len(config.types)} schemas in {out_dir.as_posix()}/ ({len(written)} written, "
+              f"{len(config.types) - len(written)} unchanged)")
+    if not editor:
+        return 0
+    try:
+        said = update_settings(root, editor_mapping(config, root, out_dir), out_dir)
+    except SettingsProblem as exc:
+        return _fail(str(exc), 1, "add the 'yaml.schemas' entries by hand; docs/writing.md shows them")
+    if not quiet:
+        print(said)
     return 0

@@ -94,7 +94,9 @@ def page(browser):
 
 def run_axe(tab) -> list[str]:
     tab.add_script_tag(content=AXE_JS.read_text(encoding="utf-8"))
-    result = tab.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    # target-size (WCAG 2.2) is off by default in axe; Lighthouse checks it, so do we
+    result = tab.evaluate("async () => await axe.run(document, {resultTypes: ['violations'],"
+                          " rules: {'target-size': {enabled: true}}})")
     return [f"{v['id']}: {v['help']} ({len(v['nodes'])} nodes, e.g. {v['nodes'][0]['target']})"
             for v in result["violations"]]
 

@@ -188,6 +188,17 @@ def request_path(environ: dict) -> str:
     return path
 
 
+def host_name(header: str) -> str:
+    """The name part of a Host header: '[::1]:8000' -> '::1', 'Localhost.:80' -> 'localhost'."""
+    header = header.strip().lower()
+    if header.startswith("["):
+        return header[1:header.find("]")] if "]" in header else header
+    return header.rsplit(":", 1)[0].rstrip(".") if header.count(":") <= 1 else header
+
+
+LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
 @dataclass
 class Response:
     status: int
@@ -203,9 +214,10 @@ REASONS = {200: "OK", 302: "Found", 400: "Bad Request", 404: "Not Found", 405: "
 class PreviewApp:
     """WSGI: serves `preview.snapshot` under its base path. `live_script` is added to HTML pages (the reload hook)."""
 
-    def __init__(self, preview: Preview, live_script: bytes = b""):
+    def __init__(self, preview: Preview, live_script: bytes = b"", allowed_hosts: frozenset[str] | None = None):
         self.preview = preview
         self.live_script = live_script
+        self.allowed_hosts = allowed_hosts  # None: any Host header
 
     def __call__(self, environ: dict, start_response):
         try:
@@ -229,6 +241,10 @@ class PreviewApp:
             path = request_path(environ)
         except BadRequest as exc:
             return Response(exc.status, f"{exc}\n".encode(), "text/plain; charset=utf-8")
+        if self.allowed_hosts is not None and host_name(environ.get("HTTP_HOST", "")) not in self.allowed_hosts:
+            # a page elsewhere that points its own domain name at 127.0.0.1 (DNS rebinding) reads nothing
+            return Response(400, b"unexpected Host header: open the preview at its 127.0.0.1 address\n",
+                            "text/plain; charset=utf-8")
         if method not in ("GET", "HEAD"):
             return Response(405, b"the preview only answers GET and HEAD\n", "text/plain; charset=utf-8")
         query = environ.get("QUERY_STRING", "")
@@ -356,6 +372,8 @@ class RebuildLoop:
         if self.debounce.due(self.clock()):
             self.debounce.done()
             self.notify(self.rebuild())
+        if self.debounce.last_change is not None:
+            return self.debounce.quiet  # a burst is on: look again once it may have settled
         # polling a big site costs time: keep it to a small share of one core
         return max(self.min_interval, 4 * cost)
 
@@ -445,6 +463,13 @@ def exposure_warning(host: str, port: int) -> str:
 def serve(root: Path, host: str = "127.0.0.1", port: int = 8000, drafts: bool = False,
           open_browser: bool = False) -> int:
     """Run the live preview until Ctrl-C. Returns the exit code."""
+    try:
+        return _serve(Path(root), host, port, drafts, open_browser)
+    except KeyboardInterrupt:  # Ctrl-C during the first build
+        return 0
+
+
+def _serve(root: Path, host: str, port: int, drafts: bool, open_browser: bool) -> int:
     if not is_loopback(host):
         print(exposure_warning(host, port), file=sys.stderr, flush=True)
     if not (0 <= port <= 65535):
@@ -452,7 +477,7 @@ def serve(root: Path, host: str = "127.0.0.1", port: int = 8000, drafts: bool = 
         return 2
 
     preview = Preview(Path(root), BuildOptions(drafts=drafts))
-    app = PreviewApp(preview)
+    app = PreviewApp(preview, allowed_hosts=LOOPBACK_NAMES | {host_name(host)} if is_loopback(host) else None)
     changed = threading.Event()
     watcher = make_watcher(root, changed.set)
 

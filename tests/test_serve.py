@@ -12,7 +12,7 @@ import pytest
 
 from site_builder.build import BuildOptions, build_site
 from site_builder.cli import main
-from site_builder.serve import (OVERLAY_ID, Debounce, Preview, PreviewApp, RebuildLoop, Snapshot, content_type,
+from site_builder.serve import (LOOPBACK_NAMES, OVERLAY_ID, Debounce, Preview, PreviewApp, RebuildLoop, Snapshot, content_type,
                                 exposure_warning, is_loopback, make_watcher, should_reload)
 
 SITE = {
@@ -200,6 +200,18 @@ def test_traversal_and_malformed_paths_never_reach_a_file(preview, path, status)
     assert got == status
     assert SECRET.encode() not in body and b"base_url" not in body
     assert headers["Cache-Control"] == "no-store"
+
+
+@pytest.mark.parametrize("host, status", [
+    ("127.0.0.1:8000", 200), ("localhost:8000", 200), ("LOCALHOST.", 200), ("[::1]:8000", 200),
+    ("evil.example:8000", 400), ("evil.example", 400), ("127.0.0.1.evil.example", 400), ("", 400),
+])
+def test_a_loopback_preview_answers_only_to_loopback_host_names(preview, host, status):
+    """A page elsewhere that points its own domain at 127.0.0.1 (DNS rebinding) must not read the drafts."""
+    app = PreviewApp(preview, allowed_hosts=LOOPBACK_NAMES)
+    got, _, body = get(app, "/docs/", HTTP_HOST=host)
+    assert got == status
+    assert (b"Lighthouses" in body) == (status == 200)
 
 
 def test_an_output_swapped_for_a_symlink_to_outside_is_not_followed(site, preview, tmp_path):

@@ -204,6 +204,8 @@ def test_it_listens_on_loopback_only(shared):
     (b"GET /docs/%00 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", 400),
     (b"GET //etc/passwd HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", 400),
     (b"DELETE /docs/ HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", 405),
+    (b"GET /docs/ HTTP/1.1\r\nHost: rebound.example\r\n\r\n", 400),
+    (b"GET /docs/ HTTP/1.1\r\nHost: localhost\r\n\r\n", 200),
     (b"GET /docs/ HTTP/1.1\r\nHost: 127.0.0.1\r\nIf-None-Match: *\r\n"
      b"If-Modified-Since: Sun, 01 Jan 2090 00:00:00 GMT\r\n\r\n", 200),
 ])

@@ -1,0 +1,243 @@
+#!/usr/bin/env python3
+"""Edit-to-updated-page time of the live preview (a benchmark, not a test).
+
+For each site (a copy of the bundled site, and a generated site of about 10,000 pages) it measures, over N edits
+of one explainer:
+
+* rebuild: the in-memory build after the edit (`Preview.rebuild`), without file watching or debounce;
+* reload:  the real server (`site-builder serve` in a child process): from writing the file to the livereload
+  "reload" message reaching a websocket client, i.e. change noticed, burst settled, site rebuilt and swapped;
+* page:    from writing the file to the first HTTP response carrying the edit.
+
+and prints the median, minimum and maximum of each.
+
+    python benchmarks/edit_latency.py                 # both sites, 5 edits each
+    python benchmarks/edit_latency.py --edits 9 --pages 2000
+    python benchmarks/edit_latency.py --only bundled
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import http.client
+import json
+import os
+import random
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(REPO))
+
+from tornado.websocket import websocket_connect  # noqa: E402  (a dependency of livereload)
+
+from site_builder.build import BuildOptions  # noqa: E402
+from site_builder.serve import Preview  # noqa: E402
+
+SITE_YML = """\
+title: Edit latency corpus
+description: A generated site for timing the live preview.
+base_url: https://example.org/desk/
+types:
+  person:
+    folder: people
+    label: [Person, People]
+    fields:
+      role: {type: text}
+      employer: {type: ref, to: organization}
+  organization:
+    folder: organizations
+    label: [Organization, Organizations]
+    fields:
+      founded: {type: date}
+"""
+WORDS = ("signal network river harbor lattice climate market engine orbit archive ledger pattern sensor "
+         "summit treaty ministry council panel export convoy").split()
+
+
+def generate_site(out: Path, pages: int, seed: int = 7) -> Path:
+    """About `pages` pages: half explainers, the rest people, organizations and sources that they cite."""
+    r = random.Random(seed)
+    sources, orgs = pages // 10, pages // 10
+    people = pages // 2 - sources - orgs
+    explainers = pages - sources - orgs - people
+    facts = out / "content" / "facts"
+    for sub in ("people", "organizations", "sources"):
+        (facts / sub).mkdir(parents=True, exist_ok=True)
+    (out / "content" / "explainers").mkdir(parents=True, exist_ok=True)
+    (out / "site.yml").write_text(SITE_YML, "utf-8")
+
+    def words(n: int) -> str:
+        return " ".join(r.choice(WORDS) for _ in range(n)).capitalize()
+
+    for i in range(sources):
+        (facts / "sources" / f"src-{i:05d}.yml").write_text(
+            f"title: Report {i}\npublisher: Wire {i % 17}\ndate: 2024-{1 + i % 12:02d}-{1 + i % 28:02d}\n"
+            f"url: https://example.org/report/{i}\n", "utf-8")
+    for i in range(orgs):
+        (facts / "organizations" / f"org-{i:05d}.yml").write_text(
+            f"name: Organization {i}\nsummary: {words(10)} [@src-{r.randrange(sources):05d}].\n"
+            f"founded: {{value: {1900 + i % 120}-01-01, source: src-{r.randrange(sources):05d}}}\n", "utf-8")
+    for i in range(people):
+        (facts / "people" / f"person-{i:05d}.yml").write_text(
+            f"name: Person {i}\nsummary: {words(10)} [@src-{r.randrange(sources):05d}].\n"
+            f"role: {{value: {r.choice(WORDS)} officer, source: src-{r.randrange(sources):05d}}}\n"
+            f"employer: {{value: organizations/org-{r.randrange(orgs):05d}, "
+            f"source: src-{r.randrange(sources):05d}}}\n", "utf-8")
+    for i in range(explainers):
+        paras = [" ".join(f"{words(12)} [[people/person-{r.randrange(people):05d}]] "
+                          f"[@src-{r.randrange(sources):05d}]." for _ in range(4)) for _ in range(4)]
+        (out / "content" / "explainers" / f"story-{i:05d}.md").write_text(
+            f"---\ntitle: Story {i}\nsummary: {words(8)}.\ndate: 2024-{1 + i % 12:02d}-{1 + i % 28:02d}\n"
+            f"---\n\nEDIT-MARKER start\n\n" + "\n\n".join(paras) + "\n", "utf-8")
+    return out
+
+
+def bundled_copy(out: Path) -> Path:
+    out.mkdir(parents=True)
+    shutil.copy2(REPO / "site.yml", out / "site.yml")
+    for sub in ("content", "templates"):
+        if (REPO / sub).is_dir():
+            shutil.copytree(REPO / sub, out / sub)
+    return out
+
+
+def pick_explainer(root: Path) -> tuple[Path, str]:
+    """An explainer to edit and the URL path of its page (under base_url's path)."""
+    import yaml
+
+    path = sorted((root / "content" / "explainers").glob("*.md"))[0]
+    base = yaml.safe_load((root / "site.yml").read_text("utf-8"))["base_url"]
+    base_path = "/" + base.split("://", 1)[-1].split("/", 1)[-1].strip("/")
+    return path, (base_path.rstrip("/") + f"/explainers/{path.stem}/")
+
+
+def write_edit(path: Path, original: str, token: str) -> None:
+    """Append a paragraph carrying a unique token, the way an editor saves (write then rename)."""
+    tmp = path.with_name("." + path.name + ".tmp")
+    tmp.write_text(original + f"\n\n{token}\n", "utf-8")
+    os.replace(tmp, path)
+
+
+def measure_rebuild(root: Path, edits: int) -> list[float]:
+    preview = Preview(root, BuildOptions(), log=lambda text: None)
+    preview.rebuild()
+    path, _ = pick_explainer(root)
+    original = path.read_text("utf-8")
+    times = []
+    try:
+        for i in range(edits):
+            write_edit(path, original, f"REBUILD-{i}")
+            started = time.perf_counter()
+            snap = preview.rebuild()
+            times.append(time.perf_counter() - started)
+            assert not snap.errors, snap.errors[:3]
+    finally:
+        path.write_text(original, "utf-8")
+    return times
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def http_get(port: int, path: str) -> tuple[int, bytes]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+    try:
+        conn.request("GET", path)
+        response = conn.getresponse()
+        return response.status, response.read()
+    finally:
+        conn.close()
+
+
+async def measure_server(root: Path, edits: int, settle: float) -> tuple[list[float], list[float], float]:
+    port = free_port()
+    log = open(root.parent / "server.log", "wb")
+    started = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-m", "site_builder", "serve", str(root), "--port", str(port)],
+                            cwd=REPO, stdout=subprocess.DEVNULL, stderr=log)
+    path, url = pick_explainer(root)
+    original = path.read_text("utf-8")
+    try:
+        while True:
+            if proc.poll() is not None:
+                raise SystemExit(f"the server exited; see {root.parent / 'server.log'}")
+            try:
+                status, _ = http_get(port, url)
+                break
+            except OSError:
+                await asyncio.sleep(0.05)
+        startup = time.perf_counter() - started
+        assert status == 200, status
+        ws = await websocket_connect(f"ws://127.0.0.1:{port}/livereload")
+        await ws.write_message(json.dumps({"command": "hello",
+                                           "protocols": ["http://livereload.com/protocols/official-7"]}))
+        await ws.read_message()
+        await ws.write_message(json.dumps({"command": "info", "url": f"http://127.0.0.1:{port}{url}"}))
+        reloads, pages = [], []
+        for i in range(edits):
+            await asyncio.sleep(settle)  # let the watcher's poll rhythm drift: edits land at random moments
+            token = f"EDIT-{i}-{random.randrange(10**9)}"
+            began = time.perf_counter()
+            write_edit(path, original, token)
+            message = json.loads(await asyncio.wait_for(ws.read_message(), 600))
+            assert message["command"] == "reload", message
+            reloads.append(time.perf_counter() - began)
+            while token.encode() not in http_get(port, url)[1]:
+                await asyncio.sleep(0.002)
+            pages.append(time.perf_counter() - began)
+        ws.close()
+        return reloads, pages, startup
+    finally:
+        path.write_text(original, "utf-8")
+        proc.terminate()
+        proc.wait(30)
+        log.close()
+
+
+def summary(name: str, values: list[float]) -> str:
+    ms = [v * 1000 for v in values]
+    return f"{name:<8} median {statistics.median(ms):8.1f} ms   min {min(ms):8.1f}   max {max(ms):8.1f}"
+
+
+def run(label: str, root: Path, edits: int, settle: float) -> None:
+    pages = sum(1 for _ in (root / "content").rglob("*.*"))
+    print(f"\n== {label}: {pages} content files, {edits} edits")
+    rebuild = measure_rebuild(root, edits)
+    print(summary("rebuild", rebuild), flush=True)
+    reloads, served, startup = asyncio.run(measure_server(root, edits, settle))
+    print(summary("reload", reloads))
+    print(summary("page", served))
+    print(f"server start to first page: {startup:.1f} s", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--edits", type=int, default=5, help="edits per site (default 5)")
+    parser.add_argument("--pages", type=int, default=10_000, help="size of the generated site (default 10000)")
+    parser.add_argument("--only", choices=["bundled", "generated"], help="time one site only")
+    parser.add_argument("--settle", type=float, default=0.3, help="seconds between edits (default 0.3)")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="edit-latency-") as tmp:
+        if args.only in (None, "bundled"):
+            run("bundled site", bundled_copy(Path(tmp) / "bundled" / "site"), args.edits, args.settle)
+        if args.only in (None, "generated"):
+            started = time.perf_counter()
+            root = generate_site(Path(tmp) / "generated" / "site", args.pages)
+            print(f"\n(generated {args.pages} pages in {time.perf_counter() - started:.1f} s)")
+            run(f"generated site, {args.pages} pages", root, args.edits, args.settle)
+
+
+if __name__ == "__main__":
+    main()

@@ -8,6 +8,7 @@ from collections import defaultdict
 from pathlib import Path
 
 import jinja2
+from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
 from .config import SiteConfig
@@ -113,7 +114,7 @@ def make_environment(root: Path | None, template_files: dict[str, str], config: 
         }
         loaders.append(_DictLoader(site_templates, "templates/"))
     loaders.append(jinja2.FileSystemLoader(str(THEME_DIR)))
-    env = jinja2.Environment(
+    env = SandboxedEnvironment(  # site templates may not reach Python internals (no __globals__, no os)
         loader=jinja2.ChoiceLoader(loaders),
         autoescape=jinja2.select_autoescape(["html", "xml", "htm"], default_for_string=True, default=True),
         undefined=jinja2.StrictUndefined,

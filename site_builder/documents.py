@@ -201,6 +201,9 @@ def parse_factsheet(text: str, rel_path: str, tspec: TypeSpec, config: SiteConfi
         else:
             problems.error("'body' must be Markdown text", marks.at(("body",)))
     image = parse_image(data.get("image"), ("image",), marks, problems)
+    written = data.get(tspec.title_key)
+    if not name and isinstance(written, str) and (tspec.builtin or written != ""):  # blank: never drop it silently
+        problems.error(f"missing required field '{tspec.title_key}'", top, f"the {tspec.title_key} must not be blank")
     if not ok or not name:
         return None
     return FactSheet(f"{tspec.folder}/{slug}", tspec.name, rel_path, name, summary, tuple(aliases),

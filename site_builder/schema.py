@@ -35,6 +35,7 @@ MEDIA_PATTERN = r"^\s*/*media/+(?!(.*/)?\.\.(/|\s*$))[^/\s]"
 
 TEXT = {"type": ["string", "number"]}
 NONEMPTY = {"anyOf": [{"type": "string", "minLength": 1}, {"type": "number"}]}
+NONBLANK = {"anyOf": [{"type": "string", "pattern": r"\S"}, {"type": "number"}]}
 SOURCES_FIELD = {"anyOf": [{"type": "string", "pattern": SOURCE_PATTERN},
                            {"type": "array", "items": {"type": "string", "pattern": SOURCE_PATTERN}}],
                  "description": "A source id (a file in content/facts/sources/), or a list of them."}
@@ -125,7 +126,7 @@ def type_schema(tspec: TypeSpec, config: SiteConfig) -> dict:
     props: dict = {}
     required: list[str] = []
     if not tspec.builtin:
-        props["name"] = {"title": "Name", "description": "The display name (required).", **NONEMPTY}
+        props["name"] = {"title": "Name", "description": "The display name (required).", **NONBLANK}
         props["summary"] = {"title": "Summary", "description": "One line that says what this is (required).",
                             **NONEMPTY}
         required += ["name", "summary"]
@@ -134,7 +135,7 @@ def type_schema(tspec: TypeSpec, config: SiteConfig) -> dict:
         if spec.required:
             required.append(spec.name)
     if tspec.builtin and "title" in props:  # the display name is always written short-hand
-        props["title"] = {"title": "Title", "description": "The display name (required).", **TEXT}
+        props["title"] = {"title": "Title", "description": "The display name (required).", **NONBLANK}
     props["aliases"] = {"title": "Aliases", "description": "Other names a reader may search for.", **NAMES}
     props["facts"] = {
         "title": "Facts", "description": "Free-form labelled facts, each with its source.",

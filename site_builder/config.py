@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
 
 from .diagnostics import Location, Problems, did_you_mean
+from .markup import is_safe_link
 from .yamlio import Marks, load_yaml
 
 FIELD_TYPES = ("text", "markdown", "number", "date", "money", "url", "ref", "list")
@@ -196,6 +197,10 @@ def _load_nav(raw, marks: Marks, problems: Problems) -> tuple:
     for i, item in enumerate(raw):
         if not isinstance(item, dict) or not isinstance(item.get("label"), str) or not isinstance(item.get("url"), str):
             problems.error("each nav item needs 'label' and 'url' (a path such as /timeline/)", marks.at(("nav", i)))
+            continue
+        if not is_safe_link(item["url"]):
+            problems.error(f"nav link '{item['url'][:40]}' uses an address type browsers would run",
+                           marks.at(("nav", i, "url")), "nav links may be site paths such as /timeline/, or http(s)")
             continue
         items.append((item["label"], item["url"]))
     return tuple(items)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar
+import math
 import re
 from urllib.parse import urlsplit
 
@@ -31,11 +32,13 @@ class FieldContext:
     def text(self, value: str, path: tuple, inline: bool) -> Fragment:
         loc = self.marks.at(path)
         if path in self.marks.block_lines:
-            key = self.marks.key(path)
-            return self.md.render(value, self.rel_path, self.problems, self.marks.block_lines[path], 0,
-                                  key.col + 1, inline)
-        # a plain or quoted scalar: columns count from the value's first character (+1 for a quote)
-        return self.md.render(value, self.rel_path, self.problems, loc.line, loc.col - 1, loc.col - 1, inline)
+            indent = self.marks.block_indents.get(path, self.marks.key(path).col + 1)
+            return self.md.render(value, self.rel_path, self.problems, self.marks.block_lines[path], indent,
+                                  indent, inline)
+        # a plain or quoted scalar: columns count from the value's first character (+1 for a quote);
+        # text that YAML folded or unescaped is located at its start
+        return self.md.render(value, self.rel_path, self.problems, loc.line, loc.col - 1, loc.col - 1, inline,
+                              exact=path not in self.marks.inexact)
 
 
 def parse_date(raw) -> tuple[PartialDate | None, str]:
@@ -120,6 +123,9 @@ def parse_value(spec: FieldSpec, raw, path: tuple, ctx: FieldContext):
         if isinstance(raw, bool) or not isinstance(raw, (int, float)):
             ctx.error(f"'{spec.name}' must be a number, not {_what(raw)}", path, "write digits only, e.g. 4200")
             return None
+        if not math.isfinite(raw):
+            ctx.error(f"'{spec.name}' must be a finite number", path, "write digits only, e.g. 4200")
+            return None
         return raw
     if kind == "date":
         date, reason = parse_date(raw)
@@ -164,6 +170,9 @@ def _money(spec: FieldSpec, raw, path: tuple, ctx: FieldContext) -> Money | None
     amount, currency = raw["amount"], raw["currency"]
     if isinstance(amount, bool) or not isinstance(amount, (int, float)):
         ctx.error(f"amount of '{spec.name}' must be a number, not {_what(amount)}", path + ("amount",))
+        return None
+    if not math.isfinite(amount):
+        ctx.error(f"amount of '{spec.name}' must be a finite number", path + ("amount",))
         return None
     if not isinstance(currency, str) or not CURRENCY_RE.match(currency):
         ctx.error(f"currency of '{spec.name}' must be a three-letter code such as USD", path + ("currency",))

@@ -9,6 +9,7 @@ untouched. ``resolve``/``render`` later fill the placeholders in for each page.
 from __future__ import annotations
 
 import bisect
+import html
 import posixpath
 import re
 import threading
@@ -31,6 +32,25 @@ _CITE_RE = re.compile(r"(?<!\\)\[(@[^\[\]\n]*)\](?!\()")
 _LINK_RE = re.compile(r"\]\(\s*<?([^()\s<>]+(?:\([^()\s]*\)[^()\s<>]*)*)>?(\s+\"[^\"]*\")?\s*\)")
 _SCHEME_RE = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]*):")
 SAFE_SCHEMES = {"http", "https", "mailto", "tel"}
+_URL_EDGE = "".join(chr(c) for c in range(0x21))  # C0 controls and space: browsers strip them at both ends
+_URL_IGNORED_RE = re.compile(r"[\t\n\r]")  # browsers drop tabs and line breaks anywhere in a URL
+
+
+def link_scheme(url: str) -> str:
+    """The scheme of a link as a browser would read it from an attribute ('' for a relative link).
+
+    Character references are decoded and ignored characters dropped first, so
+    'jav&#x61;script:', '&#106;avascript:', 'java&Tab;script:' and ' JavaScript:' all read 'javascript'.
+    """
+    text = _URL_IGNORED_RE.sub("", html.unescape(url).strip(_URL_EDGE))
+    m = _SCHEME_RE.match(text)
+    return m.group(1).lower() if m else ""
+
+
+def is_safe_link(url: str) -> bool:
+    """Relative links and http, https, mailto and tel links; never javascript:, data:, vbscript: ..."""
+    scheme = link_scheme(url)
+    return not scheme or scheme in SAFE_SCHEMES
 SITE_SUFFIXES = (".md", ".yml")
 
 
@@ -68,11 +88,14 @@ def _masked_ranges(text: str) -> list[tuple[int, int]]:
 
 
 class _Positions:
-    def __init__(self, text: str, rel_path: str, line0: int, col0: int, indent: int):
+    def __init__(self, text: str, rel_path: str, line0: int, col0: int, indent: int, exact: bool = True):
         self.starts = [0] + [m.end() for m in re.finditer("\n", text)]
         self.rel_path, self.line0, self.col0, self.indent = rel_path, line0, col0, indent
+        self.exact = exact
 
     def at(self, offset: int) -> Location:
+        if not self.exact:  # text that YAML unfolded or unescaped: point at where it starts
+            return Location(self.rel_path, self.line0, self.col0 + 1)
         i = bisect.bisect_right(self.starts, offset) - 1
         col = offset - self.starts[i] + 1
         col += self.col0 if i == 0 else self.indent
@@ -80,11 +103,11 @@ class _Positions:
 
 
 def scan(text: str, rel_path: str, problems: Problems, line0: int = 1, col0: int = 0,
-         indent: int = 0) -> Scanned:
+         indent: int = 0, exact: bool = True) -> Scanned:
     """Find refs, citations and site-file links; replace them by placeholders."""
     text = text.replace(OPEN, "\ufffd").replace(CLOSE, "\ufffd")
     masked = _masked_ranges(text)
-    pos = _Positions(text, rel_path, line0, col0, indent)
+    pos = _Positions(text, rel_path, line0, col0, indent, exact)
     found: list[tuple[int, int, str]] = []  # (start, end, replacement)
     slots: list = []
 
@@ -133,10 +156,9 @@ def scan(text: str, rel_path: str, problems: Problems, line0: int = 1, col0: int
         if is_masked(m.start()):
             continue
         target = m.group(1)
-        scheme = _SCHEME_RE.match(target)
         loc = pos.at(m.start(1))
-        if scheme:
-            if scheme.group(1).lower() not in SAFE_SCHEMES:
+        if link_scheme(target):
+            if not is_safe_link(target):
                 problems.error(f"unsafe link '{target[:40]}'", loc, "links may use http, https, mailto or tel")
             continue
         if target.startswith("/") and not target.startswith("//") and OPEN not in target:
@@ -174,8 +196,7 @@ class _SafeUrls(Treeprocessor):
                 value = el.get(attr)
                 if value is None:
                     continue
-                m = _SCHEME_RE.match(value.strip())
-                if m and m.group(1).lower() not in SAFE_SCHEMES:
+                if not is_safe_link(value):
                     del el.attrib[attr]
 
 
@@ -197,14 +218,14 @@ class MarkdownRenderer:
             if self.raw_html == "escape":
                 md.preprocessors.deregister("html_block")
                 md.inlinePatterns.deregister("html")
-            md.treeprocessors.register(_SafeUrls(md), "safe_urls", 0)
+            md.treeprocessors.register(_SafeUrls(md), "safe_urls", -10)  # after backslash escapes are restored
             self._local.md = md
         md.reset()
         return md
 
     def render(self, text: str, rel_path: str, problems: Problems, line0: int = 1, col0: int = 0,
-               indent: int = 0, inline: bool = False) -> Fragment:
-        scanned = scan(text, rel_path, problems, line0, col0, indent)
+               indent: int = 0, inline: bool = False, exact: bool = True) -> Fragment:
+        scanned = scan(text, rel_path, problems, line0, col0, indent, exact)
         html = self._md().convert(scanned.text)
         if inline and html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
             html = html[3:-4]

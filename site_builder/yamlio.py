@@ -7,6 +7,7 @@ tags and oversized files are reported as problems, with the line and column.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 
 import yaml
@@ -48,6 +49,8 @@ class Marks:
     values: dict = field(default_factory=dict)
     keys: dict = field(default_factory=dict)
     block_lines: dict = field(default_factory=dict)  # path -> first content line of a block scalar
+    block_indents: dict = field(default_factory=dict)  # path -> spaces before a literal block's lines
+    inexact: set = field(default_factory=set)  # paths of text that YAML folded or unescaped
 
     def at(self, path: Path) -> Location:
         """The location of the value at path, or of its nearest written ancestor."""
@@ -62,13 +65,37 @@ class Marks:
         return self.keys.get(tuple(path)) or self.at(path)
 
 
-def _loc(rel_path: str, mark, line_offset: int) -> Location:
-    return Location(rel_path, mark.line + 1 + line_offset, mark.column + 1)
+class _Lines:
+    """Line and column of a character index, counting only '\\n' as a line break.
+
+    PyYAML also breaks lines at '\\r', U+0085, U+2028 and U+2029; its own line numbers
+    would then disagree with the file as every other message and editor counts it.
+    """
+
+    def __init__(self, text: str):
+        self.text = text
+        self.starts = [0]
+        i = text.find("\n")
+        while i >= 0:
+            self.starts.append(i + 1)
+            i = text.find("\n", i + 1)
+
+    def line_col(self, index: int) -> tuple[int, int]:
+        i = bisect.bisect_right(self.starts, index) - 1
+        return i + 1, index - self.starts[i] + 1
+
+
+def _loc(rel_path: str, mark, line_offset: int, lines: "_Lines | None" = None) -> Location:
+    if lines is not None and mark.index is not None:
+        line, col = lines.line_col(mark.index)
+        return Location(rel_path, line + line_offset, col)
+    return Location(rel_path, mark.line + 1 + line_offset, mark.column + 1)  # pragma: no cover
 
 
 def load_yaml(text: str, rel_path: str, problems: Problems, line_offset: int = 0):
     """Parse YAML text. Returns (data, marks); data is None when the text is unusable."""
     marks = Marks(rel_path)
+    lines = _Lines(text)
     if len(text.encode("utf-8", "surrogatepass")) > MAX_YAML_BYTES:
         problems.error(
             f"file is too large ({len(text)} characters; the limit is {MAX_YAML_BYTES} bytes)",
@@ -76,26 +103,33 @@ def load_yaml(text: str, rel_path: str, problems: Problems, line_offset: int = 0
             "split it into smaller files",
         )
         return None, marks
-    loader = _NoAliasLoader(text)
+    loader = None
     try:
+        loader = _NoAliasLoader(text)  # the reader refuses control characters at once
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        loc = _loc(rel_path, mark, line_offset) if mark else Location(rel_path, 1 + line_offset, 1)
+        loc = _loc(rel_path, mark, line_offset, lines) if mark else Location(rel_path, 1 + line_offset, 1)
         message = (exc.problem or exc.context or "invalid YAML").strip()
         problems.error(f"YAML syntax: {message}", loc, _syntax_hint(message))
         return None, marks
-    except yaml.YAMLError as exc:  # reader errors (control characters)
+    except yaml.reader.ReaderError as exc:
+        line, col = lines.line_col(min(exc.position, len(text)))
+        problems.error(f"the character U+{exc.character:04X} is not allowed in YAML",
+                       Location(rel_path, line + line_offset, col), "delete the invisible control character")
+        return None, marks
+    except yaml.YAMLError as exc:  # pragma: no cover - every other error carries a mark
         problems.error(f"YAML syntax: {exc}", Location(rel_path, 1 + line_offset, 1))
         return None, marks
     except RecursionError:
         problems.error("YAML is nested too deeply", Location(rel_path, 1 + line_offset, 1))
         return None, marks
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     if node is None:
         return None, marks
-    data = _convert(node, (), marks, loader, problems, line_offset, 0)
+    data = _convert(node, (), marks, loader, problems, line_offset, 0, lines)
     return data, marks
 
 
@@ -109,9 +143,24 @@ def _syntax_hint(message: str) -> str:
     return ""
 
 
-def _convert(node, path, marks: Marks, loader, problems: Problems, off: int, depth: int):
+def _note_layout(node: ScalarNode, path, marks: Marks, lines: _Lines, loc: Location) -> None:
+    """Where the characters of a text value sit in the file, for precise positions inside it."""
+    start, end = node.start_mark.index, node.end_mark.index
+    if node.style == "|":
+        body = lines.text[start:end].split("\n", 1)
+        content = body[1] if len(body) > 1 else ""
+        indent = next((len(l) - len(l.lstrip(" ")) for l in content.split("\n") if l.strip(" ")), 0)
+        marks.block_lines[path] = loc.line + 1
+        marks.block_indents[path] = indent
+        return
+    quotes = 2 if node.style in ("'", '"') else 0
+    if node.style == ">" or end - start != len(node.value) + quotes:
+        marks.inexact.add(path)
+
+
+def _convert(node, path, marks: Marks, loader, problems: Problems, off: int, depth: int, lines: _Lines):
     rel = marks.rel_path
-    loc = _loc(rel, node.start_mark, off)
+    loc = _loc(rel, node.start_mark, off, lines)
     marks.values[path] = loc
     if depth > MAX_DEPTH:
         problems.error("YAML is nested too deeply", loc)
@@ -120,8 +169,7 @@ def _convert(node, path, marks: Marks, loader, problems: Problems, off: int, dep
         if node.tag not in _PLAIN_TAGS:
             problems.error(f"YAML tag '{node.tag}' is not allowed", loc, "remove the '!' tag")
             return None
-        if node.style in ("|", ">"):
-            marks.block_lines[path] = node.start_mark.line + 2 + off
+        _note_layout(node, path, marks, lines, loc)
         if node.tag == "tag:yaml.org,2002:timestamp":
             return node.value  # dates stay text: the date field keeps partial dates partial
         if node.tag == "tag:yaml.org,2002:str":
@@ -135,7 +183,7 @@ def _convert(node, path, marks: Marks, loader, problems: Problems, off: int, dep
             problems.error(f"YAML tag '{node.tag}' is not allowed", loc)
             return None
         return [
-            _convert(child, path + (i,), marks, loader, problems, off, depth + 1)
+            _convert(child, path + (i,), marks, loader, problems, off, depth + 1, lines)
             for i, child in enumerate(node.value)
         ]
     if isinstance(node, MappingNode):
@@ -144,7 +192,7 @@ def _convert(node, path, marks: Marks, loader, problems: Problems, off: int, dep
             return None
         result: dict = {}
         for key_node, value_node in node.value:
-            key_loc = _loc(rel, key_node.start_mark, off)
+            key_loc = _loc(rel, key_node.start_mark, off, lines)
             if not isinstance(key_node, ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
                 problems.error("keys must be plain names", key_loc)
                 continue
@@ -155,7 +203,7 @@ def _convert(node, path, marks: Marks, loader, problems: Problems, off: int, dep
                 problems.error(f"duplicate key '{key}'{where}", key_loc, "keep one of them")
                 continue
             marks.keys[path + (key,)] = key_loc
-            result[key] = _convert(value_node, path + (key,), marks, loader, problems, off, depth + 1)
+            result[key] = _convert(value_node, path + (key,), marks, loader, problems, off, depth + 1, lines)
         return result
     problems.error("unsupported YAML node", loc)  # pragma: no cover
     return None

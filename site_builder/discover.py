@@ -46,6 +46,10 @@ def _walk(root: Path, sub: str, problems: Problems) -> list[str]:
     if not base.is_dir():
         return []
     real_root = os.path.realpath(root)
+    if base.is_symlink() and not os.path.realpath(base).startswith(real_root + os.sep):
+        problems.error(f"{sub}/ is a symbolic link to a folder outside the site", Location(sub),
+                       f"make {sub}/ a real folder inside the site")
+        return []
     out = []
     for dirpath, dirnames, filenames in os.walk(base, followlinks=False):
         dirnames[:] = sorted(d for d in dirnames if not _ignored(d))

@@ -34,7 +34,8 @@ from livereload.watcher import Watcher
 from tornado import httputil, web
 from tornado.ioloop import IOLoop
 
-from .build import BuildOptions, BuildResult, ParseCache, build_site
+from . import build as _build
+from .build import BuildOptions, BuildResult, build_site
 from .diagnostics import Diagnostic, Location
 from .render import THEME_DIR
 
@@ -97,6 +98,12 @@ class Snapshot:
 Builder = Callable[..., BuildResult]
 
 
+def new_build_state():
+    """What one rebuild leaves for the next: the builder's incremental state (or, lacking one, its parse cache)."""
+    state_class = getattr(_build, "BuildState", None)
+    return state_class() if state_class is not None else _build.ParseCache()
+
+
 class Preview:
     """Builds a site in memory and keeps the latest snapshot; safe to read from any thread at any time."""
 
@@ -105,7 +112,7 @@ class Preview:
         self.root = Path(root)
         self.options = options
         self._build = build
-        self._cache = ParseCache()
+        self._state = new_build_state()
         self._lock = threading.Lock()
         self._log = log or (lambda text: print(text, file=sys.stderr, flush=True))
         self.snapshot = Snapshot()
@@ -116,7 +123,7 @@ class Preview:
         with self._lock:
             started = time.perf_counter()
             try:
-                result = self._build(self.root, self.options, write=False, cache=self._cache)
+                result = self._build(self.root, self.options, write=False, cache=self._state)
             except Exception as exc:  # a bug in the builder must not stop the preview
                 self._log(traceback.format_exc().rstrip())
                 result = BuildResult([Diagnostic("error", f"internal error while building: {exc!r}",

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+import pickle
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import __version__
+from .cache import CACHE_DIR, DiskCache, settings_digest
 from .config import SiteConfig, load_config
 from .context import CONTEXTS, template_names
 from .diagnostics import Diagnostic, Location, Problems
-from .discover import decode, discover_sources
+from .discover import decode, digest_bytes, discover_sources
 from .documents import parse_document, parse_factsheet
 from .markup import MarkdownRenderer, OPEN
 from .model import SourceFile
@@ -20,6 +25,7 @@ from .routes import Route, plan_routes
 from . import search
 from .structured import facts_export
 from .urls import Urls
+from .depgraph import BuildState, ParseCache  # noqa: F401 (ParseCache: the older name)
 from .write import WriteStats, build_lock, check_output_dir, write_output
 
 HTML_KINDS = {"home", "explainer", "page", "fact", "type-index", "timeline", "tag", "tags"}
@@ -31,6 +37,7 @@ class BuildOptions:
     base_url: str | None = None
     strict: bool = False
     out: Path | None = None
+    disk_cache: bool = True  # keep parsed files in SITE/.site-builder-cache/ (used by builds that write)
 
 
 @dataclass
@@ -42,23 +49,11 @@ class BuildResult:
     outputs: dict[str, bytes | Path] = field(default_factory=dict)
     stats: WriteStats | None = None
     seconds: float = 0.0
+    rendered: list[str] | None = None  # with a BuildState: the out_paths rendered anew (else every page)
 
     @property
     def errors(self) -> list[Diagnostic]:
         return [d for d in self.diagnostics if d.severity == "error"]
-
-
-@dataclass
-class ParseCache:
-    """Parsed files by (rel_path, digest, settings): reused while neither the file nor the settings change."""
-
-    entries: dict = field(default_factory=dict)
-
-    def get(self, key):
-        return self.entries.get(key)
-
-    def put(self, key, value) -> None:
-        self.entries[key] = value
 
 
 def load_site_config(root: Path, options: BuildOptions, problems: Problems) -> SiteConfig | None:
@@ -77,32 +72,100 @@ def load_site_config(root: Path, options: BuildOptions, problems: Problems) -> S
     return config
 
 
-def parse_sources(files: list[SourceFile], config: SiteConfig, problems: Problems, cache: ParseCache | None):
-    """Parse every content file; each result (and its problems) is cached by digest."""
+PARALLEL_MIN = 200  # files to parse before worker processes pay for themselves
+_work: tuple | None = None  # (config, folders, renderer), inherited by forked workers
+
+
+def _parse_one(sf: SourceFile, config: SiteConfig, folders: dict, md: MarkdownRenderer):
+    local = Problems()
+    if sf.kind == "fact":
+        parsed = parse_factsheet(sf.text, sf.rel_path, folders[sf.type_folder], config, md, local)
+    else:
+        parsed = parse_document(sf.kind, sf.text, sf.rel_path, config, md, local)
+    return (parsed, tuple(local.items))
+
+
+def _parse_chunk(chunk: list[SourceFile]) -> list[bytes]:
+    config, folders, md = _work
+    return [pickle.dumps(_parse_one(sf, config, folders, md), protocol=pickle.HIGHEST_PROTOCOL) for sf in chunk]
+
+
+def _workers(count: int) -> int:
+    """How many processes to parse with: one for small jobs, or where forking is not safe."""
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    if count < PARALLEL_MIN or cpus < 2 or threading.active_count() > 1:
+        return 1
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    return min(cpus, 8)
+
+
+def parse_sources(files: list[SourceFile], config: SiteConfig, problems: Problems, cache: ParseCache | None,
+                  disk: DiskCache | None = None):
+    """Parse every content file; each result (and its problems) is cached by digest.
+
+    Lookups go to the in-memory cache, then the disk cache; what is left is parsed, in
+    worker processes when there is a lot of it. Results keep the order of `files`.
+    """
+    global _work
     md = MarkdownRenderer(config.raw_html)
-    docs, facts = [], []
     folders = {t.folder: t for t in config.types}
-    settings = (__version__, config)
-    for sf in files:
-        if sf.kind not in ("explainer", "page", "fact"):
-            continue
+    settings = (__version__, settings_digest(config))
+    content = [sf for sf in files if sf.kind in ("explainer", "page", "fact")]
+    results: list = [None] * len(content)
+    missing: list[int] = []
+    for i, sf in enumerate(content):
         key = (sf.rel_path, sf.digest, settings)
         hit = cache.get(key) if cache is not None else None
-        if hit is None:
-            local = Problems()
-            if sf.kind == "fact":
-                parsed = parse_factsheet(sf.text, sf.rel_path, folders[sf.type_folder], config, md, local)
-            else:
-                parsed = parse_document(sf.kind, sf.text, sf.rel_path, config, md, local)
-            hit = (parsed, tuple(local.items))
-            if cache is not None:
+        if disk is not None:
+            disk_key = disk.key(sf.rel_path, sf.digest)
+            disk.used.add(disk_key)
+        if hit is None and disk is not None:
+            hit = disk.get(disk_key)
+            if hit is not None and cache is not None:
                 cache.put(key, hit)
-        parsed, found = hit
+        if hit is None:
+            missing.append(i)
+        results[i] = hit
+    workers = _workers(len(missing))
+    if workers > 1:
+        _work = (config, folders, md)
+        try:
+            size = max(8, min(64, len(missing) // (workers * 8)))
+            chunks = [[content[i] for i in missing[n:n + size]] for n in range(0, len(missing), size)]
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                pickled = [b for part in pool.imap(_parse_chunk, chunks) for b in part]
+        finally:
+            _work = None
+        for i, data in zip(missing, pickled):
+            sf = content[i]
+            results[i] = pickle.loads(data)
+            if disk is not None:
+                disk.put_bytes(disk.key(sf.rel_path, sf.digest), data)
+    else:
+        for i in missing:
+            sf = content[i]
+            results[i] = _parse_one(sf, config, folders, md)
+            if disk is not None:
+                disk.put(disk.key(sf.rel_path, sf.digest), results[i])
+    docs, facts = [], []
+    for i in missing:
+        if cache is not None:
+            sf = content[i]
+            cache.put((sf.rel_path, sf.digest, settings), results[i])
+    for sf, (parsed, found) in zip(content, results):
         problems.extend(found)
         if parsed is None:
             continue
         (facts if sf.kind == "fact" else docs).append(parsed)
     return docs, facts
+
+
+def _file_digest(path: Path) -> str:
+    try:
+        return digest_bytes(path.read_bytes())
+    except OSError:
+        return ""
 
 
 def static_files(root: Path, files: list[SourceFile]) -> dict[str, Path]:
@@ -169,16 +232,30 @@ def render_route(index: Index, route: Route, env, sitemap: list[Route]) -> tuple
 
 
 def build_site(root: Path, options: BuildOptions = BuildOptions(), write: bool = True,
-               cache: ParseCache | None = None, progress=None) -> BuildResult:
-    """Run the whole pipeline. With write=False this is `check`: nothing touches the disk."""
+               cache: BuildState | None = None, progress=None) -> BuildResult:
+    """Run the whole pipeline. With write=False this is `check`: nothing touches the disk.
+
+    With `cache` (a BuildState kept between calls) the build is incremental: only changed files
+    are read and parsed again and only routes whose inputs changed are rendered again
+    (result.rendered lists them); the result is byte for byte what a clean build makes.
+    """
     started = time.perf_counter()
     root = Path(root)
     problems = Problems()
     config = load_site_config(root, options, problems)
     if config is None:
         return BuildResult(problems.sorted(), False)
-    files = discover_sources(root, {t.folder: t.name for t in config.types}, problems)
-    docs, facts = parse_sources(files, config, problems, cache)
+    state = cache if isinstance(cache, BuildState) else None
+    if state is not None:
+        state.start((__version__, str(root.resolve()), _file_digest(root / "site.yml"), options))
+    files = discover_sources(root, {t.folder: t.name for t in config.types}, problems,
+                             known=state.known if state is not None else None)
+    disk = DiskCache(root / CACHE_DIR, settings_digest(config)) if options.disk_cache and write else None
+    docs, facts = parse_sources(files, config, problems, cache, disk)
+    if state is not None:
+        state.finish_parse()
+    if disk is not None and disk.misses:  # the whole site was read: entries not used now are stale
+        disk.prune()
     if not options.drafts:
         docs = [d for d in docs if not d.draft]
     media = {sf.rel_path for sf in files if sf.kind == "media"}
@@ -187,8 +264,17 @@ def build_site(root: Path, options: BuildOptions = BuildOptions(), write: bool =
     statics = static_files(root, files)
     routes = plan_routes(index, statics, problems)
     template_files = {sf.rel_path: sf.text for sf in files if sf.kind == "template"}
-    env = make_environment(root, template_files, config)
-    outputs: dict[str, bytes | Path] = dict(render_routes(index, routes, env, problems, progress=progress))
+    rendered = None
+    if state is None:
+        env = make_environment(root, template_files, config)
+        outputs: dict[str, bytes | Path] = dict(render_routes(index, routes, env, problems, progress=progress))
+    else:
+        site_templates = {sf.rel_path.removeprefix("templates/"): sf.digest for sf in files
+                          if sf.kind == "template" and sf.text is not None}
+        env = state.environment(site_templates, lambda: make_environment(root, template_files, config))
+        pages, rendered = state.render(index, routes, env, {sf.rel_path: sf.digest for sf in files},
+                                       site_templates, render_route, report, problems, HTML_KINDS, progress)
+        outputs = dict(pages)
     for route in routes:
         if route.kind == "asset":
             outputs[route.out_path] = statics.get(route.out_path) or root / route.key
@@ -197,7 +283,7 @@ def build_site(root: Path, options: BuildOptions = BuildOptions(), write: bool =
         pages = [(r.out_path, outputs[r.out_path]) for r in routes
                  if r.kind in search.INDEXED_KINDS and isinstance(outputs.get(r.out_path), bytes)]
         outputs.update(search.build_index(pages, config.language))
-    result = BuildResult(problems.sorted(), ok, index, routes, outputs)
+    result = BuildResult(problems.sorted(), ok, index, routes, outputs, rendered=rendered)
     if ok and write:
         out = Path(options.out) if options.out else root / "output"
         check_output_dir(root, out)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import os
+import time
 from pathlib import Path
 
 from .diagnostics import Location, Problems, did_you_mean
 from .model import SourceFile
 
 MAX_TEXT_BYTES = 5_000_000
+RACY_SECONDS = 2.0  # a file changed this recently is read again even if its stat looks unchanged
 IGNORED_PREFIXES = (".", "_", "~", "#")
 IGNORED_SUFFIXES = ("~", ".swp", ".swo", ".tmp", ".bak")
 
@@ -75,9 +77,38 @@ def _walk(root: Path, sub: str, problems: Problems) -> list[str]:
     return out
 
 
-def discover_sources(root: Path, type_folders: dict[str, str], problems: Problems) -> list[SourceFile]:
-    """Every content, media and template file of the site (site.yml is read by the caller)."""
+def discover_sources(root: Path, type_folders: dict[str, str], problems: Problems,
+                     known: dict | None = None) -> list[SourceFile]:
+    """Every content, media and template file of the site (site.yml is read by the caller).
+
+    With `known` (rel_path -> (stat signature, SourceFile) from the last build, updated in place),
+    a file whose size, times and inode are unchanged is not read again. A file changed within the
+    last RACY_SECONDS is always read: its time stamp cannot tell two quick edits apart.
+    """
     files: list[SourceFile] = []
+    seen: dict = {}
+    now = time.time()
+
+    def read(rel: str, kind: str, folder: str = "") -> bytes | SourceFile:
+        path = root / rel
+        if known is None:
+            return path.read_bytes()
+        st = path.stat()
+        sig = (st.st_mtime_ns, st.st_size, st.st_ino, st.st_ctime_ns)
+        prev = known.get(rel)
+        if prev is not None and prev[0] == sig and now - st.st_mtime > RACY_SECONDS \
+                and now - st.st_ctime > RACY_SECONDS \
+                and prev[1].kind == kind and prev[1].type_folder == folder:
+            seen[rel] = prev
+            return prev[1]
+        data = path.read_bytes()
+        seen[rel] = (sig, None)
+        return data
+
+    def keep(sf: SourceFile) -> None:
+        files.append(sf)
+        if known is not None:
+            seen[sf.rel_path] = (seen[sf.rel_path][0], sf)
     for rel in _walk(root, "content", problems):
         parts = rel.split("/")
         kind, folder = None, ""
@@ -102,22 +133,31 @@ def discover_sources(root: Path, type_folders: dict[str, str], problems: Problem
                              "explainers go in content/explainers/*.md, pages in content/pages/*.md, "
                              "fact sheets in content/facts/<folder>/*.yml, files in content/media/")
             continue
-        data = (root / rel).read_bytes()
+        data = read(rel, kind, folder)
+        if isinstance(data, SourceFile):
+            files.append(data)
+            continue
         if kind == "media":
-            files.append(SourceFile(kind, rel, None, digest_bytes(data)))
+            keep(SourceFile(kind, rel, None, digest_bytes(data)))
             continue
         if len(data) > MAX_TEXT_BYTES:
             problems.error(f"file is too large ({len(data)} bytes)", Location(rel), "split it into smaller files")
             continue
         text = decode(data, rel, problems)
         if text is not None:
-            files.append(SourceFile(kind, rel, text, digest_bytes(data), folder))
+            keep(SourceFile(kind, rel, text, digest_bytes(data), folder))
     for rel in _walk(root, "templates", problems):
-        data = (root / rel).read_bytes()
+        data = read(rel, "template")
+        if isinstance(data, SourceFile):
+            files.append(data)
+            continue
         text = None
         if rel.endswith((".html", ".xml", ".txt", ".j2")):
             text = decode(data, rel, problems)
             if text is None:
                 continue
-        files.append(SourceFile("template", rel, text, digest_bytes(data)))
+        keep(SourceFile("template", rel, text, digest_bytes(data)))
+    if known is not None:
+        known.clear()
+        known.update((rel, entry) for rel, entry in seen.items() if entry[1] is not None)
     return files

@@ -1,0 +1,363 @@
+"""Explicit dependencies between output routes and their inputs, for incremental builds.
+
+A page depends on more than its own file: the fact sheets it refers to (their
+names and URLs are shown), the sources it cites, the files that mention it
+(backlinks), the lists it shows (every explainer, every sheet of a type), the
+templates it renders through, and site.yml. Rather than guess these from the
+page kind, the builder *records* them: while a route renders, every read of the
+linked site (:class:`~site_builder.resolve.Index`) goes through
+:class:`TrackedDict`, which notes the key read, or the marker :data:`ALL` when a
+whole table is walked. A later build computes a digest per key of the new index,
+compares it with the last one, and re-renders exactly the routes whose recorded
+keys changed. A key that was looked up and missing is recorded too (a negative
+dependency), so adding the file it names re-renders the page.
+
+Templates are handled statically: the template a route renders through, every
+template it extends, includes or imports (``jinja2.meta``), and the names tried
+before the one found (a site template added later with that name overrides a
+built-in one). A dynamic include (a name computed at render time) makes the
+route depend on every template.
+
+site.yml, the build options and the builder's version are not tracked here:
+a change to any of them starts over with a clean build.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from typing import Iterable
+
+import jinja2
+import jinja2.meta
+
+ALL = "\x00all"  # the key recorded when a whole table is read
+ANY_TEMPLATE = "\x00any"  # a route whose templates cannot be known statically
+
+_local = threading.local()
+
+# The Index tables that rendering reads. Each gets a TrackedDict while a route renders.
+TRACKED = ("docs", "facts", "by_path", "short", "outgoing", "backlinks", "events_for", "citers", "tags",
+           "type_counts")
+
+
+def _record(name: str, key) -> None:
+    deps = getattr(_local, "deps", None)
+    if deps is not None:
+        deps.add((name, key))
+
+
+class TrackedDict(dict):
+    """A dict that notes which keys the current route reads (no cost when nothing is recording)."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str, data: dict):
+        super().__init__(data)
+        self.name = name
+
+    def __getitem__(self, key):
+        _record(self.name, key)
+        return dict.__getitem__(self, key)
+
+    def get(self, key, default=None):
+        _record(self.name, key)
+        return dict.get(self, key, default)
+
+    def __contains__(self, key):
+        _record(self.name, key)
+        return dict.__contains__(self, key)
+
+    def _all(self):
+        _record(self.name, ALL)
+
+    def __iter__(self):
+        self._all()
+        return dict.__iter__(self)
+
+    def __len__(self):
+        self._all()
+        return dict.__len__(self)
+
+    def keys(self):
+        self._all()
+        return dict.keys(self)
+
+    def values(self):
+        self._all()
+        return dict.values(self)
+
+    def items(self):
+        self._all()
+        return dict.items(self)
+
+    def copy(self):
+        self._all()
+        return dict(dict.items(self))
+
+    def __eq__(self, other):
+        self._all()
+        return dict.__eq__(self, other)
+
+    __hash__ = None
+
+    def __reduce__(self):  # pickles as a plain dict
+        return (dict, (dict(dict.items(self)),))
+
+
+class recording:
+    """``with recording() as deps:`` collects the (table, key) pairs read inside the block."""
+
+    def __enter__(self) -> set:
+        self.previous = getattr(_local, "deps", None)
+        _local.deps = set()
+        return _local.deps
+
+    def __exit__(self, *exc) -> None:
+        _local.deps = self.previous
+
+
+def track_index(index) -> None:
+    """Swap the index's tables for tracked ones, in place (values are shared, not copied)."""
+    for name in TRACKED:
+        value = getattr(index, name, None)
+        if isinstance(value, dict) and not isinstance(value, TrackedDict):
+            setattr(index, name, TrackedDict(name, value))
+
+
+def _digest(text: str) -> str:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
+
+
+def key_digests(index, file_digests: dict[str, str]) -> dict[tuple[str, str], str]:
+    """One digest per (table, key) of the index, and per table for the ALL marker.
+
+    Parsed documents and sheets are named by their source file's digest (parsing is a
+    pure function of the file and the settings); the derived tables by their value.
+    """
+    out: dict[tuple[str, str], str] = {}
+    for name in TRACKED:
+        table = getattr(index, name, None)
+        if table is None:
+            continue
+        whole = hashlib.blake2b(digest_size=12)
+        for key in sorted(dict.keys(table)):
+            value = dict.__getitem__(table, key)
+            if name in ("docs", "facts"):
+                d = file_digests.get(value.rel_path, "") + ("/draft" if getattr(value, "draft", False) else "")
+            else:
+                d = _digest(repr(sorted(value) if isinstance(value, set) else value))
+            out[(name, key)] = d
+            whole.update(f"{key}\x00{d}\x00".encode("utf-8", "surrogatepass"))
+        out[(name, ALL)] = whole.hexdigest()
+    return out
+
+
+def changed_keys(old: dict, new: dict) -> set:
+    """Keys whose digest differs, appeared or disappeared."""
+    changed = {k for k, v in new.items() if old.get(k) != v}
+    changed.update(k for k in old if k not in new)
+    return changed
+
+
+class TemplateDeps:
+    """The template names each route's rendering can reach, found statically through jinja2.meta."""
+
+    def __init__(self, env: jinja2.Environment):
+        self.env = env
+        self._reach: dict[str, frozenset[str]] = {}
+        self._exists_memo: dict[str, bool] = {}
+        self._names: dict[tuple, frozenset[str]] = {}
+
+    def _exists(self, name: str) -> bool:
+        found = self._exists_memo.get(name)
+        if found is None:
+            try:
+                self.env.loader.get_source(self.env, name)
+                found = True
+            except jinja2.TemplateNotFound:
+                found = False
+            self._exists_memo[name] = found
+        return found
+
+    def reach(self, name: str) -> frozenset[str]:
+        """name and everything it extends, includes or imports, transitively."""
+        found = self._reach.get(name)
+        if found is not None:
+            return found
+        seen: set[str] = set()
+        todo = [name]
+        while todo:
+            current = todo.pop()
+            if current in seen:
+                continue
+            seen.add(current)
+            try:
+                source, _, _ = self.env.loader.get_source(self.env, current)
+                referenced = jinja2.meta.find_referenced_templates(self.env.parse(source))
+            except jinja2.TemplateNotFound:
+                continue  # missing: the name stays a dependency (adding it changes the page)
+            except jinja2.TemplateSyntaxError:
+                continue  # reported when the page renders
+            for ref in referenced:
+                if ref is None:
+                    seen.add(ANY_TEMPLATE)
+                else:
+                    todo.append(ref)
+        result = frozenset(seen)
+        self._reach[name] = result
+        return result
+
+    def for_names(self, names: Iterable[str]) -> frozenset[str]:
+        """select_template(names): the names tried up to the first that exists, and all it reaches."""
+        names = tuple(names)
+        memo = self._names.get(names)
+        if memo is not None:
+            return memo
+        out: set[str] = set()
+        for name in names:
+            if self._exists(name):
+                out |= self.reach(name)
+                break
+            out.add(name)
+        self._names[names] = frozenset(out)
+        return self._names[names]
+
+
+def template_changes(old: dict[str, str], new: dict[str, str]) -> set[str]:
+    """Site template names (without the templates/ prefix) added, removed or edited."""
+    return changed_keys(old, new)
+
+
+def affected_by_templates(reach: frozenset[str], changed: set[str]) -> bool:
+    if not changed:
+        return False
+    return ANY_TEMPLATE in reach or not reach.isdisjoint(changed)
+
+
+class RouteRecord:
+    """What the last build made of one route, and what it read to make it."""
+
+    __slots__ = ("route", "data", "found", "deps", "templates")
+
+    def __init__(self, route, data, found, deps, templates):
+        self.route, self.data, self.found, self.deps, self.templates = route, data, found, deps, templates
+
+
+# Routes whose bytes come from code that reads the index outside the tracked tables: always made again.
+UNTRACKED_KINDS = frozenset({"data"})
+SITEMAP_KEY = ("routes", ALL)  # the sitemap lists every page route
+MEDIA_KEY = ("media", ALL)  # file links and images read the set of media files
+
+
+class BuildState:
+    """The previous build, kept between builds to make the next one incremental.
+
+    Pass one object to successive ``build_site(root, options, write=..., cache=state)`` calls
+    for the same site. It holds the files read (by stat signature and digest), the parsed
+    files (by path, digest and settings), each route's bytes with the keys it read, and the
+    digests of those keys. Not thread-safe: one build at a time per state.
+    """
+
+    def __init__(self):
+        self.settings = None  # (builder version, site.yml digest, build options)
+        self.known: dict = {}  # rel_path -> (stat signature, SourceFile) for discover
+        self.entries: dict = {}  # parse cache: (rel_path, digest, settings) -> (parsed, problems)
+        self.used: set = set()
+        self.digests: dict = {}  # (table, key) -> digest, for the index of the last build
+        self.templates: dict[str, str] = {}  # site template name -> digest
+        self.records: dict[str, RouteRecord] = {}  # out_path -> record
+        self.env = None  # the Jinja environment, kept while the site's templates stay the same
+        self.env_key = None
+        self.template_deps: TemplateDeps | None = None
+        self.builds = 0
+
+    # The parse-cache protocol used by parse_sources.
+    def get(self, key):
+        hit = self.entries.get(key)
+        if hit is not None:
+            self.used.add(key)
+        return hit
+
+    def put(self, key, value) -> None:
+        self.entries[key] = value
+        self.used.add(key)
+
+    def start(self, settings) -> None:
+        """Begin a build; different settings (site.yml, options, builder version) start over."""
+        if settings != self.settings:
+            self.known.clear()
+            self.entries.clear()
+            self.digests = {}
+            self.templates = {}
+            self.records = {}
+            self.env = self.env_key = self.template_deps = None
+            self.settings = settings
+        self.used = set()
+
+    def finish_parse(self) -> None:
+        """Forget parsed files this build did not use (edited away or deleted)."""
+        for key in [k for k in self.entries if k not in self.used]:
+            del self.entries[key]
+
+    def environment(self, templates: dict[str, str], make):
+        """The Jinja environment for these site templates (reused while none changes: compiled once)."""
+        key = tuple(sorted(templates.items()))
+        if self.env is None or key != self.env_key:
+            self.env, self.env_key = make(), key
+            self.template_deps = TemplateDeps(self.env)
+        return self.env
+
+    def render(self, index, routes, env, file_digests, templates, render_route, report, problems,
+               sitemap_kinds, progress=None) -> tuple[dict[str, bytes], list[str]]:
+        """Bytes for every page route, re-rendering only routes whose inputs changed.
+
+        Returns (outputs, re-rendered out_paths). Problems of routes kept from the last
+        build are reported again, in route order, exactly as a clean build reports them.
+        """
+        track_index(index)
+        digests = key_digests(index, file_digests)
+        sitemap = [r for r in routes if r.kind in sitemap_kinds]
+        digests[SITEMAP_KEY] = _digest(repr([(r.url, r.kind) for r in sitemap]))
+        digests[MEDIA_KEY] = _digest(repr(sorted(index.media)))
+        changed = changed_keys(self.digests, digests)
+        changed_templates = template_changes(self.templates, templates)
+        tdeps = self.template_deps if self.template_deps is not None and self.env is env else TemplateDeps(env)
+        outputs: dict[str, bytes] = {}
+        rendered: list[str] = []
+        records: dict[str, RouteRecord] = {}
+        reported: set = set()
+        pages = [r for r in routes if r.kind != "asset"]
+        for n, route in enumerate(pages, 1):
+            if progress is not None:
+                progress("render", n, len(pages))
+            old = self.records.get(route.out_path)
+            reach = None
+            if route.kind not in ("robots", "data"):
+                from .context import template_names  # the names select_template tries
+                reach = tdeps.for_names(template_names(route))
+            if (old is not None and old.route == route and route.kind not in UNTRACKED_KINDS
+                    and changed.isdisjoint(old.deps) and old.templates == reach
+                    and not (reach and affected_by_templates(reach, changed_templates))):
+                record = old
+            else:
+                with recording() as deps:
+                    data, found = render_route(index, route, env, sitemap)
+                deps.add(MEDIA_KEY)
+                if route.kind == "sitemap":
+                    deps.add(SITEMAP_KEY)
+                record = RouteRecord(route, data, found, frozenset(deps), reach)
+                rendered.append(route.out_path)
+            records[route.out_path] = record
+            report(record.found, reported, problems)
+            if record.data is not None:
+                outputs[route.out_path] = record.data
+        self.records = records
+        self.digests = digests
+        self.templates = dict(templates)
+        self.builds += 1
+        return outputs, rendered
+
+
+# The name the first callers used; a BuildState is a parse cache and more.
+ParseCache = BuildState

@@ -1,0 +1,284 @@
+"""Incremental builds: after any sequence of edits the output equals a clean build's, byte for byte."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import textwrap
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from site_builder import discover
+from site_builder.build import BuildOptions, BuildState, build_site
+
+from conftest import MINIMAL_SITE_YML, write_site
+
+PEOPLE = ["ada", "bob", "cyd"]
+ORGS = ["acme", "globex"]
+SOURCES = ["s-one", "s-two"]
+EXPLAINERS = ["first", "second", "third"]
+TEMPLATES = {
+    "fact-person.html": '{% extends "fact.html" %}{% block fields %}<p class="custom">{{ sheet.name }}</p>'
+                        "{% endblock %}",
+    "base.html": "<!doctype html><title>{{ page.title }}</title>{% block main %}{% endblock %}\n",
+    "explainer.html": '{% extends "base.html" %}{% block main %}<h1>{{ doc.title }}</h1>{{ body }}'
+                      "{% for m in mentions %}{{ m.name }}{% endfor %}{% endblock %}",
+    # a whole override of the macros the built-in pages import (extra arguments are accepted and ignored)
+    "macros.html": '{% macro card_list(items) %}<ul>{% for i in items %}<li>{{ i.name }}</li>'
+                   '{% endfor %}</ul>{{ varargs|length }}{{ kwargs|length }}{% endmacro %}'
+                   '{% macro source_list(sources) %}<ol>{% for s in sources %}'
+                   "<li>{{ s.number }}</li>{% endfor %}</ol>{{ varargs|length }}{{ kwargs|length }}{% endmacro %}",
+}
+
+
+def person(slug: str, name: str, employer: str | None = None, mentions: str = "") -> str:
+    text = f"name: {name}\nsummary: {name} works here{mentions} [@s-one].\nrole: {{value: engineer, source: s-two}}\n"
+    if employer:
+        text += f"employer: {{value: organizations/{employer}, source: s-one}}\n"
+    return text
+
+
+def explainer(title: str, refs: list[str], cites: list[str]) -> str:
+    body = " ".join(f"About [[{r}]]." for r in refs) + " " + " ".join(f"Said [@{c}]." for c in cites)
+    return (f"---\ntitle: {title}\nsummary: A story called {title}.\ndate: 2024-03-0{len(title) % 9 + 1}\n"
+            f"tags: [news]\n---\n\n## Story\n\n{body}\n\n| a | b |\n| --- | --- |\n| 1 | 2 |\n")
+
+
+BASE = {
+    "content/facts/people/ada.yml": person("ada", "Ada Lovelace", "acme"),
+    "content/facts/people/bob.yml": person("bob", "Bob Marley", None, ", with [[people/ada]]"),
+    "content/facts/organizations/acme.yml": "name: Acme\nsummary: A company [@s-two].\n"
+                                            "founded: {value: 1950, source: s-one}\n",
+    "content/facts/sources/s-one.yml": "title: First report\npublisher: Wire\ndate: 2024-01-02\n",
+    "content/facts/sources/s-two.yml": "title: Second report\npublisher: organizations/acme\n",
+    "content/explainers/first.md": explainer("First", ["people/ada", "organizations/acme"], ["s-one"]),
+    "content/explainers/second.md": explainer("Second", ["bob"], ["s-two", "s-one"]),
+}
+
+# One edit: (operation, which item, a number that varies the text).
+edits = st.tuples(
+    st.sampled_from(["rename", "add_ref", "remove_refs", "cite", "template", "drop_template", "delete", "add",
+                     "site_yml", "employer"]),
+    st.integers(0, 2), st.integers(0, 99))
+
+
+def apply_edit(root: Path, edit: tuple[str, int, int]) -> None:
+    op, which, n = edit
+    people = root / "content/facts/people"
+    if op == "rename":
+        slug = PEOPLE[which]
+        path = people / f"{slug}.yml"
+        if path.exists():
+            text = path.read_text()
+            first, rest = text.split("\n", 1)
+            path.write_text(f"name: {slug.title()} {n}\n{rest}")
+    elif op == "add_ref":
+        path = root / f"content/explainers/{EXPLAINERS[which]}.md"
+        if path.exists():
+            target = ["people/" + PEOPLE[n % 3], "organizations/" + ORGS[n % 2], "explainers/first"][n % 3]
+            path.write_text(path.read_text() + f"\nAlso [[{target}]].\n")
+    elif op == "remove_refs":
+        path = root / f"content/explainers/{EXPLAINERS[which]}.md"
+        if path.exists():
+            path.write_text(explainer(EXPLAINERS[which].title(), [], ["s-one"]))
+    elif op == "cite":
+        path = root / f"content/explainers/{EXPLAINERS[which]}.md"
+        if path.exists():
+            path.write_text(path.read_text() + f"\nAs reported [@{SOURCES[n % 2]}, p. {n}].\n")
+    elif op == "template":
+        name = sorted(TEMPLATES)[(which + n) % len(TEMPLATES)]
+        write_site(root, {f"templates/{name}": TEMPLATES[name] + f"<!-- {n} -->"})
+    elif op == "drop_template":
+        folder = root / "templates"
+        names = sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
+        if names:
+            (folder / names[(which + n) % len(names)]).unlink()
+    elif op == "delete":
+        candidates = [people / f"{PEOPLE[which]}.yml", root / f"content/explainers/{EXPLAINERS[which]}.md"]
+        path = candidates[n % 2]
+        if path.exists():
+            path.unlink()
+    elif op == "add":
+        if n % 2:
+            path = people / f"{PEOPLE[which]}.yml"
+            path.write_text(person(PEOPLE[which], f"New {PEOPLE[which].title()} {n}", ORGS[n % 2] if n % 3 else None))
+        else:
+            path = root / f"content/explainers/{EXPLAINERS[which]}.md"
+            path.write_text(explainer(f"Added {n}", ["people/" + PEOPLE[which]], [SOURCES[n % 2]]))
+    elif op == "site_yml":
+        path = root / "site.yml"
+        text = path.read_text()
+        first, rest = text.split("\n", 1)
+        path.write_text(f"title: Test Site {n}\n{rest}")
+    elif op == "employer":
+        path = people / f"{PEOPLE[which]}.yml"
+        if path.exists():
+            lines = [ln for ln in path.read_text().splitlines() if not ln.startswith("employer:")]
+            lines.append(f"employer: {{value: organizations/{ORGS[n % 2]}, source: s-two}}")
+            path.write_text("\n".join(lines) + "\n")
+    if op == "add" and n % 5 == 0:  # sometimes bring in the second organization as well
+        write_site(root, {"content/facts/organizations/globex.yml": "name: Globex\nsummary: Another firm [@s-one].\n"})
+
+
+def age_files(root: Path, step: int) -> None:
+    """Give every file a distinct, old modification time, as a writer's files have between saves."""
+    for dirpath, _, names in os.walk(root):
+        for name in names:
+            path = Path(dirpath) / name
+            st_ = path.stat()
+            if st_.st_mtime > 2_000_000:  # written in this step: stamp it with the step
+                os.utime(path, ns=(1_000_000_000_000 + step * 1_000_000, 1_000_000_000_000 + step * 1_000_000))
+
+
+def formatted(result) -> list[str]:
+    return [d.format() for d in result.diagnostics]
+
+
+def same_as_clean(root: Path, state: BuildState, options: BuildOptions) -> None:
+    incremental = build_site(root, options, write=False, cache=state)
+    clean = build_site(root, options, write=False)
+    assert formatted(incremental) == formatted(clean)
+    assert incremental.ok == clean.ok
+    assert sorted(incremental.outputs) == sorted(clean.outputs)
+    for path, data in clean.outputs.items():
+        assert incremental.outputs[path] == data, path
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps=st.lists(edits, min_size=1, max_size=5), drafts=st.booleans())
+def test_incremental_output_equals_a_clean_build(monkeypatch, steps, drafts):
+    monkeypatch.setattr(discover, "RACY_SECONDS", 0.0)  # trust stat signatures: the test stamps times itself
+    options = BuildOptions(drafts=drafts, disk_cache=False)
+    with tempfile.TemporaryDirectory() as tmp:
+        root = write_site(Path(tmp), {"site.yml": MINIMAL_SITE_YML, **BASE})
+        age_files(root, 0)
+        state = BuildState()
+        same_as_clean(root, state, options)
+        for step, edit in enumerate(steps, 1):
+            apply_edit(root, edit)
+            age_files(root, step)
+            same_as_clean(root, state, options)
+
+
+@pytest.fixture
+def site(tmp_path):
+    return write_site(tmp_path / "site", {"site.yml": MINIMAL_SITE_YML, **BASE})
+
+
+def rebuild(root: Path, state: BuildState, **kw):
+    result = build_site(root, BuildOptions(disk_cache=False), write=False, cache=state, **kw)
+    assert result.ok, formatted(result)
+    return set(result.rendered)
+
+
+def test_nothing_changed_renders_only_what_has_no_tracked_inputs(site):
+    state = BuildState()
+    first = rebuild(site, state)
+    assert "people/ada/index.html" in first and "explainers/first/index.html" in first
+    assert rebuild(site, state) <= {"data/facts.json"}
+
+
+def test_renaming_a_person_rerenders_the_pages_that_show_the_name(site):
+    state = BuildState()
+    rebuild(site, state)
+    path = site / "content/facts/people/ada.yml"
+    path.write_text(path.read_text().replace("Ada Lovelace", "Ada King"))
+    again = rebuild(site, state)
+    # her own page, the explainer that refers to her, Bob's page (it mentions her), the people list
+    assert {"people/ada/index.html", "explainers/first/index.html", "people/bob/index.html",
+            "people/index.html"} <= again
+    # the sources she cites list her among their citers
+    assert {"sources/s-one/index.html", "sources/s-two/index.html"} <= again
+    # nothing on these shows her
+    assert "explainers/second/index.html" not in again
+    assert "tags/news/index.html" not in again
+    html = build_site(site, BuildOptions(disk_cache=False), write=False).outputs["explainers/first/index.html"]
+    assert b"Ada King" in html and b"Ada Lovelace" not in html
+
+
+def test_editing_an_explainer_body_leaves_fact_pages_alone(site):
+    state = BuildState()
+    rebuild(site, state)
+    path = site / "content/explainers/second.md"
+    path.write_text(path.read_text() + "\nOne more paragraph.\n")
+    again = rebuild(site, state)
+    assert "explainers/second/index.html" in again
+    assert "explainers/first/index.html" not in again
+    # fact pages that neither mention nor are mentioned by it stay as they were
+    assert "people/ada/index.html" not in again and "organizations/acme/index.html" not in again
+    # Bob's page lists the explainer among the pages that mention him: it is rendered again
+    assert "people/bob/index.html" in again
+
+
+def test_a_site_template_override_rerenders_only_pages_that_use_it(site):
+    state = BuildState()
+    rebuild(site, state)
+    write_site(site, {"templates/fact-person.html": TEMPLATES["fact-person.html"]})
+    again = rebuild(site, state)
+    assert {"people/ada/index.html", "people/bob/index.html"} <= again
+    assert "organizations/acme/index.html" not in again
+    assert "explainers/first/index.html" not in again
+    write_site(site, {"templates/base.html": TEMPLATES["base.html"]})  # every page extends it
+    every = rebuild(site, state)
+    assert {"organizations/acme/index.html", "explainers/first/index.html", "index.html"} <= every
+
+
+def test_site_yml_change_starts_over(site):
+    state = BuildState()
+    first = rebuild(site, state)
+    path = site / "site.yml"
+    path.write_text(path.read_text().replace("Test Site", "Renamed Site"))
+    assert rebuild(site, state) == first
+
+
+def test_second_build_with_no_change_writes_nothing(site):
+    state = BuildState()
+    options = BuildOptions(disk_cache=False)
+    first = build_site(site, options, write=True, cache=state)
+    assert first.ok and first.stats.written > 0
+    out = site / "output"
+    before = {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in out.rglob("*") if p.is_file()}
+    second = build_site(site, options, write=True, cache=state)
+    assert second.stats.written == 0 and second.stats.removed == 0
+    after = {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in out.rglob("*") if p.is_file()}
+    assert after == before
+    # an edit writes just the pages it changes, and the output stays a clean build's
+    path = site / "content/explainers/second.md"
+    path.write_text(path.read_text() + "\nNew line.\n")
+    third = build_site(site, options, write=True, cache=state)
+    assert 0 < third.stats.written < first.stats.written
+    clean = build_site(site, options, write=False)
+    for rel, data in clean.outputs.items():
+        if isinstance(data, bytes):
+            assert (out / rel).read_bytes() == data, rel
+
+
+def test_state_survives_a_failed_build(site):
+    state = BuildState()
+    rebuild(site, state)
+    path = site / "content/explainers/first.md"
+    good = path.read_text()
+    path.write_text(good.replace("[[people/ada]]", "[[people/nobody]]"))
+    failed = build_site(site, BuildOptions(disk_cache=False), write=False, cache=state)
+    assert not failed.ok
+    assert any("unknown reference 'people/nobody'" in d.message for d in failed.diagnostics)
+    path.write_text(good)
+    again = build_site(site, BuildOptions(disk_cache=False), write=False, cache=state)
+    clean = build_site(site, BuildOptions(disk_cache=False), write=False)
+    assert again.ok and again.outputs == clean.outputs
+
+
+def test_copied_site_in_a_fresh_folder_is_not_confused_with_the_old_one(site, tmp_path):
+    state = BuildState()
+    rebuild(site, state)
+    other = tmp_path / "copy"
+    shutil.copytree(site, other)
+    (other / "content/facts/people/ada.yml").write_text(person("ada", "Someone Else"))
+    result = build_site(other, BuildOptions(disk_cache=False), write=False, cache=state)
+    clean = build_site(other, BuildOptions(disk_cache=False), write=False)
+    assert result.outputs == clean.outputs
+    assert textwrap.dedent("Someone Else").encode() in result.outputs["people/ada/index.html"]

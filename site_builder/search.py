@@ -14,6 +14,8 @@ from pathlib import Path
 
 INDEXED_KINDS = ("explainer", "page", "fact")
 OUT_FOLDER = "pagefind"
+# Page furniture that would only clutter results: citation markers, back-links, type labels, hidden captions.
+EXCLUDED = ["sup.cites", ".backref", ".kicker", "caption.visually-hidden", ".skip"]
 # Pagefind's own ready-made interfaces; the theme brings its own small, accessible one instead.
 _UNUSED = ("pagefind-ui.", "pagefind-modular-ui.", "pagefind-component-ui.", "pagefind-highlight.")
 
@@ -57,6 +59,6 @@ def build_index(pages: list[tuple[str, bytes]], language: str) -> dict[str, byte
 async def _index(site_dir: str, language: str, out_dir: str) -> None:
     from pagefind.index import IndexConfig, PagefindIndex
 
-    config = IndexConfig(output_path=out_dir, force_language=language or "en")
+    config = IndexConfig(output_path=out_dir, force_language=language or "en", exclude_selectors=EXCLUDED)
     async with PagefindIndex(config=config) as index:  # writes the files to out_dir on a clean exit
         await index.add_directory(site_dir)

@@ -177,7 +177,7 @@ def render_template(env: jinja2.Environment, names: list[str], context: dict) ->
         template = env.select_template(names)
         return template.render(context).encode("utf-8")
     except jinja2.TemplateNotFound as exc:
-        raise TemplateProblem(f"template '{exc.name}' not found", Location(names[0]),
+        raise TemplateProblem(f"template '{exc.name}' not found", template_location(exc, names[0]),
                               "add it to templates/ or use a built-in template name") from None
     except jinja2.TemplateSyntaxError as exc:
         raise TemplateProblem(f"template syntax: {exc.message}", template_location(exc, names[0])) from None

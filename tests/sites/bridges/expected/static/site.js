@@ -172,7 +172,10 @@
       pagefind = mod;
       // result URLs are stored relative to the site's root; the site may live in a sub-folder
       var base = searchUrl.replace(/pagefind\/pagefind\.js$/, "");
-      return Promise.resolve(mod.options({baseUrl: base})).then(function () { return mod; });
+      // less weight on page length and repeated words, so a short source whose title has the word
+      // does not outrank the fact sheet or explainer that is about it
+      var options = {baseUrl: base, ranking: {pageLength: 0.2, termFrequency: 0.5}};
+      return Promise.resolve(mod.options(options)).then(function () { return mod; });
     });
     ready.then(function (pf) { return pf.search(query); })
       .then(function (res) {

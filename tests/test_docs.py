@@ -1,0 +1,185 @@
+"""The docs are tested: the writers' guide's examples are one site that builds, and its examples of mistakes
+produce exactly the messages the guide shows; the site builders' guide names every template variable.
+
+How examples are marked in docs/writing.md (the fence's info string, after the language):
+
+    ```yaml file=content/facts/people/x.yml        part of the guide's example site
+    ```yaml file=content/facts/people/x.yml broken  a mistake: this file replaces (or joins) the example site,
+    ```text output                                  and the next block is what `check` says about that file
+
+Every yaml, markdown and svg block of the guide must be one of these, so no example escapes the test.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import textwrap
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+
+from site_builder.build import BuildOptions, build_site
+from site_builder.context import CONTEXTS, common
+from site_builder.schema import editor_mapping, type_schema
+from site_builder.yamlio import load_yaml
+from site_builder.diagnostics import Problems
+
+from conftest import write_site
+
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+FENCE_RE = re.compile(r"^```([^\n`]*)\n(.*?)^```[ \t]*$", re.M | re.S)
+CHECKED_LANGS = {"yaml", "markdown", "svg"}
+
+
+def blocks(name: str) -> list[dict]:
+    """Top-level fenced blocks of a doc: language, file=, flags and text."""
+    out = []
+    for m in FENCE_RE.finditer((DOCS / name).read_text("utf-8")):
+        words = m.group(1).split()
+        info = {"lang": words[0] if words else "", "file": None, "flags": set(), "text": m.group(2),
+                "line": (DOCS / name).read_text("utf-8").count("\n", 0, m.start()) + 1}
+        for word in words[1:]:
+            if word.startswith("file="):
+                info["file"] = word.removeprefix("file=")
+            else:
+                info["flags"].add(word)
+        out.append(info)
+    return out
+
+
+GUIDE = blocks("writing.md")
+
+
+def example_site() -> dict[str, str]:
+    files: dict[str, str] = {}
+    for block in GUIDE:
+        if block["file"] and "broken" not in block["flags"]:
+            assert block["file"] not in files, f"writing.md:{block['line']}: {block['file']} is shown twice"
+            files[block["file"]] = block["text"]
+    return files
+
+
+def mistakes() -> list[tuple[dict, str]]:
+    out = []
+    for i, block in enumerate(GUIDE):
+        if "broken" in block["flags"]:
+            after = GUIDE[i + 1] if i + 1 < len(GUIDE) else None
+            assert after is not None and after["lang"] == "text" and "output" in after["flags"], \
+                f"writing.md:{block['line']}: a broken example must be followed by a ```text output block"
+            out.append((block, after["text"]))
+    return out
+
+
+def make(tmp_path: Path, files: dict[str, str]) -> Path:
+    root = tmp_path / "guide"
+    root.mkdir()
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, "utf-8")
+    return root
+
+
+def test_every_example_in_the_guide_is_a_tested_file():
+    for block in GUIDE:
+        if block["lang"] in CHECKED_LANGS:
+            assert block["file"], f"writing.md:{block['line']}: a {block['lang']} example without file=..."
+    assert len(example_site()) >= 12 and len(mistakes()) >= 6
+
+
+def test_the_guides_example_site_builds_without_a_single_warning(tmp_path):
+    root = make(tmp_path, example_site())
+    result = build_site(root, BuildOptions(strict=True), write=True)
+    assert [d.format() for d in result.diagnostics] == []
+    out = root / "output"
+    explainer = (out / "explainers/first-program/index.html").read_text("utf-8")
+    assert 'href="/engines/people/ada-lovelace/"' in explainer
+    assert "Note G" in explainer  # the locator, in the page's source list
+    assert "<table>" in explainer and 'class="footnote' in explainer
+    assert 'href="/engines/machines/difference-engine-2/"' in explainer  # a file link, rewritten
+    machine = (out / "machines/difference-engine-2/index.html").read_text("utf-8")
+    assert "17,000 GBP" in machine and "1847" in machine and "designed between 1847 and 1849" in machine
+    assert "1991" in (out / "timeline/index.html").read_text("utf-8")
+    assert (out / "media/engine.svg").is_file()
+
+
+def test_the_guides_fact_sheets_are_valid_for_the_editor_schemas(tmp_path):
+    root = make(tmp_path, example_site())
+    result = build_site(root, BuildOptions(), write=False)
+    config = result.index.config
+    for rel, text in example_site().items():
+        if rel.startswith("content/facts/"):
+            tspec = config.type_by_folder(rel.split("/")[2])
+            data, _ = load_yaml(text, rel, Problems())
+            jsonschema.validate(data, type_schema(tspec, config))
+
+
+@pytest.mark.parametrize("block, expected", mistakes(), ids=lambda v: str(v.get("line")) if isinstance(v, dict) else "")
+def test_each_mistake_gives_exactly_the_message_the_guide_shows(tmp_path, block, expected):
+    files = {**example_site(), block["file"]: block["text"]}
+    root = make(tmp_path, files)
+    result = build_site(root, BuildOptions(), write=False)
+    got = "\n".join(d.format() for d in result.diagnostics if d.location.rel_path == block["file"])
+    assert got, f"writing.md:{block['line']}: this example gives no message at all"
+    assert got == expected.rstrip("\n"), f"writing.md:{block['line']}: the guide shows\n{expected}\ncheck says\n{got}"
+
+
+def test_the_editor_settings_shown_are_what_schema_writes(tmp_path):
+    root = make(tmp_path, example_site())
+    text = (DOCS / "writing.md").read_text("utf-8")
+    m = re.search(r"^( +)```json\n(.*?)^\1```", text, re.M | re.S)
+    shown = json.loads(textwrap.dedent(m.group(2)))["yaml.schemas"]
+    config = build_site(root, BuildOptions(), write=False).index.config
+    written = editor_mapping(config, root, root / ".schemas")
+    assert shown.items() <= written.items()
+
+
+def _documented_names(text: str) -> set[str]:
+    return set(re.findall(r"`([a-z_]+)(?:[.(`\[])", text))
+
+
+def test_the_site_builders_guide_names_every_template_variable(tmp_path):
+    """Every variable and every key of `site` and `page` that the templates get is in the guide."""
+    root = make(tmp_path, example_site())
+    result = build_site(root, BuildOptions(), write=False)
+    guide = (DOCS / "site-builders.md").read_text("utf-8")
+    names = _documented_names(guide)
+    from site_builder.render import PageRefs
+
+    missing = set()
+    for route in result.routes:
+        if route.kind not in CONTEXTS:
+            continue
+        ctx = CONTEXTS[route.kind](result.index, route, PageRefs(result.index))
+        missing |= {f"{route.kind}: {key}" for key in ctx if key not in names}
+        missing |= {f"site.{key}" for key in ctx["site"] if key not in names}
+        missing |= {f"site.urls.{key}" for key in ctx["site"]["urls"] if key not in names}
+        missing |= {f"page.{key}" for key in ctx["page"] if key not in names}
+    assert sorted(missing) == []
+
+
+def test_the_pages_workflow_builds_strictly_and_deploys_with_the_official_actions():
+    workflow = yaml.safe_load((DOCS.parent / ".github/workflows/pages.yml").read_text("utf-8"))
+    build = workflow["jobs"]["build"]["steps"]
+    uses = [s.get("uses", "").split("@")[0] for s in build]
+    runs = " ".join(s.get("run", "") for s in build)
+    assert {"actions/checkout", "actions/configure-pages", "actions/upload-pages-artifact"} <= set(uses)
+    assert "site-builder build . --strict --base-url" in runs and "steps.pages.outputs.base_url" in runs
+    upload = next(s for s in build if s.get("uses", "").startswith("actions/upload-pages-artifact"))
+    assert upload["with"]["path"] == "output"
+    deploy = workflow["jobs"]["deploy"]
+    assert deploy["needs"] == "build" and deploy["steps"][0]["uses"].startswith("actions/deploy-pages")
+    assert workflow["permissions"] == {"contents": "read", "pages": "write", "id-token": "write"}
+
+
+def test_docs_link_to_files_that_exist():
+    for doc in DOCS.glob("*.md"):
+        prose = FENCE_RE.sub("", doc.read_text("utf-8"))  # examples link inside the example site
+        prose = re.sub(r"`[^`\n]*`", "", prose)
+        for target in re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", prose):
+            if re.match(r"^[a-z]+:", target):
+                continue
+            assert (doc.parent / target).exists(), f"{doc.name}: link to missing {target}"

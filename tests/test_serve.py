@@ -348,6 +348,9 @@ def test_a_crash_in_the_builder_becomes_an_overlay_and_the_server_keeps_serving(
     status, _, page = get(PreviewApp(p), "/docs/")
     assert status == 200 and b"internal error while building" in page and b"boom &lt;b&gt;" in page
     assert any("RuntimeError" in line for line in logged)
+    state["crash"] = False
+    assert p.rebuild().errors == ()
+    assert OVERLAY_ID.encode() not in get(PreviewApp(p), "/docs/")[2]
 
 
 # --- debounce, rebuild loop, watcher ----------------------------------------------------------------------------

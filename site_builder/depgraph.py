@@ -31,6 +31,8 @@ from typing import Iterable
 import jinja2
 import jinja2.meta
 
+from .model import FactSheet
+
 ALL = "\x00all"  # the key recorded when a whole table is read
 ANY_TEMPLATE = "\x00any"  # a route whose templates cannot be known statically
 
@@ -117,12 +119,84 @@ class recording:
         _local.deps = self.previous
 
 
+def _untracked(index, id_: str):
+    item = dict.get(index.facts, id_)
+    return item if item is not None else dict.get(index.docs, id_)
+
+
+def _tracked_index_class(base: type) -> type:
+    """A subclass of the index's class whose lookups record finer keys than a whole document.
+
+    A page that links to another shows only its title and URL: it depends on the other's
+    "head" (title, kind, slug), not on its body. Lookups by id depend only on the id existing.
+    """
+    found = _TRACKED_CLASSES.get(base)
+    if found is not None:
+        return found
+
+    class TrackedIndex(base):
+        def lookup(self, target: str):
+            _record("ids", target)
+            if dict.__contains__(self.facts, target) or dict.__contains__(self.docs, target):
+                return target
+            _record("short", target)
+            matches = dict.get(self.short, target)
+            if matches and len(matches) == 1:
+                return matches[0]
+            return None
+
+        def title(self, id_: str) -> str:
+            _record("heads", id_)
+            item = _untracked(self, id_)
+            return item.name if isinstance(item, FactSheet) else item.title
+
+        def url(self, id_: str) -> str:
+            _record("heads", id_)
+            item = _untracked(self, id_)
+            if isinstance(item, FactSheet):
+                return self.urls.fact(item.id)
+            if item.kind == "explainer":
+                return self.urls.explainer(item.slug)
+            return self.urls.page(item.slug)
+
+        def type_of(self, id_: str) -> str:
+            _record("heads", id_)
+            item = _untracked(self, id_)
+            return item.type if isinstance(item, FactSheet) else item.kind
+
+    TrackedIndex.__name__ = TrackedIndex.__qualname__ = "Tracked" + base.__name__
+    _TRACKED_CLASSES[base] = TrackedIndex
+    return TrackedIndex
+
+
+_TRACKED_CLASSES: dict[type, type] = {}
+
+
+def _same_methods() -> bool:
+    """The finer lookups above restate Index's own; use them only while Index's are the ones they restate."""
+    import inspect
+
+    from . import resolve
+    digest = hashlib.blake2b(digest_size=8)
+    for name in ("lookup", "title", "url", "type_of"):
+        digest.update(inspect.getsource(getattr(resolve.Index, name)).encode())
+    return digest.hexdigest() == INDEX_METHODS_DIGEST
+
+
+INDEX_METHODS_DIGEST = "b44913f5da3a94a3"  # update with the methods above when Index changes
+_checked: list[bool] = []
+
+
 def track_index(index) -> None:
     """Swap the index's tables for tracked ones, in place (values are shared, not copied)."""
     for name in TRACKED:
         value = getattr(index, name, None)
         if isinstance(value, dict) and not isinstance(value, TrackedDict):
             setattr(index, name, TrackedDict(name, value))
+    if not _checked:
+        _checked.append(_same_methods())
+    if _checked[0] and not getattr(type(index), "__name__", "").startswith("Tracked"):
+        index.__class__ = _tracked_index_class(type(index))
 
 
 def _digest(text: str) -> str:
@@ -150,6 +224,12 @@ def key_digests(index, file_digests: dict[str, str]) -> dict[tuple[str, str], st
             out[(name, key)] = d
             whole.update(f"{key}\x00{d}\x00".encode("utf-8", "surrogatepass"))
         out[(name, ALL)] = whole.hexdigest()
+    for table in (index.docs, index.facts):
+        for key in dict.keys(table):
+            item = dict.__getitem__(table, key)
+            out[("ids", key)] = "1"
+            head = (item.name, item.type) if isinstance(item, FactSheet) else (item.title, item.kind, item.slug)
+            out[("heads", key)] = _digest(repr(head))
     return out
 
 

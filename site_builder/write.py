@@ -108,7 +108,13 @@ def _exchange(a: Path, b: Path) -> bool:
 
 
 def write_output(out: Path, outputs: dict[str, bytes | Path]) -> WriteStats:
-    """Make out hold exactly outputs. Bytes are written; Paths are copied files."""
+    """Make out hold exactly outputs. Bytes are written; Paths are copied files.
+
+    The new tree is made beside the live one and swapped in whole. The tree swapped out is
+    kept as a spare (``.<out>.spare``); the next build updates the spare with only the files
+    that differ from it and swaps again, so an edit costs the files it changes, not the site.
+    A spare without its manifest (a build killed while updating it) is thrown away.
+    """
     stats = WriteStats()
     out = out.resolve()
     for leftover in out.parent.glob(f".{out.name}.staging-*"):
@@ -129,22 +135,25 @@ def write_output(out: Path, outputs: dict[str, bytes | Path]) -> WriteStats:
     stats.removed = len(set(old) - set(outputs))
     if out.is_dir() and stats.written == 0 and stats.removed == 0:
         return stats
+    spare = out.parent / f".{out.name}.spare"
     staging = out.parent / f".{out.name}.staging-{os.getpid()}"
-    staging.mkdir()
+    spare_manifest = read_manifest(spare) if out.is_dir() and spare.is_dir() else None
+    if spare_manifest is not None:
+        os.rename(spare, staging)
+        os.unlink(staging / MANIFEST)  # from here on the tree is unfinished until the new manifest
+    else:
+        shutil.rmtree(spare, ignore_errors=True)
+        spare_manifest = {}
+        staging.mkdir()
     try:
+        for path in set(spare_manifest) - set(outputs):
+            _remove(staging, path)
         for path, data, same in plan:
+            if spare_manifest.get(path) == digests[path] and (staging / path).is_file():
+                continue
             target = staging / path
             target.parent.mkdir(parents=True, exist_ok=True)
-            if same:
-                try:
-                    os.link(out / path, target)
-                    continue
-                except OSError:
-                    pass
-            if isinstance(data, bytes):
-                target.write_bytes(data)
-            else:
-                shutil.copyfile(data, target)
+            _place(target, data, out / path if same else None)
         (staging / MANIFEST).write_text(json.dumps(digests, indent=0, sort_keys=True), "utf-8")
         if out.is_dir():
             if not _exchange(staging, out):
@@ -152,6 +161,8 @@ def write_output(out: Path, outputs: dict[str, bytes | Path]) -> WriteStats:
                 os.rename(out, retired)
                 os.rename(staging, out)
                 staging = retired
+            os.rename(staging, spare)  # the previous output, kept to be updated next time
+            staging = None
         else:
             os.rename(staging, out)
             staging = None
@@ -159,6 +170,42 @@ def write_output(out: Path, outputs: dict[str, bytes | Path]) -> WriteStats:
         if staging is not None:
             shutil.rmtree(staging, ignore_errors=True)
     return stats
+
+
+def _place(target: Path, data: bytes | Path, live: Path | None) -> None:
+    """Put a file at target under a new inode (the trees share unchanged files as hard links)."""
+    tmp = target.with_name(f".{target.name}.tmp")
+    try:
+        os.unlink(tmp)
+    except FileNotFoundError:
+        pass
+    if live is not None:
+        try:
+            os.link(live, tmp)
+            os.replace(tmp, target)
+            return
+        except OSError:
+            pass
+    if isinstance(data, bytes):
+        tmp.write_bytes(data)
+    else:
+        shutil.copyfile(data, tmp)
+    os.replace(tmp, target)
+
+
+def _remove(tree: Path, path: str) -> None:
+    """Delete one file and the folders it leaves empty (up to the tree itself)."""
+    try:
+        os.unlink(tree / path)
+    except FileNotFoundError:
+        pass
+    parent = (tree / path).parent
+    while parent != tree:
+        try:
+            os.rmdir(parent)
+        except OSError:
+            break
+        parent = parent.parent
 
 
 def _file_digest(path: Path) -> str:

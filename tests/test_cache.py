@@ -1,0 +1,117 @@
+"""The on-disk parse cache, parallel parsing and the spare output tree: faster, never different."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from site_builder import build as build_module
+from site_builder.build import BuildOptions, build_site
+from site_builder.cache import CACHE_DIR
+
+from conftest import MINIMAL_SITE_YML, write_site
+
+SITE = {
+    "site.yml": MINIMAL_SITE_YML,
+    "content/facts/people/ada.yml": "name: Ada\nsummary: A person [@s1].\nrole: {value: engineer, source: s1}\n",
+    "content/facts/sources/s1.yml": "title: A report\npublisher: Wire\n",
+    "content/explainers/one.md": "---\ntitle: One\nsummary: First.\ndate: 2024-01-01\n---\n\n"
+                                 "About [[people/ada]] [@s1].\n\n<b>bold</b>\n",
+}
+
+
+def files_of(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def site(tmp_path):
+    return write_site(tmp_path / "site", dict(SITE))
+
+
+def test_a_second_build_reads_parsed_files_from_the_cache(site, monkeypatch):
+    first = build_site(site, BuildOptions())
+    assert first.ok
+    entries = list((site / CACHE_DIR).rglob("*"))
+    assert sum(1 for p in entries if p.is_file()) == 3  # one per content file
+    output = files_of(site / "output")
+
+    def no_parsing(*args, **kwargs):
+        raise AssertionError("parsed again although the cache holds the file")
+
+    monkeypatch.setattr(build_module, "parse_document", no_parsing)
+    monkeypatch.setattr(build_module, "parse_factsheet", no_parsing)
+    (site / "output").rename(site / "old-output")
+    second = build_site(site, BuildOptions())
+    assert second.ok
+    assert files_of(site / "output") == output
+
+
+def test_a_changed_setting_never_reuses_entries(site):
+    build_site(site, BuildOptions())
+    assert b"<b>bold</b>" in (site / "output/explainers/one/index.html").read_bytes()
+    (site / "site.yml").write_text(MINIMAL_SITE_YML + "markdown: {raw_html: escape}\n")
+    build_site(site, BuildOptions())
+    html = (site / "output/explainers/one/index.html").read_bytes()
+    assert b"<b>bold</b>" not in html and b"&lt;b&gt;bold&lt;/b&gt;" in html
+
+
+def test_damaged_entries_are_misses_and_stale_ones_are_removed(site):
+    build_site(site, BuildOptions())
+    entries = [p for p in (site / CACHE_DIR).rglob("*") if p.is_file()]
+    for p in entries:
+        p.write_bytes(b"garbage")
+    result = build_site(site, BuildOptions())
+    assert result.ok
+    clean = build_site(site, BuildOptions(disk_cache=False), write=False)
+    for rel, data in clean.outputs.items():
+        if isinstance(data, bytes):
+            assert (site / "output" / rel).read_bytes() == data
+    path = site / "content/explainers/one.md"
+    path.write_text(path.read_text() + "\nMore.\n")
+    build_site(site, BuildOptions())
+    assert sum(1 for p in (site / CACHE_DIR).rglob("*") if p.is_file()) == 3  # the old entry went
+
+
+def test_check_leaves_the_site_folder_alone(site):
+    result = build_site(site, BuildOptions(), write=False)
+    assert result.ok
+    assert not (site / CACHE_DIR).exists() and not (site / "output").exists()
+
+
+def test_parallel_parsing_builds_the_same_bytes(site, monkeypatch):
+    for i in range(12):
+        write_site(site, {f"content/explainers/e{i:02d}.md":
+                          f"---\ntitle: E {i}\nsummary: S {i}.\ndate: 2024-02-{i + 1:02d}\n---\n\n"
+                          f"## Part\n\nText [[people/ada]] [@s1] and [[nobody-{i}]].\n"})
+    serial = build_site(site, BuildOptions(disk_cache=False), write=False)
+    monkeypatch.setattr(build_module, "PARALLEL_MIN", 1)
+    if build_module._workers(100) < 2:
+        pytest.fail("this test needs two cores and no other threads to exercise worker processes")
+    parallel = build_site(site, BuildOptions(disk_cache=False), write=False)
+    assert [d.format() for d in parallel.diagnostics] == [d.format() for d in serial.diagnostics]
+    assert parallel.outputs == serial.outputs
+    assert any("unknown reference 'nobody-3'" in d.message for d in parallel.diagnostics)
+
+
+def test_the_spare_tree_is_updated_with_only_what_changed(site):
+    options = BuildOptions(disk_cache=False)
+    path = site / "content/explainers/one.md"
+    original = path.read_text()
+    for n in range(4):  # live and spare trees take turns
+        path.write_text(original + f"\nEdit {n}.\n")
+        assert build_site(site, options).ok
+        clean = build_site(site, options, write=False)
+        expected = {rel: data for rel, data in clean.outputs.items() if isinstance(data, bytes)}
+        got = files_of(site / "output")
+        for rel, data in expected.items():
+            assert got[rel] == data, rel
+        assert (site / ".output.spare").is_dir() == (n > 0)  # the first build has no tree to swap out
+    (site / "content/explainers/one.md").unlink()  # a removed page leaves no empty folder behind
+    assert build_site(site, options).ok
+    assert not (site / "output/explainers/one").exists()
+    (site / ".output.spare" / ".site-builder-manifest.json").unlink()  # a spare left half-updated
+    path.write_text(original)
+    assert build_site(site, options).ok
+    assert (site / "output/explainers/one/index.html").is_file()

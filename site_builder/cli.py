@@ -132,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
                   f"{s.written} written, {s.unchanged} unchanged, {s.removed} removed"
                   + (f" ({counts})" if counts else ""))
         else:
-            print(f"check passed: {pages} pages" + (f" ({counts})" if counts else ""))
+            print(f"check passed: {pages} pages in {result.seconds:.2f} s" + (f" ({counts})" if counts else ""))
     return 0
 
 
@@ -208,6 +208,11 @@ def new_command(root: Path, kind: str, title: str, slug: str | None) -> int:
     except ScaffoldRefused as exc:
         return _fail(exc.message, exc.code, exc.hint)
     print(path.as_posix())
+    if kind not in ("explainer", "page"):
+        others = sorted(p.parent.name for p in (root / "content" / "facts").glob(f"*/{path.name}") if p != path)
+        if others:
+            print(f"note: {others[0]}/{path.stem} exists too; refer to this one as "
+                  f"[[{tspec.folder}/{path.stem}]], with its folder", file=sys.stderr)
     return 0
 
 

@@ -119,6 +119,9 @@ def test_new_prints_the_path_and_never_overwrites(site, capsys, monkeypatch):
     monkeypatch.chdir(site)
     code, out, _ = run(capsys, "new", "explainer", "Second one")
     assert code == 0 and out.strip() == "content/explainers/second-one.md"
+    code, out, err = run(capsys, "new", "source", "Ada")  # people/ada exists: a short [[ada]] becomes ambiguous
+    assert code == 0 and out.strip() == "content/facts/sources/ada.yml"
+    assert "note: people/ada exists too; refer to this one as [[sources/ada]]" in err
 
 
 def test_new_unknown_kind_exits_2_with_did_you_mean(site, capsys):

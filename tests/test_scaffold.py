@@ -219,3 +219,22 @@ def test_the_commented_examples_are_valid_values(type_name):
     assert sheet is not None and sheet.name == "Example"
     optional = {f.name for f in tspec.fields if not f.required}
     assert optional <= {f.name for f in sheet.fields}
+
+
+def test_init_site_serves_at_once(tmp_path):
+    """The live preview of a new site answers with its pages straight away (through the WSGI app, no socket)."""
+    from site_builder.serve import Preview, PreviewApp
+
+    root = tmp_path / "served"
+    init_site(root, TODAY)
+    preview = Preview(root, log=lambda text: None)
+    assert preview.rebuild().built
+    app = PreviewApp(preview)
+    for path in ("/", "/explainers/first-computer-program/", "/people/ada-lovelace/", "/timeline/"):
+        seen = {}
+        environ = {"REQUEST_METHOD": "GET", "PATH_INFO": path, "QUERY_STRING": "", "SCRIPT_NAME": "",
+                   "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "8000", "wsgi.url_scheme": "http",
+                   "HTTP_HOST": "127.0.0.1:8000"}
+        body = b"".join(app(environ, lambda status, headers: seen.setdefault("status", status)))
+        assert seen["status"].startswith("200"), (path, seen["status"])
+        assert b"Ada Lovelace" in body

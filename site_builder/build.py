@@ -23,7 +23,7 @@ from .render import THEME_DIR, PageRefs, TemplateProblem, make_environment, rend
 from .resolve import Index, resolve_site
 from .routes import Route, plan_routes
 from . import search
-from .structured import facts_export
+from .structured import data_file
 from .urls import Urls
 from .depgraph import BuildState, ParseCache  # noqa: F401 (ParseCache: the older name)
 from .write import WriteStats, build_lock, check_output_dir, write_output
@@ -214,7 +214,7 @@ def render_route(index: Index, route: Route, env, sitemap: list[Route]) -> tuple
         sitemap_url = index.urls.absolute(index.urls.path("sitemap.xml"))
         return f"User-agent: *\nAllow: /\n\nSitemap: {sitemap_url}\n".encode(), []
     if route.kind == "data":
-        return facts_export(index), []
+        return data_file(index, route.key), []
     refs = PageRefs(index)
     context = CONTEXTS[route.kind](index, route, refs)
     if route.kind == "sitemap":

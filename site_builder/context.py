@@ -101,7 +101,7 @@ def common(index: Index, route: Route, refs: PageRefs, title: str, description: 
                  "urls": {"home": urls.home(), "timeline": urls.path("timeline/"), "tags": urls.path("tags/"),
                           "feed": urls.path("feed.xml"), "explainers": urls.home() + "#explainers",
                           "search": urls.path("search/") if config.search != "off" else "",
-                          "facts": urls.path("data/facts.json")}},
+                          "facts": urls.path("data/facts.json"), "cards": urls.path("data/cards.json")}},
         "page": {"url": route.url, "canonical": urls.absolute(route.url), "kind": route.kind,
                  "title": title, "description": description, "json_ld": json_ld(index, route, title)},
         "ref": refs.ref,

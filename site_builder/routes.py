@@ -47,7 +47,8 @@ def plan_routes(index: Index, static_files: dict[str, str], problems: Problems) 
     add(urls.path("feed.xml"), "feed", template="feed.xml", origin="site.yml")
     add(urls.path("sitemap.xml"), "sitemap", template="sitemap.xml", origin="site.yml")
     add(urls.path("robots.txt"), "robots", origin="site.yml")
-    add(urls.path("data/facts.json"), "data", origin="site.yml")
+    add(urls.path("data/facts.json"), "data", "facts", origin="site.yml")
+    add(urls.path("data/cards.json"), "data", "cards", origin="site.yml")
     if index.config.search != "off":
         add(urls.path("search/"), "search", template="search.html", origin="site.yml")
     for rel in sorted(index.media):

@@ -179,6 +179,28 @@ def facts_export(index: Index) -> bytes:
     return (json.dumps(data, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
 
 
+def cards_export(index: Index) -> bytes:
+    """/data/cards.json: name, kind and summary of everything a reference can point at, for hover cards.
+
+    A small subset of the facts export (plus explainers and pages), so the first card a reader opens
+    costs one short download."""
+    cards = {}
+    for id_ in sorted(index.facts):
+        sheet = index.facts[id_]
+        cards[id_] = {"name": sheet.name, "kind": index.config.type(sheet.type).singular,
+                      "summary": text_of(index, sheet.summary)}
+    for id_ in sorted(index.docs):
+        doc = index.docs[id_]
+        cards[id_] = {"name": doc.title, "kind": "Explainer" if doc.kind == "explainer" else "Page",
+                      "summary": doc.summary}
+    return (json.dumps({"cards": cards}, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+
+
+def data_file(index: Index, name: str) -> bytes:
+    """The files under /data/: 'facts' (the export) or 'cards' (for reference cards)."""
+    return cards_export(index) if name == "cards" else facts_export(index)
+
+
 # ---------------------------------------------------------------- JSON-LD
 
 

@@ -162,7 +162,7 @@ def test_head_has_canonical_open_graph_and_print_sheet(site):
     assert '<meta property="og:type" content="article">' in text
     assert '<meta property="article:published_time" content="2024-03-05">' in text
     assert '<link rel="stylesheet" href="/notes/static/print.css" media="print">' in text
-    assert 'data-facts="/notes/data/facts.json"' in text
+    assert 'data-cards="/notes/data/cards.json"' in text
     assert 'data-search="/notes/pagefind/pagefind.js"' in text
     assert '<form class="site-search" role="search" action="/notes/search/" method="get">' in text
 
@@ -285,9 +285,15 @@ def test_check_mode_never_runs_the_indexer(site):
     assert not any(p.startswith("pagefind/") for p in site.outputs)
 
 
-def test_ref_links_carry_the_id_the_cards_look_up(site):
+def test_every_reference_has_a_card(site):
+    cards = json.loads(page(site, "data/cards.json"))["cards"]
+    assert cards["people/ada-quill"] == {"name": "Ada Quill", "kind": "Person", "summary": "Harbour master since 2019."}
+    assert cards["explainers/who-runs-the-harbour"]["kind"] == "Explainer"
+    assert list(cards) == sorted(f["id"] for f in export(site)["facts"]) + ["explainers/who-runs-the-harbour",
+                                                                          "pages/about"]
+    for out_path in site.outputs:
+        if out_path.endswith(".html"):
+            text = page(site, out_path)
+            assert set(re.findall(r'data-ref="([^"]+)"', html.unescape(text))) <= set(cards), out_path
     text = page(site, "explainers/who-runs-the-harbour/index.html")
     assert '<a class="ref" href="/notes/people/ada-quill/" data-ref="people/ada-quill">Ada Quill</a>' in text
-    ids = {f["id"] for f in export(site)["facts"]}
-    assert set(re.findall(r'data-ref="([^"]+)"', text)) <= ids
-    assert html.unescape("Ada Quill") in text

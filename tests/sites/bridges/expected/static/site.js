@@ -1,16 +1,16 @@
 /* The built-in theme's only script. Everything it does is an extra: every page works without it.
    1. Reference cards: hovering or focusing a link to a fact sheet (a.ref) shows its name and summary,
-      read once from the site's facts export. Escape hides the card.
+      read once from the site's data/cards.json. Escape hides the card.
    2. Search: on the search page, queries the static Pagefind index when it was built; otherwise the
       page keeps its plain links to every list on the site. */
 (function () {
   "use strict";
   var script = document.currentScript;
-  var factsUrl = script && script.getAttribute("data-facts");
+  var cardsUrl = script && script.getAttribute("data-cards");
   var searchUrl = script && script.getAttribute("data-search");
 
   /* ---------------------------------------------------------------- reference cards */
-  var facts = null;        // id -> {name, summary, kind}
+  var facts = null;        // id -> {name, kind, summary}
   var loading = null;
   var card = null;
   var current = null;      // the link whose card is shown
@@ -19,17 +19,9 @@
   function loadFacts() {
     if (facts) return Promise.resolve(facts);
     if (!loading) {
-      loading = fetch(factsUrl, {credentials: "same-origin"})
+      loading = fetch(cardsUrl, {credentials: "same-origin"})
         .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
-        .then(function (data) {
-          var kinds = {};
-          (data.types || []).forEach(function (t) { kinds[t.name] = t.label; });
-          facts = {};
-          (data.facts || []).forEach(function (f) {
-            facts[f.id] = {name: f.name, summary: f.summary, kind: kinds[f.type] || f.type};
-          });
-          return facts;
-        })
+        .then(function (data) { facts = data.cards || {}; return facts; })
         .catch(function () { facts = {}; return facts; });
     }
     return loading;
@@ -57,7 +49,7 @@
 
   function show(link) {
     var id = link.getAttribute("data-ref");
-    if (!id || !factsUrl) return;
+    if (!id || !cardsUrl) return;
     clearTimeout(hideTimer);
     current = link;
     loadFacts().then(function (all) {

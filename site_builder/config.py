@@ -48,6 +48,7 @@ class TypeSpec:
     builtin: bool = False
     schema_org: str = ""
     description: str = ""
+    broken_fields: tuple[str, ...] = ()  # declared with an error in site.yml (reported there): values unchecked
 
     @property
     def title_key(self) -> str:
@@ -269,6 +270,7 @@ def _load_type(name: str, raw, marks: Marks, problems: Problems) -> TypeSpec | N
                        marks.at(path + ("fields",)))
         raw_fields = {}
     reserved = set(SHEET_KEYS) | ({"title"} if builtin else set())
+    broken: list[str] = []
     for fname, fraw in raw_fields.items():
         fpath = path + ("fields", fname)
         if fname in builtin_names and isinstance(fraw, dict) and fraw and set(fraw) <= {"label", "description"}:
@@ -287,9 +289,12 @@ def _load_type(name: str, raw, marks: Marks, problems: Problems) -> TypeSpec | N
         spec = _load_field(str(fname), fraw, fpath, marks, problems)
         if spec is not None:
             fields.append(spec)
+        else:
+            broken.append(str(fname))
     schema = raw.get("schema_org", default_schema)
     return TypeSpec(name=name, folder=folder, singular=singular, plural=plural, fields=tuple(fields),
-                    builtin=builtin, schema_org=str(schema), description=str(raw.get("description", "")))
+                    builtin=builtin, schema_org=str(schema), description=str(raw.get("description", "")),
+                    broken_fields=tuple(broken))
 
 
 def _load_field(name: str, raw, path: tuple, marks: Marks, problems: Problems) -> FieldSpec | None:

@@ -160,7 +160,7 @@ def parse_factsheet(text: str, rel_path: str, tspec: TypeSpec, config: SiteConfi
         problems.error("a fact sheet must be a mapping of fields to values", top)
         return None
     ctx = FieldContext(rel_path, marks, problems, md)
-    known = [f.name for f in tspec.fields] + list(SHEET_KEYS)
+    known = [f.name for f in tspec.fields] + list(SHEET_KEYS) + list(tspec.broken_fields)
     if tspec.builtin:
         known.remove("name")
         known.remove("summary")

@@ -21,6 +21,18 @@ MAX_DEPTH = 50
 
 Path = tuple  # of str | int
 
+_REFUSED = object()  # stands for a value refused (and reported) while converting
+
+
+def _unrefused(value):
+    return None if value is _REFUSED else value
+
+
+def _shown(tag: str) -> str:
+    """A tag as it was written: 'tag:yaml.org,2002:binary' -> '!!binary'."""
+    return "!!" + tag.removeprefix("tag:yaml.org,2002:") if tag.startswith("tag:yaml.org,2002:") else tag
+
+
 _PLAIN_TAGS = {
     "tag:yaml.org,2002:str",
     "tag:yaml.org,2002:int",
@@ -109,9 +121,12 @@ def load_yaml(text: str, rel_path: str, problems: Problems, line_offset: int = 0
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        loc = _loc(rel_path, mark, line_offset, lines) if mark else Location(rel_path, 1 + line_offset, 1)
         message = (exc.problem or exc.context or "invalid YAML").strip()
-        problems.error(f"YAML syntax: {message}", loc, _syntax_hint(message))
+        hint = _syntax_hint(message)
+        if (exc.context or "").startswith("while scanning a quoted scalar") and exc.context_mark:
+            mark, message, hint = exc.context_mark, "a quoted value is never closed", "end it with the quote it starts with"
+        loc = _loc(rel_path, mark, line_offset, lines) if mark else Location(rel_path, 1 + line_offset, 1)
+        problems.error(f"YAML syntax: {message}", loc, hint)
         return None, marks
     except yaml.reader.ReaderError as exc:
         line, col = lines.line_col(min(exc.position, len(text)))
@@ -130,6 +145,8 @@ def load_yaml(text: str, rel_path: str, problems: Problems, line_offset: int = 0
     if node is None:
         return None, marks
     data = _convert(node, (), marks, loader, problems, line_offset, 0, lines)
+    if data is _REFUSED:
+        data = None
     return data, marks
 
 
@@ -140,6 +157,10 @@ def _syntax_hint(message: str) -> str:
         return "indent with spaces, not tabs"
     if "could not find expected ':'" in message:
         return "check the indentation and that every key ends with ':'"
+    if "expected ',' or ']'" in message:
+        return "a value that starts with '[' is read as a list: quote the value or close the ']'"
+    if "expected ',' or '}'" in message:
+        return "a value that starts with '{' is read as a mapping: quote the value or close the '}'"
     return ""
 
 
@@ -167,8 +188,8 @@ def _convert(node, path, marks: Marks, loader, problems: Problems, off: int, dep
         return None
     if isinstance(node, ScalarNode):
         if node.tag not in _PLAIN_TAGS:
-            problems.error(f"YAML tag '{node.tag}' is not allowed", loc, "remove the '!' tag")
-            return None
+            problems.error(f"YAML tag '{_shown(node.tag)}' is not allowed", loc, "remove the '!' tag")
+            return _REFUSED
         _note_layout(node, path, marks, lines, loc)
         if node.tag == "tag:yaml.org,2002:timestamp":
             return node.value  # dates stay text: the date field keeps partial dates partial
@@ -180,16 +201,16 @@ def _convert(node, path, marks: Marks, loader, problems: Problems, off: int, dep
             return node.value
     if isinstance(node, SequenceNode):
         if node.tag != "tag:yaml.org,2002:seq":
-            problems.error(f"YAML tag '{node.tag}' is not allowed", loc)
-            return None
+            problems.error(f"YAML tag '{_shown(node.tag)}' is not allowed", loc, "remove the '!' tag")
+            return _REFUSED
         return [
-            _convert(child, path + (i,), marks, loader, problems, off, depth + 1, lines)
+            _unrefused(_convert(child, path + (i,), marks, loader, problems, off, depth + 1, lines))
             for i, child in enumerate(node.value)
         ]
     if isinstance(node, MappingNode):
         if node.tag != "tag:yaml.org,2002:map":
-            problems.error(f"YAML tag '{node.tag}' is not allowed", loc)
-            return None
+            problems.error(f"YAML tag '{_shown(node.tag)}' is not allowed", loc, "remove the '!' tag")
+            return _REFUSED
         result: dict = {}
         for key_node, value_node in node.value:
             key_loc = _loc(rel, key_node.start_mark, off, lines)
@@ -203,7 +224,9 @@ def _convert(node, path, marks: Marks, loader, problems: Problems, off: int, dep
                 problems.error(f"duplicate key '{key}'{where}", key_loc, "keep one of them")
                 continue
             marks.keys[path + (key,)] = key_loc
-            result[key] = _convert(value_node, path + (key,), marks, loader, problems, off, depth + 1, lines)
+            value = _convert(value_node, path + (key,), marks, loader, problems, off, depth + 1, lines)
+            if value is not _REFUSED:  # a refused value was reported where it is; the key goes with it
+                result[key] = value
         return result
     problems.error("unsupported YAML node", loc)  # pragma: no cover
     return None

@@ -521,11 +521,17 @@ def serve(root: Path, host: str = "127.0.0.1", port: int = 8000, drafts: bool = 
 
 
 def _serve(root: Path, host: str, port: int, drafts: bool, open_browser: bool) -> int:
+    host = host.strip("[]")  # an IPv6 address may come in URL brackets
     if not is_loopback(host):
         print(exposure_warning(host, port), file=sys.stderr, flush=True)
-    if not (0 <= port <= 65535):
-        print(f"site-builder: error: --port must be between 0 and 65535, not {port}", file=sys.stderr)
+    if not (1 <= port <= 65535):
+        print(f"site-builder: error: --port must be between 1 and 65535, not {port}", file=sys.stderr)
         return 2
+    if not (root / "site.yml").is_file():
+        print(f"{Location('site.yml')}: error: no site.yml here: is this the site's folder?\n"
+              "    hint: run the command in the site's folder, or give the folder: site-builder serve SITE",
+              file=sys.stderr)
+        return 1
 
     preview = Preview(Path(root), BuildOptions(drafts=drafts))
     app = PreviewApp(preview, allowed_hosts=LOOPBACK_NAMES | {host_name(host)} if is_loopback(host) else None)
@@ -540,7 +546,6 @@ def _serve(root: Path, host: str, port: int, drafts: bool, open_browser: bool) -
 
     def start_rebuilds() -> None:  # called by livereload on the server's thread, just before its loop starts
         loop = IOLoop.current()
-
         shown = [preview.snapshot]
 
         def notify(snapshot: Snapshot) -> None:  # on the rebuild thread; the reload goes out on the server's loop

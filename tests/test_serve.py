@@ -440,3 +440,9 @@ def test_serve_on_another_host_warns_loudly_before_anything_else(site, capsys):
     assert main(["serve", str(site), "--host", "0.0.0.0", "--port", "70000"]) == 2
     err = capsys.readouterr().err
     assert err.index("WARNING: the preview listens on 0.0.0.0:70000") < err.index("--port must be between")
+
+
+def test_serve_outside_a_site_says_so_and_exits(tmp_path, capsys):
+    assert main(["serve", str(tmp_path), "--port", "8000"]) == 1
+    err = capsys.readouterr().err
+    assert "site.yml: error: no site.yml here" in err and "hint:" in err

@@ -183,3 +183,47 @@ def test_docs_link_to_files_that_exist():
             if re.match(r"^[a-z]+:", target):
                 continue
             assert (doc.parent / target).exists(), f"{doc.name}: link to missing {target}"
+
+
+# Where each module's messages are explained: writers see content messages, site builders see site.yml's.
+MESSAGE_DOCS = {
+    "writing.md": ["documents", "fields", "resolve", "markup", "discover", "yamlio", "frontmatter", "routes",
+                   "build"],
+    "site-builders.md": ["config", "render", "write"],
+}
+REPORTERS = {"error", "warning", "TemplateProblem", "OutputRefused"}
+
+
+def messages_in(module: str) -> list[tuple[int, str]]:
+    """(line, longest fixed part) of every message a module reports, from its source."""
+    import ast
+
+    source = (DOCS.parent / "site_builder" / f"{module}.py").read_text("utf-8")
+    lines = source.splitlines()
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if not (isinstance(node, ast.Call) and node.args):
+            continue
+        name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+        if name not in REPORTERS or "pragma: no cover" in lines[node.lineno - 1]:
+            continue
+        arg = node.args[0]
+        if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+            parts = [arg.value]
+        elif isinstance(arg, ast.JoinedStr):
+            parts = ["\0" if not isinstance(v, ast.Constant) else v.value for v in arg.values]
+        else:
+            continue
+        fixed = max((p.strip(" '\"():,;") for p in "".join(parts).split("\0")), key=len)
+        if len(fixed) >= 8:
+            found.append((node.lineno, fixed))
+    return found
+
+
+@pytest.mark.parametrize("doc", sorted(MESSAGE_DOCS))
+def test_every_message_the_builder_reports_is_explained(doc):
+    text = (DOCS / doc).read_text("utf-8")
+    missing = [f"site_builder/{module}.py:{line}: {fixed!r}" for module in MESSAGE_DOCS[doc]
+               for line, fixed in messages_in(module) if fixed not in text]
+    assert missing == [], f"explain these messages in docs/{doc}"
+    assert sum(len(messages_in(m)) for m in MESSAGE_DOCS[doc]) >= 20

@@ -124,6 +124,16 @@ def test_search_finds_an_entity_by_its_alias(served, page):
     assert run_axe(page) == []
 
 
+def test_search_results_show_page_text_as_text(served, page):
+    _require("" if search.available() else "the pagefind package (with its binary) is not installed")
+    url, _ = served
+    page.goto(url + "search/?q=alert")
+    link = page.wait_for_selector('#search-results a[href="/notes/sources/radio-2020/"]')
+    assert link.text_content() == "Morning show </script><script>alert(1)</script>"
+    assert page.eval_on_selector_all("#search-results script, #search-results img", "els => els.length") == 0
+    assert "</script>" in page.text_content("#search-results .search-excerpt mark")
+
+
 def test_search_without_an_index_keeps_the_plain_links(served, browser):
     url, out = served
     index = out / "pagefind"

@@ -6,8 +6,6 @@ import http.client
 import threading
 from pathlib import Path
 
-import pytest
-
 from conftest import write_site
 from test_serve import SITE, clean_outputs
 from test_serve_e2e import DEADLINE, ServerProcess

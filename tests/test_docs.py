@@ -117,13 +117,27 @@ def test_the_guides_fact_sheets_are_valid_for_the_editor_schemas(tmp_path):
             jsonschema.validate(data, type_schema(tspec, config))
 
 
-@pytest.mark.parametrize("block, expected", mistakes(), ids=lambda v: str(v.get("line")) if isinstance(v, dict) else "")
-def test_each_mistake_gives_exactly_the_message_the_guide_shows(tmp_path, block, expected):
+def update_output(number: int, text: str) -> None:
+    """Rewrite the number-th ```text output block of the guide (pytest --update-golden)."""
+    path = DOCS / "writing.md"
+    parts = re.split(r"(^```text output\n.*?^```[ \t]*$)", path.read_text("utf-8"), flags=re.M | re.S)
+    outputs = [i for i, part in enumerate(parts) if part.startswith("```text output\n")]
+    parts[outputs[number]] = "```text output\n" + text + "\n```"
+    path.write_text("".join(parts), "utf-8")
+
+
+@pytest.mark.parametrize("number", range(len(mistakes())), ids=lambda n: f"example-{n + 1}")
+def test_each_mistake_gives_exactly_the_message_the_guide_shows(tmp_path, request, number):
+    """After a deliberate change to a message, `pytest tests/test_docs.py --update-golden` rewrites the guide."""
+    block, expected = mistakes()[number]
     files = {**example_site(), block["file"]: block["text"]}
     root = make(tmp_path, files)
     result = build_site(root, BuildOptions(), write=False)
     got = "\n".join(d.format() for d in result.diagnostics if d.location.rel_path == block["file"])
     assert got, f"writing.md:{block['line']}: this example gives no message at all"
+    if request.config.getoption("--update-golden") and got != expected.rstrip("\n"):
+        update_output(number, got)
+        return
     assert got == expected.rstrip("\n"), f"writing.md:{block['line']}: the guide shows\n{expected}\ncheck says\n{got}"
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import __version__
-from .cache import CACHE_DIR, DiskCache, settings_digest
+from .cache import CACHE_DIR, DiskCache, code_digest, settings_digest
 from .config import SiteConfig, load_config
 from .context import CONTEXTS, template_names
 from .diagnostics import Diagnostic, Location, Problems
@@ -72,6 +72,7 @@ def load_site_config(root: Path, options: BuildOptions, problems: Problems) -> S
     return config
 
 
+STATE_FILE = "state.pickle"
 PARALLEL_MIN = 200  # files to parse before worker processes pay for themselves
 _work: tuple | None = None  # (config, folders, renderer), inherited by forked workers
 
@@ -246,8 +247,13 @@ def build_site(root: Path, options: BuildOptions = BuildOptions(), write: bool =
     if config is None:
         return BuildResult(problems.sorted(), False)
     state = cache if isinstance(cache, BuildState) else None
+    out = Path(options.out) if options.out else root / "output"
+    saved = None
+    if state is None and cache is None and write and options.disk_cache:
+        saved = root / CACHE_DIR / STATE_FILE  # the last command-line build's state, if it can be read
+        state = cache = BuildState.load(saved, out.resolve())
     if state is not None:
-        state.start((__version__, str(root.resolve()), _file_digest(root / "site.yml"), options))
+        state.start((__version__, code_digest(), str(root.resolve()), _file_digest(root / "site.yml"), options))
     files = discover_sources(root, {t.folder: t.name for t in config.types}, problems,
                              known=state.known if state is not None else None)
     disk = DiskCache(root / CACHE_DIR, settings_digest(config)) if options.disk_cache and write else None
@@ -285,9 +291,10 @@ def build_site(root: Path, options: BuildOptions = BuildOptions(), write: bool =
         outputs.update(search.build_index(pages, config.language))
     result = BuildResult(problems.sorted(), ok, index, routes, outputs, rendered=rendered)
     if ok and write:
-        out = Path(options.out) if options.out else root / "output"
         check_output_dir(root, out)
         with build_lock(out.resolve()):
             result.stats = write_output(out, outputs)
+            if saved is not None:
+                state.save(saved)
     result.seconds = time.perf_counter() - started
     return result

@@ -28,12 +28,12 @@ _code_digest: str | None = None
 
 
 def code_digest() -> str:
-    """A digest of the builder's own source, so a changed builder never reads old entries."""
+    """A digest of the builder's own code and theme, so a changed builder never reads old entries."""
     global _code_digest
     if _code_digest is None:
         h = hashlib.blake2b(digest_size=16)
         here = Path(__file__).parent
-        for path in sorted(here.rglob("*.py")):
+        for path in sorted(p for p in here.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
             h.update(path.relative_to(here).as_posix().encode())
             h.update(path.read_bytes())
         _code_digest = h.hexdigest()

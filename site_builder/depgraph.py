@@ -20,6 +20,27 @@ route depend on every template.
 
 site.yml, the build options and the builder's version are not tracked here:
 a change to any of them starts over with a clean build.
+
+Using it (the preview server does this)::
+
+    from site_builder.build import BuildOptions, BuildState, build_site
+
+    state = BuildState()                     # one per site and options; not thread-safe
+    result = build_site(root, options, write=False, cache=state)   # first build: everything
+    ...                                      # files change on disk
+    result = build_site(root, options, write=False, cache=state)   # only what changed
+    result.ok, result.diagnostics            # as for any build
+    result.outputs                           # {out_path: bytes | Path}: the whole site, every time
+    result.rendered                          # out_paths rendered anew by this build (a list)
+
+``write=True`` with a state also writes the output, touching only files whose bytes
+changed (``result.stats``). The outputs of an incremental build are byte for byte those
+of a clean build of the same files; a failed build keeps the state usable.
+
+A build that writes and is given no state keeps one on disk
+(``SITE/.site-builder-cache/state.pickle``, see :meth:`BuildState.load`), so the next
+command-line build renders only what changed since, reading unchanged pages back from
+the output folder after checking their digests.
 """
 
 from __future__ import annotations
@@ -316,13 +337,29 @@ def affected_by_templates(reach: frozenset[str], changed: set[str]) -> bool:
 
 
 class RouteRecord:
-    """What the last build made of one route, and what it read to make it."""
+    """What the last build made of one route, and what it read to make it.
 
-    __slots__ = ("route", "data", "found", "deps", "templates")
+    data is the bytes (None when the template failed, or when the record was loaded from
+    disk: then digest names the bytes the output folder should hold).
+    """
 
-    def __init__(self, route, data, found, deps, templates):
+    __slots__ = ("route", "data", "found", "deps", "templates", "digest")
+
+    def __init__(self, route, data, found, deps, templates, digest=None):
         self.route, self.data, self.found, self.deps, self.templates = route, data, found, deps, templates
+        self.digest = digest
 
+    def __getstate__(self):
+        digest = self.digest
+        if self.data is not None:
+            digest = hashlib.blake2b(self.data, digest_size=16).hexdigest()
+        return (self.route, None, self.found, self.deps, self.templates, digest)
+
+    def __setstate__(self, state):
+        self.route, self.data, self.found, self.deps, self.templates, self.digest = state
+
+
+STATE_FORMAT = "sb-state-1"
 
 # Routes whose bytes come from code that reads the index outside the tracked tables: always made again.
 UNTRACKED_KINDS = frozenset({"data"})
@@ -350,6 +387,7 @@ class BuildState:
         self.env = None  # the Jinja environment, kept while the site's templates stay the same
         self.env_key = None
         self.template_deps: TemplateDeps | None = None
+        self.out = None  # the output folder that kept pages may be read back from (a loaded state)
         self.builds = 0
 
     # The parse-cache protocol used by parse_sources.
@@ -379,6 +417,59 @@ class BuildState:
         """Forget parsed files this build did not use (edited away or deleted)."""
         for key in [k for k in self.entries if k not in self.used]:
             del self.entries[key]
+
+    def _restore(self, record: RouteRecord) -> bool:
+        """Read a kept page back from the output folder; False unless its bytes are the recorded ones."""
+        if record.digest is None or self.out is None:
+            return False
+        try:
+            data = (self.out / record.route.out_path).read_bytes()
+        except OSError:
+            return False
+        if hashlib.blake2b(data, digest_size=16).hexdigest() != record.digest:
+            return False
+        record.data = data
+        return True
+
+    def save(self, path) -> None:
+        """Keep the state on disk for the next process (best effort; written whole or not at all)."""
+        import os
+        import pickle
+        from pathlib import Path
+        path = Path(path)
+        data = {"format": STATE_FORMAT, "settings": self.settings, "digests": self.digests,
+                "templates": self.templates, "records": self.records}
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp.write_bytes(pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
+            os.replace(tmp, path)
+        except (OSError, pickle.PicklingError, TypeError, AttributeError):
+            try:
+                tmp.unlink()
+            except OSError:
+                pass
+
+    @classmethod
+    def load(cls, path, out) -> "BuildState":
+        """A state saved by an earlier build, or a fresh one when there is none that can be read.
+
+        Loaded records hold digests, not bytes: a page kept from the last build is read back
+        from `out` and used only if its digest matches, else rendered again.
+        """
+        import pickle
+        state = cls()
+        state.out = out
+        try:
+            with open(path, "rb") as f:
+                data = pickle.load(f)
+        except Exception:  # missing, damaged, or from another version: start clean
+            return state
+        if not isinstance(data, dict) or data.get("format") != STATE_FORMAT:
+            return state
+        state.settings, state.digests = data["settings"], data["digests"]
+        state.templates, state.records = data["templates"], data["records"]
+        return state
 
     def environment(self, templates: dict[str, str], make):
         """The Jinja environment for these site templates (reused while none changes: compiled once)."""
@@ -418,7 +509,8 @@ class BuildState:
                 reach = tdeps.for_names(template_names(route))
             if (old is not None and old.route == route and route.kind not in UNTRACKED_KINDS
                     and changed.isdisjoint(old.deps) and old.templates == reach
-                    and not (reach and affected_by_templates(reach, changed_templates))):
+                    and not (reach and affected_by_templates(reach, changed_templates))
+                    and (old.data is not None or self._restore(old))):
                 record = old
             else:
                 with recording() as deps:

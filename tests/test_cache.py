@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from site_builder import build as build_module
-from site_builder.build import BuildOptions, build_site
+from site_builder.build import BuildOptions, BuildState, build_site
 from site_builder.cache import CACHE_DIR
 
 from conftest import MINIMAL_SITE_YML, write_site
@@ -34,7 +34,7 @@ def test_a_second_build_reads_parsed_files_from_the_cache(site, monkeypatch):
     first = build_site(site, BuildOptions())
     assert first.ok
     entries = list((site / CACHE_DIR).rglob("*"))
-    assert sum(1 for p in entries if p.is_file()) == 3  # one per content file
+    assert sum(1 for p in entries if p.is_file() and "parse" in p.parts) == 3  # one per content file
     output = files_of(site / "output")
 
     def no_parsing(*args, **kwargs):
@@ -59,7 +59,7 @@ def test_a_changed_setting_never_reuses_entries(site):
 
 def test_damaged_entries_are_misses_and_stale_ones_are_removed(site):
     build_site(site, BuildOptions())
-    entries = [p for p in (site / CACHE_DIR).rglob("*") if p.is_file()]
+    entries = [p for p in (site / CACHE_DIR / "parse").rglob("*") if p.is_file()]
     for p in entries:
         p.write_bytes(b"garbage")
     result = build_site(site, BuildOptions())
@@ -71,7 +71,7 @@ def test_damaged_entries_are_misses_and_stale_ones_are_removed(site):
     path = site / "content/explainers/one.md"
     path.write_text(path.read_text() + "\nMore.\n")
     build_site(site, BuildOptions())
-    assert sum(1 for p in (site / CACHE_DIR).rglob("*") if p.is_file()) == 3  # the old entry went
+    assert sum(1 for p in (site / CACHE_DIR / "parse").rglob("*") if p.is_file()) == 3  # the old entry went
 
 
 def test_check_leaves_the_site_folder_alone(site):
@@ -115,3 +115,35 @@ def test_the_spare_tree_is_updated_with_only_what_changed(site):
     path.write_text(original)
     assert build_site(site, options).ok
     assert (site / "output/explainers/one/index.html").is_file()
+
+
+def test_the_next_command_line_build_renders_only_what_changed(site):
+    first = build_site(site, BuildOptions())
+    assert first.ok and (site / CACHE_DIR / "state.pickle").is_file()
+    pages = {r.out_path for r in first.routes if r.kind != "asset"}
+    again = build_site(site, BuildOptions())  # a new process would load the same saved state
+    assert again.ok and again.stats.written == 0
+    assert set(again.rendered) == {p for p in pages if p.startswith("data/")}
+    path = site / "content/explainers/one.md"
+    path.write_text(path.read_text().replace("About", "All about"))
+    edited = build_site(site, BuildOptions())
+    assert "explainers/one/index.html" in edited.rendered and "people/index.html" not in edited.rendered
+    # a kept page is read back from the output only if its digest is the recorded one
+    ada = site / "output/people/ada/index.html"
+    good = ada.read_bytes()
+    ada.write_bytes(b"tampered")
+    fixed = build_site(site, BuildOptions(), write=False, cache=BuildState.load(
+        site / CACHE_DIR / "state.pickle", site / "output"))
+    assert "people/ada/index.html" in fixed.rendered and fixed.outputs["people/ada/index.html"] == good
+    ada.write_bytes(good)
+    clean = build_site(site, BuildOptions(disk_cache=False), write=False)
+    for rel, data in clean.outputs.items():
+        if isinstance(data, bytes):
+            assert (site / "output" / rel).read_bytes() == data, rel
+
+
+def test_a_damaged_saved_state_means_a_full_build(site):
+    build_site(site, BuildOptions())
+    (site / CACHE_DIR / "state.pickle").write_bytes(b"not a pickle")
+    result = build_site(site, BuildOptions())
+    assert result.ok and len(result.rendered) == sum(1 for r in result.routes if r.kind != "asset")

@@ -117,7 +117,7 @@ def _refs(data: dict, key: str, marks: Marks, problems: Problems) -> list[RefVal
     out = []
     for i, item in enumerate(_names(data, key, marks, problems)):
         if not ID_RE.match(item):
-            problems.error(f"'{item}' is not a fact-sheet id", marks.at((key, i)), "write folder/id, e.g. cars/x")
+            problems.error(f"'{item}' is not a fact-sheet id", marks.at((key, i)), "an id is folder/name: the fact sheet's folder under content/facts/ and its file name without .yml")
             continue
         out.append(RefValue(item, marks.at((key, i))))
     return out
@@ -173,7 +173,7 @@ def parse_factsheet(text: str, rel_path: str, tspec: TypeSpec, config: SiteConfi
     if not tspec.builtin:
         for key in ("name", "summary"):
             if data.get(key) in (None, ""):
-                problems.error(f"missing required field '{key}'", top)
+                problems.error(f"missing required field '{key}'", top, f"every fact sheet needs '{key}'")
         name = _plain(data, "name", marks, problems)
         if isinstance(data.get("summary"), (str, int, float)) and not isinstance(data.get("summary"), bool):
             summary = ctx.text(str(data["summary"]), ("summary",), inline=True)

@@ -97,7 +97,7 @@ def parse_sources(raw, path: tuple, ctx: FieldContext) -> tuple[SourceRef, ...]:
     for i, item in enumerate(items):
         ipath = path + (i,) if isinstance(raw, list) else path
         if not isinstance(item, str) or not ID_RE.match(item.strip().removeprefix("sources/")):
-            ctx.error(f"'{item}' is not a source id", ipath, "give the id of a source, e.g. tass-2018-05-07")
+            ctx.error(f"'{item}' is not a source id", ipath, "a source id is the name of a file in content/facts/sources/, without .yml")
             continue
         out.append(SourceRef(item.strip().removeprefix("sources/"), ctx.marks.at(ipath)))
     return tuple(out)
@@ -141,7 +141,8 @@ def parse_value(spec: FieldSpec, raw, path: tuple, ctx: FieldContext):
         return raw.strip()
     if kind == "ref":
         if not isinstance(raw, str) or not ID_RE.match(raw.strip()):
-            ctx.error(f"'{spec.name}' must be the id of a fact sheet, e.g. people/kim-jong-un", path)
+            ctx.error(f"'{spec.name}' must be the id of a fact sheet", path,
+                      "an id is folder/name: the fact sheet's folder under content/facts/ and its file name without .yml")
             return None
         return RefValue(raw.strip(), ctx.marks.at(path))
     if kind == "sources":

@@ -48,7 +48,7 @@ class _NoAliasLoader(yaml.SafeLoader):
         if self.check_event(AliasEvent):
             event = self.peek_event()
             raise yaml.composer.ComposerError(
-                None, None, "YAML aliases (*name) are not allowed in site files", event.start_mark
+                None, None, "aliases (*name) are not allowed in site files", event.start_mark
             )
         return super().compose_node(parent, index)
 
@@ -151,6 +151,8 @@ def load_yaml(text: str, rel_path: str, problems: Problems, line_offset: int = 0
 
 
 def _syntax_hint(message: str) -> str:
+    if message.startswith("aliases"):
+        return "write the value out in full where it is needed"
     if "mapping values are not allowed" in message:
         return "a value containing ': ' must be quoted"
     if "found character '\\t'" in message:

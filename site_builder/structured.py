@@ -304,6 +304,21 @@ def _property_for(field: str, families: tuple[str, ...]) -> str | None:
     return None
 
 
+# Properties whose schema.org range is a class, not text: plain text becomes a named node of that class.
+RANGES = {"vehicleEngine": "EngineSpecification", "nationality": "Country", "founder": "Person"}
+TEXT_PROPERTIES = {"legislationIdentifier", "identifier", "jobTitle", "additionalName", "model"}
+
+
+def _in_range(prop: str, value):
+    if isinstance(value, list):
+        return [_in_range(prop, v) for v in value]
+    if prop in RANGES and isinstance(value, str):
+        return {"@type": RANGES[prop], "name": value}
+    if prop in TEXT_PROPERTIES and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(int(value)) if float(value).is_integer() else str(value)
+    return value
+
+
 def entity(index: Index, sheet: FactSheet) -> dict:
     """A fact sheet as a schema.org node of its type's `schema_org` class."""
     tspec = index.config.type(sheet.type)
@@ -339,7 +354,7 @@ def entity(index: Index, sheet: FactSheet) -> dict:
             if prop == "url":
                 node["sameAs"] = value  # the entity's own website; "url" stays this page
             else:
-                node[prop] = value
+                node[prop] = _in_range(prop, value)
     if kind == "ClaimReview":
         _claim_review(index, sheet, node)
     return node

@@ -145,6 +145,17 @@ def test_safe_json_escapes_everything_that_ends_or_confuses_a_script():
     assert json.loads(text) == tricky
 
 
+def test_values_fit_the_range_of_their_property(make_site):
+    yml = SITE["site.yml"].replace("      employer: {type: ref, to: organization}",
+                                   "      employer: {type: ref, to: organization}\n              country: {type: text}")
+    sheet = SITE["content/facts/people/ada-quill.yml"] + "country: Norway\n"
+    root = make_site({**SITE, "site.yml": yml, "content/facts/people/ada-quill.yml": sheet})
+    result = build(root)
+    assert result.ok, messages(result)
+    [person] = nodes(ld(result, "people/ada-quill/index.html"), "Person")
+    assert person["nationality"] == {"@type": "Country", "name": "Norway"}
+
+
 def test_schema_families_fall_back_to_thing():
     assert family_of("NewsMediaOrganization")[0] == "Organization"
     assert family_of("Report")[0] == "CreativeWork"

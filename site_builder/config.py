@@ -130,10 +130,15 @@ def load_config(text: str, rel_path: str, problems: Problems) -> SiteConfig | No
             problems.error(f"unknown setting '{key}'{did_you_mean(key, SITE_KEYS)}", marks.key((key,)))
     title = _text(data, "title", marks, problems, required=True)
     base_url = _text(data, "base_url", marks, problems) or "/"
-    parts = urlsplit(base_url)
-    if base_url != "/" and (parts.scheme not in ("http", "https") or not parts.netloc):
+    try:
+        parts = urlsplit(base_url)
+        parts.port  # noqa: B018 - a port that is not a number raises here
+    except ValueError:
+        parts = None
+    if base_url != "/" and (parts is None or parts.scheme not in ("http", "https") or not parts.netloc):
         problems.error("base_url must be an absolute http(s) URL such as https://example.org/aurus/",
                        marks.at(("base_url",)))
+        base_url = "/"  # the build fails anyway; the rest of the checks still run
     raw_html = "allow"
     md = data.get("markdown")
     if md is not None:
@@ -328,6 +333,11 @@ def _load_field(name: str, raw, path: tuple, marks: Marks, problems: Problems) -
     choices = raw.get("choices") or ()
     if choices and (not isinstance(choices, list) or not all(isinstance(c, (str, int)) for c in choices)):
         problems.error("choices must be a list of values", marks.at(path + ("choices",)))
+        choices = ()
+    if choices and ftype not in ("text", "markdown"):  # only text is checked against choices: say so
+        where = "on the list's items: of: {type: text, choices: [...]}" if ftype == "list" else "on text fields"
+        problems.error(f"choices work only for text and markdown fields, not {ftype}", marks.at(path + ("choices",)),
+                       f"put them {where}")
         choices = ()
     required = raw.get("required", False)
     if not isinstance(required, bool):

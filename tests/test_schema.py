@@ -196,6 +196,17 @@ def cases():
 CASES = cases()
 
 
+def test_choices_on_a_field_that_cannot_use_them_are_an_error():
+    problems = Problems()
+    load_config("title: T\ntypes:\n  thing:\n    fields:\n      rank: {type: number, choices: [1, 2]}\n"
+                "      tags: {type: list, choices: [a]}\n      kind: {type: list, of: {type: text, choices: [a]}}\n",
+                "site.yml", problems)
+    assert [(str(d.location), d.message) for d in problems.sorted()] == [
+        ("site.yml:5:37", "choices work only for text and markdown fields, not number"),
+        ("site.yml:6:35", "choices work only for text and markdown fields, not list"),
+    ]
+
+
 def test_every_schema_is_a_valid_draft_7_schema():
     for tspec in CONFIG.types:
         jsonschema.Draft7Validator.check_schema(type_schema(tspec, CONFIG))

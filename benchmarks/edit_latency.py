@@ -8,7 +8,8 @@ of one explainer:
 * reload:  the real server (`site-builder serve` in a child process): from writing the file to the livereload
   "reload" message reaching a websocket client, i.e. change noticed, burst settled, site rebuilt and swapped;
 * page:    from writing the file to the first HTTP response carrying the edit;
-* in-server: the server's own rebuild times, read from its log (reload minus this is watching and debounce).
+* in-server: the server's own rebuild times, read from its log, and per edit the overhead: reload minus
+  in-server, i.e. noticing the change, waiting for the burst to settle and sending the message.
 
 and prints the median, minimum and maximum of each.
 
@@ -223,8 +224,10 @@ def run(label: str, root: Path, edits: int, settle: float) -> None:
     reloads, served, startup, builds = asyncio.run(measure_server(root, edits, settle))
     print(summary("reload", reloads))
     print(summary("page", served))
-    if builds:
+    if len(builds) == len(reloads):
         print(summary("in-server", builds) + "   (the server's own rebuilds, from its log)")
+        print(summary("overhead", [r - b for r, b in zip(reloads, builds)])
+              + "   (reload minus in-server: noticing the change, debounce, messaging)")
     print(f"server start to first page: {startup:.1f} s", flush=True)
 
 

@@ -147,7 +147,7 @@ class Preview:
             pages = sum(1 for r in result.routes if r.kind != "asset")
             rendered = getattr(result, "rendered", None)
             anew = f" ({len(rendered)} rendered anew)" if rendered is not None else ""
-            self._log(f"built {pages} pages{anew} in {seconds:.2f} s")
+            self._log(f"built {pages} pages{anew} in {seconds:.3f} s")
         else:
             count = sum(1 for d in result.diagnostics if d.severity == "error")
             self._log(f"build failed with {count} error{'s' if count != 1 else ''}; "

@@ -60,7 +60,11 @@ def parse_date(raw) -> tuple[PartialDate | None, str]:
 
 
 def is_safe_url(text: str) -> bool:
-    parts = urlsplit(text)
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 - a port that is not a number raises here
+    except ValueError:  # a broken [IPv6] host or port
+        return False
     return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 

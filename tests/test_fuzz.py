@@ -20,6 +20,7 @@ from site_builder.diagnostics import Location, Problems
 from site_builder.fields import FieldContext, parse_field, parse_value
 from site_builder.frontmatter import split_front_matter
 from site_builder.markup import MarkdownRenderer, scan
+from site_builder.urls import Urls
 from site_builder.model import CiteSlot
 from site_builder.yamlio import Marks, load_yaml
 
@@ -158,7 +159,8 @@ def _assert_plain_data(data) -> None:
 yaml_values = st.recursive(
     st.none() | st.booleans() | st.integers(-10**20, 10**20) | st.floats() | st.text(max_size=12)
     | st.sampled_from(["2024", "2024-02", "2024-02-30", "0000-02-29", "9999-12-31", "https://example.org/x",
-                       "javascript:alert(1)", "people/ada", "ada", "USD", "[[people/ada]]", "[@src]", "sources/src",
+                       "javascript:alert(1)", "https://[::1", "http://e.org:99999/", "https://e.org:x/",
+                       "people/ada", "ada", "USD", "[[people/ada]]", "[@src]", "sources/src",
                        "", " ", "Bad Id"]),
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
         st.sampled_from(["value", "source", "note", "amount", "currency", "x"]), inner, max_size=4),
@@ -202,6 +204,51 @@ def _assert_finite(value) -> None:
     if isinstance(value, tuple):
         for v in value:
             _assert_finite(v)
+
+
+# --- site.yml -----------------------------------------------------------------------
+
+SITE_PIECES = YAML_PIECES + [
+    "title: T\n", "base_url: ", "https://[::1\n", "http://e.org:99999/\n", "https://e.org/sub/\n", "types:\n",
+    "  person:\n", "    folder: people\n", "    folder: tags\n", "    fields:\n", "    label: 5\n",
+    "      x: {type: list, of: {type: ref, to: [a, 1]}}\n", "      y: {type: money, required: maybe}\n",
+    "      z: {type: list, of: {type: list}}\n", "      w: text\n", "  source:\n", "  event: 5\n",
+    "nav:\n", "  - {label: x, url: javascript:x}\n", "  - {label: y, url: /t/}\n", "markdown: {raw_html: 1}\n",
+    "search: [1]\n", "search: off\n",
+]
+
+field_spec_values = st.one_of(
+    st.sampled_from(list(FIELD_TYPES) + ["dat", "", "sources"]),
+    st.fixed_dictionaries({"type": st.sampled_from(list(FIELD_TYPES) + ["nope"])},
+                          optional={"required": yaml_values, "to": yaml_values, "of": yaml_values,
+                                    "choices": yaml_values, "label": yaml_values}),
+    yaml_values,
+)
+site_settings = st.fixed_dictionaries(
+    {"title": yaml_values},
+    optional={"base_url": st.one_of(yaml_values, st.sampled_from(["https://e.org/a/", "https://[::1", "http://x:y/"])),
+              "types": st.dictionaries(st.sampled_from(["person", "source", "event", "Bad Name", "org"]),
+                                       st.one_of(yaml_values, st.fixed_dictionaries(
+                                           {}, optional={"folder": yaml_values, "label": yaml_values,
+                                                         "fields": st.dictionaries(
+                                                             st.sampled_from(["a", "b", "name", "Bad"]),
+                                                             field_spec_values, max_size=3)})), max_size=3),
+              "nav": yaml_values, "markdown": yaml_values, "search": yaml_values, "language": yaml_values},
+)
+
+
+@FUZZ
+@given(st.one_of(pieces(SITE_PIECES, 30), site_settings.map(lambda d: yaml.safe_dump(d, allow_unicode=True))))
+def test_site_config_loader_never_fails(text):
+    problems = Problems()
+    config = load_config(text, "site.yml", problems)
+    for d in problems.items:
+        assert_inside(d.location, "site.yml", text)
+    if config is not None:
+        Urls(config.base_url)  # whatever site.yml said, the URL helpers can work with the result
+        assert config.base_path.startswith("/")
+        for tspec in config.types:
+            assert tspec.folder and "/" not in tspec.folder and ".." not in tspec.folder
 
 
 # --- whole small sites ------------------------------------------------------------

@@ -39,7 +39,9 @@ sys.path.insert(0, str(PROJECT))
 
 import corpus  # noqa: E402
 
-BIN = Path(sys.executable).parent / "site-builder"
+# The builder runs as `python -m site_builder`, so PYTHONPATH may point at a frozen copy of the code
+# (the parse cache is keyed by the code's digest: code edited mid-run would turn warm builds cold).
+BUILDER = [sys.executable, "-m", "site_builder"]
 
 
 def timed(cmd: list[str], cwd: Path | None = None, env: dict | None = None) -> tuple[float, float, int]:
@@ -64,10 +66,10 @@ def site_builder_cold_warm(site: Path, runs: int) -> dict:
     for _ in range(runs):
         rm(site / "output")
         rm(site / ".site-builder-cache")
-        wall, mem, code = timed([str(BIN), "build", str(site)])
+        wall, mem, code = timed([*BUILDER, "build", str(site)])
         colds.append(wall)
         rss.append(mem)
-        wall, mem, code = timed([str(BIN), "build", str(site)])
+        wall, mem, code = timed([*BUILDER, "build", str(site)])
         warms.append(wall)
         rss.append(mem)
     return {"cold": statistics.median(colds), "warm": statistics.median(warms), "rss": max(rss)}
@@ -95,20 +97,22 @@ for k in range(edits):
     written.append(result.stats.written)
     path.write_bytes(original)
     build_site(site, BuildOptions(), write=True, cache=state)
-print(statistics.median(times), statistics.median(rendered), statistics.median(written))
+import resource
+print(statistics.median(times), statistics.median(rendered), statistics.median(written),
+      resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 """
 
 
 def site_builder_edit(site: Path, edits: int) -> dict:
     started = time.perf_counter()
     out = subprocess.run([sys.executable, "-c", EDIT_SCRIPT, str(site), str(edits)], capture_output=True,
-                         text=True, cwd=PROJECT)
+                         text=True, cwd=site.parent)
     if out.returncode != 0:
         print(out.stderr[-2000:], file=sys.stderr)
         return {}
-    median, rendered, written = out.stdout.split()
+    median, rendered, written, rss = out.stdout.split()
     return {"edit": float(median), "edit_rendered": float(rendered), "edit_written": float(written),
-            "edit_total": time.perf_counter() - started}
+            "edit_rss": float(rss), "edit_total": time.perf_counter() - started}
 
 
 def peer_cache(scripts: Path) -> Path:
@@ -208,14 +212,16 @@ def main() -> None:
                 rows.append({"corpus": name, "tool": peer, "pages": pages, **result})
 
     print()
-    print("| corpus | tool | cold s | warm s | one-file edit s | peak RSS MiB | cold / Hugo | warm / Hugo cold |")
-    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print("| corpus | tool | cold s | warm s | one-file edit s | pages re-rendered per edit | peak RSS MiB "
+          "| RSS with in-memory state MiB | cold / Hugo | warm / Hugo cold |")
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for row in rows:
         hugo = next((r["cold"] for r in rows if r["corpus"] == row["corpus"] and r["tool"] == "hugo"), None)
         ratio = f"{row['cold'] / hugo:.2f}x" if hugo else "-"
         warm_ratio = f"{row['warm'] / hugo:.2f}x" if hugo and "warm" in row else "-"
         print(f"| {row['corpus']} | {row['tool']} | {fmt(row['cold'])} | {fmt(row.get('warm'))} | "
-              f"{fmt(row.get('edit'))} | {fmt(row['rss'], 'MiB')} | {ratio} | {warm_ratio} |")
+              f"{fmt(row.get('edit'))} | {fmt(row.get('edit_rendered'), 'n')} | {fmt(row['rss'], 'MiB')} | "
+              f"{fmt(row.get('edit_rss'), 'MiB')} | {ratio} | {warm_ratio} |")
     ours = [r for r in rows if r["tool"] == "site-builder" and r["corpus"].startswith("articles")]
     if len(ours) >= 2:
         small, large = ours[0], ours[-1]

@@ -109,6 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     out = options.out or root / "output"
     before = (read_manifest(out) or {}) if args.command == "build" and args.verbose else {}
     progress = Progress(sys.stderr, enabled=None if not args.quiet else False)
+    progress.start("reading and checking the site")
     try:
         result = build_site(root, options, write=(args.command == "build"), progress=progress)
     except OutputRefused as exc:

@@ -209,3 +209,24 @@ def test_progress_stays_silent_off_a_terminal_and_on_quick_builds():
     progress("render", 2, 2)
     progress.close()
     assert quick.getvalue() == ""
+
+
+def test_a_long_first_stage_shows_a_waiting_line_until_counting_starts():
+    now = [0.0]
+    stream = FakeTerminal()
+    progress = Progress(stream, delay=0.3, clock=lambda: now[0])
+    progress.start("reading the site")
+    progress.show_waiting()  # what the timer does after the delay
+    assert stream.getvalue() == "\rreading the site ..."
+    now[0] = 1.0
+    progress("render", 5, 10)
+    progress.show_waiting()  # too late: counting has begun, the count stays
+    assert stream.getvalue() == "\rreading the site ...\rrendering 5/10 (50%)"
+    progress.close()
+    assert stream.getvalue().endswith(" " * len("reading the site ...") + "\r")
+    silent = io.StringIO()
+    off = Progress(silent)
+    off.start("reading")
+    off.show_waiting()
+    off.close()
+    assert silent.getvalue() == ""

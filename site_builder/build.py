@@ -288,7 +288,11 @@ def build_site(root: Path, options: BuildOptions = BuildOptions(), write: bool =
     if ok and write and config.search != "off" and search.available():  # optional: pages work without it
         pages = [(r.out_path, outputs[r.out_path]) for r in routes
                  if r.kind in search.INDEXED_KINDS and isinstance(outputs.get(r.out_path), bytes)]
-        outputs.update(search.build_index(pages, config.language))
+        try:
+            outputs.update(search.build_index(pages, config.language))
+        except search.SearchError as exc:  # the site is fine; only its search index is missing
+            problems.warning(f"search index not built: {exc}", Location("site.yml"),
+                             "reinstall pagefind, or set 'search: off' in site.yml")
     result = BuildResult(problems.sorted(), ok, index, routes, outputs, rendered=rendered)
     if ok and write:
         check_output_dir(root, out)

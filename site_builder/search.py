@@ -2,13 +2,14 @@
 
 Optional by design. When the `pagefind` package (with its bundled binary) is installed and the site
 does not say `search: off`, the explainers, pages and fact sheets are indexed as they will be
-published, and the index files join the build's outputs under pagefind/. Without the package nothing is added and the search page falls back to
-plain links. The same pages give the same index files, so builds stay reproducible.
+published, and the index files join the build's outputs under pagefind/. Without the package nothing
+is added and the search page falls back to plain links. The same pages give the same index files, so
+builds stay reproducible.
 """
 
 from __future__ import annotations
 
-import asyncio
+import subprocess
 import tempfile
 from pathlib import Path
 
@@ -20,26 +21,37 @@ EXCLUDED = ["sup.cites", ".backref", ".kicker", "caption.visually-hidden", ".ski
 _UNUSED = ("pagefind-ui.", "pagefind-modular-ui.", "pagefind-component-ui.", "pagefind-highlight.")
 
 
-def available() -> bool:
-    """True when the pagefind package and a pagefind binary are both there."""
+class SearchError(Exception):
+    """Pagefind is installed but could not index the site (the build goes on without search)."""
+
+
+def executable() -> str | None:
+    """The pagefind binary that the pagefind package brings, or None."""
     try:
         from pagefind.service import get_executable
     except ImportError:
-        return False
+        return None
     try:
-        return get_executable() is not None
+        found = get_executable()
     except Exception:  # a broken install counts as missing: search is optional
-        return False
+        return None
+    return str(found) if found else None
 
 
-def build_index(pages: list[tuple[str, bytes]], language: str) -> dict[str, bytes]:
+def available() -> bool:
+    """True when the pagefind package and a pagefind binary are both there."""
+    return executable() is not None
+
+
+def build_index(pages: list[tuple[str, bytes]], language: str, binary: str | None = None) -> dict[str, bytes]:
     """Index (out_path, html) pairs; returns {'pagefind/<file>': bytes} for the output folder.
 
-    The pages are laid out in a scratch folder as they will be published and indexed in one pass; the
-    index is read back from a second scratch folder. Result URLs are relative to the site's root: the
-    search script gives Pagefind the site's base path, so a sub-folder deployment links correctly.
+    The pages are laid out in a scratch folder as they will be published and indexed in one run of the
+    binary; the index is read back from a second scratch folder. Result URLs are relative to the site's
+    root: the search script gives Pagefind the site's base path, so a sub-folder deployment links right.
     """
-    if not pages:
+    binary = binary or executable()
+    if not pages or binary is None:
         return {}
     with tempfile.TemporaryDirectory(prefix="site-search-") as tmp:
         site, index_dir = Path(tmp) / "site", Path(tmp) / "index"
@@ -47,18 +59,17 @@ def build_index(pages: list[tuple[str, bytes]], language: str) -> dict[str, byte
             path = site / out_path
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
-        asyncio.run(_index(str(site), language, str(index_dir)))
+        command = [binary, "--site", str(site), "--output-path", str(index_dir),
+                   "--force-language", language or "en", "--exclude-selectors", ", ".join(EXCLUDED), "--silent"]
+        try:  # run in the scratch folder, so no pagefind config file of the user's changes the index
+            done = subprocess.run(command, cwd=tmp, capture_output=True, text=True, timeout=600)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise SearchError(str(exc)) from None
+        if done.returncode != 0 or not (index_dir / "pagefind.js").is_file():
+            raise SearchError((done.stderr or done.stdout).strip() or f"pagefind exited with {done.returncode}")
         out: dict[str, bytes] = {}
         for path in sorted(index_dir.rglob("*")):
             rel = path.relative_to(index_dir).as_posix()
             if path.is_file() and not rel.startswith(_UNUSED):
                 out[f"{OUT_FOLDER}/{rel}"] = path.read_bytes()
         return out
-
-
-async def _index(site_dir: str, language: str, out_dir: str) -> None:
-    from pagefind.index import IndexConfig, PagefindIndex
-
-    config = IndexConfig(output_path=out_dir, force_language=language or "en", exclude_selectors=EXCLUDED)
-    async with PagefindIndex(config=config) as index:  # writes the files to out_dir on a clean exit
-        await index.add_directory(site_dir)

@@ -178,6 +178,14 @@ def test_head_has_canonical_open_graph_and_print_sheet(site):
     assert '<form class="site-search" role="search" action="/notes/search/" method="get">' in text
 
 
+def test_every_in_page_link_has_its_target(site):
+    for out_path in (p for p in site.outputs if p.endswith(".html")):
+        text = page(site, out_path)
+        ids = set(re.findall(r' id="([^"]+)"', text))
+        missing = sorted(set(re.findall(r' href="#([^"]+)"', text)) - ids)
+        assert missing == [], f"{out_path}: links to missing anchors {missing}"
+
+
 def test_sources_without_an_address_carry_their_page_for_print(site):
     text = page(site, "explainers/who-runs-the-harbour/index.html")
     assert 'class="source-page" data-href="https://example.org/notes/sources/radio-2020/"' in text
@@ -290,6 +298,14 @@ def test_a_build_without_pagefind_still_passes(make_site, tmp_path, monkeypatch)
     assert result.ok, messages(result)
     assert not any(p.startswith("pagefind/") for p in result.outputs)
     assert "search/index.html" in result.outputs  # the page is there, with its plain links
+
+
+def test_a_failing_indexer_is_reported_not_raised(tmp_path):
+    pages = [("people/x/index.html", b"<html><body><main data-pagefind-body><h1>X</h1></main></body></html>")]
+    with pytest.raises(search.SearchError):
+        search.build_index(pages, "en", binary="/bin/false")
+    with pytest.raises(search.SearchError):
+        search.build_index(pages, "en", binary=str(tmp_path / "no-such-program"))
 
 
 def test_check_mode_never_runs_the_indexer(site):

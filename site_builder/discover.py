@@ -42,6 +42,18 @@ def decode(data: bytes, rel_path: str, problems: Problems) -> str | None:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
+def _utf8_name(name: str, rel: str, problems: Problems) -> bool:
+    """File names become URLs and appear in messages: they must be text (UTF-8), like the files."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        shown = os.fsencode(rel).decode("utf-8", "backslashreplace")
+        problems.error("the name of this file or folder is not UTF-8 text", Location(shown),
+                       "rename it, using letters, digits and '-'")
+        return False
+    return True
+
+
 def _walk(root: Path, sub: str, problems: Problems) -> list[str]:
     """Relative POSIX paths of the files under root/sub, sorted; symlinks must stay inside the site."""
     base = root / sub
@@ -58,7 +70,9 @@ def _walk(root: Path, sub: str, problems: Problems) -> list[str]:
         rel_dir = Path(dirpath).relative_to(root).as_posix()
         for d in list(dirnames):
             full = Path(dirpath) / d
-            if full.is_symlink():
+            if not _utf8_name(d, f"{rel_dir}/{d}", problems):
+                dirnames.remove(d)
+            elif full.is_symlink():
                 dirnames.remove(d)
                 problems.error("symbolic links to folders are not followed", Location(f"{rel_dir}/{d}"),
                                "copy the folder into the site instead")
@@ -67,6 +81,8 @@ def _walk(root: Path, sub: str, problems: Problems) -> list[str]:
                 continue
             full = Path(dirpath) / name
             rel = f"{rel_dir}/{name}"
+            if not _utf8_name(name, rel, problems):
+                continue
             if full.is_symlink():
                 target = os.path.realpath(full)
                 if not target.startswith(real_root + os.sep) or not os.path.isfile(target):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 
 class Urls:
@@ -48,6 +48,7 @@ class Urls:
 def out_path_for(url_path: str, base: str) -> str:
     """The output file for a URL path under base: pretty URLs become folder/index.html."""
     rel = url_path[len(base):] if url_path.startswith(base) else url_path.lstrip("/")
+    rel = unquote(rel)  # a file 'a b.jpg' is served at .../a%20b.jpg, so it is written as 'a b.jpg'
     if rel == "" or rel.endswith("/"):
         return rel + "index.html"
     return rel

@@ -267,6 +267,17 @@ def test_undecodable_bytes_are_located(make_site):
         [m.splitlines()[0] for m in messages(result)]
 
 
+
+def test_file_names_that_are_not_utf8_are_located(make_site):
+    root = make_site(dict(BRIDGES))
+    try:
+        (root / os.fsdecode(b"content/pages/caf\xe9.md")).write_text("---\ntitle: Cafe\n---\nText.\n", "utf-8")
+    except (OSError, UnicodeError):
+        pytest.skip("this file system refuses names that are not UTF-8")
+    lines = [m.splitlines()[0] for m in messages(build(root))]
+    assert "content/pages/caf\\xe9.md: error: the name of this file or folder is not UTF-8 text" in lines
+
+
 # --- writing ------------------------------------------------------------------
 
 def snapshot(folder: Path) -> dict[str, bytes]:

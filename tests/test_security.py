@@ -271,6 +271,7 @@ def test_a_build_writes_nothing_outside_its_output_folder(make_site, tmp_path):
     outside_out = {p for p in new if out not in p.parents and p != out and cache not in p.parents and p != cache}
     # the lock file beside the output folder is the only other thing written
     assert outside_out == {tmp_path / ".out.lock"}
+    assert (out / "media/deep/b c.png").read_bytes() == b"png"  # served at /media/deep/b%20c.png
 
 
 # --- Markdown: raw HTML policy and active URLs ----------------------------------------

@@ -32,12 +32,23 @@ def code_digest() -> str:
     global _code_digest
     if _code_digest is None:
         h = hashlib.blake2b(digest_size=16)
+        for lib in ("cmarkgfm", "jinja2", "markupsafe", "yaml"):  # their versions shape the output too
+            h.update(f"{lib}={_version(lib)}\n".encode())
         here = Path(__file__).parent
         for path in sorted(p for p in here.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
             h.update(path.relative_to(here).as_posix().encode())
             h.update(path.read_bytes())
         _code_digest = h.hexdigest()
     return _code_digest
+
+
+def _version(module: str) -> str:
+    """The installed version of a distribution ('-' when it cannot be told)."""
+    from importlib import metadata
+    try:
+        return metadata.version({"yaml": "PyYAML"}.get(module, module))
+    except metadata.PackageNotFoundError:
+        return "-"
 
 
 class DiskCache:

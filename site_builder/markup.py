@@ -1,6 +1,6 @@
 """Markdown with references, citations and file links.
 
-Python-Markdown never sees source positions, so refs ``[[id|text]]``, citations
+The Markdown converter never sees source positions, so refs ``[[id|text]]``, citations
 ``[@id, locator]`` and links to site files are scanned here first, with their
 line and column, and replaced by placeholders that Markdown carries through
 untouched. ``resolve``/``render`` later fill the placeholders in for each page.
@@ -12,11 +12,11 @@ import bisect
 import html
 import posixpath
 import re
-import threading
-from xml.etree.ElementTree import Element
+import unicodedata
+from urllib.parse import quote
 
-import markdown
-from markdown.treeprocessors import Treeprocessor
+import cmarkgfm
+from cmarkgfm import cmark
 
 from .diagnostics import Location, Problems
 from .model import CiteItem, CiteSlot, Fragment, LinkSlot, RefSlot
@@ -187,46 +187,100 @@ def scan(text: str, rel_path: str, problems: Problems, line0: int = 1, col0: int
     return Scanned("".join(out), slots)
 
 
-class _SafeUrls(Treeprocessor):
-    """Drops active URLs (javascript:, data:, ...) that raw Markdown might still produce."""
+_ATTR_URL_RE = re.compile(r'(\s(?:href|src))="([^"]*)"')
+_HEADING_RE = re.compile(r"<h([1-6])>(.*?)</h\1>", re.S)
+_TAG_RE = re.compile(r"<[^>]*>")
+_SLUG_DROP_RE = re.compile(r"[^\w\s-]")
+_SLUG_JOIN_RE = re.compile(r"[-\s]+")
+# A '<' that would open raw HTML in CommonMark: a tag, a closing tag, a comment, a declaration or an
+# instruction; not an autolink (<https://...>, <name@host>) and not a link destination in <...>.
+_RAW_OPEN_RE = re.compile(r"(?<!\\)<(?=[A-Za-z/!?])(?![A-Za-z][A-Za-z0-9+.-]{1,31}:[^\s<>]*>)(?![^\s<>@]+@[^\s<>]+>)")
+_DEST_BEFORE_RE = re.compile(r"(?:\]\(|\]:)[ \t]*$")
 
-    def run(self, root: Element) -> None:
-        for el in root.iter():
-            for attr in ("href", "src"):
-                value = el.get(attr)
-                if value is None:
-                    continue
-                if not is_safe_link(value):
-                    del el.attrib[attr]
+
+def _escape_raw_html(text: str) -> str:
+    """Backslash every '<' that would start raw HTML, outside code; CommonMark then prints it as text."""
+    masked = _masked_ranges(text)
+    out, last = [], 0
+    for m in _RAW_OPEN_RE.finditer(text):
+        at = m.start()
+        i = bisect.bisect_right(masked, (at, float("inf"))) - 1
+        if i >= 0 and masked[i][0] <= at < masked[i][1]:
+            continue
+        if _DEST_BEFORE_RE.search(text, max(0, at - 40), at):
+            continue
+        out.append(text[last:at])
+        out.append("\\<")
+        last = at + 1
+    out.append(text[last:])
+    return "".join(out)
+
+
+def _safe_urls(html_text: str) -> str:
+    """Drop href and src attributes with active URLs (javascript:, data:, ...) wherever they came from."""
+    def check(m: re.Match) -> str:  # decoded once more than a browser would: refuse the doubly encoded too
+        value = m.group(2)
+        return m.group(0) if is_safe_link(value) and is_safe_link(html.unescape(value)) else ""
+    return _ATTR_URL_RE.sub(check, html_text)
+
+
+def slugify(text: str) -> str:
+    """A heading's anchor: its text in lower case, words joined by '-' (as Python-Markdown's toc did)."""
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    text = _SLUG_DROP_RE.sub("", text).strip().lower()
+    return _SLUG_JOIN_RE.sub("-", text)
+
+
+def _heading_ids(html_text: str) -> str:
+    """Give every heading an id from its text, unique within the fragment (a second 'Notes' is notes_1)."""
+    seen: dict[str, int] = {}
+
+    def anchor(m: re.Match) -> str:
+        text = PLACEHOLDER_RE.sub("", html.unescape(_TAG_RE.sub("", m.group(2))))
+        base = slugify(text) or "section"
+        slug = base
+        while slug in seen:
+            seen[base] += 1
+            slug = f"{base}_{seen[base]}"
+        seen.setdefault(slug, 0)
+        return f'<h{m.group(1)} id="{slug}">{m.group(2)}</h{m.group(1)}>'
+    return _HEADING_RE.sub(anchor, html_text)
+
+
+_OPTIONS = (cmark.Options.CMARK_OPT_FOOTNOTES | cmark.Options.CMARK_OPT_SMART
+            | cmark.Options.CMARK_OPT_TABLE_PREFER_STYLE_ATTRIBUTES)
+_EXTENSIONS = ["table", "strikethrough", "autolink"]
+_HREF_OPEN, _HREF_CLOSE = quote(OPEN), quote(CLOSE)  # how a placeholder reads once put in a link's URL
 
 
 class MarkdownRenderer:
-    """One configured Python-Markdown per thread; converts scanned text to Fragments."""
+    """CommonMark with GitHub's tables, strikethrough and autolinks, footnotes and smart punctuation.
+
+    The conversion is cmark-gfm's (C): Markdown was most of a build's time with a pure-Python
+    converter. Raw HTML passes through (markdown.raw_html: allow) or is shown as text (escape);
+    active URLs are dropped either way, and every heading gets an anchor.
+    """
 
     def __init__(self, raw_html: str = "allow"):
         self.raw_html = raw_html
-        self._local = threading.local()
+        self._options = _OPTIONS | (cmark.Options.CMARK_OPT_UNSAFE if raw_html == "allow" else 0)
 
-    def _md(self) -> markdown.Markdown:
-        md = getattr(self._local, "md", None)
-        if md is None:
-            md = markdown.Markdown(
-                extensions=["tables", "fenced_code", "footnotes", "toc", "sane_lists", "smarty"],
-                extension_configs={"toc": {"permalink": False}},
-                output_format="html",
-            )
-            if self.raw_html == "escape":
-                md.preprocessors.deregister("html_block")
-                md.inlinePatterns.deregister("html")
-            md.treeprocessors.register(_SafeUrls(md), "safe_urls", -10)  # after backslash escapes are restored
-            self._local.md = md
-        md.reset()
-        return md
+    def convert(self, text: str) -> str:
+        if self.raw_html != "allow":
+            text = _escape_raw_html(text)
+        out = cmarkgfm.markdown_to_html_with_extensions(text, self._options, _EXTENSIONS)
+        if _HREF_OPEN in out:
+            out = out.replace(_HREF_OPEN, OPEN).replace(_HREF_CLOSE, CLOSE)
+        if "<h" in out:
+            out = _heading_ids(out)
+        if "href=" in out or "src=" in out:
+            out = _safe_urls(out)
+        return out.rstrip("\n")
 
     def render(self, text: str, rel_path: str, problems: Problems, line0: int = 1, col0: int = 0,
                indent: int = 0, inline: bool = False, exact: bool = True) -> Fragment:
         scanned = scan(text, rel_path, problems, line0, col0, indent, exact)
-        html = self._md().convert(scanned.text)
-        if inline and html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
-            html = html[3:-4]
-        return Fragment(html, tuple(scanned.slots), text)
+        html_text = self.convert(scanned.text)
+        if inline and html_text.startswith("<p>") and html_text.endswith("</p>") and html_text.count("<p>") == 1:
+            html_text = html_text[3:-4]
+        return Fragment(html_text, tuple(scanned.slots), text)

@@ -50,7 +50,7 @@ def format_value(refs: PageRefs, fv: FieldValue) -> Markup:
 
 def _format(refs: PageRefs, kind: str, value) -> Markup:
     if isinstance(value, Fragment):
-        return refs.fill(value)
+        return refs.later(value)
     if isinstance(value, PartialDate):
         return Markup(f'<time datetime="{value.iso()}">{value.display()}</time>')
     if isinstance(value, Money):
@@ -69,7 +69,7 @@ def _format(refs: PageRefs, kind: str, value) -> Markup:
         return Markup(f'<a href="{safe}" rel="noopener">{html.escape(_short_url(value))}</a>')
     if isinstance(value, tuple):
         if value and isinstance(value[0], SourceRef):
-            return refs.markers(value)
+            return refs.later_markers(value)
         items = [_format(refs, "", v) for v in value]
         return Markup(", ").join(items)
     return Markup(html.escape(str(value)))
@@ -140,10 +140,10 @@ def sheets_of(index: Index, refs: PageRefs, type_name: str) -> list[dict]:
 def explainer_context(index: Index, route: Route, refs: PageRefs) -> dict:
     doc: Document = index.docs[route.key]
     about = [card(index, refs, i) for i in (index.lookup(r.target) for r in doc.about) if i]
-    body = refs.fill(doc.body)
+    body = refs.later(doc.body)
     ctx = common(index, route, refs, doc.title, doc.summary)
     ctx.update({
-        "doc": doc, "body": body, "about": about, "sources": refs.entries(),
+        "doc": doc, "body": body, "about": about, "sources": refs.later_entries(),
         "tags": [{"name": t, "url": index.urls.tag(t)} for t in doc.tags],
         "mentions": [card(index, refs, i) for i in index.backlinks.get(doc.id, [])],
         "image": _image(index, doc.image),
@@ -160,7 +160,7 @@ def _image(index: Index, image) -> dict | None:
 def fact_context(index: Index, route: Route, refs: PageRefs) -> dict:
     sheet: FactSheet = index.facts[route.key]
     tspec = index.config.type(sheet.type)
-    summary = refs.fill(sheet.summary)
+    summary = refs.later(sheet.summary)
     rows = []
     for fv in sheet.fields:
         if tspec.builtin and fv.name in ("title", "summary"):
@@ -171,11 +171,11 @@ def fact_context(index: Index, route: Route, refs: PageRefs) -> dict:
         if publisher_link and index.lookup(fv.value.source.strip()):
             value = refs.ref(fv.value.source.strip())
         rows.append({"name": fv.name, "label": spec.display_label if spec else fv.name, "kind": fv.kind,
-                     "html": value, "sources": refs.markers(fv.sources), "note": refs.fill(fv.note),
+                     "html": value, "sources": refs.later_markers(fv.sources), "note": refs.later(fv.note),
                      "value": fv.value})
-    facts = [{"label": f.label, "html": refs.fill(f.value), "sources": refs.markers(f.sources),
-              "note": refs.fill(f.note)} for f in sheet.facts]
-    body = refs.fill(sheet.body)
+    facts = [{"label": f.label, "html": refs.later(f.value), "sources": refs.later_markers(f.sources),
+              "note": refs.later(f.note)} for f in sheet.facts]
+    body = refs.later(sheet.body)
     events = [card(index, refs, e) for e in index.events_for.get(sheet.id, [])]
     mentions = [card(index, refs, i) for i in index.backlinks.get(sheet.id, [])]
     cited_in = [card(index, refs, i) for i in index.citers.get(sheet.id, [])]
@@ -185,7 +185,7 @@ def fact_context(index: Index, route: Route, refs: PageRefs) -> dict:
                                  "url": index.urls.type_index(tspec.folder), "schema_org": tspec.schema_org},
         "summary": summary, "fields": rows, "rows": {r["name"]: r for r in rows}, "facts": facts, "body": body,
         "aliases": list(sheet.aliases), "events": events, "mentions": mentions, "cited_in": cited_in,
-        "sources": refs.entries(), "image": _image(index, sheet.image),
+        "sources": refs.later_entries(), "image": _image(index, sheet.image),
     })
     return ctx
 
@@ -210,13 +210,13 @@ def timeline_context(index: Index, route: Route, refs: PageRefs) -> dict:
     for sheet in events:
         fv = sheet.field("source")
         rows.append({"id": sheet.id, "name": sheet.name, "url": index.url(sheet.id), "date": _date_of(sheet),
-                     "summary": refs.fill(sheet.summary),
-                     "sources": refs.markers(fv.value if fv is not None else ()),
+                     "summary": refs.later(sheet.summary),
+                     "sources": refs.later_markers(fv.value if fv is not None else ()),
                      "involves": [card(index, refs, i) for i in
                                   (index.lookup(r.target) for r in _involves(sheet)) if i]})
     years = sorted({r["date"].year for r in rows if r["date"]})
     ctx = common(index, route, refs, "Timeline", "Every dated event on this site, in order.")
-    ctx.update({"events": rows, "years": years, "sources": refs.entries()})
+    ctx.update({"events": rows, "years": years, "sources": refs.later_entries()})
     return ctx
 
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import html
+import re
 import sys
 from collections import defaultdict
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
@@ -13,7 +15,7 @@ from markupsafe import Markup
 
 from .config import SiteConfig
 from .diagnostics import Location
-from .markup import PLACEHOLDER_RE
+from .markup import CLOSE, OPEN, PLACEHOLDER_RE
 from .model import CiteSlot, Fragment, LinkSlot, PartialDate, RefSlot, SourceRef
 from .resolve import Index
 from .routes import Route
@@ -25,6 +27,84 @@ class TemplateProblem(Exception):
     def __init__(self, message: str, location: Location, hint: str = ""):
         super().__init__(message)
         self.message, self.location, self.hint = message, location, hint
+
+
+_SPACE_BEFORE_SLOT_RE = re.compile(r"[ \t\n]+(?=" + OPEN + r"(\d+)" + CLOSE + ")")
+
+
+class Deferred:
+    """HTML made the first time a template shows it (or reads it as text).
+
+    Citation numbers are given out as markers are made, so making them when the template shows them
+    numbers the sources in the order a reader meets them, and a marker a template leaves out takes
+    no number and leaves no dangling link in the source list. Truth needs no rendering: it is whether
+    there is anything to show.
+    """
+
+    __slots__ = ("_make", "_empty", "_html")
+
+    def __init__(self, make, empty: bool):
+        self._make, self._empty, self._html = make, empty, None
+
+    def __html__(self) -> Markup:
+        if self._html is None:
+            self._html = Markup(self._make())
+        return self._html
+
+    def __str__(self) -> str:
+        return str(self.__html__())
+
+    def __bool__(self) -> bool:
+        return not self._empty
+
+    def __len__(self) -> int:
+        return len(self.__html__())
+
+    def __eq__(self, other) -> bool:
+        return str(self) == str(other)
+
+    def __hash__(self) -> int:
+        return hash(str(self))
+
+    def __add__(self, other):
+        return self.__html__() + other
+
+    def __radd__(self, other):
+        return Markup.escape(other) + self.__html__()
+
+    def __getattr__(self, name):  # Markup's methods (striptags, unescape, ...) on the made HTML
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self.__html__(), name)
+
+
+class SourceEntries:
+    """A page's source list, read when the template reaches it: every source cited above that point."""
+
+    def __init__(self, refs: "PageRefs"):
+        self.refs = refs
+
+    def __iter__(self):
+        return iter(self.refs.entries())
+
+    def __len__(self) -> int:
+        return len(self.refs.numbers)
+
+    def __bool__(self) -> bool:
+        return bool(self.refs.numbers)
+
+    def __getitem__(self, i):
+        return self.refs.entries()[i]
+
+
+def _letters(i: int) -> str:
+    """a, b, ..., z, aa, ab, ...: the mark of the i-th (from 0) place that cites a source."""
+    out = ""
+    i += 1
+    while i:
+        i, rest = divmod(i - 1, 26)
+        out = chr(ord("a") + rest) + out
+    return out
 
 
 class PageRefs:
@@ -47,13 +127,26 @@ class PageRefs:
         anchor = f"cite-{n}-{len(self.uses[n]) + 1}"
         self.uses[n].append((anchor, locator))
         title = html.escape(self.index.title(f"sources/{source}"), quote=True)
-        return f'<a href="#source-{n}" id="{anchor}" class="cite" title="{title}">[{n}]</a>'
+        return f'<a href="#source-{n}" id="{anchor}" class="cite" title="{title}" aria-label="Source {n}">{n}</a>'
+
+    def group(self, items: list[tuple[str, str]]) -> str:
+        """One citation marker for sources cited together: [1, 2, 3], each number a link to its entry."""
+        if not items:
+            return ""
+        links = ", ".join(self.cite(source, locator) for source, locator in items)
+        return f'<sup class="cites">[{links}]</sup>'
 
     def markers(self, sources: tuple[SourceRef, ...]) -> Markup:
-        sources = tuple(s for s in sources if f"sources/{s.source}" in self.index.facts)
-        if not sources:
-            return Markup("")
-        return Markup('<sup class="cites">' + "".join(self.cite(s.source) for s in sources) + "</sup>")
+        return Markup(self.group([(s.source, "") for s in sources if f"sources/{s.source}" in self.index.facts]))
+
+    def later_markers(self, sources: tuple[SourceRef, ...]) -> Deferred:
+        """markers(), made when the template shows them."""
+        known = any(f"sources/{s.source}" in self.index.facts for s in sources)
+        return Deferred(lambda: self.markers(sources), empty=not known)
+
+    def later(self, fragment: Fragment | None) -> Deferred:
+        """fill(), made when the template shows it."""
+        return Deferred(lambda: self.fill(fragment), empty=fragment is None or not fragment.html.strip())
 
     def fill(self, fragment: Fragment | None) -> Markup:
         if fragment is None:
@@ -68,8 +161,8 @@ class PageRefs:
                     return html.escape(slot.text or slot.target)
                 return str(self.ref(slot.target, slot.text))
             if isinstance(slot, CiteSlot):
-                known = [i for i in slot.items if f"sources/{i.source}" in self.index.facts]
-                return '<sup class="cites">' + "".join(self.cite(i.source, i.locator) for i in known) + "</sup>"
+                return self.group([(i.source, i.locator) for i in slot.items
+                                   if f"sources/{i.source}" in self.index.facts])
             if isinstance(slot, LinkSlot):
                 if slot.target.startswith("/"):
                     url = self.index.urls.path(slot.target[1:])
@@ -78,7 +171,11 @@ class PageRefs:
                 return html.escape(url + ("#" + slot.fragment if slot.fragment else ""), quote=True)
             return ""  # pragma: no cover
 
-        return Markup(PLACEHOLDER_RE.sub(replace, fragment.html))
+        def attach(m) -> str:  # a citation hangs on the word before it: no space, no line break
+            return "" if isinstance(fragment.slots[int(m.group(1))], CiteSlot) else m.group(0)
+
+        text = _SPACE_BEFORE_SLOT_RE.sub(attach, fragment.html)
+        return Markup(PLACEHOLDER_RE.sub(replace, text))
 
     def describe(self, sheet) -> dict:
         """A source's publisher (linked where it names a fact sheet), date and address, for source lists."""
@@ -91,8 +188,9 @@ class PageRefs:
                            ) if target else Markup(html.escape(text))
         date = sheet.field("date")
         url = sheet.field("url")
+        address = url.value if url is not None else ""
         return {"publisher": shown, "date": date.value if date is not None else None,
-                "address": url.value if url is not None else ""}
+                "address": address, "host": _host(address)}
 
     def entries(self) -> list[dict]:
         """The page's source list: each cited source with links back to every place that cites it."""
@@ -101,8 +199,24 @@ class PageRefs:
             sheet = self.index.facts[f"sources/{source}"]
             out.append({"number": n, "id": sheet.id, "sheet": sheet, "url": self.index.url(sheet.id),
                         "abs_url": self.index.urls.absolute(self.index.url(sheet.id)),
-                        "uses": [{"anchor": a, "locator": loc} for a, loc in self.uses[n]]} | self.describe(sheet))
+                        "uses": [{"anchor": a, "locator": loc, "mark": _letters(i)}
+                                 for i, (a, loc) in enumerate(self.uses[n])]} | self.describe(sheet))
         return out
+
+    def later_entries(self) -> SourceEntries:
+        """entries(), read when the template reaches the source list."""
+        return SourceEntries(self)
+
+
+def _host(address: str) -> str:
+    """The host name a source's address is shown by on screen: 'www.reuters.com/...' -> 'reuters.com'."""
+    if not address:
+        return ""
+    try:
+        host = urlsplit(address).hostname or ""
+    except ValueError:
+        host = ""
+    return host.removeprefix("www.") or address
 
 
 def make_environment(root: Path | None, template_files: dict[str, str], config: SiteConfig) -> jinja2.Environment:

@@ -214,7 +214,13 @@ def test_reading_works_without_javascript(served, browser):
 def test_print_shows_sources_as_addresses_and_drops_the_chrome(served, page):
     url, _ = served
     page.goto(url + "explainers/who-runs-the-harbour/")
+    # on screen: the host name and a link back to the citation, not the whole address
+    assert page.text_content(".sources a.ext .host") == "gazette.example.org"
+    assert page.is_visible(".sources a.ext .host") and not page.is_visible(".sources a.ext .address")
+    assert page.is_visible(".sources .backref")
     page.emulate_media(media="print")
+    assert page.is_visible(".sources a.ext .address") and not page.is_visible(".sources a.ext .host")
+    assert not page.is_visible(".sources .backref")
     after = page.evaluate("getComputedStyle(document.querySelector('.sources a.source-page'), '::after').content")
     assert "https://example.org/notes/sources/radio-2020/" in after
     assert page.is_visible(".sources a.ext")

@@ -324,3 +324,79 @@ def test_every_reference_has_a_card(site):
             assert set(re.findall(r'data-ref="([^"]+)"', html.unescape(text))) <= set(cards), out_path
     text = page(site, "explainers/who-runs-the-harbour/index.html")
     assert '<a class="ref" href="/notes/people/ada-quill/" data-ref="people/ada-quill">Ada Quill</a>' in text
+
+
+# ---------------------------------------------------------------- reading: citations, sources, fact sheets, nav
+
+
+def variant(**files: str) -> dict:
+    """The theme test site with some files replaced or added."""
+    return SITE | files
+
+
+def section(text: str, heading_id: str) -> str:
+    """The HTML of the <section> or <aside> whose heading has this id."""
+    start = text.rindex("<", 0, text.index(f'aria-labelledby="{heading_id}"'))
+    tag = text[start + 1:text.index(" ", start)]
+    return text[start:text.index(f"</{tag}>", start)]
+
+
+GROUPED = """\
+    ---
+    title: Two sources
+    date: 2024-03-06
+    summary: A sentence that cites two sources at once, and one of them again.
+    ---
+
+    The harbour master was appointed in 2019 [@gazette-2019; @radio-2020, 12:30].
+    The gazette said so first [@gazette-2019].
+    """
+
+
+def test_a_citation_group_is_one_bracket_with_a_link_per_source(make_site):
+    result = build(make_site(variant(**{"content/explainers/two-sources.md": GROUPED})))
+    assert result.ok, messages(result)
+    text = page(result, "explainers/two-sources/index.html")
+    group = re.search(r'in 2019<sup class="cites">\[(.*?)\]</sup>\.', text)  # hangs on the word: no space, no break
+    assert group, text
+    links = re.findall(r'<a href="#source-(\d)" id="cite-(\d-\d)" class="cite" title="[^"]+" aria-label="Source \d">(\d)</a>',
+                       group.group(1))
+    assert links == [("1", "1-1", "1"), ("2", "2-1", "2")]
+    assert ", " in group.group(1)
+    assert "][" not in text and "[1][2]" not in text
+
+
+def test_a_source_list_entry_is_compact_on_screen_with_the_address_kept_for_print(make_site):
+    result = build(make_site(variant(**{"content/explainers/two-sources.md": GROUPED})))
+    text = page(result, "explainers/two-sources/index.html")
+    sources = section(text, "sources-heading")
+    first = sources[sources.index('id="source-1"'):sources.index('id="source-2"')]
+    # the address by its host on screen, in full for print; back-links as letters, one per citing place
+    assert ('<a class="ext" href="https://gazette.example.org/2019/harbour" rel="noopener">'
+            '<span class="host">gazette.example.org</span>'
+            '<span class="address">https://gazette.example.org/2019/harbour</span></a>') in first
+    assert re.findall(r'<a class="backref" href="#(cite-[\d-]+)" aria-label="([^"]+)">(\w)</a>', first) == [
+        ("cite-1-1", "Back to citation 1a", "a"), ("cite-1-2", "Back to citation 1b", "b")]
+    second = sources[sources.index('id="source-2"'):]
+    # one citing place: a single arrow, and the locator after it
+    assert re.search(r'<a class="backref" href="#cite-2-1" aria-label="Back to citation 2">[^<]+</a>'
+                     r' \(<span class="locator">12:30</span>\)', second)
+    assert "https://gazette.example.org/2019/harbour</a>" not in text.replace('class="address">', "")
+
+
+def test_sources_are_numbered_as_the_page_shows_them_and_a_hidden_marker_takes_no_number(make_site):
+    # a site template that shows the birth date without its marker, and the employer first
+    template = """\
+        {% extends "fact.html" %}
+        {% block fields %}
+        <p class="employer">{{ rows.employer.html }}</p>
+        <p class="born">{{ rows.born.html }}</p>
+        {% endblock %}
+        """
+    result = build(make_site(variant(**{"templates/fact-person.html": template})))
+    assert result.ok, messages(result)
+    text = page(result, "people/ada-quill/index.html")
+    assert 'class="cite"' not in text[text.index('<p class="born">'):text.index("</p>", text.index('<p class="born">'))]
+    ids = set(re.findall(r' id="([^"]+)"', text))
+    assert sorted(set(re.findall(r' href="#([^"]+)"', text)) - ids) == []
+    assert 'aria-labelledby="sources-heading"' not in text  # nothing shown cites a source

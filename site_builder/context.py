@@ -176,8 +176,10 @@ def fact_context(index: Index, route: Route, refs: PageRefs) -> dict:
     facts = [{"label": f.label, "html": refs.later(f.value), "sources": refs.later_markers(f.sources),
               "note": refs.later(f.note)} for f in sheet.facts]
     body = refs.later(sheet.body)
-    events = [card(index, refs, e) for e in index.events_for.get(sheet.id, [])]
-    mentions = [card(index, refs, i) for i in index.backlinks.get(sheet.id, [])]
+    event_ids = index.events_for.get(sheet.id, [])
+    events = [card(index, refs, e) for e in event_ids]
+    # an event that refers to this sheet is listed under its events already, not again among the mentions
+    mentions = [card(index, refs, i) for i in index.backlinks.get(sheet.id, []) if i not in event_ids]
     cited_in = [card(index, refs, i) for i in index.citers.get(sheet.id, [])]
     ctx = common(index, route, refs, sheet.name, plain(refs, sheet.summary))
     ctx.update({

@@ -143,9 +143,10 @@ def test_references_citations_and_links_render(make_site):
 def test_backlinks_and_events_on_fact_sheets(make_site):
     result = build(make_site(BRIDGES))
     gg = html_of(result, "bridges/golden-gate/index.html")
-    mentioned = gg[gg.index("Mentioned in"):]
-    for title in ("Why the bridge is orange", "About", "The bridge opens to walkers"):
+    mentioned = gg[gg.index('id="mentions-heading"'):gg.index('id="sources-heading"')]
+    for title in ("Why the bridge is orange", "About"):
         assert title in mentioned
+    assert "The bridge opens to walkers" not in mentioned  # an event is listed under Events, not again here
     assert "Not ready" not in gg  # drafts mention nothing
     assert 'href="/bridges/events/1937-05-27-opening/"' in gg[gg.index('id="events-heading"'):]
     company = html_of(result, "companies/bethlehem-steel/index.html")

@@ -400,3 +400,25 @@ def test_sources_are_numbered_as_the_page_shows_them_and_a_hidden_marker_takes_n
     ids = set(re.findall(r' id="([^"]+)"', text))
     assert sorted(set(re.findall(r' href="#([^"]+)"', text)) - ids) == []
     assert 'aria-labelledby="sources-heading"' not in text  # nothing shown cites a source
+
+
+def test_an_event_is_listed_under_events_and_not_again_under_mentioned_in(site):
+    text = page(site, "people/ada-quill/index.html")
+    event = 'href="/notes/events/2019-01-15-appointed/"'
+    assert event in section(text, "events-heading")
+    mentioned = section(text, "mentions-heading")
+    assert event not in mentioned
+    assert 'href="/notes/explainers/who-runs-the-harbour/"' in mentioned  # other mentions stay
+
+
+def test_a_fact_sheets_body_comes_under_a_heading_of_its_own(make_site):
+    heron = SITE["content/facts/ships/grey-heron.yml"].rstrip(" ") + "        body: Still afloat, and still in service.\n"
+    own = SITE["content/facts/people/ada-quill.yml"].rstrip(" ") + "        body: |\n          ## Career\n\n          Pilot first.\n"
+    result = build(make_site(variant(**{"content/facts/ships/grey-heron.yml": heron,
+                                        "content/facts/people/ada-quill.yml": own})))
+    assert result.ok, messages(result)
+    text = page(result, "ships/grey-heron/index.html")
+    notes = section(text, "notes-heading")
+    assert '<h2 id="notes-heading">Notes</h2>' in notes and "Still afloat" in notes
+    person = page(result, "people/ada-quill/index.html")
+    assert "notes-heading" not in person and ">Career</h2>" in person  # a body with its own heading keeps it

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from urllib.parse import unquote, urlsplit
 
 from markupsafe import Markup
 
@@ -88,12 +89,37 @@ def site_url(urls, url: str) -> str:
     return urls.path(path) + hash_ + fragment
 
 
+def nav_state(urls, link: str, page_url: str) -> str:
+    """aria-current for a navigation link: "page" on the page it leads to, "true" on the pages inside
+    its section (a fact sheet under its type's list, an explainer under /explainers/), else ""."""
+    parts = urlsplit(link)
+    if parts.scheme or parts.netloc:  # an absolute link counts only when it points into this site
+        if not urls.origin or f"{parts.scheme}://{parts.netloc}" != urls.origin:
+            return ""
+    elif not parts.path.startswith("/"):
+        return ""
+    if parts.fragment or parts.query:  # a part of a page (/#explainers) or a query is not the page itself
+        return ""
+    path = unquote(parts.path)
+    path = path.removesuffix("index.html")
+    if not path.endswith("/") and "." not in path.rsplit("/", 1)[-1]:
+        path += "/"
+    here = unquote(page_url).removesuffix("index.html")
+    if here == path:
+        return "page"
+    if path.endswith("/") and path != urls.home() and path.startswith(urls.home()) and here.startswith(path):
+        return "true"
+    return ""
+
+
 def common(index: Index, route: Route, refs: PageRefs, title: str, description: str) -> dict:
     config, urls = index.config, index.urls
     types = [{"name": t.name, "label": t.plural, "singular": t.singular, "url": urls.type_index(t.folder),
-              "count": index.type_counts.get(t.name, 0), "description": t.description}
+              "count": index.type_counts.get(t.name, 0), "description": t.description,
+              "current": nav_state(urls, urls.type_index(t.folder), route.url)}
              for t in config.types]
-    nav = [{"label": label, "url": site_url(urls, url)} for label, url in config.nav]
+    nav = [{"label": label, "url": site_url(urls, url), "current": nav_state(urls, site_url(urls, url), route.url)}
+           for label, url in config.nav]
     return {
         "site": {"title": config.title, "description": config.description, "language": config.language,
                  "base_url": config.base_url, "base": urls.base, "author": config.author,

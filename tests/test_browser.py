@@ -188,7 +188,8 @@ def test_pages_fit_a_320_pixel_screen(served, browser):
     context = browser.new_context(viewport={"width": 320, "height": 640})
     tab = context.new_page()
     try:
-        for path in ("", "explainers/who-runs-the-harbour/", "people/ada-quill/", "search/"):
+        for path in ("", "explainers/who-runs-the-harbour/", "people/ada-quill/", "claims/first-woman/",
+                     "search/", "timeline/"):
             tab.goto(url + path)
             width = tab.evaluate("document.documentElement.scrollWidth")
             assert width <= 320, f"{path or 'home'} scrolls sideways at 320 px ({width} px wide)"
@@ -227,3 +228,20 @@ def test_print_shows_sources_as_addresses_and_drops_the_chrome(served, page):
     assert "gazette.example.org" in page.text_content(".sources a.ext")
     assert not page.is_visible(".site-header nav")
     assert not page.is_visible(".site-search")
+
+
+def test_one_measure_for_the_header_the_article_its_tables_and_lists(served, page):
+    url, _ = served
+    page.goto(url + "people/ada-quill/")
+    boxes = page.evaluate("""() => {
+        const box = (sel) => { const r = document.querySelector(sel).getBoundingClientRect();
+                               return [Math.round(r.left), Math.round(r.right)]; };
+        const wrap = document.querySelector('.site-header .wrap'), style = getComputedStyle(wrap);
+        const r = wrap.getBoundingClientRect();
+        return {header: [Math.round(r.left + parseFloat(style.paddingLeft)), Math.round(r.right - parseFloat(style.paddingRight))],
+                title: box('.article-header'), table: box('table.fields'), cards: box('ul.cards'),
+                sources: box('.sources')};
+    }""")
+    assert len(set(map(tuple, boxes.values()))) == 1, boxes
+    left, right = boxes["header"]
+    assert 600 < right - left < 800  # a reading measure, not the whole 1280 px window

@@ -422,3 +422,42 @@ def test_a_fact_sheets_body_comes_under_a_heading_of_its_own(make_site):
     assert '<h2 id="notes-heading">Notes</h2>' in notes and "Still afloat" in notes
     person = page(result, "people/ada-quill/index.html")
     assert "notes-heading" not in person and ">Career</h2>" in person  # a body with its own heading keeps it
+
+
+NAV = """\
+        nav:
+          - {label: People, url: /people/}
+          - {label: Timeline, url: /timeline/}
+          - {label: Explainers, url: /#explainers}
+          - {label: About, url: https://example.org/notes/about/}
+          - {label: Elsewhere, url: https://example.com/people/}
+        """
+
+
+def nav_links(text: str) -> dict[str, str]:
+    nav = text[text.index('<nav aria-label="Site">'):text.index("</nav>")]
+    return {label: current for current, label in
+            re.findall(r'<a href="[^"]*"(?: aria-current="([^"]+)")?>([^<]+)</a>', nav)}
+
+
+@pytest.mark.parametrize("path, expected", [
+    ("people/index.html", {"People": "page"}),
+    ("people/ada-quill/index.html", {"People": "true"}),
+    ("timeline/index.html", {"Timeline": "page"}),
+    ("about/index.html", {"About": "page"}),
+    ("index.html", {}),
+    ("ships/grey-heron/index.html", {}),
+])
+def test_nav_marks_the_page_it_leads_to_and_the_pages_in_its_section(make_site, path, expected):
+    result = build(make_site(variant(**{"site.yml": SITE["site.yml"].rstrip(" ") + NAV})))
+    assert result.ok, messages(result)
+    links = nav_links(page(result, path))
+    assert set(links) == {"People", "Timeline", "Explainers", "About", "Elsewhere"}
+    assert {label: current for label, current in links.items() if current} == expected
+
+
+def test_the_default_nav_marks_the_type_of_a_fact_sheet(site):
+    links = nav_links(page(site, "people/ada-quill/index.html"))
+    assert links["People"] == "true"
+    assert nav_links(page(site, "people/index.html"))["People"] == "page"
+    assert nav_links(page(site, "timeline/index.html"))["Timeline"] == "page"

@@ -178,6 +178,16 @@ def test_head_has_canonical_open_graph_and_print_sheet(site):
     assert '<form class="site-search" role="search" action="/notes/search/" method="get">' in text
 
 
+def test_every_page_has_an_icon_and_a_touch_icon_under_the_sub_folder(site):
+    text = page(site, "people/ada-quill/index.html")
+    assert '<link rel="icon" href="/notes/static/favicon.svg" type="image/svg+xml">' in text
+    assert '<link rel="apple-touch-icon" href="/notes/static/apple-touch-icon.png">' in text
+    assert {"static/favicon.svg", "static/apple-touch-icon.png"} <= set(site.outputs)
+    png = site.outputs["static/apple-touch-icon.png"]
+    data = png if isinstance(png, bytes) else png.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and int.from_bytes(data[16:20], "big") == 180  # 180 px wide
+
+
 def test_every_in_page_link_has_its_target(site):
     for out_path in (p for p in site.outputs if p.endswith(".html")):
         text = page(site, out_path)

@@ -479,13 +479,16 @@ class BuildState:
             self.template_deps = TemplateDeps(self.env)
         return self.env
 
-    def render(self, index, routes, env, file_digests, templates, render_route, report, problems,
+    def render(self, index, routes, env, file_digests, templates, render_many, report, problems,
                sitemap_kinds, progress=None) -> tuple[dict[str, bytes], list[str]]:
         """Bytes for every page route, re-rendering only routes whose inputs changed.
 
-        Returns (outputs, re-rendered out_paths). Problems of routes kept from the last
-        build are reported again, in route order, exactly as a clean build reports them.
+        render_many(index, routes, env, sitemap, record=True, ...) renders a list of routes and
+        returns (bytes, problems, keys read) for each. Returns (outputs, re-rendered out_paths).
+        Problems of routes kept from the last build are reported again, in route order,
+        exactly as a clean build reports them.
         """
+        from .context import template_names  # the names select_template tries
         track_index(index)
         digests = key_digests(index, file_digests)
         sitemap = [r for r in routes if r.kind in sitemap_kinds]
@@ -494,32 +497,39 @@ class BuildState:
         changed = changed_keys(self.digests, digests)
         changed_templates = template_changes(self.templates, templates)
         tdeps = self.template_deps if self.template_deps is not None and self.env is env else TemplateDeps(env)
-        outputs: dict[str, bytes] = {}
-        rendered: list[str] = []
-        records: dict[str, RouteRecord] = {}
-        reported: set = set()
         pages = [r for r in routes if r.kind != "asset"]
-        for n, route in enumerate(pages, 1):
-            if progress is not None:
-                progress("render", n, len(pages))
+        chosen: list = [None] * len(pages)  # the record of each route, kept or made anew
+        reaches: list = [None] * len(pages)
+        todo: list[int] = []
+        for i, route in enumerate(pages):
             old = self.records.get(route.out_path)
             reach = None
             if route.kind not in ("robots", "data"):
-                from .context import template_names  # the names select_template tries
                 reach = tdeps.for_names(template_names(route))
+            reaches[i] = reach
             if (old is not None and old.route == route and route.kind not in UNTRACKED_KINDS
                     and changed.isdisjoint(old.deps) and old.templates == reach
                     and not (reach and affected_by_templates(reach, changed_templates))
                     and (old.data is not None or self._restore(old))):
-                record = old
+                chosen[i] = old
             else:
-                with recording() as deps:
-                    data, found = render_route(index, route, env, sitemap)
-                deps.add(MEDIA_KEY)
-                if route.kind == "sitemap":
-                    deps.add(SITEMAP_KEY)
-                record = RouteRecord(route, data, found, frozenset(deps), reach)
-                rendered.append(route.out_path)
+                todo.append(i)
+        kept = len(pages) - len(todo)
+        if progress is not None and kept:
+            progress("render", kept, len(pages))
+        made = render_many(index, [pages[i] for i in todo], env, sitemap, record=True, progress=progress,
+                           done_before=kept, total=len(pages))
+        for i, (data, found, deps) in zip(todo, made):
+            route = pages[i]
+            deps = set(deps)
+            deps.add(MEDIA_KEY)
+            if route.kind == "sitemap":
+                deps.add(SITEMAP_KEY)
+            chosen[i] = RouteRecord(route, data, found, frozenset(deps), reaches[i])
+        outputs: dict[str, bytes] = {}
+        records: dict[str, RouteRecord] = {}
+        reported: set = set()
+        for route, record in zip(pages, chosen):
             records[route.out_path] = record
             report(record.found, reported, problems)
             if record.data is not None:
@@ -528,7 +538,7 @@ class BuildState:
         self.digests = digests
         self.templates = dict(templates)
         self.builds += 1
-        return outputs, rendered
+        return outputs, [pages[i].out_path for i in todo]
 
 
 # The name the first callers used; a BuildState is a parse cache and more.

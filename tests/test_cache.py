@@ -95,6 +95,29 @@ def test_parallel_parsing_builds_the_same_bytes(site, monkeypatch):
     assert any("unknown reference 'nobody-3'" in d.message for d in parallel.diagnostics)
 
 
+def test_parallel_rendering_builds_the_same_bytes_and_records_the_same_dependencies(site, monkeypatch):
+    for i in range(12):
+        write_site(site, {f"content/explainers/e{i:02d}.md":
+                          f"---\ntitle: E {i}\nsummary: S {i}.\ndate: 2024-02-{i + 1:02d}\n---\n\n"
+                          f"Text [[people/ada]] [@s1].\n"})
+    serial_state = BuildState()
+    serial = build_site(site, BuildOptions(disk_cache=False), write=False, cache=serial_state)
+    monkeypatch.setattr(build_module, "RENDER_PARALLEL_MIN", 1)
+    if build_module._workers(100, 1) < 2:
+        pytest.fail("this test needs two cores and no other threads to exercise worker processes")
+    assert build_site(site, BuildOptions(disk_cache=False), write=False).outputs == serial.outputs
+    state = BuildState()
+    parallel = build_site(site, BuildOptions(disk_cache=False), write=False, cache=state)
+    assert parallel.outputs == serial.outputs
+    assert {k: r.deps for k, r in state.records.items()} == {k: r.deps for k, r in serial_state.records.items()}
+    write_site(site, {"content/facts/people/ada.yml": "name: Ada Byron\nrole: x\n"})  # a rename
+    again = build_site(site, BuildOptions(disk_cache=False), write=False, cache=state)
+    clean = build_site(site, BuildOptions(disk_cache=False), write=False)
+    assert again.outputs == clean.outputs
+    assert "explainers/e05/index.html" in again.rendered
+    assert "tags/index.html" not in again.rendered and "404.html" not in again.rendered  # they show no name
+
+
 def test_the_spare_tree_is_updated_with_only_what_changed(site):
     options = BuildOptions(disk_cache=False)
     path = site / "content/explainers/one.md"

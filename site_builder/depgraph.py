@@ -53,6 +53,7 @@ import jinja2
 import jinja2.meta
 
 from .model import FactSheet
+from .resolve import card_fields
 
 ALL = "\x00all"  # the key recorded when a whole table is read
 ANY_TEMPLATE = "\x00any"  # a route whose templates cannot be known statically
@@ -185,6 +186,23 @@ def _tracked_index_class(base: type) -> type:
             item = _untracked(self, id_)
             return item.type if isinstance(item, FactSheet) else item.kind
 
+        def kind_of(self, id_: str) -> tuple[str, str]:
+            _record("heads", id_)
+            item = _untracked(self, id_)
+            return ("fact", item.type) if isinstance(item, FactSheet) else ("doc", item.kind)
+
+        def card_item(self, id_: str):
+            _record("cards", id_)
+            return _untracked(self, id_)
+
+        def ids_of_kind(self, kind: str) -> list[str]:
+            _record("cards", ALL)  # which items there are, and how they sort, is in their card fields
+            return base.ids_of_kind(_Plain(self), kind)
+
+        def ids_of_type(self, type_name: str) -> list[str]:
+            _record("cards", ALL)
+            return base.ids_of_type(_Plain(self), type_name)
+
     TrackedIndex.__name__ = TrackedIndex.__qualname__ = "Tracked" + base.__name__
     _TRACKED_CLASSES[base] = TrackedIndex
     return TrackedIndex
@@ -193,18 +211,28 @@ def _tracked_index_class(base: type) -> type:
 _TRACKED_CLASSES: dict[type, type] = {}
 
 
+class _Plain:
+    """The index's docs and facts without recording, for code that records a coarser key itself."""
+
+    __slots__ = ("docs", "facts")
+
+    def __init__(self, index):
+        self.docs = dict(dict.items(index.docs))
+        self.facts = dict(dict.items(index.facts))
+
+
 def _same_methods() -> bool:
     """The finer lookups above restate Index's own; use them only while Index's are the ones they restate."""
     import inspect
 
     from . import resolve
     digest = hashlib.blake2b(digest_size=8)
-    for name in ("lookup", "title", "url", "type_of"):
+    for name in ("lookup", "title", "url", "type_of", "kind_of", "card_item", "ids_of_kind", "ids_of_type"):
         digest.update(inspect.getsource(getattr(resolve.Index, name)).encode())
     return digest.hexdigest() == INDEX_METHODS_DIGEST
 
 
-INDEX_METHODS_DIGEST = "b44913f5da3a94a3"  # update with the methods above when Index changes
+INDEX_METHODS_DIGEST = "556eb28a6c6ebe2a"  # update with the methods above when Index changes
 _checked: list[bool] = []
 
 
@@ -245,12 +273,16 @@ def key_digests(index, file_digests: dict[str, str]) -> dict[tuple[str, str], st
             out[(name, key)] = d
             whole.update(f"{key}\x00{d}\x00".encode("utf-8", "surrogatepass"))
         out[(name, ALL)] = whole.hexdigest()
+    cards = hashlib.blake2b(digest_size=12)
     for table in (index.docs, index.facts):
-        for key in dict.keys(table):
+        for key in sorted(dict.keys(table)):
             item = dict.__getitem__(table, key)
             out[("ids", key)] = "1"
             head = (item.name, item.type) if isinstance(item, FactSheet) else (item.title, item.kind, item.slug)
             out[("heads", key)] = _digest(repr(head))
+            out[("cards", key)] = card = _digest(repr(card_fields(item)))
+            cards.update(f"{key}\x00{card}\x00".encode("utf-8", "surrogatepass"))
+    out[("cards", ALL)] = cards.hexdigest()
     return out
 
 

@@ -110,12 +110,15 @@ def test_parallel_rendering_builds_the_same_bytes_and_records_the_same_dependenc
     parallel = build_site(site, BuildOptions(disk_cache=False), write=False, cache=state)
     assert parallel.outputs == serial.outputs
     assert {k: r.deps for k, r in state.records.items()} == {k: r.deps for k, r in serial_state.records.items()}
-    write_site(site, {"content/facts/people/ada.yml": "name: Ada Byron\nrole: x\n"})  # a rename
-    again = build_site(site, BuildOptions(disk_cache=False), write=False, cache=state)
-    clean = build_site(site, BuildOptions(disk_cache=False), write=False)
-    assert again.outputs == clean.outputs
-    assert "explainers/e05/index.html" in again.rendered
-    assert "tags/index.html" not in again.rendered and "404.html" not in again.rendered  # they show no name
+    for ada in ("name: Ada Byron\nsummary: A person [@s1].\nrole: {value: engineer, source: s1}\n",  # a rename
+                "name: Ada Byron\nsummary: A person [@s1].\nrole: {value: analyst, source: s1}\n"):  # a field
+        write_site(site, {"content/facts/people/ada.yml": ada})
+        again = build_site(site, BuildOptions(disk_cache=False), write=False, cache=state)
+        clean = build_site(site, BuildOptions(disk_cache=False), write=False)
+        assert again.ok and again.outputs == clean.outputs
+        assert "people/ada/index.html" in again.rendered
+    assert "explainers/e05/index.html" not in again.rendered  # it shows Ada's name, not her role
+    assert "404.html" not in again.rendered
 
 
 def test_the_spare_tree_is_updated_with_only_what_changed(site):

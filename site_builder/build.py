@@ -22,7 +22,7 @@ from .model import SourceFile
 from .render import THEME_DIR, PageRefs, TemplateProblem, make_environment, render_template
 from .resolve import Index, resolve_site
 from .routes import Route, plan_routes
-from . import search
+from . import search, stamp
 from .structured import data_file
 from .urls import Urls
 from .depgraph import BuildState, ParseCache  # noqa: F401 (ParseCache: the older name)
@@ -298,12 +298,20 @@ def build_site(root: Path, options: BuildOptions = BuildOptions(), write: bool =
         return BuildResult(problems.sorted(), False)
     state = cache if isinstance(cache, BuildState) else None
     out = Path(options.out) if options.out else root / "output"
-    saved = None
+    saved = scanned = None
+    settings = (__version__, code_digest(), str(root.resolve()), _file_digest(root / "site.yml"), options)
     if state is None and cache is None and write and options.disk_cache:
+        scanned = stamp.scan(root)  # before anything is read: a file changed during the build shows next time
+        kept = stamp.unchanged(root / CACHE_DIR / stamp.STAMP_FILE, settings, scanned, out.resolve())
+        if kept is not None:  # nothing changed since the last good build, and its output is whole
+            result = BuildResult(kept["diagnostics"], True, None, kept["summary"]["routes"], {},
+                                 stats=WriteStats(unchanged=kept["summary"]["outputs"]), rendered=[])
+            result.seconds = time.perf_counter() - started
+            return result
         saved = root / CACHE_DIR / STATE_FILE  # the last command-line build's state, if it can be read
         state = cache = BuildState.load(saved, out.resolve())
     if state is not None:
-        state.start((__version__, code_digest(), str(root.resolve()), _file_digest(root / "site.yml"), options))
+        state.start(settings)
     files = discover_sources(root, {t.folder: t.name for t in config.types}, problems,
                              known=state.known if state is not None else None)
     disk = DiskCache(root / CACHE_DIR, settings_digest(config)) if options.disk_cache and write else None
@@ -350,5 +358,9 @@ def build_site(root: Path, options: BuildOptions = BuildOptions(), write: bool =
             result.stats = write_output(out, outputs)
             if saved is not None:
                 state.save(saved)
+                stamp.save(root / CACHE_DIR / stamp.STAMP_FILE, settings, scanned, out.resolve(), result.diagnostics,
+                           {"routes": routes, "outputs": len(outputs)})
+    elif saved is not None:
+        stamp.remove(root / CACHE_DIR / stamp.STAMP_FILE)
     result.seconds = time.perf_counter() - started
     return result

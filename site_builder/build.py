@@ -138,15 +138,17 @@ def parse_sources(files: list[SourceFile], config: SiteConfig, problems: Problem
         try:
             size = max(8, min(64, len(missing) // (workers * 8)))
             chunks = [[content[i] for i in missing[n:n + size]] for n in range(0, len(missing), size)]
+            todo = iter(missing)
             with multiprocessing.get_context("fork").Pool(workers) as pool:
-                pickled = [b for part in pool.imap(_parse_chunk, chunks) for b in part]
+                for part in pool.imap(_parse_chunk, chunks):  # each chunk is unpacked as it comes: less memory
+                    for data in part:
+                        i = next(todo)
+                        sf = content[i]
+                        results[i] = pickle.loads(data)
+                        if disk is not None:
+                            disk.put_bytes(disk.key(sf.rel_path, sf.digest), data)
         finally:
             _work = None
-        for i, data in zip(missing, pickled):
-            sf = content[i]
-            results[i] = pickle.loads(data)
-            if disk is not None:
-                disk.put_bytes(disk.key(sf.rel_path, sf.digest), data)
     else:
         for i in missing:
             sf = content[i]
@@ -355,7 +357,11 @@ def build_site(root: Path, options: BuildOptions = BuildOptions(), write: bool =
     if ok and write:
         check_output_dir(root, out)
         with build_lock(out.resolve()):
-            result.stats = write_output(out, outputs)
+            known = None
+            if state is not None:  # pages kept from the last build: their digests are known
+                known = {path: record.data_digest() for path, record in state.records.items()
+                         if record.data is not None and outputs.get(path) is record.data}
+            result.stats = write_output(out, outputs, known)
             if saved is not None:
                 state.save(saved)
                 stamp.save(root / CACHE_DIR / stamp.STAMP_FILE, settings, scanned, out.resolve(), result.diagnostics,

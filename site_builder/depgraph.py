@@ -381,11 +381,14 @@ class RouteRecord:
         self.route, self.data, self.found, self.deps, self.templates = route, data, found, deps, templates
         self.digest = digest
 
+    def data_digest(self) -> str | None:
+        """The digest of the bytes (as the output manifest keeps it), computed once per record."""
+        if self.digest is None and self.data is not None:
+            self.digest = hashlib.blake2b(self.data, digest_size=16).hexdigest()
+        return self.digest
+
     def __getstate__(self):
-        digest = self.digest
-        if self.data is not None:
-            digest = hashlib.blake2b(self.data, digest_size=16).hexdigest()
-        return (self.route, None, self.found, self.deps, self.templates, digest)
+        return (self.route, None, self.found, self.deps, self.templates, self.data_digest())
 
     def __setstate__(self, state):
         self.route, self.data, self.found, self.deps, self.templates, self.digest = state

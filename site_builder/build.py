@@ -22,7 +22,7 @@ from .model import SourceFile
 from .render import THEME_DIR, PageRefs, TemplateProblem, make_environment, render_template
 from .resolve import Index, resolve_site
 from .routes import Route, plan_routes
-from . import search
+from . import search, stamp
 from .structured import data_file
 from .urls import Urls
 from .depgraph import BuildState, ParseCache  # noqa: F401 (ParseCache: the older name)
@@ -91,10 +91,14 @@ def _parse_chunk(chunk: list[SourceFile]) -> list[bytes]:
     return [pickle.dumps(_parse_one(sf, config, folders, md), protocol=pickle.HIGHEST_PROTOCOL) for sf in chunk]
 
 
-def _workers(count: int) -> int:
-    """How many processes to parse with: one for small jobs, or where forking is not safe."""
+def _workers(count: int, minimum: int | None = None) -> int:
+    """How many processes to work with: one for small jobs, or where forking is not safe.
+
+    Workers are forked, so they start with the parent's memory (the parsed site, the index,
+    the compiled templates) at no cost; forking is safe only while this is the one thread.
+    """
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    if count < PARALLEL_MIN or cpus < 2 or threading.active_count() > 1:
+    if count < (PARALLEL_MIN if minimum is None else minimum) or cpus < 2 or threading.active_count() > 1:
         return 1
     if "fork" not in multiprocessing.get_all_start_methods():
         return 1
@@ -134,15 +138,17 @@ def parse_sources(files: list[SourceFile], config: SiteConfig, problems: Problem
         try:
             size = max(8, min(64, len(missing) // (workers * 8)))
             chunks = [[content[i] for i in missing[n:n + size]] for n in range(0, len(missing), size)]
+            todo = iter(missing)
             with multiprocessing.get_context("fork").Pool(workers) as pool:
-                pickled = [b for part in pool.imap(_parse_chunk, chunks) for b in part]
+                for part in pool.imap(_parse_chunk, chunks):  # each chunk is unpacked as it comes: less memory
+                    for data in part:
+                        i = next(todo)
+                        sf = content[i]
+                        results[i] = pickle.loads(data)
+                        if disk is not None:
+                            disk.put_bytes(disk.key(sf.rel_path, sf.digest), data)
         finally:
             _work = None
-        for i, data in zip(missing, pickled):
-            sf = content[i]
-            results[i] = pickle.loads(data)
-            if disk is not None:
-                disk.put_bytes(disk.key(sf.rel_path, sf.digest), data)
     else:
         for i in missing:
             sf = content[i]
@@ -181,18 +187,64 @@ def static_files(root: Path, files: list[SourceFile]) -> dict[str, Path]:
     return out
 
 
-def render_routes(index: Index, routes: list[Route], env, problems: Problems, only=None,
-                  progress=None) -> dict[str, bytes]:
-    """Bytes for every page route (or only those in `only`); template mistakes become diagnostics."""
+RENDER_PARALLEL_MIN = 400  # pages to render before worker processes pay for themselves
+_render_work: tuple | None = None  # (index, env, sitemap, pages, record), inherited by forked workers
+
+
+def _render_one(n: int) -> tuple:
+    from .depgraph import recording
+    index, env, sitemap, pages, record = _render_work
+    if not record:
+        return (*render_route(index, pages[n], env, sitemap), None)
+    with recording() as deps:
+        data, found = render_route(index, pages[n], env, sitemap)
+    return data, found, frozenset(deps)
+
+
+def _render_some(numbers: list[int]) -> bytes:
+    return pickle.dumps([_render_one(n) for n in numbers], protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def render_many(index: Index, pages: list[Route], env, sitemap: list[Route], record: bool = False,
+                progress=None, done_before: int = 0, total: int | None = None) -> list[tuple]:
+    """(bytes or None, problems, keys read or None) for each route, in order; in worker processes
+    when there are many. With record, the keys of the index each route read are collected."""
+    global _render_work
+    total = len(pages) if total is None else total
+    workers = _workers(len(pages), RENDER_PARALLEL_MIN)
+    if workers == 1:
+        _render_work = (index, env, sitemap, pages, record)
+        try:
+            results = []
+            for n in range(len(pages)):
+                if progress is not None:  # progress(stage, done, total), e.g. for a terminal progress line
+                    progress("render", done_before + n + 1, total)
+                results.append(_render_one(n))
+            return results
+        finally:
+            _render_work = None
+    size = max(16, min(128, len(pages) // (workers * 8)))
+    chunks = [list(range(n, min(n + size, len(pages)))) for n in range(0, len(pages), size)]
+    _render_work = (index, env, sitemap, pages, record)
+    results = []
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            for part in pool.imap(_render_some, chunks):
+                results.extend(pickle.loads(part))
+                if progress is not None:
+                    progress("render", done_before + len(results), total)
+    finally:
+        _render_work = None
+    return results
+
+
+def render_routes(index: Index, routes: list[Route], env, problems: Problems, progress=None) -> dict[str, bytes]:
+    """Bytes for every page route; template mistakes become diagnostics."""
     outputs: dict[str, bytes] = {}
     sitemap = [r for r in routes if r.kind in HTML_KINDS]
+    pages = [r for r in routes if r.kind != "asset"]
     reported: set = set()
-    for n, route in enumerate(routes, 1):
-        if progress is not None:  # progress(stage, done, total), e.g. for a terminal progress line
-            progress("render", n, len(routes))
-        if route.kind == "asset" or (only is not None and route.out_path not in only):
-            continue
-        data, found = render_route(index, route, env, sitemap)
+    for route, (data, found, _) in zip(pages, render_many(index, pages, env, sitemap, progress=progress)):
         report(found, reported, problems)
         if data is not None:
             outputs[route.out_path] = data
@@ -248,12 +300,20 @@ def build_site(root: Path, options: BuildOptions = BuildOptions(), write: bool =
         return BuildResult(problems.sorted(), False)
     state = cache if isinstance(cache, BuildState) else None
     out = Path(options.out) if options.out else root / "output"
-    saved = None
+    saved = scanned = None
+    settings = (__version__, code_digest(), str(root.resolve()), _file_digest(root / "site.yml"), options)
     if state is None and cache is None and write and options.disk_cache:
+        scanned = stamp.scan(root)  # before anything is read: a file changed during the build shows next time
+        kept = stamp.unchanged(root / CACHE_DIR / stamp.STAMP_FILE, settings, scanned, out.resolve())
+        if kept is not None:  # nothing changed since the last good build, and its output is whole
+            result = BuildResult(kept["diagnostics"], True, None, kept["summary"]["routes"], {},
+                                 stats=WriteStats(unchanged=kept["summary"]["outputs"]), rendered=[])
+            result.seconds = time.perf_counter() - started
+            return result
         saved = root / CACHE_DIR / STATE_FILE  # the last command-line build's state, if it can be read
         state = cache = BuildState.load(saved, out.resolve())
     if state is not None:
-        state.start((__version__, code_digest(), str(root.resolve()), _file_digest(root / "site.yml"), options))
+        state.start(settings)
     files = discover_sources(root, {t.folder: t.name for t in config.types}, problems,
                              known=state.known if state is not None else None)
     disk = DiskCache(root / CACHE_DIR, settings_digest(config)) if options.disk_cache and write else None
@@ -279,7 +339,7 @@ def build_site(root: Path, options: BuildOptions = BuildOptions(), write: bool =
                           if sf.kind == "template" and sf.text is not None}
         env = state.environment(site_templates, lambda: make_environment(root, template_files, config))
         pages, rendered = state.render(index, routes, env, {sf.rel_path: sf.digest for sf in files},
-                                       site_templates, render_route, report, problems, HTML_KINDS, progress)
+                                       site_templates, render_many, report, problems, HTML_KINDS, progress)
         outputs = dict(pages)
     for route in routes:
         if route.kind == "asset":
@@ -297,8 +357,16 @@ def build_site(root: Path, options: BuildOptions = BuildOptions(), write: bool =
     if ok and write:
         check_output_dir(root, out)
         with build_lock(out.resolve()):
-            result.stats = write_output(out, outputs)
+            known = None
+            if state is not None:  # pages kept from the last build: their digests are known
+                known = {path: record.data_digest() for path, record in state.records.items()
+                         if record.data is not None and outputs.get(path) is record.data}
+            result.stats = write_output(out, outputs, known)
             if saved is not None:
                 state.save(saved)
+                stamp.save(root / CACHE_DIR / stamp.STAMP_FILE, settings, scanned, out.resolve(), result.diagnostics,
+                           {"routes": routes, "outputs": len(outputs)})
+    elif saved is not None:
+        stamp.remove(root / CACHE_DIR / stamp.STAMP_FILE)
     result.seconds = time.perf_counter() - started
     return result

@@ -10,7 +10,7 @@ from markupsafe import Markup
 
 from .model import Document, FactSheet, FieldValue, Fragment, Money, PartialDate, RefValue, SourceRef
 from .render import PageRefs
-from .resolve import Index, doc_key, event_key
+from .resolve import Index
 from .routes import Route
 from .structured import json_ld
 
@@ -28,7 +28,7 @@ def plain(refs: PageRefs, fragment: Fragment | None) -> Markup:
 
 
 def card(index: Index, refs: PageRefs, id_: str) -> dict:
-    item = index.get(id_)
+    item = index.card_item(id_)  # a card shows card fields only (resolve.card_fields)
     if isinstance(item, FactSheet):
         tspec = index.config.type(item.type)
         return {"id": id_, "name": item.name, "url": index.url(id_), "kind": tspec.singular,
@@ -158,9 +158,7 @@ def sheet_card(index: Index, refs: PageRefs, id_: str) -> dict:
 
 def sheets_of(index: Index, refs: PageRefs, type_name: str) -> list[dict]:
     """Every fact sheet of a type, as sheet cards: events by date, the rest by name."""
-    found = [s for s in index.facts.values() if s.type == type_name]
-    found.sort(key=event_key if type_name == "event" else (lambda s: (s.name.lower(), s.id)))
-    return [sheet_card(index, refs, s.id) for s in found]
+    return [sheet_card(index, refs, i) for i in index.ids_of_type(type_name)]
 
 
 def explainer_context(index: Index, route: Route, refs: PageRefs) -> dict:
@@ -220,20 +218,16 @@ def fact_context(index: Index, route: Route, refs: PageRefs) -> dict:
 
 def type_index_context(index: Index, route: Route, refs: PageRefs) -> dict:
     tspec = index.config.type(route.key)
-    sheets = [s for s in index.facts.values() if s.type == tspec.name]
-    if tspec.name == "event":
-        sheets.sort(key=event_key)
-    else:
-        sheets.sort(key=lambda s: (s.name.lower(), s.id))
+    ids = index.ids_of_type(tspec.name)
     ctx = common(index, route, refs, tspec.plural, tspec.description or f"All {tspec.plural.lower()} on this site.")
     ctx.update({"type": {"name": tspec.name, "label": tspec.singular, "plural": tspec.plural,
                          "description": tspec.description},
-                "items": [card(index, refs, s.id) for s in sheets]})
+                "items": [card(index, refs, i) for i in ids]})
     return ctx
 
 
 def timeline_context(index: Index, route: Route, refs: PageRefs) -> dict:
-    events = sorted((s for s in index.facts.values() if s.type == "event"), key=event_key)
+    events = [index.facts[i] for i in index.ids_of_type("event")]
     rows = []
     for sheet in events:
         fv = sheet.field("source")
@@ -253,18 +247,33 @@ def _involves(sheet: FactSheet) -> tuple:
     return fv.value if fv is not None else ()
 
 
+class DocView:
+    """An explainer as a list item offers it: reading any of its attributes makes the page depend on
+    the whole explainer (its body included), which the card fields alone do not."""
+
+    __slots__ = ("_index", "_id")
+
+    def __init__(self, index: Index, id_: str):
+        self._index, self._id = index, id_
+
+    def __getattr__(self, name: str):
+        return getattr(self._index.docs[self._id], name)
+
+
 def explainers(index: Index, refs: PageRefs) -> list[dict]:
-    docs = sorted((d for d in index.docs.values() if d.kind == "explainer"), key=doc_key)
-    return [card(index, refs, d.id) | {"tags": list(d.tags), "doc": d} for d in docs]
+    out = []
+    for id_ in index.ids_of_kind("explainer"):
+        d = index.card_item(id_)
+        out.append(card(index, refs, id_) | {"tags": list(d.tags), "updated": d.updated, "authors": list(d.authors),
+                                             "doc": DocView(index, id_)})
+    return out
 
 
 def home_context(index: Index, route: Route, refs: PageRefs) -> dict:
     ctx = common(index, route, refs, index.config.title, index.config.description)
-    events = sorted((s for s in index.facts.values() if s.type == "event"), key=event_key)
     ctx.update({"explainers": explainers(index, refs),
-                "pages": [card(index, refs, d.id) for d in sorted(index.docs.values(), key=lambda d: d.slug)
-                          if d.kind == "page"],
-                "events": [card(index, refs, e.id) for e in events]})
+                "pages": [card(index, refs, i) for i in index.ids_of_kind("page")],
+                "events": [card(index, refs, i) for i in index.ids_of_type("event")]})
     return ctx
 
 

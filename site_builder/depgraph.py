@@ -53,6 +53,7 @@ import jinja2
 import jinja2.meta
 
 from .model import FactSheet
+from .resolve import card_fields
 
 ALL = "\x00all"  # the key recorded when a whole table is read
 ANY_TEMPLATE = "\x00any"  # a route whose templates cannot be known statically
@@ -185,6 +186,23 @@ def _tracked_index_class(base: type) -> type:
             item = _untracked(self, id_)
             return item.type if isinstance(item, FactSheet) else item.kind
 
+        def kind_of(self, id_: str) -> tuple[str, str]:
+            _record("heads", id_)
+            item = _untracked(self, id_)
+            return ("fact", item.type) if isinstance(item, FactSheet) else ("doc", item.kind)
+
+        def card_item(self, id_: str):
+            _record("cards", id_)
+            return _untracked(self, id_)
+
+        def ids_of_kind(self, kind: str) -> list[str]:
+            _record("cards", ALL)  # which items there are, and how they sort, is in their card fields
+            return base.ids_of_kind(_Plain(self), kind)
+
+        def ids_of_type(self, type_name: str) -> list[str]:
+            _record("cards", ALL)
+            return base.ids_of_type(_Plain(self), type_name)
+
     TrackedIndex.__name__ = TrackedIndex.__qualname__ = "Tracked" + base.__name__
     _TRACKED_CLASSES[base] = TrackedIndex
     return TrackedIndex
@@ -193,18 +211,28 @@ def _tracked_index_class(base: type) -> type:
 _TRACKED_CLASSES: dict[type, type] = {}
 
 
+class _Plain:
+    """The index's docs and facts without recording, for code that records a coarser key itself."""
+
+    __slots__ = ("docs", "facts")
+
+    def __init__(self, index):
+        self.docs = dict(dict.items(index.docs))
+        self.facts = dict(dict.items(index.facts))
+
+
 def _same_methods() -> bool:
     """The finer lookups above restate Index's own; use them only while Index's are the ones they restate."""
     import inspect
 
     from . import resolve
     digest = hashlib.blake2b(digest_size=8)
-    for name in ("lookup", "title", "url", "type_of"):
+    for name in ("lookup", "title", "url", "type_of", "kind_of", "card_item", "ids_of_kind", "ids_of_type"):
         digest.update(inspect.getsource(getattr(resolve.Index, name)).encode())
     return digest.hexdigest() == INDEX_METHODS_DIGEST
 
 
-INDEX_METHODS_DIGEST = "b44913f5da3a94a3"  # update with the methods above when Index changes
+INDEX_METHODS_DIGEST = "556eb28a6c6ebe2a"  # update with the methods above when Index changes
 _checked: list[bool] = []
 
 
@@ -245,12 +273,16 @@ def key_digests(index, file_digests: dict[str, str]) -> dict[tuple[str, str], st
             out[(name, key)] = d
             whole.update(f"{key}\x00{d}\x00".encode("utf-8", "surrogatepass"))
         out[(name, ALL)] = whole.hexdigest()
+    cards = hashlib.blake2b(digest_size=12)
     for table in (index.docs, index.facts):
-        for key in dict.keys(table):
+        for key in sorted(dict.keys(table)):
             item = dict.__getitem__(table, key)
             out[("ids", key)] = "1"
             head = (item.name, item.type) if isinstance(item, FactSheet) else (item.title, item.kind, item.slug)
             out[("heads", key)] = _digest(repr(head))
+            out[("cards", key)] = card = _digest(repr(card_fields(item)))
+            cards.update(f"{key}\x00{card}\x00".encode("utf-8", "surrogatepass"))
+    out[("cards", ALL)] = cards.hexdigest()
     return out
 
 
@@ -349,11 +381,14 @@ class RouteRecord:
         self.route, self.data, self.found, self.deps, self.templates = route, data, found, deps, templates
         self.digest = digest
 
+    def data_digest(self) -> str | None:
+        """The digest of the bytes (as the output manifest keeps it), computed once per record."""
+        if self.digest is None and self.data is not None:
+            self.digest = hashlib.blake2b(self.data, digest_size=16).hexdigest()
+        return self.digest
+
     def __getstate__(self):
-        digest = self.digest
-        if self.data is not None:
-            digest = hashlib.blake2b(self.data, digest_size=16).hexdigest()
-        return (self.route, None, self.found, self.deps, self.templates, digest)
+        return (self.route, None, self.found, self.deps, self.templates, self.data_digest())
 
     def __setstate__(self, state):
         self.route, self.data, self.found, self.deps, self.templates, self.digest = state
@@ -479,13 +514,16 @@ class BuildState:
             self.template_deps = TemplateDeps(self.env)
         return self.env
 
-    def render(self, index, routes, env, file_digests, templates, render_route, report, problems,
+    def render(self, index, routes, env, file_digests, templates, render_many, report, problems,
                sitemap_kinds, progress=None) -> tuple[dict[str, bytes], list[str]]:
         """Bytes for every page route, re-rendering only routes whose inputs changed.
 
-        Returns (outputs, re-rendered out_paths). Problems of routes kept from the last
-        build are reported again, in route order, exactly as a clean build reports them.
+        render_many(index, routes, env, sitemap, record=True, ...) renders a list of routes and
+        returns (bytes, problems, keys read) for each. Returns (outputs, re-rendered out_paths).
+        Problems of routes kept from the last build are reported again, in route order,
+        exactly as a clean build reports them.
         """
+        from .context import template_names  # the names select_template tries
         track_index(index)
         digests = key_digests(index, file_digests)
         sitemap = [r for r in routes if r.kind in sitemap_kinds]
@@ -494,32 +532,39 @@ class BuildState:
         changed = changed_keys(self.digests, digests)
         changed_templates = template_changes(self.templates, templates)
         tdeps = self.template_deps if self.template_deps is not None and self.env is env else TemplateDeps(env)
-        outputs: dict[str, bytes] = {}
-        rendered: list[str] = []
-        records: dict[str, RouteRecord] = {}
-        reported: set = set()
         pages = [r for r in routes if r.kind != "asset"]
-        for n, route in enumerate(pages, 1):
-            if progress is not None:
-                progress("render", n, len(pages))
+        chosen: list = [None] * len(pages)  # the record of each route, kept or made anew
+        reaches: list = [None] * len(pages)
+        todo: list[int] = []
+        for i, route in enumerate(pages):
             old = self.records.get(route.out_path)
             reach = None
             if route.kind not in ("robots", "data"):
-                from .context import template_names  # the names select_template tries
                 reach = tdeps.for_names(template_names(route))
+            reaches[i] = reach
             if (old is not None and old.route == route and route.kind not in UNTRACKED_KINDS
                     and changed.isdisjoint(old.deps) and old.templates == reach
                     and not (reach and affected_by_templates(reach, changed_templates))
                     and (old.data is not None or self._restore(old))):
-                record = old
+                chosen[i] = old
             else:
-                with recording() as deps:
-                    data, found = render_route(index, route, env, sitemap)
-                deps.add(MEDIA_KEY)
-                if route.kind == "sitemap":
-                    deps.add(SITEMAP_KEY)
-                record = RouteRecord(route, data, found, frozenset(deps), reach)
-                rendered.append(route.out_path)
+                todo.append(i)
+        kept = len(pages) - len(todo)
+        if progress is not None and kept:
+            progress("render", kept, len(pages))
+        made = render_many(index, [pages[i] for i in todo], env, sitemap, record=True, progress=progress,
+                           done_before=kept, total=len(pages))
+        for i, (data, found, deps) in zip(todo, made):
+            route = pages[i]
+            deps = set(deps)
+            deps.add(MEDIA_KEY)
+            if route.kind == "sitemap":
+                deps.add(SITEMAP_KEY)
+            chosen[i] = RouteRecord(route, data, found, frozenset(deps), reaches[i])
+        outputs: dict[str, bytes] = {}
+        records: dict[str, RouteRecord] = {}
+        reported: set = set()
+        for route, record in zip(pages, chosen):
             records[route.out_path] = record
             report(record.found, reported, problems)
             if record.data is not None:
@@ -528,7 +573,7 @@ class BuildState:
         self.digests = digests
         self.templates = dict(templates)
         self.builds += 1
-        return outputs, rendered
+        return outputs, [pages[i].out_path for i in todo]
 
 
 # The name the first callers used; a BuildState is a parse cache and more.

@@ -63,6 +63,38 @@ class Index:
         item = self.get(id_)
         return item.type if isinstance(item, FactSheet) else item.kind
 
+    def kind_of(self, id_: str) -> tuple[str, str]:
+        """('fact', type name) or ('doc', 'explainer' or 'page')."""
+        item = self.get(id_)
+        return ("fact", item.type) if isinstance(item, FactSheet) else ("doc", item.kind)
+
+    # Lists and cards. A card shows an item's "card fields" only (see card_fields), so a page of
+    # cards need not change when an item's body does; incremental builds rely on that.
+    def card_item(self, id_: str):
+        """The item behind a card: read only its card fields from it."""
+        return self.get(id_)
+
+    def ids_of_kind(self, kind: str) -> list[str]:
+        """Explainers (newest first) or pages (by slug)."""
+        docs = [d for d in self.docs.values() if d.kind == kind]
+        docs.sort(key=doc_key if kind == "explainer" else (lambda d: d.slug))
+        return [d.id for d in docs]
+
+    def ids_of_type(self, type_name: str) -> list[str]:
+        """The fact sheets of a type: events by date, the rest by name."""
+        sheets = [s for s in self.facts.values() if s.type == type_name]
+        sheets.sort(key=event_key if type_name == "event" else (lambda s: (s.name.lower(), s.id)))
+        return [s.id for s in sheets]
+
+
+def card_fields(item) -> tuple:
+    """What a card or a list may show of an item; ids_of_kind/ids_of_type sort by these too."""
+    if isinstance(item, FactSheet):
+        date = item.field("date")
+        return ("fact", item.name, item.type, item.summary, date.value if date is not None else None)
+    return ("doc", item.title, item.kind, item.slug, item.summary, item.date, item.updated, tuple(item.authors),
+            tuple(item.tags), item.draft)
+
 
 def fragments_of(item) -> list[Fragment]:
     """Every rendered Markdown piece of a document or fact sheet, in display order."""

@@ -16,7 +16,7 @@ from markupsafe import Markup
 
 from .model import Document, FactSheet, Fragment, Money, PartialDate, RefValue, SourceRef
 from .render import PageRefs
-from .resolve import Index, doc_key, event_key, fragments_of
+from .resolve import Index, fragments_of
 from .routes import Route
 
 EXPORT_FORMAT = "site-builder facts export"
@@ -233,10 +233,10 @@ def website(index: Index) -> dict:
 
 
 def schema_type(index: Index, id_: str) -> str:
-    item = index.get(id_)
-    if isinstance(item, FactSheet):
-        return index.config.type(item.type).schema_org or "Thing"
-    return "NewsArticle" if item.kind == "explainer" else "WebPage"
+    family, kind = index.kind_of(id_)
+    if family == "fact":
+        return index.config.type(kind).schema_org or "Thing"
+    return "NewsArticle" if kind == "explainer" else "WebPage"
 
 
 def mention(index: Index, id_: str) -> dict:
@@ -437,17 +437,13 @@ def _collection(index: Index, route: Route, page: str, name: str, ids: list[str]
 def _collection_ids(index: Index, route: Route) -> tuple[str, list[str]]:
     if route.kind == "type-index":
         tspec = index.config.type(route.key)
-        sheets = [s for s in index.facts.values() if s.type == tspec.name]
-        sheets.sort(key=(lambda s: event_key(s)) if tspec.name == "event" else (lambda s: (s.name.lower(), s.id)))
-        return tspec.plural, [s.id for s in sheets]
+        return tspec.plural, index.ids_of_type(tspec.name)
     if route.kind == "tag":
         return f"Tagged {route.key}", list(index.tags.get(route.key, []))
     if route.kind == "timeline":
-        events = sorted((s for s in index.facts.values() if s.type == "event"), key=event_key)
-        return "Timeline", [s.id for s in events]
+        return "Timeline", index.ids_of_type("event")
     if route.kind == "home":
-        docs = sorted((d for d in index.docs.values() if d.kind == "explainer"), key=doc_key)
-        return index.config.title, [d.id for d in docs]
+        return index.config.title, index.ids_of_kind("explainer")
     return "Tags", []
 
 

@@ -107,13 +107,14 @@ def _exchange(a: Path, b: Path) -> bool:
     raise OSError(ctypes.get_errno(), "could not swap the new output in", str(b))
 
 
-def write_output(out: Path, outputs: dict[str, bytes | Path]) -> WriteStats:
+def write_output(out: Path, outputs: dict[str, bytes | Path], digests: dict[str, str] | None = None) -> WriteStats:
     """Make out hold exactly outputs. Bytes are written; Paths are copied files.
 
     The new tree is made beside the live one and swapped in whole. The tree swapped out is
     kept as a spare (``.<out>.spare``); the next build updates the spare with only the files
     that differ from it and swaps again, so an edit costs the files it changes, not the site.
     A spare without its manifest (a build killed while updating it) is thrown away.
+    `digests` may give the digests of bytes the caller knows already (the manifest's digest function).
     """
     stats = WriteStats()
     out = out.resolve()
@@ -124,7 +125,9 @@ def write_output(out: Path, outputs: dict[str, bytes | Path]) -> WriteStats:
     plan: list[tuple[str, bytes | Path, bool]] = []
     for path in sorted(outputs):
         data = outputs[path]
-        digest = digest_bytes(data) if isinstance(data, bytes) else _file_digest(data)
+        digest = (digests or {}).get(path) if isinstance(data, bytes) else None  # known from an earlier build
+        if digest is None:
+            digest = digest_bytes(data) if isinstance(data, bytes) else _file_digest(data)
         digests[path] = digest
         same = old.get(path) == digest and (out / path).is_file()
         plan.append((path, data, same))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -95,6 +96,32 @@ def test_parallel_parsing_builds_the_same_bytes(site, monkeypatch):
     assert any("unknown reference 'nobody-3'" in d.message for d in parallel.diagnostics)
 
 
+def test_parallel_rendering_builds_the_same_bytes_and_records_the_same_dependencies(site, monkeypatch):
+    for i in range(12):
+        write_site(site, {f"content/explainers/e{i:02d}.md":
+                          f"---\ntitle: E {i}\nsummary: S {i}.\ndate: 2024-02-{i + 1:02d}\n---\n\n"
+                          f"Text [[people/ada]] [@s1].\n"})
+    serial_state = BuildState()
+    serial = build_site(site, BuildOptions(disk_cache=False), write=False, cache=serial_state)
+    monkeypatch.setattr(build_module, "RENDER_PARALLEL_MIN", 1)
+    if build_module._workers(100, 1) < 2:
+        pytest.fail("this test needs two cores and no other threads to exercise worker processes")
+    assert build_site(site, BuildOptions(disk_cache=False), write=False).outputs == serial.outputs
+    state = BuildState()
+    parallel = build_site(site, BuildOptions(disk_cache=False), write=False, cache=state)
+    assert parallel.outputs == serial.outputs
+    assert {k: r.deps for k, r in state.records.items()} == {k: r.deps for k, r in serial_state.records.items()}
+    for ada in ("name: Ada Byron\nsummary: A person [@s1].\nrole: {value: engineer, source: s1}\n",  # a rename
+                "name: Ada Byron\nsummary: A person [@s1].\nrole: {value: analyst, source: s1}\n"):  # a field
+        write_site(site, {"content/facts/people/ada.yml": ada})
+        again = build_site(site, BuildOptions(disk_cache=False), write=False, cache=state)
+        clean = build_site(site, BuildOptions(disk_cache=False), write=False)
+        assert again.ok and again.outputs == clean.outputs
+        assert "people/ada/index.html" in again.rendered
+    assert "explainers/e05/index.html" not in again.rendered  # it shows Ada's name, not her role
+    assert "404.html" not in again.rendered
+
+
 def test_the_spare_tree_is_updated_with_only_what_changed(site):
     options = BuildOptions(disk_cache=False)
     path = site / "content/explainers/one.md"
@@ -147,3 +174,50 @@ def test_a_damaged_saved_state_means_a_full_build(site):
     (site / CACHE_DIR / "state.pickle").write_bytes(b"not a pickle")
     result = build_site(site, BuildOptions())
     assert result.ok and len(result.rendered) == sum(1 for r in result.routes if r.kind != "asset")
+
+
+
+def test_a_build_with_nothing_changed_stops_early_and_says_the_same(site, monkeypatch):
+    from site_builder import stamp
+    monkeypatch.setattr(stamp, "RACY_SECONDS", 0.0)  # trust time stamps at once (they tick in ns here)
+    write_site(site, {"content/facts/sources/unused.yml": "title: Nobody cites me\n"})  # a warning to replay
+    first = build_site(site, BuildOptions())
+    assert first.ok and any("not cited anywhere" in d.message for d in first.diagnostics)
+    output = files_of(site / "output")
+    discover = build_module.discover_sources
+
+    def no_work(*args, **kwargs):
+        raise AssertionError("the site was read again although nothing changed")
+
+    monkeypatch.setattr(build_module, "discover_sources", no_work)
+    second = build_site(site, BuildOptions())
+    assert second.ok and second.rendered == [] and second.stats.written == 0
+    assert [d.format() for d in second.diagnostics] == [d.format() for d in first.diagnostics]
+    assert sum(1 for r in second.routes if r.kind != "asset") == sum(1 for r in first.routes if r.kind != "asset")
+    assert files_of(site / "output") == output
+    monkeypatch.setattr(build_module, "discover_sources", discover)
+
+    # any change to the site, the options or the output folder means a real build
+    (site / "output/explainers/one/index.html").unlink()
+    assert build_site(site, BuildOptions()).stats.written == 1
+    assert files_of(site / "output") == output
+    assert build_site(site, BuildOptions(strict=True)).ok is False  # other options: built, and failed
+    path = site / "content/explainers/one.md"
+    path.write_text(path.read_text().replace("First.", "The first."))
+    changed = build_site(site, BuildOptions())
+    assert changed.rendered and b"The first." in (site / "output/explainers/one/index.html").read_bytes()
+    write_site(site, {"templates/404.html": "{% extends 'base.html' %}{% block main %}Gone.{% endblock %}"})
+    assert build_site(site, BuildOptions()).ok
+    assert b"Gone." in (site / "output/404.html").read_bytes()
+    monkeypatch.setattr(build_module, "discover_sources", no_work)
+    assert build_site(site, BuildOptions()).stats.written == 0  # and then nothing again
+
+
+def test_a_file_saved_just_before_a_build_is_never_trusted_next_time(site):
+    assert build_site(site, BuildOptions()).ok  # the files were written a moment ago
+    path = site / "content/explainers/one.md"
+    st = path.stat()
+    path.write_text(path.read_text().replace("First.", "Later."))
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))  # even with the old time stamp put back
+    again = build_site(site, BuildOptions())
+    assert again.rendered and b"Later." in (site / "output/explainers/one/index.html").read_bytes()

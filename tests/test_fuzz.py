@@ -143,6 +143,40 @@ def test_yaml_loader_never_fails_and_locates_inside_the_text(text, offset):
     _assert_plain_data(data)
 
 
+def _load_both_ways(text: str, monkeypatch_loader) -> list:
+    out = []
+    for fast in (True, False):
+        problems = Problems()
+        with monkeypatch_loader(fast):
+            data, marks = load_yaml(text, "content/facts/people/x.yml", problems)
+        out.append((repr(data), marks.values, marks.keys, marks.block_lines, marks.block_indents, marks.inexact,
+                    [str(d) for d in problems.items]))
+    return out
+
+
+@FUZZ
+@given(st.one_of(pieces(YAML_PIECES, 50), yaml_text_values := st.recursive(
+    st.one_of(st.text(max_size=30), st.integers(), st.floats(allow_nan=False), st.booleans(), st.none()),
+    lambda kids: st.one_of(st.lists(kids, max_size=4), st.dictionaries(st.text(max_size=8), kids, max_size=4)),
+    max_leaves=12).map(lambda v: yaml.safe_dump({"v": v}, allow_unicode=True))))
+def test_libyaml_and_python_paths_load_the_same(text):
+    """The fast LibYAML path must report exactly what the pure-Python path reports, marks included."""
+    import contextlib
+    from site_builder import yamlio
+
+    @contextlib.contextmanager
+    def loader(fast):
+        saved = yamlio._CLoader
+        if not fast:
+            yamlio._CLoader = None
+        try:
+            yield
+        finally:
+            yamlio._CLoader = saved
+    fast, slow = _load_both_ways(text, loader)
+    assert fast == slow, text
+
+
 def _assert_plain_data(data) -> None:
     """Only plain data ever comes out of the loader: no objects, no sets, no bytes."""
     if isinstance(data, dict):

@@ -211,8 +211,11 @@ def test_editing_an_explainer_body_leaves_fact_pages_alone(site):
     assert "explainers/first/index.html" not in again
     # fact pages that neither mention nor are mentioned by it stay as they were
     assert "people/ada/index.html" not in again and "organizations/acme/index.html" not in again
-    # Bob's page lists the explainer among the pages that mention him: it is rendered again
-    assert "people/bob/index.html" in again
+    # Bob's page lists the explainer among the pages that mention him, as a card (title, summary):
+    # a body edit leaves the card as it was, a new summary does not
+    assert "people/bob/index.html" not in again
+    path.write_text(path.read_text().replace("summary: ", "summary: Newly ", 1))
+    assert "people/bob/index.html" in rebuild(site, state)
 
 
 def test_a_site_template_override_rerenders_only_pages_that_use_it(site):
@@ -283,3 +286,10 @@ def test_copied_site_in_a_fresh_folder_is_not_confused_with_the_old_one(site, tm
     clean = build_site(other, BuildOptions(disk_cache=False), write=False)
     assert result.outputs == clean.outputs
     assert textwrap.dedent("Someone Else").encode() in result.outputs["people/ada/index.html"]
+
+
+def test_the_finer_lookups_restate_the_index_methods_they_replace():
+    """depgraph's tracked index restates a few Index methods to record finer keys: if one of those
+    methods changes, the restatement must be checked and the digest in depgraph updated."""
+    from site_builder import depgraph
+    assert depgraph._same_methods(), "Index.lookup/title/url/... changed: update depgraph's TrackedIndex"

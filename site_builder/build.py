@@ -87,8 +87,14 @@ def _parse_one(sf: SourceFile, config: SiteConfig, folders: dict, md: MarkdownRe
 
 
 def _parse_chunk(chunk: list[SourceFile]) -> list[bytes]:
-    config, folders, md = _work
-    return [pickle.dumps(_parse_one(sf, config, folders, md), protocol=pickle.HIGHEST_PROTOCOL) for sf in chunk]
+    config, folders, md, disk = _work
+    out = []
+    for sf in chunk:
+        data = pickle.dumps(_parse_one(sf, config, folders, md), protocol=pickle.HIGHEST_PROTOCOL)
+        if disk is not None:  # the worker writes its own cache entries: the parent only unpacks
+            disk.put_bytes(disk.key(sf.rel_path, sf.digest), data)
+        out.append(data)
+    return out
 
 
 def _workers(count: int, minimum: int | None = None) -> int:
@@ -134,7 +140,7 @@ def parse_sources(files: list[SourceFile], config: SiteConfig, problems: Problem
         results[i] = hit
     workers = _workers(len(missing))
     if workers > 1:
-        _work = (config, folders, md)
+        _work = (config, folders, md, disk)
         try:
             size = max(8, min(64, len(missing) // (workers * 8)))
             chunks = [[content[i] for i in missing[n:n + size]] for n in range(0, len(missing), size)]
@@ -142,11 +148,7 @@ def parse_sources(files: list[SourceFile], config: SiteConfig, problems: Problem
             with multiprocessing.get_context("fork").Pool(workers) as pool:
                 for part in pool.imap(_parse_chunk, chunks):  # each chunk is unpacked as it comes: less memory
                     for data in part:
-                        i = next(todo)
-                        sf = content[i]
-                        results[i] = pickle.loads(data)
-                        if disk is not None:
-                            disk.put_bytes(disk.key(sf.rel_path, sf.digest), data)
+                        results[next(todo)] = pickle.loads(data)
         finally:
             _work = None
     else:

@@ -14,6 +14,7 @@ import fcntl
 import json
 import os
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +22,7 @@ from pathlib import Path
 from .discover import digest_bytes
 
 MANIFEST = ".site-builder-manifest.json"
+PARALLEL_WRITES_MIN = 500  # files to write before threads pay for themselves
 
 
 class OutputRefused(Exception):
@@ -151,12 +153,16 @@ def write_output(out: Path, outputs: dict[str, bytes | Path], digests: dict[str,
     try:
         for path in set(spare_manifest) - set(outputs):
             _remove(staging, path)
-        for path, data, same in plan:
-            if spare_manifest.get(path) == digests[path] and (staging / path).is_file():
-                continue
-            target = staging / path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            _place(target, data, out / path if same else None)
+        todo = [(staging / path, data, out / path if same else None) for path, data, same in plan
+                if not (spare_manifest.get(path) == digests[path] and (staging / path).is_file())]
+        for folder in sorted({target.parent for target, _, _ in todo}):
+            folder.mkdir(parents=True, exist_ok=True)
+        if len(todo) >= PARALLEL_WRITES_MIN:  # file system calls release the GIL: a few threads overlap them
+            with ThreadPoolExecutor(4) as pool:
+                list(pool.map(lambda job: _place(*job), todo))
+        else:
+            for job in todo:
+                _place(*job)
         (staging / MANIFEST).write_text(json.dumps(digests, indent=0, sort_keys=True), "utf-8")
         if out.is_dir():
             if not _exchange(staging, out):

@@ -221,3 +221,12 @@ def test_a_file_saved_just_before_a_build_is_never_trusted_next_time(site):
     os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))  # even with the old time stamp put back
     again = build_site(site, BuildOptions())
     assert again.rendered and b"Later." in (site / "output/explainers/one/index.html").read_bytes()
+
+
+def test_writing_with_threads_gives_the_same_tree(site, monkeypatch):
+    from site_builder import write as write_module
+    serial = build_site(site, BuildOptions(disk_cache=False, out=site / "serial"))
+    monkeypatch.setattr(write_module, "PARALLEL_WRITES_MIN", 1)
+    threaded = build_site(site, BuildOptions(disk_cache=False, out=site / "threaded"))
+    assert serial.ok and threaded.ok and threaded.stats.written == serial.stats.written
+    assert files_of(site / "threaded") == files_of(site / "serial")

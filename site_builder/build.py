@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import pickle
@@ -294,6 +295,18 @@ def build_site(root: Path, options: BuildOptions = BuildOptions(), write: bool =
     are read and parsed again and only routes whose inputs changed are rendered again
     (result.rendered lists them); the result is byte for byte what a clean build makes.
     """
+    # A build makes many small objects that refcounting frees at once; the cycle collector would
+    # only walk the whole (large, long-lived) site again and again. It runs once afterwards.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _build_site(root, options, write, cache, progress)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _build_site(root: Path, options: BuildOptions, write: bool, cache: BuildState | None, progress) -> BuildResult:
     started = time.perf_counter()
     root = Path(root)
     problems = Problems()

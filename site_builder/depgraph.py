@@ -252,12 +252,16 @@ def _digest(text: str) -> str:
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
 
 
-def key_digests(index, file_digests: dict[str, str]) -> dict[tuple[str, str], str]:
+def key_digests(index, file_digests: dict[str, str], memo: dict | None = None) -> dict[tuple[str, str], str]:
     """One digest per (table, key) of the index, and per table for the ALL marker.
 
     Parsed documents and sheets are named by their source file's digest (parsing is a
     pure function of the file and the settings); the derived tables by their value.
+    `memo` (kept by the caller between builds, updated in place) holds each value with its
+    digest: a value equal to last time's, or the very same parsed item, is not hashed again.
     """
+    old = memo if memo is not None else {}
+    new: dict = {}
     out: dict[tuple[str, str], str] = {}
     for name in TRACKED:
         table = getattr(index, name, None)
@@ -269,7 +273,12 @@ def key_digests(index, file_digests: dict[str, str]) -> dict[tuple[str, str], st
             if name in ("docs", "facts"):
                 d = file_digests.get(value.rel_path, "") + ("/draft" if getattr(value, "draft", False) else "")
             else:
-                d = _digest(repr(sorted(value) if isinstance(value, set) else value))
+                kept = old.get((name, key))
+                if kept is not None and kept[0] == value:
+                    d = kept[1]
+                else:
+                    d = _digest(repr(sorted(value) if isinstance(value, set) else value))
+                new[(name, key)] = (value, d)
             out[(name, key)] = d
             whole.update(f"{key}\x00{d}\x00".encode("utf-8", "surrogatepass"))
         out[(name, ALL)] = whole.hexdigest()
@@ -278,11 +287,20 @@ def key_digests(index, file_digests: dict[str, str]) -> dict[tuple[str, str], st
         for key in sorted(dict.keys(table)):
             item = dict.__getitem__(table, key)
             out[("ids", key)] = "1"
-            head = (item.name, item.type) if isinstance(item, FactSheet) else (item.title, item.kind, item.slug)
-            out[("heads", key)] = _digest(repr(head))
-            out[("cards", key)] = card = _digest(repr(card_fields(item)))
+            kept = old.get(("item", key))
+            if kept is not None and kept[0] is item:  # the same parsed object: nothing in it changed
+                head, card = kept[1], kept[2]
+            else:
+                head = (item.name, item.type) if isinstance(item, FactSheet) else (item.title, item.kind, item.slug)
+                head, card = _digest(repr(head)), _digest(repr(card_fields(item)))
+            new[("item", key)] = (item, head, card)
+            out[("heads", key)] = head
+            out[("cards", key)] = card
             cards.update(f"{key}\x00{card}\x00".encode("utf-8", "surrogatepass"))
     out[("cards", ALL)] = cards.hexdigest()
+    if memo is not None:
+        memo.clear()
+        memo.update(new)
     return out
 
 
@@ -423,6 +441,7 @@ class BuildState:
         self.env_key = None
         self.template_deps: TemplateDeps | None = None
         self.out = None  # the output folder that kept pages may be read back from (a loaded state)
+        self.digest_memo: dict = {}  # key_digests' values and digests from the last build (in memory only)
         self.builds = 0
 
     # The parse-cache protocol used by parse_sources.
@@ -442,6 +461,7 @@ class BuildState:
             self.known.clear()
             self.entries.clear()
             self.digests = {}
+            self.digest_memo = {}
             self.templates = {}
             self.records = {}
             self.env = self.env_key = self.template_deps = None
@@ -525,7 +545,7 @@ class BuildState:
         """
         from .context import template_names  # the names select_template tries
         track_index(index)
-        digests = key_digests(index, file_digests)
+        digests = key_digests(index, file_digests, self.digest_memo)
         sitemap = [r for r in routes if r.kind in sitemap_kinds]
         digests[SITEMAP_KEY] = _digest(repr([(r.url, r.kind) for r in sitemap]))
         digests[MEDIA_KEY] = _digest(repr(sorted(index.media)))

@@ -69,21 +69,20 @@ def _walk(root: Path, sub: str, problems: Problems) -> list[str]:
         dirnames[:] = sorted(d for d in dirnames if not _ignored(d))
         rel_dir = Path(dirpath).relative_to(root).as_posix()
         for d in list(dirnames):
-            full = Path(dirpath) / d
             if not _utf8_name(d, f"{rel_dir}/{d}", problems):
                 dirnames.remove(d)
-            elif full.is_symlink():
+            elif os.path.islink(os.path.join(dirpath, d)):
                 dirnames.remove(d)
                 problems.error("symbolic links to folders are not followed", Location(f"{rel_dir}/{d}"),
                                "copy the folder into the site instead")
         for name in sorted(filenames):
             if _ignored(name):
                 continue
-            full = Path(dirpath) / name
+            full = os.path.join(dirpath, name)  # plain strings: this runs for every file of the site
             rel = f"{rel_dir}/{name}"
             if not _utf8_name(name, rel, problems):
                 continue
-            if full.is_symlink():
+            if os.path.islink(full):
                 target = os.path.realpath(full)
                 if not target.startswith(real_root + os.sep) or not os.path.isfile(target):
                     problems.error("symbolic link points outside the site", Location(rel),
@@ -105,11 +104,14 @@ def discover_sources(root: Path, type_folders: dict[str, str], problems: Problem
     seen: dict = {}
     now = time.time()
 
+    base = os.fspath(root)
+
     def read(rel: str, kind: str, folder: str = "") -> bytes | SourceFile:
-        path = root / rel
+        path = os.path.join(base, rel)
         if known is None:
-            return path.read_bytes()
-        st = path.stat()
+            with open(path, "rb") as f:
+                return f.read()
+        st = os.stat(path)
         sig = (st.st_mtime_ns, st.st_size, st.st_ino, st.st_ctime_ns)
         prev = known.get(rel)
         if prev is not None and prev[0] == sig and now - st.st_mtime > RACY_SECONDS \
@@ -117,7 +119,8 @@ def discover_sources(root: Path, type_folders: dict[str, str], problems: Problem
                 and prev[1].kind == kind and prev[1].type_folder == folder:
             seen[rel] = prev
             return prev[1]
-        data = path.read_bytes()
+        with open(path, "rb") as f:
+            data = f.read()
         seen[rel] = (sig, None)
         return data
 

@@ -188,8 +188,15 @@ def resolve_site(config: SiteConfig, urls: Urls, docs: list[Document], facts: li
     for src, targets in outgoing.items():
         for t in targets:
             backlinks[t].add(src)
-    index.backlinks = {k: sorted(v, key=lambda i: _sort_key(index, i)) for k, v in backlinks.items()}
-    index.citers = {k: sorted(v, key=lambda i: _sort_key(index, i)) for k, v in citers.items()}
+    keys: dict[str, tuple] = {}
+
+    def sort_key(id_: str) -> tuple:  # explainers, then pages, then fact sheets, each by title
+        found = keys.get(id_)
+        if found is None:
+            found = keys[id_] = _sort_key(index, id_)
+        return found
+    index.backlinks = {k: sorted(v, key=sort_key) for k, v in backlinks.items()}
+    index.citers = {k: sorted(v, key=sort_key) for k, v in citers.items()}
     events = defaultdict(list)
     for sheet in index.facts.values():
         if sheet.type == "event":

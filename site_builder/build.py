@@ -341,7 +341,8 @@ def _build_site(root: Path, options: BuildOptions, write: bool, cache: BuildStat
         docs = [d for d in docs if not d.draft]
     media = {sf.rel_path for sf in files if sf.kind == "media"}
     urls = Urls(config.base_url)
-    index = resolve_site(config, urls, docs, facts, media, problems)
+    index = resolve_site(config, urls, docs, facts, media, problems,
+                         memo=state.resolve_memo if state is not None else None)
     statics = static_files(root, files)
     routes = plan_routes(index, statics, problems)
     template_files = {sf.rel_path: sf.text for sf in files if sf.kind == "template"}

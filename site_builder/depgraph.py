@@ -442,6 +442,7 @@ class BuildState:
         self.template_deps: TemplateDeps | None = None
         self.out = None  # the output folder that kept pages may be read back from (a loaded state)
         self.digest_memo: dict = {}  # key_digests' values and digests from the last build (in memory only)
+        self.resolve_memo: dict = {}  # resolve_site's answers per parsed item (in memory only)
         self.builds = 0
 
     # The parse-cache protocol used by parse_sources.
@@ -462,6 +463,7 @@ class BuildState:
             self.entries.clear()
             self.digests = {}
             self.digest_memo = {}
+            self.resolve_memo = {}
             self.templates = {}
             self.records = {}
             self.env = self.env_key = self.template_deps = None

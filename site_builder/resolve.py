@@ -135,7 +135,14 @@ def ref_values_of(item) -> list[tuple[RefValue, FieldValue | None]]:
 
 
 def resolve_site(config: SiteConfig, urls: Urls, docs: list[Document], facts: list[FactSheet],
-                 media: set[str], problems: Problems) -> Index:
+                 media: set[str], problems: Problems, memo: dict | None = None) -> Index:
+    """Link the parsed site: every reference, citation and file link checked, backlinks and lists made.
+
+    `memo` (kept by the caller between builds, updated in place) lets an incremental build skip
+    checking an item again: what one item refers to, cites and gets wrong depends only on the item
+    itself and on which ids and media files exist, so while those are the same as last time the
+    very same parsed item gives the same answers.
+    """
     index = Index(config, urls, {}, {}, set(media))
     for doc in docs:
         index.docs[doc.id] = doc
@@ -151,38 +158,26 @@ def resolve_site(config: SiteConfig, urls: Urls, docs: list[Document], facts: li
         counts[sheet.type] += 1
     index.type_counts = dict(counts)
     all_ids = sorted(set(index.facts) | set(index.docs))
+    world = (all_ids, sorted(index.by_path), sorted(index.media))
+    kept: dict = {}
+    if memo is not None:
+        if memo.get("world") == world:
+            kept = memo.get("items", {})
+        memo.clear()
+        memo["world"], memo["items"] = world, {}
     outgoing: dict[str, set[str]] = {}
     citers = defaultdict(set)
     for id_, item in sorted(list(index.docs.items()) + list(index.facts.items())):
-        out: set[str] = set()
-        for frag in fragments_of(item):
-            for slot in frag.slots:
-                _check_slot(slot, id_, index, all_ids, out, citers, problems)
-        for ref, fv in ref_values_of(item):
-            target = _lookup(ref.target, ref.location, index, all_ids, problems)
-            if target is None:
-                continue
-            if fv is not None:
-                spec = config.type(item.type).field(fv.name)
-                allowed = (spec.of or spec).to if spec else ()
-                if allowed and index.type_of(target) not in allowed:
-                    problems.error(f"'{ref.target}' is a {index.type_of(target)}, but '{fv.name}' must refer to "
-                                   f"a {' or '.join(allowed)}", ref.location)
-                    continue
-            out.add(target)
-        if isinstance(item, FactSheet):
-            _check_sources(item, index, citers, problems)
-            publisher = item.field("publisher")
-            if publisher is not None and isinstance(publisher.value, Fragment):
-                target = index.lookup(publisher.value.source.strip())
-                if target and "/" in publisher.value.source:
-                    out.add(target)
-        image = item.image
-        if image is not None and image.src not in index.media:
-            problems.error(f"image '{image.src.removeprefix('content/')}' does not exist", image.location,
-                           _media_hint(image.src, index.media))
-        out.discard(id_)
-        outgoing[id_] = out
+        found = kept.get(id_)
+        if found is None or found[0] is not item:
+            found = (item, *_resolve_item(id_, item, index, all_ids))
+        if memo is not None:
+            memo["items"][id_] = found
+        _, out, cited, item_problems = found
+        problems.extend(item_problems)
+        for source_id in cited:
+            citers[source_id].add(id_)
+        outgoing[id_] = set(out)
     index.outgoing = outgoing
     backlinks = defaultdict(set)
     for src, targets in outgoing.items():
@@ -212,6 +207,42 @@ def resolve_site(config: SiteConfig, urls: Urls, docs: list[Document], facts: li
     index.tags = {k: sorted(v, key=lambda i: doc_key(index.docs[i])) for k, v in sorted(tags.items())}
     _warn(index, problems)
     return index
+
+
+def _resolve_item(id_: str, item, index: Index, all_ids: list[str]) -> tuple[frozenset, tuple, tuple]:
+    """What one item refers to, the sources it cites, and its problems."""
+    config = index.config
+    problems = Problems()
+    citers = defaultdict(set)
+    out: set[str] = set()
+    for frag in fragments_of(item):
+        for slot in frag.slots:
+            _check_slot(slot, id_, index, all_ids, out, citers, problems)
+    for ref, fv in ref_values_of(item):
+        target = _lookup(ref.target, ref.location, index, all_ids, problems)
+        if target is None:
+            continue
+        if fv is not None:
+            spec = config.type(item.type).field(fv.name)
+            allowed = (spec.of or spec).to if spec else ()
+            if allowed and index.type_of(target) not in allowed:
+                problems.error(f"'{ref.target}' is a {index.type_of(target)}, but '{fv.name}' must refer to "
+                               f"a {' or '.join(allowed)}", ref.location)
+                continue
+        out.add(target)
+    if isinstance(item, FactSheet):
+        _check_sources(item, index, citers, problems)
+        publisher = item.field("publisher")
+        if publisher is not None and isinstance(publisher.value, Fragment):
+            target = index.lookup(publisher.value.source.strip())
+            if target and "/" in publisher.value.source:
+                out.add(target)
+    image = item.image
+    if image is not None and image.src not in index.media:
+        problems.error(f"image '{image.src.removeprefix('content/')}' does not exist", image.location,
+                       _media_hint(image.src, index.media))
+    out.discard(id_)
+    return frozenset(out), tuple(sorted(citers)), tuple(problems.items)
 
 
 def _sort_key(index: Index, id_: str) -> tuple:

@@ -8,7 +8,7 @@ import os
 import pickle
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import __version__
@@ -68,7 +68,6 @@ def load_site_config(root: Path, options: BuildOptions, problems: Problems) -> S
         return None
     config = load_config(text, "site.yml", problems)
     if config is not None and options.base_url:
-        from dataclasses import replace
         config = replace(config, base_url=options.base_url)
     return config
 
@@ -335,6 +334,9 @@ def _build_site(root: Path, options: BuildOptions, write: bool, cache: BuildStat
     docs, facts = parse_sources(files, config, problems, cache, disk)
     if state is not None:
         state.finish_parse()
+    if saved is not None:  # a one-shot build: the texts of parsed files are not needed again
+        state.known.clear()
+        files = [replace(sf, text=None) if sf.kind in ("explainer", "page", "fact") else sf for sf in files]
     if disk is not None and disk.misses:  # the whole site was read: entries not used now are stale
         disk.prune()
     if not options.drafts:
@@ -378,7 +380,9 @@ def _build_site(root: Path, options: BuildOptions, write: bool, cache: BuildStat
                 known = {path: record.data_digest() for path, record in state.records.items()
                          if record.data is not None and outputs.get(path) is record.data}
             result.stats = write_output(out, outputs, known)
-            if saved is not None:
+            if saved is not None:  # a one-shot build: what only a next build in this process would use goes first
+                state.digest_memo.clear()
+                state.resolve_memo.clear()
                 state.save(saved)
                 stamp.save(root / CACHE_DIR / stamp.STAMP_FILE, settings, scanned, out.resolve(), result.diagnostics,
                            {"routes": routes, "outputs": len(outputs)})

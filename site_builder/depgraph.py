@@ -386,6 +386,11 @@ def affected_by_templates(reach: frozenset[str], changed: set[str]) -> bool:
     return ANY_TEMPLATE in reach or not reach.isdisjoint(changed)
 
 
+def _route_fields(route) -> tuple:
+    from dataclasses import fields
+    return tuple(getattr(route, f.name) for f in fields(route))
+
+
 class RouteRecord:
     """What the last build made of one route, and what it read to make it.
 
@@ -412,7 +417,7 @@ class RouteRecord:
         self.route, self.data, self.found, self.deps, self.templates, self.digest = state
 
 
-STATE_FORMAT = "sb-state-1"
+STATE_FORMAT = "sb-state-2"
 
 # Routes whose bytes come from code that reads the index outside the tracked tables: always made again.
 UNTRACKED_KINDS = frozenset({"data"})
@@ -489,19 +494,28 @@ class BuildState:
         return True
 
     def save(self, path) -> None:
-        """Keep the state on disk for the next process (best effort; written whole or not at all)."""
+        """Keep the state on disk for the next process (best effort; written whole or not at all).
+
+        The big parts (a digest per index key, a record per page) are written with marshal, which
+        needs far less memory than pickle for many small tuples; the rest is pickled.
+        """
+        import marshal
         import os
         import pickle
         from pathlib import Path
         path = Path(path)
-        data = {"format": STATE_FORMAT, "settings": self.settings, "digests": self.digests,
-                "templates": self.templates, "records": self.records}
+        head = {"format": STATE_FORMAT, "settings": self.settings, "templates": self.templates}
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         try:
+            records = [(_route_fields(r.route), pickle.dumps(r.found) if r.found else b"", r.deps, r.templates,
+                        r.data_digest()) for r in self.records.values()]
             path.parent.mkdir(parents=True, exist_ok=True)
-            tmp.write_bytes(pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
+            with open(tmp, "wb") as f:
+                pickle.dump(head, f, protocol=pickle.HIGHEST_PROTOCOL)
+                marshal.dump(self.digests, f)
+                marshal.dump(records, f)
             os.replace(tmp, path)
-        except (OSError, pickle.PicklingError, TypeError, AttributeError):
+        except (OSError, ValueError, pickle.PicklingError, TypeError, AttributeError):
             try:
                 tmp.unlink()
             except OSError:
@@ -514,18 +528,32 @@ class BuildState:
         Loaded records hold digests, not bytes: a page kept from the last build is read back
         from `out` and used only if its digest matches, else rendered again.
         """
+        import marshal
         import pickle
+        from .routes import Route
         state = cls()
         state.out = out
         try:
             with open(path, "rb") as f:
-                data = pickle.load(f)
+                head = pickle.load(f)
+                if not isinstance(head, dict) or head.get("format") != STATE_FORMAT:
+                    return state
+                digests = marshal.load(f)
+                records = {}
+                for fields, found, deps, templates, digest in marshal.load(f):
+                    route = Route(*fields)
+                    records[route.out_path] = RouteRecord(route, None, pickle.loads(found) if found else [],
+                                                          deps, templates, digest)
         except Exception:  # missing, damaged, or from another version: start clean
-            return state
-        if not isinstance(data, dict) or data.get("format") != STATE_FORMAT:
-            return state
-        state.settings, state.digests = data["settings"], data["digests"]
-        state.templates, state.records = data["templates"], data["records"]
+            return cls._fresh(out)
+        state.settings, state.digests = head["settings"], digests
+        state.templates, state.records = head["templates"], records
+        return state
+
+    @classmethod
+    def _fresh(cls, out) -> "BuildState":
+        state = cls()
+        state.out = out
         return state
 
     def environment(self, templates: dict[str, str], make):

@@ -75,7 +75,7 @@ def parse_document(kind: str, text: str, rel_path: str, config: SiteConfig, md: 
     if not isinstance(draft, bool):
         problems.error("draft must be true or false", marks.at(("draft",)))
         draft = False
-    body = md.render(split.body, rel_path, problems, split.body_line)
+    body = md.render(split.body, rel_path, problems, split.body_line, keep_source=False)  # the file has it
     if not ok or not title:
         return None
     return Document(kind, slug, rel_path, title, body, summary or "", date, updated, tuple(authors),

@@ -278,9 +278,11 @@ class MarkdownRenderer:
         return out.rstrip("\n")
 
     def render(self, text: str, rel_path: str, problems: Problems, line0: int = 1, col0: int = 0,
-               indent: int = 0, inline: bool = False, exact: bool = True) -> Fragment:
+               indent: int = 0, inline: bool = False, exact: bool = True, keep_source: bool = True) -> Fragment:
+        """The Fragment for Markdown text; keep_source=False leaves out the text as written (a whole
+        explainer body is not needed twice in memory)."""
         scanned = scan(text, rel_path, problems, line0, col0, indent, exact)
         html_text = self.convert(scanned.text)
         if inline and html_text.startswith("<p>") and html_text.endswith("</p>") and html_text.count("<p>") == 1:
             html_text = html_text[3:-4]
-        return Fragment(html_text, tuple(scanned.slots), text)
+        return Fragment(html_text, tuple(scanned.slots), text if keep_source else "")

@@ -109,14 +109,14 @@ def _exchange(a: Path, b: Path) -> bool:
     raise OSError(ctypes.get_errno(), "could not swap the new output in", str(b))
 
 
-def write_output(out: Path, outputs: dict[str, bytes | Path], digests: dict[str, str] | None = None) -> WriteStats:
+def write_output(out: Path, outputs: dict[str, bytes | Path], known: dict[str, str] | None = None) -> WriteStats:
     """Make out hold exactly outputs. Bytes are written; Paths are copied files.
 
     The new tree is made beside the live one and swapped in whole. The tree swapped out is
     kept as a spare (``.<out>.spare``); the next build updates the spare with only the files
     that differ from it and swaps again, so an edit costs the files it changes, not the site.
     A spare without its manifest (a build killed while updating it) is thrown away.
-    `digests` may give the digests of bytes the caller knows already (the manifest's digest function).
+    `known` may give the digests of bytes the caller knows already (the manifest's digest function).
     """
     stats = WriteStats()
     out = out.resolve()
@@ -125,13 +125,14 @@ def write_output(out: Path, outputs: dict[str, bytes | Path], digests: dict[str,
     old = read_manifest(out) or {} if out.is_dir() else {}
     digests: dict[str, str] = {}
     plan: list[tuple[str, bytes | Path, bool]] = []
+    out_s = os.fspath(out)
     for path in sorted(outputs):
         data = outputs[path]
-        digest = (digests or {}).get(path) if isinstance(data, bytes) else None  # known from an earlier build
+        digest = known.get(path) if known and isinstance(data, bytes) else None  # from an earlier build
         if digest is None:
             digest = digest_bytes(data) if isinstance(data, bytes) else _file_digest(data)
         digests[path] = digest
-        same = old.get(path) == digest and (out / path).is_file()
+        same = old.get(path) == digest and os.path.isfile(os.path.join(out_s, path))  # strings: once per file
         plan.append((path, data, same))
         if same:
             stats.unchanged += 1
@@ -153,8 +154,9 @@ def write_output(out: Path, outputs: dict[str, bytes | Path], digests: dict[str,
     try:
         for path in set(spare_manifest) - set(outputs):
             _remove(staging, path)
+        staging_s = os.fspath(staging)
         todo = [(staging / path, data, out / path if same else None) for path, data, same in plan
-                if not (spare_manifest.get(path) == digests[path] and (staging / path).is_file())]
+                if not (spare_manifest.get(path) == digests[path] and os.path.isfile(os.path.join(staging_s, path)))]
         for folder in sorted({target.parent for target, _, _ in todo}):
             folder.mkdir(parents=True, exist_ok=True)
         if len(todo) >= PARALLEL_WRITES_MIN:  # file system calls release the GIL: a few threads overlap them
@@ -163,7 +165,8 @@ def write_output(out: Path, outputs: dict[str, bytes | Path], digests: dict[str,
         else:
             for job in todo:
                 _place(*job)
-        (staging / MANIFEST).write_text(json.dumps(digests, indent=0, sort_keys=True), "utf-8")
+        manifest = json.dumps(digests, indent=0, sort_keys=True).encode("utf-8")
+        (staging / MANIFEST).write_bytes(manifest)
         if out.is_dir():
             if not _exchange(staging, out):
                 retired = out.parent / f".{out.name}.staging-{os.getpid()}-old"

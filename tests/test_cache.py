@@ -230,3 +230,19 @@ def test_writing_with_threads_gives_the_same_tree(site, monkeypatch):
     threaded = build_site(site, BuildOptions(disk_cache=False, out=site / "threaded"))
     assert serial.ok and threaded.ok and threaded.stats.written == serial.stats.written
     assert files_of(site / "threaded") == files_of(site / "serial")
+
+
+def test_an_incremental_write_hashes_only_the_pages_it_made(site, monkeypatch):
+    from site_builder import write as write_module
+    state = BuildState()
+    assert build_site(site, BuildOptions(disk_cache=False), cache=state).ok
+    hashed = []
+    digest = write_module.digest_bytes
+    monkeypatch.setattr(write_module, "digest_bytes", lambda data: hashed.append(1) or digest(data))
+    path = site / "content/explainers/one.md"
+    path.write_text(path.read_text() + "\nMore.\n")
+    again = build_site(site, BuildOptions(disk_cache=False), cache=state)
+    pages = sum(1 for p in again.outputs if p.endswith((".html", ".xml", ".json", ".txt")))
+    assert again.ok and len(again.rendered) < pages
+    copied = sum(1 for r in again.routes if r.kind == "asset")
+    assert len(hashed) <= len(again.rendered) + copied  # the pages made anew and the copied files

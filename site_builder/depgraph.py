@@ -420,7 +420,8 @@ class RouteRecord:
 STATE_FORMAT = "sb-state-2"
 
 # Routes whose bytes come from code that reads the index outside the tracked tables: always made again.
-UNTRACKED_KINDS = frozenset({"data"})
+# (None now: the data files read the index through the tracked tables and card lookups like pages.)
+UNTRACKED_KINDS: frozenset = frozenset()
 SITEMAP_KEY = ("routes", ALL)  # the sitemap lists every page route
 MEDIA_KEY = ("media", ALL)  # file links and images read the set of media files
 

@@ -185,12 +185,13 @@ def cards_export(index: Index) -> bytes:
     A small subset of the facts export (plus explainers and pages), so the first card a reader opens
     costs one short download."""
     cards = {}
-    for id_ in sorted(index.facts):
-        sheet = index.facts[id_]
+    fact_ids = [i for t in index.config.types for i in index.ids_of_type(t.name)]
+    for id_ in sorted(fact_ids):  # card fields only, so editing a body leaves this file as it is
+        sheet = index.card_item(id_)
         cards[id_] = {"name": sheet.name, "kind": index.config.type(sheet.type).singular,
                       "summary": text_of(index, sheet.summary)}
-    for id_ in sorted(index.docs):
-        doc = index.docs[id_]
+    for id_ in sorted(index.ids_of_kind("explainer") + index.ids_of_kind("page")):
+        doc = index.card_item(id_)
         cards[id_] = {"name": doc.title, "kind": "Explainer" if doc.kind == "explainer" else "Page",
                       "summary": doc.summary}
     return (json.dumps({"cards": cards}, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")

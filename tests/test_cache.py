@@ -147,10 +147,9 @@ def test_the_spare_tree_is_updated_with_only_what_changed(site):
 def test_the_next_command_line_build_renders_only_what_changed(site):
     first = build_site(site, BuildOptions())
     assert first.ok and (site / CACHE_DIR / "state.pickle").is_file()
-    pages = {r.out_path for r in first.routes if r.kind != "asset"}
     again = build_site(site, BuildOptions())  # a new process would load the same saved state
     assert again.ok and again.stats.written == 0
-    assert set(again.rendered) == {p for p in pages if p.startswith("data/")}
+    assert again.rendered == []  # nothing changed, nothing rendered
     path = site / "content/explainers/one.md"
     path.write_text(path.read_text().replace("About", "All about"))
     edited = build_site(site, BuildOptions())

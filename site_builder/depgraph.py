@@ -211,14 +211,25 @@ def _tracked_index_class(base: type) -> type:
 _TRACKED_CLASSES: dict[type, type] = {}
 
 
+class _Values:
+    """A table's values() without recording (and without copying the table)."""
+
+    __slots__ = ("table",)
+
+    def __init__(self, table: dict):
+        self.table = table
+
+    def values(self):
+        return dict.values(self.table)
+
+
 class _Plain:
     """The index's docs and facts without recording, for code that records a coarser key itself."""
 
     __slots__ = ("docs", "facts")
 
     def __init__(self, index):
-        self.docs = dict(dict.items(index.docs))
-        self.facts = dict(dict.items(index.facts))
+        self.docs, self.facts = _Values(index.docs), _Values(index.facts)
 
 
 def _same_methods() -> bool:

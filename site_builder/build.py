@@ -10,23 +10,24 @@ import threading
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Iterable
 
 from . import __version__
 from .cache import CACHE_DIR, DiskCache, code_digest, settings_digest
 from .config import SiteConfig, load_config
 from .context import CONTEXTS, template_names
 from .diagnostics import Diagnostic, Location, Problems
-from .discover import decode, digest_bytes, discover_sources
+from .discover import decode, digest_bytes, discover_sources, rediscover
 from .documents import parse_document, parse_factsheet
 from .markup import MarkdownRenderer, OPEN
 from .model import SourceFile
 from .render import THEME_DIR, PageRefs, TemplateProblem, make_environment, render_template
-from .resolve import Index, resolve_site
+from .resolve import Index, relink, resolve_site
 from .routes import Route, plan_routes
 from . import search, stamp
 from .structured import data_file
 from .urls import Urls
-from .depgraph import BuildState, ParseCache  # noqa: F401 (ParseCache: the older name)
+from .depgraph import BuildState, ParseCache, update_key_digests  # noqa: F401 (ParseCache: the older name)
 from .write import WriteStats, build_lock, check_output_dir, write_output
 
 HTML_KINDS = {"home", "explainer", "page", "fact", "type-index", "timeline", "tag", "tags"}
@@ -51,6 +52,7 @@ class BuildResult:
     stats: WriteStats | None = None
     seconds: float = 0.0
     rendered: list[str] | None = None  # with a BuildState: the out_paths rendered anew (else every page)
+    relinked: bool = False  # told which files changed, it updated the last build instead of linking the whole site
 
     @property
     def errors(self) -> list[Diagnostic]:
@@ -112,7 +114,7 @@ def _workers(count: int, minimum: int | None = None) -> int:
 
 
 def parse_sources(files: list[SourceFile], config: SiteConfig, problems: Problems, cache: ParseCache | None,
-                  disk: DiskCache | None = None):
+                  disk: DiskCache | None = None, found_by_path: dict | None = None):
     """Parse every content file; each result (and its problems) is cached by digest.
 
     Lookups go to the in-memory cache, then the disk cache; what is left is parsed, in
@@ -164,6 +166,8 @@ def parse_sources(files: list[SourceFile], config: SiteConfig, problems: Problem
             cache.put((sf.rel_path, sf.digest, settings), results[i])
     for sf, (parsed, found) in zip(content, results):
         problems.extend(found)
+        if found_by_path is not None:  # each file's problems, kept for a later build of a few changed files
+            found_by_path[sf.rel_path] = found
         if parsed is None:
             continue
         (facts if sf.kind == "fact" else docs).append(parsed)
@@ -286,26 +290,186 @@ def render_route(index: Index, route: Route, env, sitemap: list[Route]) -> tuple
     return data, []
 
 
+@dataclass
+class LastBuild:
+    """What an in-process build keeps for the next one, when that one is told which files changed."""
+
+    files: list[SourceFile]  # as discover_sources gave them
+    positions: dict[str, int]  # rel_path -> place in files
+    found: dict[str, tuple]  # per content file, in file order: its parse problems
+    discovered: list[Diagnostic]  # the problems of discovery, and of planning routes
+    planned: list[Diagnostic]
+    index: Index
+    routes: list[Route]
+    pages: list[Route]  # routes rendered from the index (not copied files)
+    sitemap: list[Route]
+    outputs: dict[str, bytes | Path]
+    file_digests: dict[str, str]
+
+
+CONTENT_KINDS = ("explainer", "page", "fact")
+
+
+def _relative(root: Path, paths: Iterable[str]) -> set[str]:
+    """POSIX paths relative to root (absolute paths outside it are kept as they are: they match no file)."""
+    base = os.path.abspath(root)
+    out = set()
+    for path in paths:
+        path = os.fspath(path)
+        if os.path.isabs(path):
+            rel = os.path.relpath(path, base)
+            path = path if rel.startswith("..") else rel
+        out.add(path.replace(os.sep, "/"))
+    return out
+
+
+def _build_everything(root: Path, config: SiteConfig, options: BuildOptions, write: bool, state, cache, saved,
+                      problems: Problems, progress):
+    """The whole-site path: discover, parse (cached), link, plan and render (incrementally with a state)."""
+    before = len(problems.items)
+    files = discover_sources(root, {t.folder: t.name for t in config.types}, problems,
+                             known=state.known if state is not None else None)
+    discovered = problems.items[before:]
+    disk = DiskCache(root / CACHE_DIR, settings_digest(config)) if options.disk_cache and write else None
+    found: dict[str, tuple] = {}
+    docs, facts = parse_sources(files, config, problems, cache, disk, found)
+    if state is not None:
+        state.finish_parse()
+    if saved is not None:  # a one-shot build: the texts of parsed files are not needed again
+        state.known.clear()
+        files = [replace(sf, text=None) if sf.kind in CONTENT_KINDS else sf for sf in files]
+    if disk is not None and disk.misses:  # the whole site was read: entries not used now are stale
+        disk.prune()
+    if not options.drafts:
+        docs = [d for d in docs if not d.draft]
+    media = {sf.rel_path for sf in files if sf.kind == "media"}
+    urls = Urls(config.base_url)
+    index = resolve_site(config, urls, docs, facts, media, problems,
+                         memo=state.resolve_memo if state is not None else None)
+    statics = static_files(root, files)
+    before = len(problems.items)
+    routes = plan_routes(index, statics, problems)
+    planned = problems.items[before:]
+    template_files = {sf.rel_path: sf.text for sf in files if sf.kind == "template"}
+    rendered = None
+    file_digests = {sf.rel_path: sf.digest for sf in files}
+    if state is None:
+        env = make_environment(root, template_files, config)
+        outputs: dict[str, bytes | Path] = dict(render_routes(index, routes, env, problems, progress=progress))
+    else:
+        site_templates = {sf.rel_path.removeprefix("templates/"): sf.digest for sf in files
+                          if sf.kind == "template" and sf.text is not None}
+        env = state.environment(site_templates, lambda: make_environment(root, template_files, config))
+        pages, rendered = state.render(index, routes, env, file_digests, site_templates, render_many, report,
+                                       problems, HTML_KINDS, progress)
+        outputs = dict(pages)
+    for route in routes:
+        if route.kind == "asset":
+            outputs[route.out_path] = statics.get(route.out_path) or root / route.key
+    if state is not None:
+        state.last = None
+        if saved is None:  # in memory between builds: what a build told which files changed starts from
+            state.last = LastBuild(files, {sf.rel_path: i for i, sf in enumerate(files)}, found, discovered,
+                                   planned, index, routes, [r for r in routes if r.kind != "asset"],
+                                   [r for r in routes if r.kind in HTML_KINDS], dict(outputs), file_digests)
+    return index, routes, outputs, rendered
+
+
+def _build_changed(root: Path, config: SiteConfig, options: BuildOptions, state: BuildState, changed: set[str],
+                   problems: Problems):
+    """The last build brought up to date with edits of a few content files, or None for the whole-site path.
+
+    Every step is checked to give what the whole-site path would: files are edits in place
+    (rediscover), each edited item links as before (relink), so the index's tables, the routes,
+    and the problems of every other file are the last build's; digests and pages follow.
+    """
+    last: LastBuild = state.last
+    edited = rediscover(root, changed, state.known)
+    if edited is None or any(sf.kind not in CONTENT_KINDS for sf in edited.values()):
+        return None
+    settings = (__version__, settings_digest(config))
+    md = MarkdownRenderer(config.raw_html) if edited else None
+    folders = {t.folder: t for t in config.types}
+    pairs, visible = [], lambda item: item is not None and (options.drafts or not getattr(item, "draft", False))
+    parsed: dict[str, tuple] = {}
+    for rel, sf in edited.items():
+        old_sf = last.files[last.positions[rel]]
+        before = state.entries.get((rel, old_sf.digest, settings))
+        if before is None:
+            return None
+        key = (rel, sf.digest, settings)
+        now = state.get(key)
+        if now is None:
+            now = _parse_one(sf, config, folders, md)
+            state.put(key, now)
+        parsed[rel] = now
+        old_item, new_item = before[0], now[0]
+        if visible(old_item) and visible(new_item):
+            pairs.append((old_item, new_item))
+        elif visible(old_item) or visible(new_item):
+            return None
+    resolved = Problems()
+    index = relink(last.index, pairs, state.resolve_memo, resolved)
+    if index is None:
+        return None
+    # From here on the build goes through: bring the kept build up to date.
+    files = list(last.files)
+    for rel, sf in edited.items():
+        old_sf = files[last.positions[rel]]
+        if old_sf.digest != sf.digest:
+            state.entries.pop((rel, old_sf.digest, settings), None)
+        files[last.positions[rel]] = sf
+        last.found[rel] = parsed[rel][1]
+        last.file_digests[rel] = sf.digest
+    last.files = files
+    problems.extend(last.discovered)
+    for found in last.found.values():
+        if found:
+            problems.extend(found)
+    problems.extend(resolved.items)
+    problems.extend(last.planned)
+    keys = update_key_digests(state.digests, state.digest_memo, index, [new for _, new in pairs],
+                              last.file_digests)
+    fresh, rendered = state.render_changed(index, keys, state.env, render_many, report, problems)
+    outputs = dict(last.outputs)
+    for path, data in fresh.items():
+        if data is None:
+            outputs.pop(path, None)
+        else:
+            outputs[path] = data
+    last.index, last.outputs = index, outputs
+    return index, last.routes, dict(outputs), rendered
+
+
 def build_site(root: Path, options: BuildOptions = BuildOptions(), write: bool = True,
-               cache: BuildState | None = None, progress=None) -> BuildResult:
+               cache: BuildState | None = None, progress=None, changed: Iterable[str] | None = None) -> BuildResult:
     """Run the whole pipeline. With write=False this is `check`: nothing touches the disk.
 
     With `cache` (a BuildState kept between calls) the build is incremental: only changed files
     are read and parsed again and only routes whose inputs changed are rendered again
     (result.rendered lists them); the result is byte for byte what a clean build makes.
+
+    `changed` (with `cache`) names the files that may have changed since the last build with that
+    state, as a file watcher saw them (paths relative to root, or absolute). Then only those are
+    looked at: nothing else in the site is even stat'ed. When all of them are edits in place of
+    content files that keep the site's links as they were (the usual edit: a sentence, a summary,
+    a field), the last build's linked index, routes and digests are updated rather than made
+    again, so the build costs what the edit touches, not what the site holds. Anything more (a
+    file added or removed, a template, a new reference or name) takes the whole-site path.
     """
     # A build makes many small objects that refcounting frees at once; the cycle collector would
     # only walk the whole (large, long-lived) site again and again. It runs once afterwards.
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _build_site(root, options, write, cache, progress)
+        return _build_site(root, options, write, cache, progress, changed)
     finally:
         if collecting:
             gc.enable()
 
 
-def _build_site(root: Path, options: BuildOptions, write: bool, cache: BuildState | None, progress) -> BuildResult:
+def _build_site(root: Path, options: BuildOptions, write: bool, cache: BuildState | None, progress,
+                changed: Iterable[str] | None = None) -> BuildResult:
     started = time.perf_counter()
     root = Path(root)
     problems = Problems()
@@ -328,40 +492,14 @@ def _build_site(root: Path, options: BuildOptions, write: bool, cache: BuildStat
         state = cache = BuildState.load(saved, out.resolve())
     if state is not None:
         state.start(settings)
-    files = discover_sources(root, {t.folder: t.name for t in config.types}, problems,
-                             known=state.known if state is not None else None)
-    disk = DiskCache(root / CACHE_DIR, settings_digest(config)) if options.disk_cache and write else None
-    docs, facts = parse_sources(files, config, problems, cache, disk)
-    if state is not None:
-        state.finish_parse()
-    if saved is not None:  # a one-shot build: the texts of parsed files are not needed again
-        state.known.clear()
-        files = [replace(sf, text=None) if sf.kind in ("explainer", "page", "fact") else sf for sf in files]
-    if disk is not None and disk.misses:  # the whole site was read: entries not used now are stale
-        disk.prune()
-    if not options.drafts:
-        docs = [d for d in docs if not d.draft]
-    media = {sf.rel_path for sf in files if sf.kind == "media"}
-    urls = Urls(config.base_url)
-    index = resolve_site(config, urls, docs, facts, media, problems,
-                         memo=state.resolve_memo if state is not None else None)
-    statics = static_files(root, files)
-    routes = plan_routes(index, statics, problems)
-    template_files = {sf.rel_path: sf.text for sf in files if sf.kind == "template"}
-    rendered = None
-    if state is None:
-        env = make_environment(root, template_files, config)
-        outputs: dict[str, bytes | Path] = dict(render_routes(index, routes, env, problems, progress=progress))
+    quick = None
+    if state is not None and changed is not None and state.last is not None and saved is None:
+        quick = _build_changed(root, config, options, state, _relative(root, changed), problems)
+    if quick is not None:
+        index, routes, outputs, rendered = quick
     else:
-        site_templates = {sf.rel_path.removeprefix("templates/"): sf.digest for sf in files
-                          if sf.kind == "template" and sf.text is not None}
-        env = state.environment(site_templates, lambda: make_environment(root, template_files, config))
-        pages, rendered = state.render(index, routes, env, {sf.rel_path: sf.digest for sf in files},
-                                       site_templates, render_many, report, problems, HTML_KINDS, progress)
-        outputs = dict(pages)
-    for route in routes:
-        if route.kind == "asset":
-            outputs[route.out_path] = statics.get(route.out_path) or root / route.key
+        index, routes, outputs, rendered = _build_everything(root, config, options, write, state, cache, saved,
+                                                             problems, progress)
     ok = not problems.has_errors(options.strict)
     if ok and write and config.search != "off" and search.available():  # optional: pages work without it
         pages = [(r.out_path, outputs[r.out_path]) for r in routes
@@ -371,7 +509,7 @@ def _build_site(root: Path, options: BuildOptions, write: bool, cache: BuildStat
         except search.SearchError as exc:  # the site is fine; only its search index is missing
             problems.warning(f"search index not built: {exc}", Location("site.yml"),
                              "reinstall pagefind, or set 'search: off' in site.yml")
-    result = BuildResult(problems.sorted(), ok, index, routes, outputs, rendered=rendered)
+    result = BuildResult(problems.sorted(), ok, index, routes, outputs, rendered=rendered, relinked=quick is not None)
     if ok and write:
         check_output_dir(root, out)
         with build_lock(out.resolve()):

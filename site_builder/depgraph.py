@@ -263,6 +263,29 @@ def _digest(text: str) -> str:
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
 
 
+SUM_MOD = 1 << 96
+
+
+def _part(key: str, digest: str) -> int:
+    """One key's share of its table's whole digest: the sum of the shares, so one key can be swapped alone."""
+    data = f"{key}\x00{digest}".encode("utf-8", "surrogatepass")
+    return int.from_bytes(hashlib.blake2b(data, digest_size=12).digest(), "big")
+
+
+def _whole(total: int) -> str:
+    return f"{total % SUM_MOD:024x}"
+
+
+def _item_digests(item) -> tuple[str, str]:
+    """The digests of an item's head (what a link to it shows) and of its card fields."""
+    head = (item.name, item.type) if isinstance(item, FactSheet) else (item.title, item.kind, item.slug)
+    return _digest(repr(head)), _digest(repr(card_fields(item)))
+
+
+def _file_key(item, file_digests: dict[str, str]) -> str:
+    return file_digests.get(item.rel_path, "") + ("/draft" if getattr(item, "draft", False) else "")
+
+
 def key_digests(index, file_digests: dict[str, str], memo: dict | None = None) -> dict[tuple[str, str], str]:
     """One digest per (table, key) of the index, and per table for the ALL marker.
 
@@ -270,6 +293,7 @@ def key_digests(index, file_digests: dict[str, str], memo: dict | None = None) -
     pure function of the file and the settings); the derived tables by their value.
     `memo` (kept by the caller between builds, updated in place) holds each value with its
     digest: a value equal to last time's, or the very same parsed item, is not hashed again.
+    A table's ALL digest is a sum over its keys (see update_key_digests).
     """
     old = memo if memo is not None else {}
     new: dict = {}
@@ -278,11 +302,11 @@ def key_digests(index, file_digests: dict[str, str], memo: dict | None = None) -
         table = getattr(index, name, None)
         if table is None:
             continue
-        whole = hashlib.blake2b(digest_size=12)
-        for key in sorted(dict.keys(table)):
+        total = 0
+        for key in dict.keys(table):
             value = dict.__getitem__(table, key)
             if name in ("docs", "facts"):
-                d = file_digests.get(value.rel_path, "") + ("/draft" if getattr(value, "draft", False) else "")
+                d = _file_key(value, file_digests)
             else:
                 kept = old.get((name, key))
                 if kept is not None and kept[0] == value:
@@ -291,28 +315,58 @@ def key_digests(index, file_digests: dict[str, str], memo: dict | None = None) -
                     d = _digest(repr(sorted(value) if isinstance(value, set) else value))
                 new[(name, key)] = (value, d)
             out[(name, key)] = d
-            whole.update(f"{key}\x00{d}\x00".encode("utf-8", "surrogatepass"))
-        out[(name, ALL)] = whole.hexdigest()
-    cards = hashlib.blake2b(digest_size=12)
+            total += _part(key, d)
+        new[("sum", name)] = total
+        out[(name, ALL)] = _whole(total)
+    cards = 0
     for table in (index.docs, index.facts):
-        for key in sorted(dict.keys(table)):
+        for key in dict.keys(table):
             item = dict.__getitem__(table, key)
             out[("ids", key)] = "1"
             kept = old.get(("item", key))
             if kept is not None and kept[0] is item:  # the same parsed object: nothing in it changed
                 head, card = kept[1], kept[2]
             else:
-                head = (item.name, item.type) if isinstance(item, FactSheet) else (item.title, item.kind, item.slug)
-                head, card = _digest(repr(head)), _digest(repr(card_fields(item)))
+                head, card = _item_digests(item)
             new[("item", key)] = (item, head, card)
             out[("heads", key)] = head
             out[("cards", key)] = card
-            cards.update(f"{key}\x00{card}\x00".encode("utf-8", "surrogatepass"))
-    out[("cards", ALL)] = cards.hexdigest()
+            cards += _part(key, card)
+    new[("sum", "cards")] = cards
+    out[("cards", ALL)] = _whole(cards)
     if memo is not None:
         memo.clear()
         memo.update(new)
     return out
+
+
+def update_key_digests(digests: dict, memo: dict, index, items: list, file_digests: dict[str, str]) -> set:
+    """Bring the last build's digests (in place) up to date after some parsed items were swapped.
+
+    Only for an index made by resolve.relink: its derived tables are the very ones key_digests
+    saw last time, so only the swapped items' own keys and the sums over docs, facts and cards
+    can move. Returns the keys whose digest changed; the result equals a fresh key_digests.
+    """
+    changed: set = set()
+
+    def swap(name: str, key: str, digest: str) -> None:
+        before = digests[(name, key)]
+        if before != digest:
+            memo[("sum", name)] = memo[("sum", name)] - _part(key, before) + _part(key, digest)
+            digests[(name, key)] = digest
+            digests[(name, ALL)] = _whole(memo[("sum", name)])
+            changed.update(((name, key), (name, ALL)))
+
+    for item in items:
+        key = item.id
+        swap("facts" if isinstance(item, FactSheet) else "docs", key, _file_key(item, file_digests))
+        head, card = _item_digests(item)
+        memo[("item", key)] = (item, head, card)
+        if digests[("heads", key)] != head:
+            digests[("heads", key)] = head
+            changed.add(("heads", key))
+        swap("cards", key, card)
+    return changed
 
 
 def changed_keys(old: dict, new: dict) -> set:
@@ -428,7 +482,7 @@ class RouteRecord:
         self.route, self.data, self.found, self.deps, self.templates, self.digest = state
 
 
-STATE_FORMAT = "sb-state-2"
+STATE_FORMAT = "sb-state-3"
 
 # Routes whose bytes come from code that reads the index outside the tracked tables: always made again.
 # (None now: the data files read the index through the tracked tables and card lookups like pages.)
@@ -460,6 +514,7 @@ class BuildState:
         self.out = None  # the output folder that kept pages may be read back from (a loaded state)
         self.digest_memo: dict = {}  # key_digests' values and digests from the last build (in memory only)
         self.resolve_memo: dict = {}  # resolve_site's answers per parsed item (in memory only)
+        self.last = None  # what the last build made, for a build told which files changed (in memory only)
         self.builds = 0
 
     # The parse-cache protocol used by parse_sources.
@@ -484,6 +539,7 @@ class BuildState:
             self.templates = {}
             self.records = {}
             self.env = self.env_key = self.template_deps = None
+            self.last = None
             self.settings = settings
         self.used = set()
 
@@ -636,6 +692,37 @@ class BuildState:
         self.templates = dict(templates)
         self.builds += 1
         return outputs, [pages[i].out_path for i in todo]
+
+    def render_changed(self, index, changed: set, env, render_many, report, problems, progress=None):
+        """Like render, for the routes and templates of the last build: the routes that read a changed key.
+
+        Only for an index made by resolve.relink (same routes, same site templates, same environment);
+        `changed` is what update_key_digests returned. Returns (page outputs changed, re-rendered out_paths).
+        """
+        track_index(index)
+        pages = self.last.pages
+        records = self.records
+        todo = [i for i, route in enumerate(pages)
+                if not changed.isdisjoint(records[route.out_path].deps)
+                or (records[route.out_path].data is None and not self._restore(records[route.out_path]))]
+        made = render_many(index, [pages[i] for i in todo], env, self.last.sitemap, record=True, progress=progress,
+                           done_before=len(pages) - len(todo), total=len(pages))
+        fresh: dict[str, bytes | None] = {}
+        for i, (data, found, deps) in zip(todo, made):
+            route = pages[i]
+            old = records[route.out_path]
+            deps = set(deps)
+            deps.add(MEDIA_KEY)
+            if route.kind == "sitemap":
+                deps.add(SITEMAP_KEY)
+            records[route.out_path] = RouteRecord(route, data, found, frozenset(deps), old.templates)
+            fresh[route.out_path] = data
+        reported: set = set()
+        for record in records.values():  # in route order, as a clean build reports them
+            if record.found:
+                report(record.found, reported, problems)
+        self.builds += 1
+        return fresh, [pages[i].out_path for i in todo]
 
 
 # The name the first callers used; a BuildState is a parse cache and more.

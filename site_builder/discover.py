@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 import time
 from pathlib import Path
 
@@ -180,3 +181,52 @@ def discover_sources(root: Path, type_folders: dict[str, str], problems: Problem
         known.clear()
         known.update((rel, entry) for rel, entry in seen.items() if entry[1] is not None)
     return files
+
+
+def rediscover(root: Path, changed: set[str], known: dict) -> dict[str, SourceFile] | None:
+    """Read again only the files a watcher saw change, when each is an edit of a file the last build read.
+
+    `known` is discover_sources' record (updated in place on success). Returns the new SourceFile of
+    each file whose bytes changed (an empty dict: nothing did), or None when a change is more than an
+    edit in place: a file added, removed or renamed, a folder, a symbolic link, text that is not UTF-8
+    or too large. Then the caller walks the whole site, which reports such changes with their messages.
+    """
+    base = os.fspath(root)
+    found: dict[str, SourceFile] = {}
+    seen: dict = {}
+    for rel in changed:
+        prev = known.get(rel)
+        if prev is None:
+            return None
+        try:
+            st = os.lstat(os.path.join(base, rel))
+        except OSError:
+            return None
+        if not stat.S_ISREG(st.st_mode):
+            return None
+        sig = (st.st_mtime_ns, st.st_size, st.st_ino, st.st_ctime_ns)
+        old: SourceFile = prev[1]
+        try:
+            with open(os.path.join(base, rel), "rb") as f:
+                data = f.read()
+        except OSError:
+            return None
+        digest = digest_bytes(data)
+        seen[rel] = (sig, old)
+        if digest == old.digest:
+            continue
+        text = None
+        if old.text is not None:
+            if len(data) > MAX_TEXT_BYTES:
+                return None
+            local = Problems()
+            text = decode(data, rel, local)
+            if text is None:
+                return None
+        elif old.kind != "media" and old.kind != "template":
+            return None  # a content file kept without its text (a one-shot build): walk instead
+        new = SourceFile(old.kind, rel, text, digest, old.type_folder)
+        seen[rel] = (sig, new)
+        found[rel] = new
+    known.update(seen)
+    return found

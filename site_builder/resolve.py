@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -205,8 +206,65 @@ def resolve_site(config: SiteConfig, urls: Urls, docs: list[Document], facts: li
         for tag in doc.tags:
             tags[tag].append(doc.id)
     index.tags = {k: sorted(v, key=lambda i: doc_key(index.docs[i])) for k, v in sorted(tags.items())}
-    _warn(index, problems)
+    warnings = {sheet.id: tuple(_sheet_warnings(index, sheet)) for sheet in index.facts.values()}
+    for found in warnings.values():
+        problems.extend(found)
+    if memo is not None:
+        memo["warnings"] = warnings
     return index
+
+
+def link_signature(item) -> tuple:
+    """What the whole-site tables and the routes read of an item itself, beside what it refers to and cites.
+
+    Ids, slugs, kinds and types (the "world"), names and dates (how lists of ids are sorted), tags,
+    and the entities an event is about. Two versions of an item with the same signature that refer
+    to and cite the same things leave every table of the index, and every route, as they were.
+    """
+    if isinstance(item, FactSheet):
+        date = item.field("date")
+        events = tuple(ref.target for ref, _ in ref_values_of(item)) if item.type == "event" else ()
+        return ("fact", item.id, item.rel_path, item.type, item.name, date.value if date is not None else None,
+                events)
+    return ("doc", item.id, item.rel_path, item.kind, item.slug, item.title, item.date, item.tags, item.draft)
+
+
+def relink(index: Index, changes: list, memo: dict, problems: Problems) -> Index | None:
+    """The index of the last build with some items swapped for new versions, without linking the site again.
+
+    `changes` pairs each old item with its new version (same id); `memo` is what resolve_site (or an earlier
+    relink) left. Returns None unless every new version has the old one's link_signature and refers to and
+    cites the very same things: then every whole-site table (backlinks, citers, events, tags, counts) is what
+    a full resolve_site would make, and so are every other item's problems. The problems of the whole site
+    are added to `problems` in the order resolve_site adds them.
+    """
+    items, warnings = memo.get("items"), memo.get("warnings")
+    if items is None or warnings is None:
+        return None
+    all_ids = memo["world"][0]
+    fresh = {}
+    for old, new in changes:
+        found = items.get(old.id)
+        if found is None or found[0] is not old or new.id != old.id or link_signature(new) != link_signature(old):
+            return None
+        out, cited, item_problems = _resolve_item(new.id, new, index, all_ids)
+        if out != found[1] or cited != found[2]:
+            return None
+        fresh[new.id] = (new, out, cited, item_problems)
+    linked = copy.copy(index)
+    docs, facts = dict(dict.items(index.docs)), dict(dict.items(index.facts))
+    for id_, found in fresh.items():
+        (facts if id_ in facts else docs)[id_] = found[0]
+    linked.docs, linked.facts = docs, facts
+    for id_, found in fresh.items():
+        items[id_] = found
+        if id_ in warnings:
+            warnings[id_] = tuple(_sheet_warnings(linked, found[0]))
+    for found in items.values():
+        problems.extend(found[3])
+    for found in warnings.values():
+        problems.extend(found)
+    return linked
 
 
 def _resolve_item(id_: str, item, index: Index, all_ids: list[str]) -> tuple[frozenset, tuple, tuple]:
@@ -330,25 +388,26 @@ def _cites(fragment: Fragment | None) -> bool:
     return fragment is not None and any(isinstance(s, CiteSlot) for s in fragment.slots)
 
 
-def _warn(index: Index, problems: Problems) -> None:
-    """Warnings that --strict turns into errors."""
-    for sheet in index.facts.values():
-        if sheet.type == "source":
-            if sheet.id not in index.citers:
-                problems.warning(f"source '{sheet.slug}' is not cited anywhere", sheet.location,
-                                 "cite it with [@" + sheet.slug + "] or remove it")
-            continue
-        if sheet.type == "event":
-            if sheet.field("source") is None and not any(_cites(f) for f in fragments_of(sheet)):
-                problems.warning("event has no source", sheet.location, "add source: <source-id>")
-        else:
-            for fv in sheet.fields:
-                if not fv.sources and not any(_cites(f) for f in _value_fragments(fv.value)):
-                    problems.warning(f"unsourced fact '{fv.name}'", fv.location,
-                                     "write it long-hand: {value: ..., source: <source-id>}")
-            for fact in sheet.facts:
-                if not fact.sources and not _cites(fact.value):
-                    problems.warning(f"unsourced fact '{fact.label}'", fact.location, "add source: <source-id>")
-            if sheet.id not in index.backlinks:
-                problems.warning(f"nothing mentions '{sheet.id}'", sheet.location,
-                                 f"refer to it with [[{sheet.id}]] from an explainer or another fact sheet")
+def _sheet_warnings(index: Index, sheet: FactSheet) -> list:
+    """Warnings about one fact sheet (--strict turns them into errors)."""
+    problems = Problems()
+    if sheet.type == "source":
+        if sheet.id not in index.citers:
+            problems.warning(f"source '{sheet.slug}' is not cited anywhere", sheet.location,
+                             "cite it with [@" + sheet.slug + "] or remove it")
+        return problems.items
+    if sheet.type == "event":
+        if sheet.field("source") is None and not any(_cites(f) for f in fragments_of(sheet)):
+            problems.warning("event has no source", sheet.location, "add source: <source-id>")
+        return problems.items
+    for fv in sheet.fields:
+        if not fv.sources and not any(_cites(f) for f in _value_fragments(fv.value)):
+            problems.warning(f"unsourced fact '{fv.name}'", fv.location,
+                             "write it long-hand: {value: ..., source: <source-id>}")
+    for fact in sheet.facts:
+        if not fact.sources and not _cites(fact.value):
+            problems.warning(f"unsourced fact '{fact.label}'", fact.location, "add source: <source-id>")
+    if sheet.id not in index.backlinks:
+        problems.warning(f"nothing mentions '{sheet.id}'", sheet.location,
+                         f"refer to it with [[{sheet.id}]] from an explainer or another fact sheet")
+    return problems.items

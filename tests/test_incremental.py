@@ -62,7 +62,7 @@ BASE = {
 # One edit: (operation, which item, a number that varies the text).
 edits = st.tuples(
     st.sampled_from(["rename", "add_ref", "remove_refs", "cite", "template", "drop_template", "delete", "add",
-                     "site_yml", "employer"]),
+                     "site_yml", "employer", "reword", "reword", "summary", "retitle", "field", "draft"]),
     st.integers(0, 2), st.integers(0, 99))
 
 
@@ -120,6 +120,40 @@ def apply_edit(root: Path, edit: tuple[str, int, int]) -> None:
             lines = [ln for ln in path.read_text().splitlines() if not ln.startswith("employer:")]
             lines.append(f"employer: {{value: organizations/{ORGS[n % 2]}, source: s-two}}")
             path.write_text("\n".join(lines) + "\n")
+    elif op == "reword":  # a sentence more, no new link: the usual edit, which the build does without relinking
+        path = [root / f"content/explainers/{EXPLAINERS[which]}.md", people / f"{PEOPLE[which]}.yml"][n % 2]
+        if path.exists():
+            text = path.read_text()
+            if path.suffix == ".md":
+                path.write_text(text + f"\nA plain sentence, number {n}.\n")
+            else:
+                path.write_text(text.replace(" works here", f" works here ({n})", 1))
+    elif op == "summary":
+        path = root / f"content/explainers/{EXPLAINERS[which]}.md"
+        if path.exists():
+            text = path.read_text()
+            start = text.index("summary: ")
+            end = text.index("\n", start)
+            path.write_text(text[:start] + f"summary: Summary number {n}." + text[end:])
+    elif op == "retitle":
+        path = root / f"content/explainers/{EXPLAINERS[which]}.md"
+        if path.exists():
+            text = path.read_text()
+            start = text.index("title: ")
+            end = text.index("\n", start)
+            path.write_text(text[:start] + f"title: Title {n}" + text[end:])
+    elif op == "field":  # a field's value, same source
+        path = people / f"{PEOPLE[which]}.yml"
+        if path.exists():
+            path.write_text(path.read_text().replace("role: {value: ", f"role: {{value: {n} ", 1))
+    elif op == "draft":
+        path = root / f"content/explainers/{EXPLAINERS[which]}.md"
+        if path.exists():
+            text = path.read_text()
+            if "draft: true\n" in text:
+                path.write_text(text.replace("draft: true\n", "", 1))
+            else:
+                path.write_text(text.replace("---\n", "---\ndraft: true\n", 1))
     if op == "add" and n % 5 == 0:  # sometimes bring in the second organization as well
         write_site(root, {"content/facts/organizations/globex.yml": "name: Globex\nsummary: Another firm [@s-one].\n"})
 
@@ -138,19 +172,30 @@ def formatted(result) -> list[str]:
     return [d.format() for d in result.diagnostics]
 
 
-def same_as_clean(root: Path, state: BuildState, options: BuildOptions) -> None:
-    incremental = build_site(root, options, write=False, cache=state)
+def snapshot(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+def changed_paths(before: dict[str, bytes], after: dict[str, bytes]) -> set[str]:
+    """What a file watcher reports: files edited, added or removed."""
+    return {p for p in before.keys() | after.keys() if before.get(p) != after.get(p)}
+
+
+def same_as_clean(root: Path, state: BuildState, options: BuildOptions, changed=None):
+    incremental = build_site(root, options, write=False, cache=state, changed=changed)
     clean = build_site(root, options, write=False)
     assert formatted(incremental) == formatted(clean)
     assert incremental.ok == clean.ok
     assert sorted(incremental.outputs) == sorted(clean.outputs)
     for path, data in clean.outputs.items():
         assert incremental.outputs[path] == data, path
+    return incremental
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(steps=st.lists(edits, min_size=1, max_size=5), drafts=st.booleans())
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps=st.lists(st.tuples(edits, st.booleans()), min_size=1, max_size=6), drafts=st.booleans())
 def test_incremental_output_equals_a_clean_build(monkeypatch, steps, drafts):
+    """Each step is an edit and whether the build is told which files changed (as the preview's watcher tells it)."""
     monkeypatch.setattr(discover, "RACY_SECONDS", 0.0)  # trust stat signatures: the test stamps times itself
     options = BuildOptions(drafts=drafts, disk_cache=False)
     with tempfile.TemporaryDirectory() as tmp:
@@ -158,10 +203,11 @@ def test_incremental_output_equals_a_clean_build(monkeypatch, steps, drafts):
         age_files(root, 0)
         state = BuildState()
         same_as_clean(root, state, options)
-        for step, edit in enumerate(steps, 1):
+        for step, (edit, tell) in enumerate(steps, 1):
+            before = snapshot(root)
             apply_edit(root, edit)
             age_files(root, step)
-            same_as_clean(root, state, options)
+            same_as_clean(root, state, options, changed_paths(before, snapshot(root)) if tell else None)
 
 
 @pytest.fixture
@@ -303,3 +349,99 @@ def test_the_finer_lookups_restate_the_index_methods_they_replace():
     methods changes, the restatement must be checked and the digest in depgraph updated."""
     from site_builder import depgraph
     assert depgraph._same_methods(), "Index.lookup/title/url/... changed: update depgraph's TrackedIndex"
+
+
+# --- builds told which files changed (what the preview's watcher does) ------------------------------------------
+
+
+def told(root: Path, state: BuildState, changed, options=BuildOptions(disk_cache=False)):
+    """A build told which files changed; it must equal a clean build of the same files."""
+    return same_as_clean(root, state, options, changed)
+
+
+def test_a_sentence_more_updates_the_last_build_and_renders_one_page(site):
+    state = BuildState()
+    told(site, state, None)
+    path = site / "content/explainers/second.md"
+    path.write_text(path.read_text() + "\nOne more plain paragraph.\n")
+    result = told(site, state, [str(path)])  # an absolute path, as a watcher gives it
+    assert result.relinked
+    assert result.rendered == ["explainers/second/index.html"]
+    path.write_text(path.read_text() + "\nAnd another.\n")
+    result = told(site, state, ["content/explainers/second.md"])  # or one relative to the site
+    assert result.relinked and result.rendered == ["explainers/second/index.html"]
+
+
+def test_a_told_build_with_nothing_changed_renders_nothing(site):
+    state = BuildState()
+    told(site, state, None)
+    result = told(site, state, ["content/explainers/first.md"])
+    assert result.relinked and result.rendered == []
+    assert told(site, state, []).rendered == []
+
+
+def test_a_new_summary_rerenders_the_cards_that_show_it(site):
+    state = BuildState()
+    told(site, state, None)
+    path = site / "content/facts/people/ada.yml"
+    path.write_text(path.read_text().replace(" works here", " works here still", 1))
+    result = told(site, state, [str(path)])
+    assert result.relinked
+    assert {"people/ada/index.html", "people/index.html"} <= set(result.rendered)
+    assert "explainers/second/index.html" not in result.rendered
+
+
+@pytest.mark.parametrize("edit", [
+    lambda t: t.replace("title: Second", "title: Second thoughts"),  # lists sort by title
+    lambda t: t + "\nAlso [[people/ada]].\n",  # a new reference: backlinks change
+    lambda t: t + "\nAs said [@s-one, p. 4].\n",  # a citation already there, another page: still relinked
+    lambda t: t.replace("tags: [news]", "tags: [news, politics]"),  # a new tag page
+    lambda t: t.replace("date: ", "date: 2023-01-01\nold: ", 1),  # a new date (and an unknown field)
+    lambda t: t + "\nAbout [[people/nobody]].\n",  # a broken reference: an error, with the pages as before
+    lambda t: t.replace("---\n", "---\ndraft: true\n", 1),  # a draft now: gone from the site
+    lambda t: t.replace("---\n", "", 1),  # no front matter any more
+])
+def test_edits_that_change_links_or_lists_are_built_as_a_clean_build_would(site, edit):
+    state = BuildState()
+    told(site, state, None)
+    path = site / "content/explainers/second.md"
+    path.write_text(edit(path.read_text()))
+    told(site, state, [str(path)])
+    path.write_text(path.read_text() + "\nA plain sentence.\n")
+    told(site, state, [str(path)])
+
+
+def test_what_is_more_than_an_edit_in_place_walks_the_site(site):
+    state = BuildState()
+    told(site, state, None)
+    new = site / "content/explainers/third.md"
+    new.write_text(explainer("Third", ["people/ada"], ["s-one"]))
+    assert not told(site, state, [str(new)]).relinked  # a new file
+    new.unlink()
+    assert not told(site, state, [str(new)]).relinked  # a removed one
+    template = site / "templates/explainer.html"
+    write_site(site, {"templates/explainer.html": TEMPLATES["explainer.html"]})
+    assert not told(site, state, [str(template)]).relinked  # a template (new, then edited)
+    template.write_text(TEMPLATES["explainer.html"] + "<!-- edited -->")
+    result = told(site, state, [str(template)])
+    assert not result.relinked and "explainers/first/index.html" in result.rendered
+    path = site / "content/explainers/second.md"
+    path.write_bytes(path.read_bytes() + b"\n\xff\n")  # not UTF-8: reported where it is
+    result = told(site, state, [str(path)])
+    assert not result.relinked and not result.ok
+    path.write_bytes(path.read_bytes().replace(b"\n\xff\n", b"\n"))
+    assert told(site, state, [str(path)]).ok
+
+
+def test_an_error_in_a_file_stays_reported_while_other_files_are_edited(site):
+    state = BuildState()
+    bad = site / "content/explainers/first.md"
+    bad.write_text(bad.read_text() + "\nAbout [[people/nobody]].\n")
+    assert not told(site, state, None).ok
+    path = site / "content/explainers/second.md"
+    path.write_text(path.read_text() + "\nA plain sentence.\n")
+    result = told(site, state, [str(path)])
+    assert result.relinked and not result.ok
+    assert any("people/nobody" in d.message for d in result.errors)
+    bad.write_text(bad.read_text().replace("\nAbout [[people/nobody]].\n", "\n"))
+    assert told(site, state, [str(bad)]).ok

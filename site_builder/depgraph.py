@@ -305,17 +305,18 @@ def key_digests(index, file_digests: dict[str, str], memo: dict | None = None) -
         total = 0
         for key in dict.keys(table):
             value = dict.__getitem__(table, key)
+            kept = old.get((name, key))
             if name in ("docs", "facts"):
                 d = _file_key(value, file_digests)
+                part = kept[2] if kept is not None and kept[1] == d else _part(key, d)
+            elif kept is not None and kept[0] == value:
+                d, part = kept[1], kept[2]
             else:
-                kept = old.get((name, key))
-                if kept is not None and kept[0] == value:
-                    d = kept[1]
-                else:
-                    d = _digest(repr(sorted(value) if isinstance(value, set) else value))
-                new[(name, key)] = (value, d)
+                d = _digest(repr(sorted(value) if isinstance(value, set) else value))
+                part = _part(key, d)
+            new[(name, key)] = (None if name in ("docs", "facts") else value, d, part)
             out[(name, key)] = d
-            total += _part(key, d)
+            total += part
         new[("sum", name)] = total
         out[(name, ALL)] = _whole(total)
     cards = 0
@@ -325,13 +326,14 @@ def key_digests(index, file_digests: dict[str, str], memo: dict | None = None) -
             out[("ids", key)] = "1"
             kept = old.get(("item", key))
             if kept is not None and kept[0] is item:  # the same parsed object: nothing in it changed
-                head, card = kept[1], kept[2]
+                head, card, part = kept[1], kept[2], kept[3]
             else:
                 head, card = _item_digests(item)
-            new[("item", key)] = (item, head, card)
+                part = _part(key, card)
+            new[("item", key)] = (item, head, card, part)
             out[("heads", key)] = head
             out[("cards", key)] = card
-            cards += _part(key, card)
+            cards += part
     new[("sum", "cards")] = cards
     out[("cards", ALL)] = _whole(cards)
     if memo is not None:
@@ -349,23 +351,26 @@ def update_key_digests(digests: dict, memo: dict, index, items: list, file_diges
     """
     changed: set = set()
 
-    def swap(name: str, key: str, digest: str) -> None:
+    def swap(name: str, key: str, digest: str) -> int:
         before = digests[(name, key)]
+        part = _part(key, digest)
         if before != digest:
-            memo[("sum", name)] = memo[("sum", name)] - _part(key, before) + _part(key, digest)
+            memo[("sum", name)] = memo[("sum", name)] - _part(key, before) + part
             digests[(name, key)] = digest
             digests[(name, ALL)] = _whole(memo[("sum", name)])
             changed.update(((name, key), (name, ALL)))
+        return part
 
     for item in items:
         key = item.id
-        swap("facts" if isinstance(item, FactSheet) else "docs", key, _file_key(item, file_digests))
+        table = "facts" if isinstance(item, FactSheet) else "docs"
+        d = _file_key(item, file_digests)
+        memo[(table, key)] = (None, d, swap(table, key, d))
         head, card = _item_digests(item)
-        memo[("item", key)] = (item, head, card)
         if digests[("heads", key)] != head:
             digests[("heads", key)] = head
             changed.add(("heads", key))
-        swap("cards", key, card)
+        memo[("item", key)] = (item, head, card, swap("cards", key, card))
     return changed
 
 

@@ -35,6 +35,7 @@ from tornado import httputil, web
 from tornado.ioloop import IOLoop
 
 from . import build as _build
+from . import discover as _discover
 from .build import BuildOptions, BuildResult, build_site
 from .diagnostics import Diagnostic, Location
 from .render import THEME_DIR
@@ -118,12 +119,16 @@ class Preview:
         self.snapshot = Snapshot()
         self.allowed = (self.root.resolve(), THEME_DIR.resolve())
 
-    def rebuild(self) -> Snapshot:
-        """Run one whole build, then swap the snapshot in one step. Never raises for a problem in the site."""
+    def rebuild(self, changed: set[str] | None = None) -> Snapshot:
+        """Build, then swap the snapshot in one step. Never raises for a problem in the site.
+
+        `changed`: the paths a watcher saw change since the last rebuild (None: unknown, look at every file).
+        """
         with self._lock:
             started = time.perf_counter()
+            told = {} if changed is None else {"changed": changed}
             try:
-                result = self._build(self.root, self.options, write=False, cache=self._state)
+                result = self._build(self.root, self.options, write=False, cache=self._state, **told)
             except Exception as exc:  # a bug in the builder must not stop the preview
                 self._log(traceback.format_exc().rstrip())
                 self._state = new_build_state()  # whatever it kept may be half-updated: start the next one clean
@@ -387,28 +392,44 @@ def file_signatures(path: str) -> dict[str, tuple[int, int]]:
 
 
 class RebuildLoop:
-    """Polls for changes, debounces them, rebuilds, then notifies (the browser reload), all on one thread."""
+    """Takes changes, debounces them, rebuilds, then notifies (the browser reload), all on one thread.
 
-    def __init__(self, poll: Callable[[], bool], rebuild: Callable[[], Snapshot],
+    `poll()` returns what changed since it was last called: a set of paths (empty: nothing), or True when
+    something changed but not what. The paths of a burst are gathered and handed to `rebuild(changed)`
+    (None when any of them was unknown), so the build looks at those files only. With `wake` (an Event a
+    watching thread sets when it has news) the loop sleeps until then instead of polling on a rhythm.
+    """
+
+    def __init__(self, poll: Callable[[], set[str] | bool], rebuild: Callable[[set[str] | None], Snapshot],
                  notify: Callable[[Snapshot], None], quiet: float = 0.05, min_interval: float = 0.05,
-                 clock: Callable[[], float] = time.monotonic):
+                 clock: Callable[[], float] = time.monotonic, wake: threading.Event | None = None):
         self.poll, self.rebuild, self.notify = poll, rebuild, notify
         self.debounce = Debounce(quiet)
         self.min_interval = min_interval
         self.clock = clock
         self.stop = threading.Event()
+        self.wake = wake
+        self.pending: set[str] | None = set()  # what changed since the last rebuild; None: not known
 
     def step(self) -> float:
-        """One round: look for changes, rebuild when a burst has settled. Returns how long to wait next."""
+        """One round: take changes, rebuild when a burst has settled. Returns how long to wait next."""
         started = self.clock()
-        if self.poll():
+        seen = self.poll()
+        if seen:
             self.debounce.changed(self.clock())
+            if seen is True or self.pending is None:
+                self.pending = None
+            else:
+                self.pending |= seen
         cost = self.clock() - started
         if self.debounce.due(self.clock()):
             self.debounce.done()
-            self.notify(self.rebuild())
+            changed, self.pending = self.pending, set()
+            self.notify(self.rebuild(changed))
         if self.debounce.last_change is not None:
             return self.debounce.quiet  # a burst is on: look again once it may have settled
+        if self.wake is not None:
+            return 1.0  # the watching thread wakes us
         # polling a big site costs time: keep it to a small share of one core
         return max(self.min_interval, 4 * cost)
 
@@ -419,7 +440,129 @@ class RebuildLoop:
             except Exception:  # keep watching whatever happens
                 traceback.print_exc()
                 wait = 1.0
-            self.stop.wait(wait)
+            if self.wake is not None:
+                self.wake.wait(wait)
+                self.wake.clear()  # before the next poll: news that comes after it wakes us again
+            else:
+                self.stop.wait(wait)
+
+
+def notify_feed(root: Path, wake: threading.Event) -> "NotifyFeed | None":
+    """Kernel file notifications for the preview, started; None where they are not to be had (then: scanning).
+
+    SITE_BUILDER_WATCH=scan asks for scanning.
+    """
+    if os.environ.get("SITE_BUILDER_WATCH", "") == "scan":
+        return None
+    try:
+        feed = NotifyFeed(root, wake)
+    except ImportError:
+        return None
+    feed.start()
+    return feed
+
+
+def site_relative(root: Path, paths) -> set[str]:
+    """Changed paths as the build knows files (relative to the site), without the files it never reads.
+
+    Names discover_sources skips (editor backups, hidden files, anything under such a folder) are dropped,
+    so an editor's temporary file does not count as a change; folders and unknown files stay, and make the
+    build walk the site.
+    """
+    base = os.fspath(Path(root).resolve())
+    out = set()
+    for path in paths:
+        rel = os.path.relpath(os.fspath(path), base).replace(os.sep, "/")
+        if rel.startswith("../"):
+            continue
+        if any(_discover._ignored(part) for part in rel.split("/")):
+            continue
+        out.add(rel)
+    return out
+
+
+class NotifyFeed:
+    """Changes as the kernel reports them (inotify and its kin, through watchfiles), gathered on a thread.
+
+    content/ and templates/ are watched as they are when the feed starts; site.yml, and whether those
+    folders exist, are looked at every `tick` seconds (a folder made or removed restarts the watch and
+    counts as an unknown change). `take()` returns what was gathered since the last call; `wake` is set
+    whenever there is news. A burst is handed over once it has been quiet for `step_ms`.
+    """
+
+    def __init__(self, root: Path, wake: threading.Event, step_ms: int = 25, tick: float = 0.25):
+        import watchfiles  # noqa: F401 (fails here, not on the thread, when it is missing)
+        self.root = Path(root).resolve()
+        self.wake = wake
+        self.step_ms, self.tick = step_ms, tick
+        self.stop = threading.Event()
+        self._lock = threading.Lock()
+        self._pending: set[str] | bool = set()
+        self._folders = self._present()
+        self._site_yml = self._signature()
+        self.error: BaseException | None = None
+
+    def _present(self) -> tuple[str, ...]:
+        return tuple(os.fspath(self.root / sub) for sub in ("content", "templates") if (self.root / sub).is_dir())
+
+    def _signature(self):
+        try:
+            st = os.stat(self.root / "site.yml")
+            return (st.st_mtime_ns, st.st_size, st.st_ino)
+        except OSError:
+            return None
+
+    def _add(self, paths) -> None:
+        with self._lock:
+            if paths is True or self._pending is True:
+                self._pending = True
+            else:
+                self._pending |= paths
+        self.wake.set()
+
+    def take(self) -> set[str] | bool:
+        with self._lock:
+            pending, self._pending = self._pending, set()
+        return pending
+
+    def start(self) -> threading.Thread:
+        thread = threading.Thread(target=self._run, name="site-builder-watch", daemon=True)
+        thread.start()
+        return thread
+
+    def _run(self) -> None:
+        import watchfiles
+        while not self.stop.is_set():
+            folders = self._folders
+            try:
+                for batch in watchfiles.watch(*folders, watch_filter=None, step=self.step_ms,
+                                              rust_timeout=int(self.tick * 1000), yield_on_timeout=True,
+                                              stop_event=self.stop, raise_interrupt=False) if folders else ():
+                    if batch:
+                        self._add({path for _, path in batch})
+                    if self._look():
+                        break
+                else:
+                    if not folders:
+                        self.stop.wait(self.tick)
+                        self._look()
+            except Exception as exc:  # the watch failed (e.g. no watches left): say so once, then poll instead
+                self.error = exc
+                self._add(True)
+                return
+
+    def _look(self) -> bool:
+        """site.yml and the folders; True when the watch must start again."""
+        signature = self._signature()
+        if signature != self._site_yml:
+            self._site_yml = signature
+            self._add({os.fspath(self.root / "site.yml")})
+        folders = self._present()
+        if folders != self._folders:
+            self._folders = folders
+            self._add(True)
+            return True
+        return False
 
 
 # --- the livereload adapter --------------------------------------------------------------------------------------
@@ -443,15 +586,28 @@ class PreviewWatcher(Watcher):
 
     def is_changed(self, path, ignore=None) -> bool:
         now = file_signatures(path)
-        changed = now != self._task_mtimes  # examine() points this at the task's own record
-        self._task_mtimes.clear()
-        self._task_mtimes.update(now)
+        before = self._task_mtimes  # examine() points this at the task's own record
+        changed = now != before
+        if changed:
+            self.changed_paths.update(p for p in now.keys() | before.keys() if now.get(p) != before.get(p))
+        before.clear()
+        before.update(now)
         return changed
 
+    def take(self) -> set[str]:
+        """The paths seen to change since the last call."""
+        taken, self.changed_paths = self.changed_paths, set()
+        return taken
 
-def make_watcher(root: Path, on_change: Callable[[], None]) -> PreviewWatcher:
-    """A watcher over content/, templates/ and site.yml that already knows the current files."""
+
+def make_watcher(root: Path, on_change: Callable[[], None], scan: bool = True) -> PreviewWatcher:
+    """A watcher over content/, templates/ and site.yml that already knows the current files.
+
+    With scan=False it watches nothing (kernel notifications do the watching); livereload still needs
+    the object to start the server.
+    """
     watcher = PreviewWatcher()
+    watcher.changed_paths = set()
     primed = threading.Event()
 
     def task(changed=None) -> None:
@@ -459,9 +615,10 @@ def make_watcher(root: Path, on_change: Callable[[], None]) -> PreviewWatcher:
             on_change()
 
     task.name = "rebuild"  # how livereload's log names it
-    for path in watch_paths(root):
+    for path in watch_paths(root) if scan else ():
         watcher.watch(path, task, delay="forever")
     watcher.examine()  # remember what is there now: only later edits count
+    watcher.take()
     primed.set()
     return watcher
 
@@ -535,14 +692,26 @@ def _serve(root: Path, host: str, port: int, drafts: bool, open_browser: bool) -
 
     preview = Preview(Path(root), BuildOptions(drafts=drafts))
     app = PreviewApp(preview, allowed_hosts=LOOPBACK_NAMES | {host_name(host)} if is_loopback(host) else None)
-    changed = threading.Event()
-    watcher = make_watcher(root, changed.set)
+    wake = threading.Event()
+    feed = notify_feed(root, wake)
+    watcher = make_watcher(root, lambda: None, scan=feed is None)
+    scanning = [feed is None]
 
-    def poll() -> bool:
-        watcher.examine()  # runs changed.set for every pattern that saw an edit, a new file or a removal
-        hit = changed.is_set()
-        changed.clear()
-        return hit
+    def poll() -> set[str] | bool:
+        if scanning[0]:
+            watcher.examine()  # a scan of content/, templates/ and site.yml: edits, new files, removals
+            return site_relative(root, watcher.take())
+        taken = feed.take()
+        if feed.error is not None:  # the kernel's watch failed: scan from now on
+            print(f"file notifications stopped ({feed.error}); looking for changes by scanning instead",
+                  file=sys.stderr, flush=True)
+            for path in watch_paths(root):
+                watcher.watch(path, lambda changed=None: None, delay="forever")
+            watcher.examine()
+            watcher.take()
+            scanning[0] = True
+            return True
+        return True if taken is True else site_relative(root, taken)
 
     def start_rebuilds() -> None:  # called by livereload on the server's thread, just before its loop starts
         loop = IOLoop.current()
@@ -553,7 +722,10 @@ def _serve(root: Path, host: str, port: int, drafts: bool, open_browser: bool) -
                 loop.add_callback(LiveReloadHandler.reload_waiters, "*")
             shown[0] = snapshot
 
-        rebuilds = RebuildLoop(poll, preview.rebuild, notify)
+        if feed is None:
+            rebuilds = RebuildLoop(poll, preview.rebuild, notify)
+        else:  # the feed hands over settled bursts and wakes the loop: no second wait, no polling rhythm
+            rebuilds = RebuildLoop(poll, preview.rebuild, notify, quiet=0.0, wake=wake)
         threading.Thread(target=rebuilds.run, name="site-builder-rebuild", daemon=True).start()
 
     watcher.on_start = start_rebuilds

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import shutil
 import textwrap
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -12,7 +14,7 @@ import pytest
 from site_builder.build import BuildOptions, build_site
 from site_builder.cli import main
 from site_builder.serve import (LOOPBACK_NAMES, OVERLAY_ID, Debounce, Preview, PreviewApp, RebuildLoop, Snapshot, content_type,
-                                exposure_warning, is_loopback, make_watcher, should_reload)
+                                exposure_warning, is_loopback, make_watcher, should_reload, NotifyFeed, site_relative)
 
 SITE = {
     "site.yml": """
@@ -368,20 +370,110 @@ def test_debounce_waits_for_the_burst_to_settle():
 
 def test_rebuild_loop_makes_one_rebuild_per_burst_and_notifies_after_it():
     now = [0.0]
-    changes = iter([True, True, True, False, False, False, True, False, False])
+    changes = iter([{"a.md"}, {"b.md"}, {"a.md", "c.md"}, set(), set(), set(), True, {"d.md"}, set(), set(),
+                    {"e.md"}, set(), set()])
     events = []
     snap = Snapshot(generation=7)
 
-    def rebuild():
-        events.append("build")
+    def rebuild(changed):
+        events.append(("build", changed))
         return snap
 
     loop = RebuildLoop(lambda: next(changes), rebuild, lambda s: events.append(("notify", s.generation)),
                        quiet=0.1, clock=lambda: now[0])
-    for _ in range(9):
+    for _ in range(13):
         loop.step()
         now[0] += 0.06
-    assert events == ["build", ("notify", 7), "build", ("notify", 7)]
+    # a burst's paths are gathered into one rebuild; an unknown change (True) makes the build look at everything
+    assert events == [("build", {"a.md", "b.md", "c.md"}), ("notify", 7), ("build", None), ("notify", 7),
+                      ("build", {"e.md"}), ("notify", 7)]
+
+
+def test_rebuild_loop_with_a_wake_event_rebuilds_as_soon_as_news_comes():
+    wake = threading.Event()
+    news: list = []
+    built = []
+    done = threading.Event()
+
+    def poll():
+        return news.pop() if news else set()
+
+    def rebuild(changed):
+        built.append(changed)
+        done.set()
+        return Snapshot(generation=len(built))
+
+    loop = RebuildLoop(poll, rebuild, lambda s: None, quiet=0.0, wake=wake)
+    thread = threading.Thread(target=loop.run, daemon=True)
+    thread.start()
+    try:
+        news.append({"content/explainers/hello.md"})
+        wake.set()
+        assert done.wait(5)
+        assert built == [{"content/explainers/hello.md"}]
+    finally:
+        loop.stop.set()
+        wake.set()
+        thread.join(5)
+
+
+def test_changed_paths_are_made_relative_and_skipped_names_dropped(site):
+    root = site.resolve()
+    paths = [root / "content/explainers/hello.md", root / "content/explainers/.hello.md.swp",
+             root / "content/explainers/hello.md~", root / "content/_drafts/x.md", root / "site.yml",
+             root / "content/new-folder", "/elsewhere/file.md"]
+    assert site_relative(site, paths) == {"content/explainers/hello.md", "site.yml", "content/new-folder"}
+
+
+def test_the_scanning_watcher_tells_which_files_changed(site):
+    watcher = make_watcher(site, lambda: None)
+    _bump(site / "content/explainers/hello.md")
+    watcher.examine()
+    assert site_relative(site, watcher.take()) == {"content/explainers/hello.md"}
+    new = site / "content/explainers/second.md"
+    new.write_text("---\ntitle: Two\n---\nText.\n")
+    watcher.examine()
+    assert site_relative(site, watcher.take()) == {"content/explainers/second.md"}
+    watcher.examine()
+    assert watcher.take() == set()
+
+
+def _wait_for(feed, wake, want: set[str], timeout: float = 10.0) -> set[str] | bool:
+    got: set[str] = set()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        wake.wait(0.2)
+        wake.clear()
+        taken = feed.take()
+        if taken is True:
+            return True
+        got |= taken
+        if want <= {p for p in got}:
+            return got
+    return got
+
+
+def test_kernel_notifications_tell_edits_site_yml_and_new_folders(site):
+    pytest.importorskip("watchfiles")
+    wake = threading.Event()
+    feed = NotifyFeed(site, wake, tick=0.1)
+    feed.start()
+    try:
+        time.sleep(0.3)  # the watch is being set up
+        path = site.resolve() / "content/explainers/hello.md"
+        path.write_text(path.read_text() + "\nMore.\n")
+        assert str(path) in _wait_for(feed, wake, {str(path)})
+        config = site.resolve() / "site.yml"
+        config.write_text(config.read_text() + "\n")
+        assert str(config) in _wait_for(feed, wake, {str(config)})
+        if (site / "templates").is_dir():
+            shutil.rmtree(site / "templates")
+        else:
+            (site / "templates").mkdir()
+        assert _wait_for(feed, wake, {"never"}, timeout=3) is True  # a folder made: unknown, walk the site
+        assert feed.error is None
+    finally:
+        feed.stop.set()
 
 
 def _bump(path: Path) -> None:

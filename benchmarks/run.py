@@ -11,8 +11,11 @@ For each corpus it measures, as whole processes of the `site-builder` command:
 
 and, in one process that keeps a BuildState as the preview server does:
 
-* edit: append a sentence to one explainer, rebuild incrementally and write the output,
-  median over K edits (the file is restored after each);
+* edit: append a sentence to one explainer and rebuild incrementally in memory, told the edited
+  file as the preview's watcher tells it, median over K edits (the file is restored after each);
+* edit, not told: the same, with every file of the site looked at (stat'ed, linked again);
+* edit, written: told, and the output folder brought up to date on disk (its safety checks
+  walk the output folder: see RESULTS.md);
 
 with the peak RSS of the largest process. Peers are built from the same article text with
 the shared peer scripts (PEER_BENCH, default ../shared/bench next to the project, or the
@@ -80,26 +83,35 @@ import statistics, sys, time
 from pathlib import Path
 from site_builder.build import BuildOptions, BuildState, build_site
 site, edits = Path(sys.argv[1]), int(sys.argv[2])
-state = BuildState()
-first = build_site(site, BuildOptions(), write=True, cache=state)
-assert first.ok, [d.format() for d in first.errors][:5]
 files = sorted((site / "content" / "explainers").glob("*.md"))
-times, rendered, written = [], [], []
-for k in range(edits):
-    path = files[(k * 7919) % len(files)]
-    original = path.read_bytes()
-    path.write_bytes(original + f"\n\nAn added sentence number {k}.\n".encode())
-    started = time.perf_counter()
-    result = build_site(site, BuildOptions(), write=True, cache=state)
-    times.append(time.perf_counter() - started)
-    assert result.ok
-    rendered.append(len(result.rendered))
-    written.append(result.stats.written)
-    path.write_bytes(original)
-    build_site(site, BuildOptions(), write=True, cache=state)
+
+
+def timed_edits(write, told):
+    state = BuildState()
+    first = build_site(site, BuildOptions(), write=write, cache=state)
+    assert first.ok, [d.format() for d in first.errors][:5]
+    times, rendered, written = [], [], []
+    for k in range(edits):
+        path = files[(k * 7919) % len(files)]
+        changed = [str(path)] if told else None
+        original = path.read_bytes()
+        path.write_bytes(original + f"\n\nAn added sentence number {k}.\n".encode())
+        started = time.perf_counter()
+        result = build_site(site, BuildOptions(), write=write, cache=state, changed=changed)
+        times.append(time.perf_counter() - started)
+        assert result.ok and len(result.rendered) >= 1
+        rendered.append(len(result.rendered))
+        written.append(result.stats.written if write else 0)
+        path.write_bytes(original)
+        build_site(site, BuildOptions(), write=write, cache=state, changed=changed)
+    return statistics.median(times), statistics.median(rendered), statistics.median(written)
+
+
+told = timed_edits(False, True)  # what the preview does: in memory, told the edited file by its watcher
+untold = timed_edits(False, False)  # the same, every file of the site looked at
+written = timed_edits(True, True)  # told, and the output folder brought up to date on disk
 import resource
-print(statistics.median(times), statistics.median(rendered), statistics.median(written),
-      resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+print(told[0], told[1], untold[0], written[0], written[2], resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 """
 
 
@@ -110,9 +122,10 @@ def site_builder_edit(site: Path, edits: int) -> dict:
     if out.returncode != 0:
         print(out.stderr[-2000:], file=sys.stderr)
         return {}
-    median, rendered, written, rss = out.stdout.split()
-    return {"edit": float(median), "edit_rendered": float(rendered), "edit_written": float(written),
-            "edit_rss": float(rss), "edit_total": time.perf_counter() - started}
+    median, rendered, untold, written, files_written, rss = out.stdout.split()
+    return {"edit": float(median), "edit_rendered": float(rendered), "edit_untold": float(untold),
+            "edit_written": float(written), "edit_files_written": float(files_written), "edit_rss": float(rss),
+            "edit_total": time.perf_counter() - started}
 
 
 def peer_cache(scripts: Path) -> Path:
@@ -148,7 +161,7 @@ def fmt(value, unit="s") -> str:
     if value is None:
         return "-"
     if unit == "s":
-        return f"{value:.3f}" if value < 1 else f"{value:.2f}"
+        return f"{value:.4f}" if value < 0.1 else f"{value:.3f}" if value < 1 else f"{value:.2f}"
     return f"{value:.0f}"
 
 
@@ -198,7 +211,8 @@ def main() -> None:
         if args.edits:
             row.update(site_builder_edit(site, args.edits))
         rows.append(row)
-        print(f"  cold {fmt(row['cold'])} s, warm {fmt(row['warm'])} s, edit {fmt(row.get('edit'))} s, "
+        print(f"  cold {fmt(row['cold'])} s, warm {fmt(row['warm'])} s, edit {fmt(row.get('edit'))} s "
+              f"(not told {fmt(row.get('edit_untold'))} s, written {fmt(row.get('edit_written'))} s), "
               f"peak RSS {fmt(row['rss'], 'MiB')} MiB", flush=True)
         if peers_corpus is None or args.no_peers:
             continue
@@ -212,15 +226,17 @@ def main() -> None:
                 rows.append({"corpus": name, "tool": peer, "pages": pages, **result})
 
     print()
-    print("| corpus | tool | cold s | warm s | one-file edit s | pages re-rendered per edit | peak RSS MiB "
-          "| RSS with in-memory state MiB | cold / Hugo | warm / Hugo cold |")
-    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print("| corpus | tool | cold s | warm s | one-file edit s | edit, not told s | edit, written s "
+          "| pages re-rendered per edit | peak RSS MiB | RSS with in-memory state MiB | cold / Hugo "
+          "| warm / Hugo cold |")
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for row in rows:
         hugo = next((r["cold"] for r in rows if r["corpus"] == row["corpus"] and r["tool"] == "hugo"), None)
         ratio = f"{row['cold'] / hugo:.2f}x" if hugo else "-"
         warm_ratio = f"{row['warm'] / hugo:.2f}x" if hugo and "warm" in row else "-"
         print(f"| {row['corpus']} | {row['tool']} | {fmt(row['cold'])} | {fmt(row.get('warm'))} | "
-              f"{fmt(row.get('edit'))} | {fmt(row.get('edit_rendered'), 'n')} | {fmt(row['rss'], 'MiB')} | "
+              f"{fmt(row.get('edit'))} | {fmt(row.get('edit_untold'))} | {fmt(row.get('edit_written'))} | "
+              f"{fmt(row.get('edit_rendered'), 'n')} | {fmt(row['rss'], 'MiB')} | "
               f"{fmt(row.get('edit_rss'), 'MiB')} | {ratio} | {warm_ratio} |")
     ours = [r for r in rows if r["tool"] == "site-builder" and r["corpus"].startswith("articles")]
     if len(ours) >= 2:

@@ -375,15 +375,14 @@ def _build_everything(root: Path, config: SiteConfig, options: BuildOptions, wri
     return index, routes, outputs, rendered
 
 
-def _build_changed(root: Path, config: SiteConfig, options: BuildOptions, state: BuildState, changed: set[str],
-                   problems: Problems):
+def _build_changed(root: Path, config: SiteConfig, options: BuildOptions, state: BuildState, last: LastBuild,
+                   changed: set[str], problems: Problems):
     """The last build brought up to date with edits of a few content files, or None for the whole-site path.
 
     Every step is checked to give what the whole-site path would: files are edits in place
     (rediscover), each edited item links as before (relink), so the index's tables, the routes,
     and the problems of every other file are the last build's; digests and pages follow.
     """
-    last: LastBuild = state.last
     edited = rediscover(root, changed, state.known)
     if edited is None or any(sf.kind not in CONTENT_KINDS for sf in edited.values()):
         return None
@@ -430,7 +429,8 @@ def _build_changed(root: Path, config: SiteConfig, options: BuildOptions, state:
     problems.extend(last.planned)
     keys = update_key_digests(state.digests, state.digest_memo, index, [new for _, new in pairs],
                               last.file_digests)
-    fresh, rendered = state.render_changed(index, keys, state.env, render_many, report, problems)
+    fresh, rendered = state.render_changed(index, last.pages, last.sitemap, keys, state.env, render_many, report,
+                                           problems)
     outputs = dict(last.outputs)
     for path, data in fresh.items():
         if data is None:
@@ -438,6 +438,7 @@ def _build_changed(root: Path, config: SiteConfig, options: BuildOptions, state:
         else:
             outputs[path] = data
     last.index, last.outputs = index, outputs
+    state.last = last
     return index, last.routes, dict(outputs), rendered
 
 
@@ -463,6 +464,10 @@ def build_site(root: Path, options: BuildOptions = BuildOptions(), write: bool =
     gc.disable()
     try:
         return _build_site(root, options, write, cache, progress, changed)
+    except BaseException:
+        if isinstance(cache, BuildState):  # what it holds may be half brought up to date: the next build starts over
+            cache.forget()
+        raise
     finally:
         if collecting:
             gc.enable()
@@ -492,9 +497,11 @@ def _build_site(root: Path, options: BuildOptions, write: bool, cache: BuildStat
         state = cache = BuildState.load(saved, out.resolve())
     if state is not None:
         state.start(settings)
-    quick = None
-    if state is not None and changed is not None and state.last is not None and saved is None:
-        quick = _build_changed(root, config, options, state, _relative(root, changed), problems)
+    quick = last = None
+    if state is not None:  # taken, and put back only by a build that gets through (not one that raises)
+        last, state.last = state.last, None
+    if last is not None and changed is not None and saved is None:
+        quick = _build_changed(root, config, options, state, last, _relative(root, changed), problems)
     if quick is not None:
         index, routes, outputs, rendered = quick
     else:
@@ -511,13 +518,17 @@ def _build_site(root: Path, options: BuildOptions, write: bool, cache: BuildStat
                              "reinstall pagefind, or set 'search: off' in site.yml")
     result = BuildResult(problems.sorted(), ok, index, routes, outputs, rendered=rendered, relinked=quick is not None)
     if ok and write:
-        check_output_dir(root, out)
+        trusted = state.written if state is not None and saved is None else None  # this process's last write
+        check_output_dir(root, out, trusted)
         with build_lock(out.resolve()):
             known = None
             if state is not None:  # pages kept from the last build: their digests are known
                 known = {path: record.data_digest() for path, record in state.records.items()
                          if record.data is not None and outputs.get(path) is record.data}
-            result.stats = write_output(out, outputs, known)
+                state.written = None
+            result.stats = write_output(out, outputs, known, trusted)
+            if state is not None:
+                state.written = result.stats.written_state
             if saved is not None:  # a one-shot build: what only a next build in this process would use goes first
                 state.digest_memo.clear()
                 state.resolve_memo.clear()

@@ -520,6 +520,7 @@ class BuildState:
         self.digest_memo: dict = {}  # key_digests' values and digests from the last build (in memory only)
         self.resolve_memo: dict = {}  # resolve_site's answers per parsed item (in memory only)
         self.last = None  # what the last build made, for a build told which files changed (in memory only)
+        self.written = None  # what the last build that wrote left on disk (write.Written; in memory only)
         self.builds = 0
 
     # The parse-cache protocol used by parse_sources.
@@ -547,6 +548,11 @@ class BuildState:
             self.last = None
             self.settings = settings
         self.used = set()
+
+    def forget(self) -> None:
+        """Start over at the next build (after a build that raised part way)."""
+        self.settings = None
+        self.last = self.written = None
 
     def finish_parse(self) -> None:
         """Forget parsed files this build did not use (edited away or deleted)."""
@@ -698,19 +704,19 @@ class BuildState:
         self.builds += 1
         return outputs, [pages[i].out_path for i in todo]
 
-    def render_changed(self, index, changed: set, env, render_many, report, problems, progress=None):
+    def render_changed(self, index, pages: list, sitemap: list, changed: set, env, render_many, report, problems,
+                       progress=None):
         """Like render, for the routes and templates of the last build: the routes that read a changed key.
 
-        Only for an index made by resolve.relink (same routes, same site templates, same environment);
-        `changed` is what update_key_digests returned. Returns (page outputs changed, re-rendered out_paths).
+        Only for an index made by resolve.relink (the last build's routes, of which `pages` are rendered,
+        the same site templates and environment); `changed` is what update_key_digests returned. Returns (page outputs changed, re-rendered out_paths).
         """
         track_index(index)
-        pages = self.last.pages
         records = self.records
         todo = [i for i, route in enumerate(pages)
                 if not changed.isdisjoint(records[route.out_path].deps)
                 or (records[route.out_path].data is None and not self._restore(records[route.out_path]))]
-        made = render_many(index, [pages[i] for i in todo], env, self.last.sitemap, record=True, progress=progress,
+        made = render_many(index, [pages[i] for i in todo], env, sitemap, record=True, progress=progress,
                            done_before=len(pages) - len(todo), total=len(pages))
         fresh: dict[str, bytes | None] = {}
         for i, (data, found, deps) in zip(todo, made):

@@ -34,10 +34,48 @@ class WriteStats:
     written: int = 0
     unchanged: int = 0
     removed: int = 0
+    written_state: "Written | None" = None  # what this write left, for the next write by the same process
 
 
-def check_output_dir(root: Path, out: Path) -> None:
-    """Refuse an output folder that is the site, inside its sources, or an ancestor of it."""
+@dataclass(frozen=True)
+class Written:
+    """What one write left on disk: both trees' manifests, and the identity of each manifest file.
+
+    The next write by the same process may take the trees to be these, without reading the manifests
+    again or looking for each file, while both manifest files are still the ones it wrote (same inode,
+    time and size): the same trust a warm build gives the manifest (see stamp.py).
+    """
+
+    out: str
+    manifest: dict
+    signature: tuple
+    spare_manifest: dict | None
+    spare_signature: tuple | None
+
+    def holds(self, out: Path) -> bool:
+        return (os.fspath(out) == self.out and _signature(out / MANIFEST) == self.signature
+                and (self.spare_manifest is None
+                     or _signature(_spare(out) / MANIFEST) == self.spare_signature))
+
+
+def _signature(path: Path) -> tuple | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_ino, st.st_mtime_ns, st.st_size, st.st_ctime_ns)
+
+
+def _spare(out: Path) -> Path:
+    return out.parent / f".{out.name}.spare"
+
+
+def check_output_dir(root: Path, out: Path, trusted: "Written | None" = None) -> None:
+    """Refuse an output folder that is the site, inside its sources, or an ancestor of it.
+
+    A folder holding files this builder did not write is refused too: that needs a look at every
+    file, skipped when `trusted` (this process's last write) still holds: the folder is as it left it.
+    """
     root, out = root.resolve(), out.resolve()
     if out == root:
         raise OutputRefused(f"the output folder '{out.name}' is the site itself")
@@ -48,6 +86,8 @@ def check_output_dir(root: Path, out: Path) -> None:
             raise OutputRefused(f"the output folder must not be inside {sub}/")
     if out.exists() and not out.is_dir():
         raise OutputRefused(f"the output path '{out.name}' is a file, not a folder")
+    if trusted is not None and trusted.holds(out):
+        return
     files = _files(out) if out.is_dir() else []
     if files:
         manifest = read_manifest(out)
@@ -109,7 +149,8 @@ def _exchange(a: Path, b: Path) -> bool:
     raise OSError(ctypes.get_errno(), "could not swap the new output in", str(b))
 
 
-def write_output(out: Path, outputs: dict[str, bytes | Path], known: dict[str, str] | None = None) -> WriteStats:
+def write_output(out: Path, outputs: dict[str, bytes | Path], known: dict[str, str] | None = None,
+                 trusted: Written | None = None) -> WriteStats:
     """Make out hold exactly outputs. Bytes are written; Paths are copied files.
 
     The new tree is made beside the live one and swapped in whole. The tree swapped out is
@@ -117,12 +158,16 @@ def write_output(out: Path, outputs: dict[str, bytes | Path], known: dict[str, s
     that differ from it and swaps again, so an edit costs the files it changes, not the site.
     A spare without its manifest (a build killed while updating it) is thrown away.
     `known` may give the digests of bytes the caller knows already (the manifest's digest function).
+    `trusted` is what this process's last write returned (stats.written_state): while it holds, the
+    trees are taken to be as it left them.
     """
     stats = WriteStats()
     out = out.resolve()
-    for leftover in out.parent.glob(f".{out.name}.staging-*"):
-        shutil.rmtree(leftover, ignore_errors=True)
-    old = read_manifest(out) or {} if out.is_dir() else {}
+    trust = trusted is not None and trusted.holds(out)
+    if not trust:
+        for leftover in out.parent.glob(f".{out.name}.staging-*"):
+            shutil.rmtree(leftover, ignore_errors=True)
+    old = trusted.manifest if trust else read_manifest(out) or {} if out.is_dir() else {}
     digests: dict[str, str] = {}
     plan: list[tuple[str, bytes | Path, bool]] = []
     out_s = os.fspath(out)
@@ -132,7 +177,7 @@ def write_output(out: Path, outputs: dict[str, bytes | Path], known: dict[str, s
         if digest is None:
             digest = digest_bytes(data) if isinstance(data, bytes) else _file_digest(data)
         digests[path] = digest
-        same = old.get(path) == digest and os.path.isfile(os.path.join(out_s, path))  # strings: once per file
+        same = old.get(path) == digest and (trust or os.path.isfile(os.path.join(out_s, path)))  # strings: per file
         plan.append((path, data, same))
         if same:
             stats.unchanged += 1
@@ -140,10 +185,14 @@ def write_output(out: Path, outputs: dict[str, bytes | Path], known: dict[str, s
             stats.written += 1
     stats.removed = len(set(old) - set(outputs))
     if out.is_dir() and stats.written == 0 and stats.removed == 0:
+        stats.written_state = trusted if trust else None
         return stats
-    spare = out.parent / f".{out.name}.spare"
+    spare = _spare(out)
     staging = out.parent / f".{out.name}.staging-{os.getpid()}"
-    spare_manifest = read_manifest(spare) if out.is_dir() and spare.is_dir() else None
+    if trust:
+        spare_manifest = trusted.spare_manifest
+    else:
+        spare_manifest = read_manifest(spare) if out.is_dir() and spare.is_dir() else None
     if spare_manifest is not None:
         os.rename(spare, staging)
         os.unlink(staging / MANIFEST)  # from here on the tree is unfinished until the new manifest
@@ -156,7 +205,8 @@ def write_output(out: Path, outputs: dict[str, bytes | Path], known: dict[str, s
             _remove(staging, path)
         staging_s = os.fspath(staging)
         todo = [(staging / path, data, out / path if same else None) for path, data, same in plan
-                if not (spare_manifest.get(path) == digests[path] and os.path.isfile(os.path.join(staging_s, path)))]
+                if not (spare_manifest.get(path) == digests[path]
+                        and (trust or os.path.isfile(os.path.join(staging_s, path))))]
         for folder in sorted({target.parent for target, _, _ in todo}):
             folder.mkdir(parents=True, exist_ok=True)
         if len(todo) >= PARALLEL_WRITES_MIN:  # file system calls release the GIL: a few threads overlap them
@@ -167,7 +217,8 @@ def write_output(out: Path, outputs: dict[str, bytes | Path], known: dict[str, s
                 _place(*job)
         manifest = json.dumps(digests, indent=0, sort_keys=True).encode("utf-8")
         (staging / MANIFEST).write_bytes(manifest)
-        if out.is_dir():
+        had_out = out.is_dir()
+        if had_out:
             if not _exchange(staging, out):
                 retired = out.parent / f".{out.name}.staging-{os.getpid()}-old"
                 os.rename(out, retired)
@@ -181,6 +232,10 @@ def write_output(out: Path, outputs: dict[str, bytes | Path], known: dict[str, s
     finally:
         if staging is not None:
             shutil.rmtree(staging, ignore_errors=True)
+    signature = _signature(out / MANIFEST)
+    spare_signature = _signature(spare / MANIFEST) if had_out else None
+    if signature is not None and (not had_out or spare_signature is not None):
+        stats.written_state = Written(os.fspath(out), digests, signature, old if had_out else None, spare_signature)
     return stats
 
 

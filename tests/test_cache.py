@@ -10,6 +10,7 @@ import pytest
 from site_builder import build as build_module
 from site_builder.build import BuildOptions, BuildState, build_site
 from site_builder.cache import CACHE_DIR
+from site_builder.write import OutputRefused
 
 from conftest import MINIMAL_SITE_YML, write_site
 
@@ -246,3 +247,34 @@ def test_an_incremental_write_hashes_only_the_pages_it_made(site, monkeypatch):
     copied = sum(1 for r in again.routes if r.kind == "asset")
     index = sum(1 for p in again.outputs if p.startswith("pagefind/"))  # the search index is made anew
     assert len(hashed) <= len(again.rendered) + copied + index
+
+
+def test_writes_by_one_process_trust_its_own_last_write_while_the_manifests_are_its_own(site):
+    options = BuildOptions(disk_cache=False)
+    state = BuildState()
+    path = site / "content/explainers/one.md"
+    original = path.read_text()
+    assert build_site(site, options, cache=state).ok
+    for n in range(4):  # told builds that write: the live and spare trees take turns, both trusted
+        before = files_of(site / "output")
+        path.write_text(original + f"\nEdit {n}.\n")
+        result = build_site(site, options, cache=state, changed=[str(path)])
+        assert result.ok and result.relinked and "explainers/one/index.html" in result.outputs
+        got = files_of(site / "output")
+        differ = {rel for rel, data in got.items() if before.get(rel) != data and not rel.startswith(".")}
+        assert "explainers/one/index.html" in differ and result.stats.written == len(differ)  # what changed, only
+        assert state.written is not None and state.written.holds((site / "output").resolve())
+        clean = build_site(site, options, write=False)
+        assert {rel for rel in got if not rel.startswith((".", "pagefind/"))} == set(clean.outputs)
+        for rel, data in clean.outputs.items():
+            if isinstance(data, bytes):
+                assert got[rel] == data, rel
+    # another writer (here: a build with no state, after an edit) rewrites the manifest: no more trust
+    path.write_text(original + "\nAnother writer's edit.\n")
+    assert build_site(site, options).stats.written >= 1
+    assert not state.written.holds((site / "output").resolve())
+    (site / "output" / "notes.txt").write_text("mine")
+    path.write_text(original + "\nOne more.\n")
+    with pytest.raises(OutputRefused, match="did not write"):
+        build_site(site, options, cache=state, changed=[str(path)])
+    assert (site / "output" / "notes.txt").read_text() == "mine"

@@ -445,3 +445,23 @@ def test_an_error_in_a_file_stays_reported_while_other_files_are_edited(site):
     assert any("people/nobody" in d.message for d in result.errors)
     bad.write_text(bad.read_text().replace("\nAbout [[people/nobody]].\n", "\n"))
     assert told(site, state, [str(bad)]).ok
+
+
+def test_a_build_that_raises_leaves_no_half_updated_build_to_start_from(site, monkeypatch):
+    from site_builder import build as build_module
+    state = BuildState()
+    told(site, state, None)
+    path = site / "content/explainers/second.md"
+    path.write_text(path.read_text() + "\nA plain sentence.\n")
+    real = build_module.render_many
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug while rendering")
+
+    monkeypatch.setattr(build_module, "render_many", broken)
+    with pytest.raises(RuntimeError):
+        build_site(site, BuildOptions(disk_cache=False), write=False, cache=state, changed=[str(path)])
+    monkeypatch.setattr(build_module, "render_many", real)
+    assert state.last is None
+    result = told(site, state, [str(path)])
+    assert not result.relinked  # the whole-site path, from what is certain

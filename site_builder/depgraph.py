@@ -32,6 +32,10 @@ Using it (the preview server does this)::
     result.ok, result.diagnostics            # as for any build
     result.outputs                           # {out_path: bytes | Path}: the whole site, every time
     result.rendered                          # out_paths rendered anew by this build (a list)
+    result = build_site(root, options, write=False, cache=state, changed={"content/explainers/a.md"})
+                                             # told which files changed (as a watcher reports them):
+                                             # only those are read; an edit that links as before
+                                             # updates the last build (result.relinked)
 
 ``write=True`` with a state also writes the output, touching only files whose bytes
 changed (``result.stats``). The outputs of an incremental build are byte for byte those

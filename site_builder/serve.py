@@ -8,8 +8,11 @@ Three parts, each usable alone:
 - `PreviewApp` is a plain WSGI app (environ in, bytes out) that serves a snapshot under base_url's path, with an
   error overlay on every HTML response while the latest build has errors. It never touches a file the build did not
   name, so a request path cannot reach anything outside the site.
-- `serve()` wires them to livereload: its watcher notices changes in content/, templates/ and site.yml, a rebuild
-  thread waits for a burst of saves to settle, rebuilds once, and only then asks the browser to reload.
+- `serve()` wires them to livereload. Kernel file notifications (`NotifyFeed`, through watchfiles) report which
+  files under content/ and templates/ changed, and site.yml is looked at a few times a second; where the kernel's
+  watch cannot be had, a scan of those folders (`PreviewWatcher`) finds the same. A rebuild thread waits for a
+  burst of saves to settle, rebuilds once, told which files changed (so an edit costs what it touches, not what
+  the site holds), and only then asks the browser to reload.
 """
 
 from __future__ import annotations
@@ -459,6 +462,9 @@ def notify_feed(root: Path, wake: threading.Event) -> "NotifyFeed | None":
     except ImportError:
         return None
     feed.start()
+    if not feed.ready.wait(10) or feed.error is not None:  # the watch could not be set up: scan instead
+        feed.stop.set()
+        return None
     return feed
 
 
@@ -501,6 +507,7 @@ class NotifyFeed:
         self._folders = self._present()
         self._site_yml = self._signature()
         self.error: BaseException | None = None
+        self.ready = threading.Event()  # set once the watch is in place (or has failed)
 
     def _present(self) -> tuple[str, ...]:
         return tuple(os.fspath(self.root / sub) for sub in ("content", "templates") if (self.root / sub).is_dir())
@@ -512,7 +519,8 @@ class NotifyFeed:
         except OSError:
             return None
 
-    def _add(self, paths) -> None:
+    def add(self, paths) -> None:
+        """Count these paths (absolute, or True: unknown) as changed."""
         with self._lock:
             if paths is True or self._pending is True:
                 self._pending = True
@@ -532,23 +540,31 @@ class NotifyFeed:
 
     def _run(self) -> None:
         import watchfiles
+        restarted = False
         while not self.stop.is_set():
             folders = self._folders
             try:
                 for batch in watchfiles.watch(*folders, watch_filter=None, step=self.step_ms,
                                               rust_timeout=int(self.tick * 1000), yield_on_timeout=True,
                                               stop_event=self.stop, raise_interrupt=False) if folders else ():
+                    self.ready.set()  # the first answer comes once the watch is in place
+                    if restarted:  # a new watch, for other folders: what changed before it began is not known
+                        restarted = False
+                        self.add(True)
                     if batch:
-                        self._add({path for _, path in batch})
+                        self.add({path for _, path in batch})
                     if self._look():
+                        restarted = True
                         break
                 else:
                     if not folders:
+                        self.ready.set()
                         self.stop.wait(self.tick)
-                        self._look()
+                        restarted = self._look() or restarted
             except Exception as exc:  # the watch failed (e.g. no watches left): say so once, then poll instead
                 self.error = exc
-                self._add(True)
+                self.add(True)
+                self.ready.set()
                 return
 
     def _look(self) -> bool:
@@ -556,11 +572,11 @@ class NotifyFeed:
         signature = self._signature()
         if signature != self._site_yml:
             self._site_yml = signature
-            self._add({os.fspath(self.root / "site.yml")})
+            self.add({os.fspath(self.root / "site.yml")})
         folders = self._present()
         if folders != self._folders:
             self._folders = folders
-            self._add(True)
+            self.add(True)
             return True
         return False
 
@@ -693,20 +709,24 @@ def _serve(root: Path, host: str, port: int, drafts: bool, open_browser: bool) -
     preview = Preview(Path(root), BuildOptions(drafts=drafts))
     app = PreviewApp(preview, allowed_hosts=LOOPBACK_NAMES | {host_name(host)} if is_loopback(host) else None)
     wake = threading.Event()
-    feed = notify_feed(root, wake)
-    watcher = make_watcher(root, lambda: None, scan=feed is None)
+    watcher = make_watcher(root, lambda: None)  # a scan of content/, templates/ and site.yml, as they are now
+    preview.rebuild()  # the first build, while this is the one thread: it may fork workers on a large site
+    feed = notify_feed(root, wake)  # the kernel's watch, set up before it returns
+    if feed is not None:
+        watcher.examine()  # what changed during the first build and before the watch began
+        missed = watcher.take()
+        if missed:
+            feed.add(missed)
     scanning = [feed is None]
 
     def poll() -> set[str] | bool:
         if scanning[0]:
-            watcher.examine()  # a scan of content/, templates/ and site.yml: edits, new files, removals
+            watcher.examine()  # edits, new files, removals since the last scan
             return site_relative(root, watcher.take())
         taken = feed.take()
         if feed.error is not None:  # the kernel's watch failed: scan from now on
             print(f"file notifications stopped ({feed.error}); looking for changes by scanning instead",
                   file=sys.stderr, flush=True)
-            for path in watch_paths(root):
-                watcher.watch(path, lambda changed=None: None, delay="forever")
             watcher.examine()
             watcher.take()
             scanning[0] = True
@@ -729,7 +749,6 @@ def _serve(root: Path, host: str, port: int, drafts: bool, open_browser: bool) -
         threading.Thread(target=rebuilds.run, name="site-builder-rebuild", daemon=True).start()
 
     watcher.on_start = start_rebuilds
-    preview.rebuild()
     display = f"[{host}]" if ":" in host else host
     print(f"serving the preview at http://{display}:{port}{preview.snapshot.base} (Ctrl-C to stop)",
           file=sys.stderr, flush=True)

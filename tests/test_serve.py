@@ -459,7 +459,7 @@ def test_kernel_notifications_tell_edits_site_yml_and_new_folders(site):
     feed = NotifyFeed(site, wake, tick=0.1)
     feed.start()
     try:
-        time.sleep(0.3)  # the watch is being set up
+        assert feed.ready.wait(10) and feed.error is None  # the watch is in place
         path = site.resolve() / "content/explainers/hello.md"
         path.write_text(path.read_text() + "\nMore.\n")
         assert str(path) in _wait_for(feed, wake, {str(path)})

@@ -192,7 +192,9 @@ def same_as_clean(root: Path, state: BuildState, options: BuildOptions, changed=
     return incremental
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+# FUZZ_SCALE=20 runs twenty times as many examples (as in test_fuzz.py)
+@settings(max_examples=25 * int(os.environ.get("FUZZ_SCALE", "1")), deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(steps=st.lists(st.tuples(edits, st.booleans()), min_size=1, max_size=6), drafts=st.booleans())
 def test_incremental_output_equals_a_clean_build(monkeypatch, steps, drafts):
     """Each step is an edit and whether the build is told which files changed (as the preview's watcher tells it)."""

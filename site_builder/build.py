@@ -383,7 +383,7 @@ def _build_changed(root: Path, config: SiteConfig, options: BuildOptions, state:
     (rediscover), each edited item links as before (relink), so the index's tables, the routes,
     and the problems of every other file are the last build's; digests and pages follow.
     """
-    edited = rediscover(root, changed, state.known)
+    edited = rediscover(root, changed, state.known, {d.location.rel_path for d in last.discovered})
     if edited is None or any(sf.kind not in CONTENT_KINDS for sf in edited.values()):
         return None
     settings = (__version__, settings_digest(config))

@@ -183,13 +183,17 @@ def discover_sources(root: Path, type_folders: dict[str, str], problems: Problem
     return files
 
 
-def rediscover(root: Path, changed: set[str], known: dict) -> dict[str, SourceFile] | None:
+def rediscover(root: Path, changed: set[str], known: dict, reported: set[str] = frozenset()) \
+        -> dict[str, SourceFile] | None:
     """Read again only the files a watcher saw change, when each is an edit of a file the last build read.
 
     `known` is discover_sources' record (updated in place on success). Returns the new SourceFile of
     each file whose bytes changed (an empty dict: nothing did), or None when a change is more than an
     edit in place: a file added, removed or renamed, a folder, a symbolic link, text that is not UTF-8
     or too large. Then the caller walks the whole site, which reports such changes with their messages.
+    A path the last build did not read, was not told about (`reported`: the paths its discovery
+    messages name) and that is not there now (a file made and deleted while saving) changes nothing,
+    unless it was a folder holding such files.
     """
     base = os.fspath(root)
     found: dict[str, SourceFile] = {}
@@ -197,6 +201,8 @@ def rediscover(root: Path, changed: set[str], known: dict) -> dict[str, SourceFi
     for rel in changed:
         prev = known.get(rel)
         if prev is None:
+            if not os.path.lexists(os.path.join(base, rel)) and not _holds(rel, known, reported):
+                continue  # came and went (an editor's scratch file): the site is as it was
             return None
         try:
             st = os.lstat(os.path.join(base, rel))
@@ -230,3 +236,11 @@ def rediscover(root: Path, changed: set[str], known: dict) -> dict[str, SourceFi
         found[rel] = new
     known.update(seen)
     return found
+
+
+def _holds(rel: str, known: dict, reported) -> bool:
+    """Whether the last build read or reported rel, or anything under it (rel a folder)."""
+    if rel in reported:
+        return True
+    folder = rel + "/"
+    return any(path.startswith(folder) for path in known) or any(path.startswith(folder) for path in reported)

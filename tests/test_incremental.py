@@ -435,6 +435,28 @@ def test_what_is_more_than_an_edit_in_place_walks_the_site(site):
     assert told(site, state, [str(path)]).ok
 
 
+def test_a_scratch_file_made_and_deleted_while_saving_changes_nothing(site):
+    state = BuildState()
+    told(site, state, None)
+    path = site / "content/explainers/second.md"
+    path.write_text(path.read_text() + "\nA plain sentence.\n")
+    result = told(site, state, [str(path), str(site / "content/explainers/4913"), str(site / "content/gone")])
+    assert result.relinked and result.rendered == ["explainers/second/index.html"]
+
+
+def test_a_folder_moved_away_or_a_reported_file_deleted_walks_the_site(site):
+    stray = site / "content/notes.txt"
+    stray.write_text("not part of the site")
+    state = BuildState()
+    assert any("not part of the site" in d.message for d in told(site, state, None).diagnostics)
+    stray.unlink()  # its warning must go: the last build reported it
+    result = told(site, state, [str(stray)])
+    assert not result.relinked and not result.diagnostics
+    shutil.move(site / "content/facts/people", site / "people-moved")  # out of the site: the folder's event only
+    result = told(site, state, [str(site / "content/facts/people")])
+    assert not result.relinked and "people/ada/index.html" not in result.outputs
+
+
 def test_an_error_in_a_file_stays_reported_while_other_files_are_edited(site):
     state = BuildState()
     bad = site / "content/explainers/first.md"

@@ -453,6 +453,23 @@ def _wait_for(feed, wake, want: set[str], timeout: float = 10.0) -> set[str] | b
     return got
 
 
+def test_kernel_notifications_hand_over_a_burst_of_saves_at_once(site):
+    pytest.importorskip("watchfiles")
+    wake = threading.Event()
+    feed = NotifyFeed(site, wake, step_ms=300)  # a long quiet period: the three saves are one burst
+    feed.start()
+    try:
+        assert feed.ready.wait(10) and feed.error is None
+        folder = site.resolve() / "content/explainers"
+        paths = [folder / f"burst-{n}.md" for n in range(3)]
+        for path in paths:
+            path.write_text("---\ntitle: Burst\n---\nText.\n")
+        assert wake.wait(10)
+        assert {str(p) for p in paths} <= feed.take()
+    finally:
+        feed.stop.set()
+
+
 def test_kernel_notifications_tell_edits_site_yml_and_new_folders(site):
     pytest.importorskip("watchfiles")
     wake = threading.Event()

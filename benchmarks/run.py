@@ -14,8 +14,8 @@ and, in one process that keeps a BuildState as the preview server does:
 * edit: append a sentence to one explainer and rebuild incrementally in memory, told the edited
   file as the preview's watcher tells it, median over K edits (the file is restored after each);
 * edit, not told: the same, with every file of the site looked at (stat'ed, linked again);
-* edit, written: told, and the output folder brought up to date on disk (its safety checks
-  walk the output folder: see RESULTS.md);
+* edit, written: told, and the output folder brought up to date on disk;
+* edit, new reference: told, in memory, the added sentence links to another explainer;
 
 with the peak RSS of the largest process. Peers are built from the same article text with
 the shared peer scripts (PEER_BENCH, default ../shared/bench next to the project, or the
@@ -86,7 +86,7 @@ site, edits = Path(sys.argv[1]), int(sys.argv[2])
 files = sorted((site / "content" / "explainers").glob("*.md"))
 
 
-def timed_edits(write, told):
+def timed_edits(write, told, reference=False):
     state = BuildState()
     first = build_site(site, BuildOptions(), write=write, cache=state)
     assert first.ok, [d.format() for d in first.errors][:5]
@@ -95,7 +95,11 @@ def timed_edits(write, told):
         path = files[(k * 7919) % len(files)]
         changed = [str(path)] if told else None
         original = path.read_bytes()
-        path.write_bytes(original + f"\n\nAn added sentence number {k}.\n".encode())
+        if reference:  # a link to another explainer: the backlinks of that one change
+            other = files[(k * 7919 + 4231) % len(files)].stem
+            path.write_bytes(original + f"\n\nSee also [[explainers/{other}]].\n".encode())
+        else:
+            path.write_bytes(original + f"\n\nAn added sentence number {k}.\n".encode())
         started = time.perf_counter()
         result = build_site(site, BuildOptions(), write=write, cache=state, changed=changed)
         times.append(time.perf_counter() - started)
@@ -110,8 +114,10 @@ def timed_edits(write, told):
 told = timed_edits(False, True)  # what the preview does: in memory, told the edited file by its watcher
 untold = timed_edits(False, False)  # the same, every file of the site looked at
 written = timed_edits(True, True)  # told, and the output folder brought up to date on disk
+reference = timed_edits(False, True, reference=True)  # told; the sentence adds a reference
 import resource
-print(told[0], told[1], untold[0], written[0], written[2], resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+print(told[0], told[1], untold[0], written[0], written[2], reference[0],
+      resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 """
 
 
@@ -122,10 +128,10 @@ def site_builder_edit(site: Path, edits: int) -> dict:
     if out.returncode != 0:
         print(out.stderr[-2000:], file=sys.stderr)
         return {}
-    median, rendered, untold, written, files_written, rss = out.stdout.split()
+    median, rendered, untold, written, files_written, reference, rss = out.stdout.split()
     return {"edit": float(median), "edit_rendered": float(rendered), "edit_untold": float(untold),
-            "edit_written": float(written), "edit_files_written": float(files_written), "edit_rss": float(rss),
-            "edit_total": time.perf_counter() - started}
+            "edit_written": float(written), "edit_files_written": float(files_written),
+            "edit_reference": float(reference), "edit_rss": float(rss), "edit_total": time.perf_counter() - started}
 
 
 def peer_cache(scripts: Path) -> Path:
@@ -212,7 +218,8 @@ def main() -> None:
             row.update(site_builder_edit(site, args.edits))
         rows.append(row)
         print(f"  cold {fmt(row['cold'])} s, warm {fmt(row['warm'])} s, edit {fmt(row.get('edit'))} s "
-              f"(not told {fmt(row.get('edit_untold'))} s, written {fmt(row.get('edit_written'))} s), "
+              f"(not told {fmt(row.get('edit_untold'))} s, written {fmt(row.get('edit_written'))} s, "
+              f"new reference {fmt(row.get('edit_reference'))} s), "
               f"peak RSS {fmt(row['rss'], 'MiB')} MiB", flush=True)
         if peers_corpus is None or args.no_peers:
             continue
@@ -227,15 +234,16 @@ def main() -> None:
 
     print()
     print("| corpus | tool | cold s | warm s | one-file edit s | edit, not told s | edit, written s "
-          "| pages re-rendered per edit | peak RSS MiB | RSS with in-memory state MiB | cold / Hugo "
-          "| warm / Hugo cold |")
-    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+          "| edit, new reference s | pages re-rendered per edit | peak RSS MiB | RSS with in-memory state MiB "
+          "| cold / Hugo | warm / Hugo cold |")
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for row in rows:
         hugo = next((r["cold"] for r in rows if r["corpus"] == row["corpus"] and r["tool"] == "hugo"), None)
         ratio = f"{row['cold'] / hugo:.2f}x" if hugo else "-"
         warm_ratio = f"{row['warm'] / hugo:.2f}x" if hugo and "warm" in row else "-"
         print(f"| {row['corpus']} | {row['tool']} | {fmt(row['cold'])} | {fmt(row.get('warm'))} | "
               f"{fmt(row.get('edit'))} | {fmt(row.get('edit_untold'))} | {fmt(row.get('edit_written'))} | "
+              f"{fmt(row.get('edit_reference'))} | "
               f"{fmt(row.get('edit_rendered'), 'n')} | {fmt(row['rss'], 'MiB')} | "
               f"{fmt(row.get('edit_rss'), 'MiB')} | {ratio} | {warm_ratio} |")
     ours = [r for r in rows if r["tool"] == "site-builder" and r["corpus"].startswith("articles")]

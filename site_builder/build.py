@@ -380,8 +380,9 @@ def _build_changed(root: Path, config: SiteConfig, options: BuildOptions, state:
     """The last build brought up to date with edits of a few content files, or None for the whole-site path.
 
     Every step is checked to give what the whole-site path would: files are edits in place
-    (rediscover), each edited item links as before (relink), so the index's tables, the routes,
-    and the problems of every other file are the last build's; digests and pages follow.
+    (rediscover), each edited item keeps its id, name, date and tags (relink), so the routes and
+    the problems of every other file are the last build's, and only the index entries its own
+    references and citations feed are made again; digests and pages follow.
     """
     edited = rediscover(root, changed, state.known, {d.location.rel_path for d in last.discovered})
     if edited is None or any(sf.kind not in CONTENT_KINDS for sf in edited.values()):
@@ -408,9 +409,10 @@ def _build_changed(root: Path, config: SiteConfig, options: BuildOptions, state:
         elif visible(old_item) or visible(new_item):
             return None
     resolved = Problems()
-    index = relink(last.index, pairs, state.resolve_memo, resolved)
-    if index is None:
+    relinked = relink(last.index, pairs, state.resolve_memo, resolved)
+    if relinked is None:
         return None
+    index, touched = relinked
     # From here on the build goes through: bring the kept build up to date.
     files = list(last.files)
     for rel, sf in edited.items():
@@ -428,7 +430,7 @@ def _build_changed(root: Path, config: SiteConfig, options: BuildOptions, state:
     problems.extend(resolved.items)
     problems.extend(last.planned)
     keys = update_key_digests(state.digests, state.digest_memo, index, [new for _, new in pairs],
-                              last.file_digests)
+                              last.file_digests, touched)
     fresh, rendered = state.render_changed(index, last.pages, last.sitemap, keys, state.env, render_many, report,
                                            problems)
     outputs = dict(last.outputs)

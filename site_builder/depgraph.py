@@ -346,14 +346,33 @@ def key_digests(index, file_digests: dict[str, str], memo: dict | None = None) -
     return out
 
 
-def update_key_digests(digests: dict, memo: dict, index, items: list, file_digests: dict[str, str]) -> set:
+def update_key_digests(digests: dict, memo: dict, index, items: list, file_digests: dict[str, str],
+                       touched: set = frozenset()) -> set:
     """Bring the last build's digests (in place) up to date after some parsed items were swapped.
 
-    Only for an index made by resolve.relink: its derived tables are the very ones key_digests
-    saw last time, so only the swapped items' own keys and the sums over docs, facts and cards
-    can move. Returns the keys whose digest changed; the result equals a fresh key_digests.
+    Only for an index made by resolve.relink: its derived tables are the ones key_digests saw last
+    time except for the `touched` (table, key) entries, so only those, the swapped items' own keys
+    and the sums over their tables can move. Returns the keys whose digest changed; the result
+    equals a fresh key_digests.
     """
     changed: set = set()
+    for name, key in touched:
+        value = dict.get(getattr(index, name), key)
+        before = digests.get((name, key))
+        kept = memo.pop((name, key), None)
+        total = memo[("sum", name)] - (kept[2] if kept is not None else 0)
+        if value is None:
+            digests.pop((name, key), None)
+        else:
+            d = _digest(repr(sorted(value) if isinstance(value, set) else value))
+            part = _part(key, d)
+            memo[(name, key)] = (value, d, part)
+            digests[(name, key)] = d
+            total += part
+        memo[("sum", name)] = total
+        digests[(name, ALL)] = _whole(total)
+        if digests.get((name, key)) != before:
+            changed.update(((name, key), (name, ALL)))
 
     def swap(name: str, key: str, digest: str) -> int:
         before = digests[(name, key)]

@@ -229,14 +229,17 @@ def link_signature(item) -> tuple:
     return ("doc", item.id, item.rel_path, item.kind, item.slug, item.title, item.date, item.tags, item.draft)
 
 
-def relink(index: Index, changes: list, memo: dict, problems: Problems) -> Index | None:
+def relink(index: Index, changes: list, memo: dict, problems: Problems) -> tuple[Index, set] | None:
     """The index of the last build with some items swapped for new versions, without linking the site again.
 
     `changes` pairs each old item with its new version (same id); `memo` is what resolve_site (or an earlier
-    relink) left. Returns None unless every new version has the old one's link_signature and refers to and
-    cites the very same things: then every whole-site table (backlinks, citers, events, tags, counts) is what
-    a full resolve_site would make, and so are every other item's problems. The problems of the whole site
-    are added to `problems` in the order resolve_site adds them.
+    relink) left. Returns None unless every new version has the old one's link_signature: then the world (ids,
+    paths, media) and every sort key are as they were, so every other item's links and problems are too, and
+    only the entries of the tables that the swapped items' own references and citations feed can move:
+    outgoing of the item, backlinks of what it refers to now or did before, citers of what it cites now or
+    did before, and the warnings of those sheets. Those entries are made again exactly as resolve_site makes
+    them; the other entries are shared with `index`. Returns (the new index, the (table, key) pairs that
+    changed). The problems of the whole site are added to `problems` in the order resolve_site adds them.
     """
     items, warnings = memo.get("items"), memo.get("warnings")
     if items is None or warnings is None:
@@ -248,23 +251,59 @@ def relink(index: Index, changes: list, memo: dict, problems: Problems) -> Index
         if found is None or found[0] is not old or new.id != old.id or link_signature(new) != link_signature(old):
             return None
         out, cited, item_problems = _resolve_item(new.id, new, index, all_ids)
-        if out != found[1] or cited != found[2]:
-            return None
-        fresh[new.id] = (new, out, cited, item_problems)
+        fresh[new.id] = (new, out, cited, item_problems, found[1], found[2])
     linked = copy.copy(index)
     docs, facts = dict(dict.items(index.docs)), dict(dict.items(index.facts))
     for id_, found in fresh.items():
         (facts if id_ in facts else docs)[id_] = found[0]
     linked.docs, linked.facts = docs, facts
+    touched: set = set()
+    linking = {id_: f for id_, f in fresh.items() if f[1] != f[4] or f[2] != f[5]}
+    if linking:
+        outgoing, backlinks, citers = (dict(dict.items(t)) for t in (index.outgoing, index.backlinks, index.citers))
+        keys: dict[str, tuple] = {}
+
+        def sort_key(id_: str) -> tuple:
+            found = keys.get(id_)
+            if found is None:
+                found = keys[id_] = _sort_key(linked, id_)
+            return found
+
+        def move(table: dict, name: str, target: str, owner: str, add: bool) -> None:
+            now = set(table.get(target, ()))
+            if add:
+                now.add(owner)
+            else:
+                now.discard(owner)
+            if now:
+                table[target] = sorted(now, key=sort_key)
+            else:
+                table.pop(target, None)
+            touched.add((name, target))
+
+        for id_, (_, out, cited, _, old_out, old_cited) in linking.items():
+            if out != old_out:
+                outgoing[id_] = set(out)
+                touched.add(("outgoing", id_))
+                for target in out - old_out:
+                    move(backlinks, "backlinks", target, id_, True)
+                for target in old_out - out:
+                    move(backlinks, "backlinks", target, id_, False)
+            for source in set(cited) - set(old_cited):
+                move(citers, "citers", source, id_, True)
+            for source in set(old_cited) - set(cited):
+                move(citers, "citers", source, id_, False)
+        linked.outgoing, linked.backlinks, linked.citers = outgoing, backlinks, citers
     for id_, found in fresh.items():
-        items[id_] = found
-        if id_ in warnings:
-            warnings[id_] = tuple(_sheet_warnings(linked, found[0]))
+        items[id_] = found[:4]
+    for name, key in touched | {("", id_) for id_ in fresh}:
+        if key in warnings:  # a sheet whose backlinks or citers changed, or that changed itself
+            warnings[key] = tuple(_sheet_warnings(linked, facts[key]))
     for found in items.values():
         problems.extend(found[3])
     for found in warnings.values():
         problems.extend(found)
-    return linked
+    return linked, touched
 
 
 def _resolve_item(id_: str, item, index: Index, all_ids: list[str]) -> tuple[frozenset, tuple, tuple]:

@@ -393,9 +393,28 @@ def test_a_new_summary_rerenders_the_cards_that_show_it(site):
     assert "explainers/second/index.html" not in result.rendered
 
 
+def test_a_new_reference_or_citation_updates_the_links_without_linking_the_whole_site(site):
+    state = BuildState()
+    told(site, state, None)
+    path = site / "content/explainers/second.md"
+    path.write_text(path.read_text() + "\nAlso [[organizations/acme]], as [@s-one, p. 9] says.\n")
+    result = told(site, state, [str(path)])
+    assert result.relinked
+    # the page itself and Acme's page (a new mention); s-one is cited already, so its page is as it was
+    assert {"explainers/second/index.html", "organizations/acme/index.html"} <= set(result.rendered)
+    path.write_text(explainer("Second", [], []))  # every reference and citation gone
+    result = told(site, state, [str(path)])
+    assert result.relinked
+    assert {"people/bob/index.html", "sources/s-one/index.html", "sources/s-two/index.html",
+            "organizations/acme/index.html"} <= set(result.rendered)
+    # Bob is mentioned by nothing now: the warning says so, as a clean build's does
+    assert any("nothing mentions 'people/bob'" in d.message for d in result.diagnostics)
+
+
 @pytest.mark.parametrize("edit", [
     lambda t: t.replace("title: Second", "title: Second thoughts"),  # lists sort by title
     lambda t: t + "\nAlso [[people/ada]].\n",  # a new reference: backlinks change
+    lambda t: t + "\nAlso [[ada]] and [[explainers/first]].\n",  # a short id, and a link to an explainer
     lambda t: t + "\nAs said [@s-one, p. 4].\n",  # a citation already there, another page: still relinked
     lambda t: t.replace("tags: [news]", "tags: [news, politics]"),  # a new tag page
     lambda t: t.replace("date: ", "date: 2023-01-01\nold: ", 1),  # a new date (and an unknown field)

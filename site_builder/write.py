@@ -191,6 +191,12 @@ def write_output(out: Path, outputs: dict[str, bytes | Path], known: dict[str, s
     staging = out.parent / f".{out.name}.staging-{os.getpid()}"
     if trust:
         spare_manifest = trusted.spare_manifest
+        if spare_manifest is not None:  # trusted, not blind: a file about to be made must not be there already
+            spare_s = os.fspath(spare)
+            foreign = sorted(p for p in outputs if p not in spare_manifest and os.path.lexists(os.path.join(spare_s, p)))
+            if foreign:
+                raise OutputRefused(f"the spare output folder '{spare.name}' holds files this builder did not "
+                                    f"write ({', '.join(foreign[:3])}); move them away")
     else:
         spare_manifest = read_manifest(spare) if out.is_dir() and spare.is_dir() else None
     if spare_manifest is not None:

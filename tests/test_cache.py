@@ -278,3 +278,20 @@ def test_writes_by_one_process_trust_its_own_last_write_while_the_manifests_are_
     with pytest.raises(OutputRefused, match="did not write"):
         build_site(site, options, cache=state, changed=[str(path)])
     assert (site / "output" / "notes.txt").read_text() == "mine"
+
+
+def test_a_trusted_write_still_refuses_to_write_over_a_file_it_did_not_make(site):
+    options = BuildOptions(disk_cache=False)
+    state = BuildState()
+    path = site / "content/explainers/one.md"
+    assert build_site(site, options, cache=state).ok
+    path.write_text(path.read_text() + "\nEdit.\n")
+    assert build_site(site, options, cache=state, changed=[str(path)]).ok  # now there is a spare tree
+    spare = site / ".output.spare"
+    (spare / "explainers/two").mkdir(parents=True)
+    (spare / "explainers/two/index.html").write_text("mine")  # where a new page is about to go
+    new = site / "content/explainers/two.md"
+    new.write_text("---\ntitle: Two\nsummary: Second.\ndate: 2024-01-02\n---\n\nText.\n")
+    with pytest.raises(OutputRefused, match="did not write"):
+        build_site(site, options, cache=state, changed=[str(new)])
+    assert (spare / "explainers/two/index.html").read_text() == "mine"

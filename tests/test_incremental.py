@@ -128,20 +128,11 @@ def apply_edit(root: Path, edit: tuple[str, int, int]) -> None:
                 path.write_text(text + f"\nA plain sentence, number {n}.\n")
             else:
                 path.write_text(text.replace(" works here", f" works here ({n})", 1))
-    elif op == "summary":
+    elif op in ("summary", "retitle"):  # a new summary (a card field) or title (lists sort by it)
         path = root / f"content/explainers/{EXPLAINERS[which]}.md"
         if path.exists():
-            text = path.read_text()
-            start = text.index("summary: ")
-            end = text.index("\n", start)
-            path.write_text(text[:start] + f"summary: Summary number {n}." + text[end:])
-    elif op == "retitle":
-        path = root / f"content/explainers/{EXPLAINERS[which]}.md"
-        if path.exists():
-            text = path.read_text()
-            start = text.index("title: ")
-            end = text.index("\n", start)
-            path.write_text(text[:start] + f"title: Title {n}" + text[end:])
+            key = {"summary": "summary", "retitle": "title"}[op]
+            set_line(path, f"{key}: ", f"{key}: {key.title()} number {n}")
     elif op == "field":  # a field's value, same source
         path = people / f"{PEOPLE[which]}.yml"
         if path.exists():
@@ -156,6 +147,14 @@ def apply_edit(root: Path, edit: tuple[str, int, int]) -> None:
                 path.write_text(text.replace("---\n", "---\ndraft: true\n", 1))
     if op == "add" and n % 5 == 0:  # sometimes bring in the second organization as well
         write_site(root, {"content/facts/organizations/globex.yml": "name: Globex\nsummary: Another firm [@s-one].\n"})
+
+
+def set_line(path: Path, prefix: str, line: str) -> None:
+    """Replace the first line that starts with prefix."""
+    text = path.read_text()
+    start = text.index(prefix)
+    end = text.index("\n", start)
+    path.write_text(text[:start] + line + text[end:])
 
 
 def age_files(root: Path, step: int) -> None:

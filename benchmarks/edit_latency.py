@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Edit-to-updated-page time of the live preview (a benchmark, not a test).
 
-For each site (a copy of the bundled site, and a generated site of about 10,000 pages) it measures, over N edits
+For each site (a copy of the bundled site, and run.py's explainer-shaped corpus at about 10,000 pages) it measures, over N edits
 of one explainer:
 
 * rebuild: the in-memory build after the edit (`Preview.rebuild`), without file watching or debounce, told the
@@ -44,69 +44,18 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(HERE))
 
 from tornado.websocket import websocket_connect  # noqa: E402  (a dependency of livereload)
 
+import corpus  # noqa: E402  (the benchmark corpora)
 from site_builder.build import BuildOptions  # noqa: E402
 from site_builder.serve import Preview  # noqa: E402
 
-SITE_YML = """\
-title: Edit latency corpus
-description: A generated site for timing the live preview.
-base_url: https://example.org/desk/
-types:
-  person:
-    folder: people
-    label: [Person, People]
-    fields:
-      role: {type: text}
-      employer: {type: ref, to: organization}
-  organization:
-    folder: organizations
-    label: [Organization, Organizations]
-    fields:
-      founded: {type: date}
-"""
-WORDS = ("signal network river harbor lattice climate market engine orbit archive ledger pattern sensor "
-         "summit treaty ministry council panel export convoy").split()
-
-
-def generate_site(out: Path, pages: int, seed: int = 7) -> Path:
-    """About `pages` pages: half explainers, the rest people, organizations and sources that they cite."""
-    r = random.Random(seed)
-    sources, orgs = pages // 10, pages // 10
-    people = pages // 2 - sources - orgs
-    explainers = pages - sources - orgs - people
-    facts = out / "content" / "facts"
-    for sub in ("people", "organizations", "sources"):
-        (facts / sub).mkdir(parents=True, exist_ok=True)
-    (out / "content" / "explainers").mkdir(parents=True, exist_ok=True)
-    (out / "site.yml").write_text(SITE_YML, "utf-8")
-
-    def words(n: int) -> str:
-        return " ".join(r.choice(WORDS) for _ in range(n)).capitalize()
-
-    for i in range(sources):
-        (facts / "sources" / f"src-{i:05d}.yml").write_text(
-            f"title: Report {i}\npublisher: Wire {i % 17}\ndate: 2024-{1 + i % 12:02d}-{1 + i % 28:02d}\n"
-            f"url: https://example.org/report/{i}\n", "utf-8")
-    for i in range(orgs):
-        (facts / "organizations" / f"org-{i:05d}.yml").write_text(
-            f"name: Organization {i}\nsummary: {words(10)} [@src-{r.randrange(sources):05d}].\n"
-            f"founded: {{value: {1900 + i % 120}-01-01, source: src-{r.randrange(sources):05d}}}\n", "utf-8")
-    for i in range(people):
-        (facts / "people" / f"person-{i:05d}.yml").write_text(
-            f"name: Person {i}\nsummary: {words(10)} [@src-{r.randrange(sources):05d}].\n"
-            f"role: {{value: {r.choice(WORDS)} officer, source: src-{r.randrange(sources):05d}}}\n"
-            f"employer: {{value: organizations/org-{r.randrange(orgs):05d}, "
-            f"source: src-{r.randrange(sources):05d}}}\n", "utf-8")
-    for i in range(explainers):
-        paras = [" ".join(f"{words(12)} [[people/person-{r.randrange(people):05d}]] "
-                          f"[@src-{r.randrange(sources):05d}]." for _ in range(4)) for _ in range(4)]
-        (out / "content" / "explainers" / f"story-{i:05d}.md").write_text(
-            f"---\ntitle: Story {i}\nsummary: {words(8)}.\ndate: 2024-{1 + i % 12:02d}-{1 + i % 28:02d}\n"
-            f"---\n\nEDIT-MARKER start\n\n" + "\n\n".join(paras) + "\n", "utf-8")
-    return out
+def generate_site(out: Path, pages: int) -> Path:
+    """The explainer-shaped corpus of run.py, at about `pages` pages (a tenth of them explainers)."""
+    e = max(1, pages // 10)
+    return corpus.explainer_site(out, explainers=e, people=5 * e, orgs=e, sources=2 * e, events=e)
 
 
 def bundled_copy(out: Path) -> Path:

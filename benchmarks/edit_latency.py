@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Edit-to-updated-page time of the live preview (a benchmark, not a test).
 
-For each site (a copy of the bundled site, and run.py's explainer-shaped corpus at about 10,000 pages) it measures, over N edits
-of one explainer:
+For each site (a copy of the bundled site, and run.py's explainer-shaped corpus at about 10,000 pages) it
+measures, over N edits of one explainer:
 
 * rebuild: the in-memory build after the edit (`Preview.rebuild`), without file watching or debounce, told the
   edited file's path as the server's watcher tells it;

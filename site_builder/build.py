@@ -297,8 +297,8 @@ class LastBuild:
     files: list[SourceFile]  # as discover_sources gave them
     positions: dict[str, int]  # rel_path -> place in files
     found: dict[str, tuple]  # per content file, in file order: its parse problems
-    discovered: list[Diagnostic]  # the problems of discovery, and of planning routes
-    planned: list[Diagnostic]
+    discovered: list[Diagnostic]  # the problems of discovery
+    planned: list[Diagnostic]  # and of planning routes
     index: Index
     routes: list[Route]
     pages: list[Route]  # routes rendered from the index (not copied files)
@@ -310,15 +310,19 @@ class LastBuild:
 CONTENT_KINDS = ("explainer", "page", "fact")
 
 
-def _relative(root: Path, paths: Iterable[str]) -> set[str]:
-    """POSIX paths relative to root (absolute paths outside it are kept as they are: they match no file)."""
-    base = os.path.abspath(root)
+def relative_paths(root: Path, paths: Iterable[str]) -> set[str]:
+    """POSIX paths relative to root, which absolute paths may name as given or with links resolved
+    (as file watchers report them). Absolute paths outside it are kept as they are: they match no file."""
+    bases = (os.path.realpath(root), os.path.abspath(root))
     out = set()
     for path in paths:
         path = os.fspath(path)
         if os.path.isabs(path):
-            rel = os.path.relpath(path, base)
-            path = path if rel.startswith("..") else rel
+            for base in bases:
+                rel = os.path.relpath(path, base)
+                if not rel.startswith(".."):
+                    path = rel
+                    break
         out.add(path.replace(os.sep, "/"))
     return out
 
@@ -503,7 +507,7 @@ def _build_site(root: Path, options: BuildOptions, write: bool, cache: BuildStat
     if state is not None:  # taken, and put back only by a build that gets through (not one that raises)
         last, state.last = state.last, None
     if last is not None and changed is not None and saved is None:
-        quick = _build_changed(root, config, options, state, last, _relative(root, changed), problems)
+        quick = _build_changed(root, config, options, state, last, relative_paths(root, changed), problems)
     if quick is not None:
         index, routes, outputs, rendered = quick
     else:

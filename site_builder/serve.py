@@ -473,18 +473,10 @@ def site_relative(root: Path, paths) -> set[str]:
 
     Names discover_sources skips (editor backups, hidden files, anything under such a folder) are dropped,
     so an editor's temporary file does not count as a change; folders and unknown files stay, and make the
-    build walk the site.
+    build walk the site. Paths outside the site are dropped.
     """
-    base = os.fspath(Path(root).resolve())
-    out = set()
-    for path in paths:
-        rel = os.path.relpath(os.fspath(path), base).replace(os.sep, "/")
-        if rel.startswith("../"):
-            continue
-        if any(_discover._ignored(part) for part in rel.split("/")):
-            continue
-        out.add(rel)
-    return out
+    return {rel for rel in _build.relative_paths(root, paths)
+            if not rel.startswith(("../", "/")) and not any(_discover._ignored(part) for part in rel.split("/"))}
 
 
 class NotifyFeed:

@@ -13,22 +13,23 @@ from pathlib import Path
 from typing import Iterable
 
 from . import __version__
-from .cache import CACHE_DIR, DiskCache, code_digest, settings_digest
+from .incremental.cache import CACHE_DIR, DiskCache, code_digest, settings_digest
 from .config import SiteConfig, load_config
-from .context import CONTEXTS, template_names
+from .pages.context import CONTEXTS, template_names
 from .diagnostics import Diagnostic, Location, Problems
-from .discover import decode, digest_bytes, discover_sources, rediscover
-from .documents import parse_document, parse_factsheet
-from .markup import MarkdownRenderer, OPEN
+from .read.discover import decode, digest_bytes, discover_sources, rediscover
+from .read.documents import parse_document, parse_factsheet
+from .read.markup import MarkdownRenderer, OPEN
 from .model import SourceFile
-from .render import THEME_DIR, PageRefs, TemplateProblem, make_environment, render_template
-from .resolve import Index, relink, resolve_site
-from .routes import Route, plan_routes
-from . import search, stamp
-from .structured import data_file
-from .urls import Urls
-from .depgraph import BuildState, ParseCache, update_key_digests  # noqa: F401 (ParseCache: the older name)
-from .write import WriteStats, build_lock, check_output_dir, write_output
+from .pages.render import THEME_DIR, PageRefs, TemplateProblem, make_environment, render_template
+from .site.resolve import Index, relink, resolve_site
+from .site.routes import Route, plan_routes
+from .pages import search
+from .incremental import stamp
+from .pages.structured import data_file
+from .site.urls import Urls
+from .incremental.depgraph import BuildState, ParseCache, update_key_digests  # noqa: F401 (ParseCache: the older name)
+from .output.write import WriteStats, build_lock, check_output_dir, write_output
 
 HTML_KINDS = {"home", "explainer", "page", "fact", "type-index", "timeline", "tag", "tags"}
 
@@ -198,7 +199,7 @@ _render_work: tuple | None = None  # (index, env, sitemap, pages, record), inher
 
 
 def _render_one(n: int) -> tuple:
-    from .depgraph import recording
+    from .incremental.depgraph import recording
     index, env, sitemap, pages, record = _render_work
     if not record:
         return (*render_route(index, pages[n], env, sitemap), None)

@@ -11,7 +11,7 @@ from .build import BuildOptions, BuildResult, build_site, load_site_config
 from .diagnostics import Problems, suggest
 from .progress import Progress
 from .schema import SCHEMA_DIR, SETTINGS
-from .write import OutputRefused, read_manifest
+from .output.write import OutputRefused, read_manifest
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -100,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "schema":
         return schema_command(root, Path(args.out) if args.out else None, editor=not args.no_editor)
     if args.command == "serve":
-        from .serve import serve  # the only module that needs livereload
+        from .preview.serve import serve  # the only module that needs livereload
 
         return serve(root, host=args.host, port=args.port, drafts=args.drafts, open_browser=args.open)
     options = BuildOptions(drafts=args.drafts, strict=args.strict,

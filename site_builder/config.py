@@ -7,8 +7,8 @@ from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
 
 from .diagnostics import Location, Problems, did_you_mean
-from .markup import is_safe_link
-from .yamlio import Marks, load_yaml
+from .read.markup import is_safe_link
+from .read.yamlio import Marks, load_yaml
 
 FIELD_TYPES = ("text", "markdown", "number", "date", "money", "url", "ref", "list")
 RESERVED_FOLDERS = {"explainers", "pages", "tags", "timeline", "media", "static", "data", "assets", "404.html",

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from site_builder import cli
-from site_builder.discover import digest_bytes
-from site_builder.write import MANIFEST
+from site_builder.read.discover import digest_bytes
+from site_builder.output.write import MANIFEST
 
 BROKEN = Path(__file__).parent / "broken"
 CASES = sorted(p.name for p in BROKEN.iterdir() if (p / "site").is_dir())

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from site_builder.build import BuildOptions, build_site
-from site_builder.write import OutputRefused
+from site_builder.output.write import OutputRefused
 
 from conftest import build, messages
 

@@ -9,8 +9,8 @@ import pytest
 
 from site_builder import build as build_module
 from site_builder.build import BuildOptions, BuildState, build_site
-from site_builder.cache import CACHE_DIR
-from site_builder.write import OutputRefused
+from site_builder.incremental.cache import CACHE_DIR
+from site_builder.output.write import OutputRefused
 
 from conftest import MINIMAL_SITE_YML, write_site
 
@@ -178,7 +178,7 @@ def test_a_damaged_saved_state_means_a_full_build(site):
 
 
 def test_a_build_with_nothing_changed_stops_early_and_says_the_same(site, monkeypatch):
-    from site_builder import stamp
+    from site_builder.incremental import stamp
     monkeypatch.setattr(stamp, "RACY_SECONDS", 0.0)  # trust time stamps at once (they tick in ns here)
     write_site(site, {"content/facts/sources/unused.yml": "title: Nobody cites me\n"})  # a warning to replay
     first = build_site(site, BuildOptions())
@@ -224,7 +224,7 @@ def test_a_file_saved_just_before_a_build_is_never_trusted_next_time(site):
 
 
 def test_writing_with_threads_gives_the_same_tree(site, monkeypatch):
-    from site_builder import write as write_module
+    from site_builder.output import write as write_module
     serial = build_site(site, BuildOptions(disk_cache=False, out=site / "serial"))
     monkeypatch.setattr(write_module, "PARALLEL_WRITES_MIN", 1)
     threaded = build_site(site, BuildOptions(disk_cache=False, out=site / "threaded"))
@@ -233,7 +233,7 @@ def test_writing_with_threads_gives_the_same_tree(site, monkeypatch):
 
 
 def test_an_incremental_write_hashes_only_the_pages_it_made(site, monkeypatch):
-    from site_builder import write as write_module
+    from site_builder.output import write as write_module
     state = BuildState()
     assert build_site(site, BuildOptions(disk_cache=False), cache=state).ok
     hashed = []

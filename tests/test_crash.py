@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from site_builder import cli
-from site_builder.write import build_lock
+from site_builder.output.write import build_lock
 
 from conftest import write_site
 
@@ -111,7 +111,7 @@ def test_a_second_build_at_the_same_time_is_refused_with_a_clear_message(tmp_pat
     big_site(root, "b")
     # another process holds the build lock, as a running build does while it writes
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys\nfrom pathlib import Path\nfrom site_builder.write import build_lock\n"
+        [sys.executable, "-c", "import sys\nfrom pathlib import Path\nfrom site_builder.output.write import build_lock\n"
          f"with build_lock(Path({str((root / 'output').resolve())!r})):\n"
          "    print('locked', flush=True)\n    sys.stdin.read()\n"],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)

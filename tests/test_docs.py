@@ -22,9 +22,9 @@ import pytest
 import yaml
 
 from site_builder.build import BuildOptions, build_site
-from site_builder.context import CONTEXTS, common
+from site_builder.pages.context import CONTEXTS, common
 from site_builder.schema import editor_mapping, type_schema
-from site_builder.yamlio import load_yaml
+from site_builder.read.yamlio import load_yaml
 from site_builder.diagnostics import Problems
 
 from conftest import write_site
@@ -161,7 +161,7 @@ def test_the_site_builders_guide_names_every_template_variable(tmp_path):
     result = build_site(root, BuildOptions(), write=False)
     guide = (DOCS / "site-builders.md").read_text("utf-8")
     names = _documented_names(guide)
-    from site_builder.render import PageRefs
+    from site_builder.pages.render import PageRefs
 
     missing = set()
     for route in result.routes:
@@ -201,9 +201,9 @@ def test_docs_link_to_files_that_exist():
 
 # Where each module's messages are explained: writers see content messages, site builders see site.yml's.
 MESSAGE_DOCS = {
-    "writing.md": ["documents", "fields", "resolve", "markup", "discover", "yamlio", "frontmatter", "routes",
-                   "build"],
-    "site-builders.md": ["config", "render", "write"],
+    "writing.md": ["read/documents", "read/fields", "site/resolve", "read/markup", "read/discover", "read/yamlio",
+                   "read/frontmatter", "site/routes", "build"],
+    "site-builders.md": ["config", "pages/render", "output/write"],
 }
 REPORTERS = {"error", "warning", "TemplateProblem", "OutputRefused"}
 

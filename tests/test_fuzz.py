@@ -17,12 +17,12 @@ from hypothesis import strategies as st
 from site_builder.build import BuildOptions, build_site
 from site_builder.config import FIELD_TYPES, FieldSpec, load_config
 from site_builder.diagnostics import Location, Problems
-from site_builder.fields import FieldContext, parse_field, parse_value
-from site_builder.frontmatter import split_front_matter
-from site_builder.markup import MarkdownRenderer, scan
-from site_builder.urls import Urls
+from site_builder.read.fields import FieldContext, parse_field, parse_value
+from site_builder.read.frontmatter import split_front_matter
+from site_builder.read.markup import MarkdownRenderer, scan
+from site_builder.site.urls import Urls
 from site_builder.model import CiteSlot
-from site_builder.yamlio import Marks, load_yaml
+from site_builder.read.yamlio import Marks, load_yaml
 
 from conftest import MINIMAL_SITE_YML, write_site
 
@@ -162,7 +162,7 @@ def _load_both_ways(text: str, monkeypatch_loader) -> list:
 def test_libyaml_and_python_paths_load_the_same(text):
     """The fast LibYAML path must report exactly what the pure-Python path reports, marks included."""
     import contextlib
-    from site_builder import yamlio
+    from site_builder.read import yamlio
 
     @contextlib.contextmanager
     def loader(fast):

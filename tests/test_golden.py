@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from site_builder.build import BuildOptions, build_site
-from site_builder.write import MANIFEST
+from site_builder.output.write import MANIFEST
 
 SITES = sorted(p.parent for p in (Path(__file__).parent / "sites").glob("*/site"))
 

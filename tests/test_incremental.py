@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from site_builder import discover
+from site_builder.read import discover
 from site_builder.build import BuildOptions, BuildState, build_site
 
 from conftest import MINIMAL_SITE_YML, write_site
@@ -348,7 +348,7 @@ def test_copied_site_in_a_fresh_folder_is_not_confused_with_the_old_one(site, tm
 def test_the_finer_lookups_restate_the_index_methods_they_replace():
     """depgraph's tracked index restates a few Index methods to record finer keys: if one of those
     methods changes, the restatement must be checked and the digest in depgraph updated."""
-    from site_builder import depgraph
+    from site_builder.incremental import depgraph
     assert depgraph._same_methods(), "Index.lookup/title/url/... changed: update depgraph's TrackedIndex"
 
 

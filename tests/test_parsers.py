@@ -6,12 +6,12 @@ import pytest
 
 from site_builder.config import load_config
 from site_builder.diagnostics import Problems, suggest
-from site_builder.documents import parse_document, parse_factsheet
-from site_builder.fields import parse_date
-from site_builder.frontmatter import split_front_matter
-from site_builder.markup import MarkdownRenderer, scan
+from site_builder.read.documents import parse_document, parse_factsheet
+from site_builder.read.fields import parse_date
+from site_builder.read.frontmatter import split_front_matter
+from site_builder.read.markup import MarkdownRenderer, scan
 from site_builder.model import CiteSlot, LinkSlot, Money, PartialDate, RefSlot
-from site_builder.yamlio import load_yaml
+from site_builder.read.yamlio import load_yaml
 
 from conftest import MINIMAL_SITE_YML
 

@@ -10,11 +10,11 @@ import pytest
 from site_builder.build import BuildOptions, build_site
 from site_builder.config import load_config
 from site_builder.diagnostics import Problems
-from site_builder.documents import parse_factsheet
-from site_builder.markup import MarkdownRenderer
+from site_builder.read.documents import parse_factsheet
+from site_builder.read.markup import MarkdownRenderer
 from site_builder.scaffold import (MAX_SLUG, ScaffoldRefused, factsheet_text, init_site, new_document,
                                    new_factsheet, slug_for, yaml_text)
-from site_builder.yamlio import load_yaml
+from site_builder.read.yamlio import load_yaml
 
 from conftest import build, messages
 
@@ -223,7 +223,7 @@ def test_the_commented_examples_are_valid_values(type_name):
 
 def test_init_site_serves_at_once(tmp_path):
     """The live preview of a new site answers with its pages straight away (through the WSGI app, no socket)."""
-    from site_builder.serve import Preview, PreviewApp
+    from site_builder.preview.serve import Preview, PreviewApp
 
     root = tmp_path / "served"
     init_site(root, TODAY)

@@ -18,10 +18,10 @@ from hypothesis import strategies as st
 
 from site_builder.config import load_config
 from site_builder.diagnostics import Problems
-from site_builder.documents import parse_factsheet
-from site_builder.markup import MarkdownRenderer
+from site_builder.read.documents import parse_factsheet
+from site_builder.read.markup import MarkdownRenderer
 from site_builder.schema import editor_mapping, type_schema, update_settings, write_schemas
-from site_builder.yamlio import load_yaml
+from site_builder.read.yamlio import load_yaml
 
 SITE_YML = """\
 title: Schema agreement

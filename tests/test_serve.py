@@ -13,7 +13,7 @@ import pytest
 
 from site_builder.build import BuildOptions, build_site
 from site_builder.cli import main
-from site_builder.serve import (LOOPBACK_NAMES, OVERLAY_ID, Debounce, Preview, PreviewApp, RebuildLoop, Snapshot, content_type,
+from site_builder.preview.serve import (LOOPBACK_NAMES, OVERLAY_ID, Debounce, Preview, PreviewApp, RebuildLoop, Snapshot, content_type,
                                 exposure_warning, is_loopback, make_watcher, should_reload, NotifyFeed, site_relative)
 
 SITE = {

@@ -9,9 +9,9 @@ import sys
 
 import pytest
 
-from site_builder import search
+from site_builder.pages import search
 from site_builder.build import BuildOptions, build_site
-from site_builder.structured import family_of, safe_json
+from site_builder.pages.structured import family_of, safe_json
 
 from conftest import build, messages
 from theme_site import SITE

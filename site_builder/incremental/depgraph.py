@@ -56,8 +56,8 @@ from typing import Iterable
 import jinja2
 import jinja2.meta
 
-from .model import FactSheet
-from .resolve import card_fields
+from ..model import FactSheet
+from ..site.resolve import card_fields
 
 ALL = "\x00all"  # the key recorded when a whole table is read
 ANY_TEMPLATE = "\x00any"  # a route whose templates cannot be known statically
@@ -240,7 +240,7 @@ def _same_methods() -> bool:
     """The finer lookups above restate Index's own; use them only while Index's are the ones they restate."""
     import inspect
 
-    from . import resolve
+    from ..site import resolve
     digest = hashlib.blake2b(digest_size=8)
     for name in ("lookup", "title", "url", "type_of", "kind_of", "card_item", "ids_of_kind", "ids_of_type"):
         digest.update(inspect.getsource(getattr(resolve.Index, name)).encode())
@@ -632,7 +632,7 @@ class BuildState:
         """
         import marshal
         import pickle
-        from .routes import Route
+        from ..site.routes import Route
         state = cls()
         state.out = out
         try:
@@ -675,7 +675,7 @@ class BuildState:
         Problems of routes kept from the last build are reported again, in route order,
         exactly as a clean build reports them.
         """
-        from .context import template_names  # the names select_template tries
+        from ..pages.context import template_names  # the names select_template tries
         track_index(index)
         digests = key_digests(index, file_digests, self.digest_memo)
         sitemap = [r for r in routes if r.kind in sitemap_kinds]

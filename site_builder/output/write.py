@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from .discover import digest_bytes
+from ..read.discover import digest_bytes
 
 MANIFEST = ".site-builder-manifest.json"
 PARALLEL_WRITES_MIN = 500  # files to write before threads pay for themselves

@@ -7,10 +7,10 @@ import math
 import re
 from urllib.parse import urlsplit
 
-from .config import FieldSpec
-from .diagnostics import Problems
+from ..config import FieldSpec
+from ..diagnostics import Problems
 from .markup import ID_RE, MarkdownRenderer
-from .model import FieldValue, Fragment, Money, PartialDate, RefValue, SourceRef
+from ..model import FieldValue, Fragment, Money, PartialDate, RefValue, SourceRef
 from .yamlio import Marks
 
 DATE_RE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")

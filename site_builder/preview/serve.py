@@ -37,11 +37,11 @@ from livereload.watcher import Watcher
 from tornado import httputil, web
 from tornado.ioloop import IOLoop
 
-from . import build as _build
-from . import discover as _discover
-from .build import BuildOptions, BuildResult, build_site
-from .diagnostics import Diagnostic, Location
-from .render import THEME_DIR
+from .. import build as _build
+from ..read import discover as _discover
+from ..build import BuildOptions, BuildResult, build_site
+from ..diagnostics import Diagnostic, Location
+from ..pages.render import THEME_DIR
 
 MAX_PATH = 2048
 OVERLAY_ID = "site-builder-errors"

@@ -13,12 +13,12 @@ import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
-from .config import SiteConfig
-from .diagnostics import Location
-from .markup import CLOSE, OPEN, PLACEHOLDER_RE
-from .model import CiteSlot, Fragment, LinkSlot, PartialDate, RefSlot, SourceRef
-from .resolve import Index
-from .routes import Route
+from ..config import SiteConfig
+from ..diagnostics import Location
+from ..read.markup import CLOSE, OPEN, PLACEHOLDER_RE
+from ..model import CiteSlot, Fragment, LinkSlot, PartialDate, RefSlot, SourceRef
+from ..site.resolve import Index
+from ..site.routes import Route
 
 THEME_DIR = Path(__file__).parent / "theme"
 

@@ -8,10 +8,10 @@ from urllib.parse import unquote, urlsplit
 
 from markupsafe import Markup
 
-from .model import Document, FactSheet, FieldValue, Fragment, Money, PartialDate, RefValue, SourceRef
+from ..model import Document, FactSheet, FieldValue, Fragment, Money, PartialDate, RefValue, SourceRef
 from .render import PageRefs
-from .resolve import Index
-from .routes import Route
+from ..site.resolve import Index
+from ..site.routes import Route
 from .structured import json_ld
 
 _TAG_RE = re.compile(r"<[^>]+>")

@@ -5,12 +5,12 @@ from __future__ import annotations
 import posixpath
 import re
 
-from .config import SHEET_KEYS, SiteConfig, TypeSpec
-from .diagnostics import Location, Problems, did_you_mean
+from ..config import SHEET_KEYS, SiteConfig, TypeSpec
+from ..diagnostics import Location, Problems, did_you_mean
 from .fields import FieldContext, parse_date, parse_field, parse_sources
 from .frontmatter import split_front_matter
 from .markup import ID_RE, MarkdownRenderer
-from .model import Document, Fact, FactSheet, Image, RefValue
+from ..model import Document, Fact, FactSheet, Image, RefValue
 from .yamlio import Marks, load_yaml
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")

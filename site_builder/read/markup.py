@@ -18,8 +18,8 @@ from urllib.parse import quote
 import cmarkgfm
 from cmarkgfm import cmark
 
-from .diagnostics import Location, Problems
-from .model import CiteItem, CiteSlot, Fragment, LinkSlot, RefSlot
+from ..diagnostics import Location, Problems
+from ..model import CiteItem, CiteSlot, Fragment, LinkSlot, RefSlot
 
 OPEN, CLOSE = "\ue000", "\ue001"
 PLACEHOLDER_RE = re.compile(OPEN + r"(\d+)" + CLOSE)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .diagnostics import Location, Problems
-from .model import FactSheet
+from ..diagnostics import Location, Problems
+from ..model import FactSheet
 from .resolve import Index, doc_key
 from .urls import out_path_for
 

@@ -14,10 +14,10 @@ import re
 
 from markupsafe import Markup
 
-from .model import Document, FactSheet, Fragment, Money, PartialDate, RefValue, SourceRef
+from ..model import Document, FactSheet, Fragment, Money, PartialDate, RefValue, SourceRef
 from .render import PageRefs
-from .resolve import Index, fragments_of
-from .routes import Route
+from ..site.resolve import Index, fragments_of
+from ..site.routes import Route
 
 EXPORT_FORMAT = "site-builder facts export"
 EXPORT_VERSION = 1

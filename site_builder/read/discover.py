@@ -8,8 +8,8 @@ import stat
 import time
 from pathlib import Path
 
-from .diagnostics import Location, Problems, did_you_mean
-from .model import SourceFile
+from ..diagnostics import Location, Problems, did_you_mean
+from ..model import SourceFile
 
 MAX_TEXT_BYTES = 5_000_000
 RACY_SECONDS = 2.0  # a file changed this recently is read again even if its stat looks unchanged

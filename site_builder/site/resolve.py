@@ -6,9 +6,9 @@ import copy
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from .config import SiteConfig
-from .diagnostics import Location, Problems, did_you_mean, suggest
-from .model import PartialDate, CiteSlot, Document, FactSheet, FieldValue, Fragment, LinkSlot, RefSlot, RefValue
+from ..config import SiteConfig
+from ..diagnostics import Location, Problems, did_you_mean, suggest
+from ..model import PartialDate, CiteSlot, Document, FactSheet, FieldValue, Fragment, LinkSlot, RefSlot, RefValue
 from .urls import Urls
 
 

@@ -19,8 +19,8 @@ import pickle
 import time
 from pathlib import Path
 
-from .discover import RACY_SECONDS
-from .write import MANIFEST, read_manifest
+from ..read.discover import RACY_SECONDS
+from ..output.write import MANIFEST, read_manifest
 
 STAMP_FILE = "stamp.pickle"
 _FORMAT = "sb-stamp-1"

@@ -15,7 +15,7 @@ import yaml
 from yaml.events import AliasEvent
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
-from .diagnostics import Location, Problems
+from ..diagnostics import Location, Problems
 
 MAX_YAML_BYTES = 1_000_000
 MAX_DEPTH = 50

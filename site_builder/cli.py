@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from . import __version__
-from .build import BuildOptions, BuildResult, build_site, load_site_config
+from .build import BuildOptions, BuildResult, build_site, read_config
 from .diagnostics import Problems, suggest
 from .progress import Progress
 from .schema import SCHEMA_DIR, SETTINGS
@@ -159,8 +159,7 @@ def _site_config(root: Path):
         where = "here" if str(root) == "." else f"in '{root}'"
         return None, _fail(f"no site.yml {where}: is this a site's folder?", 2,
                            "run the command in the site's folder, or give it with --site (new) or SITE (schema)")
-    problems = Problems()
-    config = load_site_config(root, BuildOptions(), problems)
+    config, problems = read_config(root, BuildOptions())
     if config is None or problems.has_errors():
         for diag in problems.sorted():
             print(diag.format(), file=sys.stderr)

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 from .diagnostics import Location, Problems, did_you_mean
 from .read.markup import is_safe_link
 from .read.yamlio import Marks, load_yaml
+from .text import is_web_url
 
 FIELD_TYPES = ("text", "markdown", "number", "date", "money", "url", "ref", "list")
 RESERVED_FOLDERS = {"explainers", "pages", "tags", "timeline", "media", "static", "data", "assets", "404.html",
@@ -114,6 +115,14 @@ BUILTIN_LABELS = {"source": ("sources", "Source", "Sources", "CreativeWork"),
                   "event": ("events", "Event", "Events", "Event")}
 
 
+BASE_URL_RULE = "base_url must be an absolute http(s) URL such as https://example.org/aurus/"
+
+
+def valid_base_url(value: str) -> bool:
+    """'/' (a site that works from any folder) or an absolute http(s) address: site.yml and --base-url alike."""
+    return value == "/" or is_web_url(value)
+
+
 def load_config(text: str, rel_path: str, problems: Problems) -> SiteConfig | None:
     """Validate site.yml text. Returns None when it cannot be used at all."""
     data, marks = load_yaml(text, rel_path, problems)
@@ -130,14 +139,8 @@ def load_config(text: str, rel_path: str, problems: Problems) -> SiteConfig | No
             problems.error(f"unknown setting '{key}'{did_you_mean(key, SITE_KEYS)}", marks.key((key,)))
     title = _text(data, "title", marks, problems, required=True)
     base_url = _text(data, "base_url", marks, problems) or "/"
-    try:
-        parts = urlsplit(base_url)
-        parts.port  # noqa: B018 - a port that is not a number raises here
-    except ValueError:
-        parts = None
-    if base_url != "/" and (parts is None or parts.scheme not in ("http", "https") or not parts.netloc):
-        problems.error("base_url must be an absolute http(s) URL such as https://example.org/aurus/",
-                       marks.at(("base_url",)))
+    if not valid_base_url(base_url):
+        problems.error(BASE_URL_RULE, marks.at(("base_url",)))
         base_url = "/"  # the build fails anyway; the rest of the checks still run
     raw_html = "allow"
     md = data.get("markdown")

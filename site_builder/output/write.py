@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..read.discover import digest_bytes
+from ..files import Kept, digest_bytes, file_digest, signature_of
 
 MANIFEST = ".site-builder-manifest.json"
 PARALLEL_WRITES_MIN = 500  # files to write before threads pay for themselves
@@ -53,17 +53,9 @@ class Written:
     spare_signature: tuple | None
 
     def holds(self, out: Path) -> bool:
-        return (os.fspath(out) == self.out and _signature(out / MANIFEST) == self.signature
+        return (os.fspath(out) == self.out and signature_of(out / MANIFEST) == self.signature
                 and (self.spare_manifest is None
-                     or _signature(_spare(out) / MANIFEST) == self.spare_signature))
-
-
-def _signature(path: Path) -> tuple | None:
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    return (st.st_ino, st.st_mtime_ns, st.st_size, st.st_ctime_ns)
+                     or signature_of(_spare(out) / MANIFEST) == self.spare_signature))
 
 
 def _spare(out: Path) -> Path:
@@ -149,9 +141,10 @@ def _exchange(a: Path, b: Path) -> bool:
     raise OSError(ctypes.get_errno(), "could not swap the new output in", str(b))
 
 
-def write_output(out: Path, outputs: dict[str, bytes | Path], known: dict[str, str] | None = None,
+def write_output(out: Path, outputs: dict[str, bytes | Path | Kept], known: dict[str, str] | None = None,
                  trusted: Written | None = None) -> WriteStats:
-    """Make out hold exactly outputs. Bytes are written; Paths are copied files.
+    """Make out hold exactly outputs. Bytes are written; Paths are copied files; a Kept file (a page the
+    last write made, named by its digest) is taken from the live output, where it must still be.
 
     The new tree is made beside the live one and swapped in whole. The tree swapped out is
     kept as a spare (``.<out>.spare``); the next build updates the spare with only the files
@@ -173,11 +166,16 @@ def write_output(out: Path, outputs: dict[str, bytes | Path], known: dict[str, s
     out_s = os.fspath(out)
     for path in sorted(outputs):
         data = outputs[path]
-        digest = known.get(path) if known and isinstance(data, bytes) else None  # from an earlier build
+        if isinstance(data, Kept):
+            digest = str(data)
+        else:
+            digest = known.get(path) if known and isinstance(data, bytes) else None  # from an earlier build
         if digest is None:
-            digest = digest_bytes(data) if isinstance(data, bytes) else _file_digest(data)
+            digest = digest_bytes(data) if isinstance(data, bytes) else file_digest(data)
         digests[path] = digest
         same = old.get(path) == digest and (trust or os.path.isfile(os.path.join(out_s, path)))  # strings: per file
+        if isinstance(data, Kept) and not same:
+            raise OutputRefused(f"'{path}' in the output folder changed while the site was built; build again")
         plan.append((path, data, same))
         if same:
             stats.unchanged += 1
@@ -238,8 +236,8 @@ def write_output(out: Path, outputs: dict[str, bytes | Path], known: dict[str, s
     finally:
         if staging is not None:
             shutil.rmtree(staging, ignore_errors=True)
-    signature = _signature(out / MANIFEST)
-    spare_signature = _signature(spare / MANIFEST) if had_out else None
+    signature = signature_of(out / MANIFEST)
+    spare_signature = signature_of(spare / MANIFEST) if had_out else None
     if signature is not None and (not had_out or spare_signature is not None):
         stats.written_state = Written(os.fspath(out), digests, signature, old if had_out else None, spare_signature)
     return stats
@@ -259,7 +257,9 @@ def _place(target: Path, data: bytes | Path, live: Path | None) -> None:
             return
         except OSError:
             pass
-    if isinstance(data, bytes):
+    if isinstance(data, Kept):
+        shutil.copyfile(live, tmp)  # a kept page whose hard link failed (another file system)
+    elif isinstance(data, bytes):
         tmp.write_bytes(data)
     else:
         shutil.copyfile(data, tmp)
@@ -280,6 +280,3 @@ def _remove(tree: Path, path: str) -> None:
             break
         parent = parent.parent
 
-
-def _file_digest(path: Path) -> str:
-    return digest_bytes(path.read_bytes())

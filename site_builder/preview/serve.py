@@ -39,9 +39,9 @@ from tornado.ioloop import IOLoop
 
 from .. import build as _build
 from ..read import discover as _discover
-from ..build import BuildOptions, BuildResult, build_site
+from ..build import BuildOptions, BuildResult, BuildState, build_site
 from ..diagnostics import Diagnostic, Location
-from ..pages.render import THEME_DIR
+from ..pages.templates import THEME_DIR
 
 MAX_PATH = 2048
 OVERLAY_ID = "site-builder-errors"
@@ -103,9 +103,8 @@ Builder = Callable[..., BuildResult]
 
 
 def new_build_state():
-    """What one rebuild leaves for the next: the builder's incremental state (or, lacking one, its parse cache)."""
-    state_class = getattr(_build, "BuildState", None)
-    return state_class() if state_class is not None else _build.ParseCache()
+    """What one rebuild leaves for the next: the builder's incremental state."""
+    return BuildState()
 
 
 class Preview:
@@ -476,7 +475,7 @@ def site_relative(root: Path, paths) -> set[str]:
     build walk the site. Paths outside the site are dropped.
     """
     return {rel for rel in _build.relative_paths(root, paths)
-            if not rel.startswith(("../", "/")) and not any(_discover._ignored(part) for part in rel.split("/"))}
+            if not rel.startswith(("../", "/")) and not any(_discover.ignored(part) for part in rel.split("/"))}
 
 
 class NotifyFeed:

@@ -90,16 +90,16 @@ def build_site(root: Path, options: BuildOptions = BuildOptions(), write: bool =
         routes = plan_routes(linked.index, {k: str(v) for k, v in copies.items()}, planning)
         env, tdeps, templates = _templates(root, found, config, state)
         rendered = render_pages(linked.index, routes, env, tdeps, state.pages, linked.changed, templates,
-                                _kept_on_disk(out) if saved else None, progress)
+                                _kept_on_disk(out, state.process.written) if saved else None, progress)
         problems.extend(found.problems + parsed.problems + linked.problems + tuple(planning.items)
                         + rendered.problems)
         outputs = {**rendered.outputs, **_copied(root, routes, copies)}
         ok = not problems.has_errors(options.strict)
         if ok and write and config.search != "off" and search.available():
             outputs.update(_search_index(out, outputs, routes, config, problems))
-        stats = _write(root, out, outputs, state, trusted=cache is not None) if ok and write else None
-        if ok and saved:
-            saved_state.save(state, saved)
+        stats = _write(root, out, outputs, state) if ok and write else None
+        if ok and saved and (found.read or found.changed or rendered.rendered or stats.written or stats.removed):
+            saved_state.save(state, saved)  # (with nothing read, rendered or written, the saved one is this one)
     return BuildResult(problems.sorted(), ok, linked.index, routes, outputs, stats, time.perf_counter() - started,
                        list(rendered.rendered))
 
@@ -190,8 +190,10 @@ def _templates(root: Path, found: Discovery, config: SiteConfig, state: BuildSta
     return memory.env, memory.template_deps, digests
 
 
-def _kept_on_disk(out: Path):
+def _kept_on_disk(out: Path, written):
     """Whether the output folder still holds a page the last write made (by the manifest it wrote)."""
+    if written is not None and written.holds(out.resolve()):
+        return lambda path, digest: written.manifest.get(path) == digest
     manifest = read_manifest(out) or {}
     base = os.fspath(out)
     return lambda path, digest: manifest.get(path) == digest and os.path.isfile(os.path.join(base, path))
@@ -212,10 +214,10 @@ def _search_index(out: Path, outputs: dict, routes: list[Route], config: SiteCon
         return {}
 
 
-def _write(root: Path, out: Path, outputs: dict, state: BuildState, trusted: bool) -> WriteStats:
-    """Bring the output folder up to date; a process that wrote it last may trust what it left there."""
+def _write(root: Path, out: Path, outputs: dict, state: BuildState) -> WriteStats:
+    """Bring the output folder up to date, trusting what the last write left there while its manifests hold."""
     memory = state.process
-    written = memory.written if trusted else None
+    written = memory.written
     check_output_dir(root, out, written)
     with build_lock(out.resolve()):
         known = {path: record.digest for path, record in state.pages.records.items()

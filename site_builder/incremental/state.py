@@ -19,6 +19,7 @@ import dataclasses
 from pathlib import Path
 
 from ..files import atomic_write
+from ..output.write import Written
 from ..pages.render import PageRecord, PageRecords
 from ..read.discover import Entry, FileTable
 from ..read.parse import ParseCache
@@ -82,6 +83,7 @@ def save(state: BuildState, path: Path) -> None:
                   for r in state.pages.records.values()],
         "templates": state.pages.templates,
         "sitemap": state.pages.sitemap,
+        "written": state.process.written.identity() if state.process.written is not None else None,
     }
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -124,6 +126,8 @@ def _fill(state: BuildState, plain: dict) -> None:
         records[route.out_path] = PageRecord(route, None, tuple(codec.decode(found)), deps, templates, digest)
     state.pages.records, state.pages.templates = records, dict(plain["templates"])
     state.pages.sitemap = plain["sitemap"]
+    if plain["written"] is not None:
+        state.process.written = Written.again(*plain["written"])
 
 
 _LINK_FIELDS = tuple(f.name for f in dataclasses.fields(Links))

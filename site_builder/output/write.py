@@ -14,6 +14,7 @@ import fcntl
 import json
 import os
 import shutil
+import stat
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -41,9 +42,9 @@ class WriteStats:
 class Written:
     """What one write left on disk: both trees' manifests, and the identity of each manifest file.
 
-    The next write by the same process may take the trees to be these, without reading the manifests
-    again or looking for each file, while both manifest files are still the ones it wrote (same inode,
-    time and size): the same trust a warm build gives the manifest (see stamp.py).
+    The next write (by the same process, or by the next command-line build, which keeps this with
+    its saved state) may take the trees to be these, without walking them or looking for each file,
+    while both manifest files are still the ones it wrote (same inode, times and size).
     """
 
     out: str
@@ -56,6 +57,38 @@ class Written:
         return (os.fspath(out) == self.out and signature_of(out / MANIFEST) == self.signature
                 and (self.spare_manifest is None
                      or signature_of(_spare(out) / MANIFEST) == self.spare_signature))
+
+    def identity(self) -> tuple:
+        """What a saved state keeps of it: the folder and the manifest files' signatures."""
+        return (self.out, self.signature, self.spare_signature if self.spare_manifest is not None else None)
+
+    @classmethod
+    def again(cls, out: str, signature: tuple, spare_signature: tuple | None) -> "Written | None":
+        """The write a saved state names, while both manifest files are still the ones it left; else None."""
+        path = Path(out)
+        if signature_of(path / MANIFEST) != tuple(signature):
+            return None
+        spare = None
+        if spare_signature is not None:
+            if signature_of(_spare(path) / MANIFEST) != tuple(spare_signature):
+                return None
+            spare = read_manifest(_spare(path))
+        manifest = read_manifest(path)
+        if manifest is None or (spare_signature is not None and spare is None):
+            return None
+        if not _all_regular(path, manifest) or (spare is not None and not _all_regular(_spare(path), spare)):
+            return None  # a file of the last write was removed or replaced since (another process)
+        written = cls(out, manifest, tuple(signature), spare, tuple(spare_signature) if spare_signature else None)
+        return written if written.holds(path) else None
+
+
+def _all_regular(tree: Path, manifest: dict) -> bool:
+    """Whether every file a manifest names is there, as a regular file (not a link, not a folder)."""
+    base = os.fspath(tree)
+    try:
+        return all(stat.S_ISREG(os.lstat(os.path.join(base, rel)).st_mode) for rel in manifest)
+    except OSError:
+        return False
 
 
 def _spare(out: Path) -> Path:

@@ -76,6 +76,7 @@ class FileTable:
 @dataclass(frozen=True)
 class Discovery:
     files: dict[str, SourceFile]  # every file of the site by rel_path, sorted; text only where it was read now
+    read: frozenset[str]  # rel_paths read (their signature changed, or could not be trusted)
     changed: frozenset[str]  # rel_paths added, removed, or with other bytes since the last discovery
     problems: tuple[Diagnostic, ...]
     replaced: dict[str, str]  # changed or removed files that were there before -> the digest they had
@@ -231,7 +232,8 @@ class _Look:
         found = SourceFile(kind[0], rel, text, digest_bytes(data), kind[1])
         if old is None or not _same(old.file, found):
             self.changed.add(rel)
-        self.table.entries[rel] = Entry(signature, replace(found, text=None))
+        recent = self.now - st.st_mtime <= RACY_SECONDS or self.now - st.st_ctime <= RACY_SECONDS
+        self.table.entries[rel] = Entry(None if recent else signature, replace(found, text=None))  # None: read again
         self.read[rel] = found
         return True
 
@@ -276,7 +278,7 @@ def discover(root: Path, type_folders: dict[str, str], table: FileTable, told: s
     files = {rel: look.read.get(rel) or table.entries[rel].file for rel in sorted(table.entries)}
     problems = tuple(d for found in table.notes.values() for d in found)
     replaced = {rel: look.before[rel].file.digest for rel in look.changed if rel in look.before}
-    return Discovery(files, frozenset(look.changed), problems, replaced)
+    return Discovery(files, frozenset(look.read), frozenset(look.changed), problems, replaced)
 
 
 def _top_folder(root: Path, top: str, look: _Look) -> bool:

@@ -13,8 +13,9 @@ import pytest
 
 from site_builder.build import BuildOptions, build_site
 from site_builder.cli import main
-from site_builder.preview.serve import (LOOPBACK_NAMES, OVERLAY_ID, Debounce, Preview, PreviewApp, RebuildLoop, Snapshot, content_type,
-                                exposure_warning, is_loopback, make_watcher, should_reload, NotifyFeed, site_relative)
+from site_builder.preview.app import LOOPBACK_NAMES, OVERLAY_ID, Preview, PreviewApp, Snapshot, content_type
+from site_builder.preview.server import exposure_warning, is_loopback
+from site_builder.preview.watch import Debounce, NotifyFeed, RebuildLoop, Scanner, should_reload, site_changes
 
 SITE = {
     "site.yml": """
@@ -417,25 +418,24 @@ def test_rebuild_loop_with_a_wake_event_rebuilds_as_soon_as_news_comes():
         thread.join(5)
 
 
-def test_changed_paths_are_made_relative_and_skipped_names_dropped(site):
+def test_changed_paths_outside_the_site_and_editor_scratch_files_are_dropped(site):
     root = site.resolve()
     paths = [root / "content/explainers/hello.md", root / "content/explainers/.hello.md.swp",
-             root / "content/explainers/hello.md~", root / "content/_drafts/x.md", root / "site.yml",
-             root / "content/new-folder", "/elsewhere/file.md"]
-    assert site_relative(site, paths) == {"content/explainers/hello.md", "site.yml", "content/new-folder"}
+             root / "content/explainers/hello.md~", root / "content/explainers/#hello.md#", root / "site.yml",
+             root / "content/new-folder", root / ".git/index", root, "/elsewhere/file.md", root / "../outside.md"]
+    assert site_changes(site, paths) == {str(root / "content/explainers/hello.md"), str(root / "site.yml"),
+                                         str(root / "content/new-folder")}
+    assert site_changes(site, ["content/explainers/hello.md"]) == {str(site.absolute() / "content/explainers/hello.md")}
 
 
-def test_the_scanning_watcher_tells_which_files_changed(site):
-    watcher = make_watcher(site, lambda: None)
+def test_the_scanner_tells_which_files_changed(site):
+    scanner = Scanner(site)
     _bump(site / "content/explainers/hello.md")
-    watcher.examine()
-    assert site_relative(site, watcher.take()) == {"content/explainers/hello.md"}
+    assert site_changes(site, scanner.changes()) == {str(site.resolve() / "content/explainers/hello.md")}
     new = site / "content/explainers/second.md"
     new.write_text("---\ntitle: Two\n---\nText.\n")
-    watcher.examine()
-    assert site_relative(site, watcher.take()) == {"content/explainers/second.md"}
-    watcher.examine()
-    assert watcher.take() == set()
+    assert site_changes(site, scanner.changes()) == {str(site.resolve() / "content/explainers/second.md")}
+    assert scanner.changes() == set()
 
 
 def _wait_for(feed, wake, want: set[str], timeout: float = 10.0) -> set[str] | bool:
@@ -498,14 +498,11 @@ def _bump(path: Path) -> None:
     os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 2_000_000_000))
 
 
-def test_watcher_sees_edits_new_files_removals_and_site_yml_but_not_output(site):
-    hits = []
-    watcher = make_watcher(site, lambda: hits.append(1))
+def test_the_scanner_sees_edits_new_files_removals_and_site_yml_but_not_output(site):
+    scanner = Scanner(site)
 
     def changed() -> bool:
-        hits.clear()
-        watcher.examine()
-        return bool(hits)
+        return bool(scanner.changes())
 
     assert not changed()
     _bump(site / "content/explainers/hello.md")

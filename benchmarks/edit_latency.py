@@ -50,7 +50,7 @@ from tornado.websocket import websocket_connect  # noqa: E402  (a dependency of 
 
 import corpus  # noqa: E402  (the benchmark corpora)
 from site_builder.build import BuildOptions  # noqa: E402
-from site_builder.preview.serve import Preview  # noqa: E402
+from site_builder.preview.app import Preview  # noqa: E402
 
 def generate_site(out: Path, pages: int) -> Path:
     """The explainer-shaped corpus of run.py, at about `pages` pages (a tenth of them explainers)."""

@@ -100,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "schema":
         return schema_command(root, Path(args.out) if args.out else None, editor=not args.no_editor)
     if args.command == "serve":
-        from .preview.serve import serve  # the only module that needs livereload
+        from .preview.server import serve  # the only module that needs livereload and tornado
 
         return serve(root, host=args.host, port=args.port, drafts=args.drafts, open_browser=args.open)
     options = BuildOptions(drafts=args.drafts, strict=args.strict,

@@ -223,7 +223,7 @@ def test_the_commented_examples_are_valid_values(type_name):
 
 def test_init_site_serves_at_once(tmp_path):
     """The live preview of a new site answers with its pages straight away (through the WSGI app, no socket)."""
-    from site_builder.preview.serve import Preview, PreviewApp
+    from site_builder.preview.app import Preview, PreviewApp
 
     root = tmp_path / "served"
     init_site(root, TODAY)

@@ -74,34 +74,72 @@ def build_site(root: Path, options: BuildOptions = BuildOptions(), write: bool =
     config, problems = read_config(root, options)
     if config is None:
         return BuildResult(problems.sorted(), False)
-    out = Path(options.out) if options.out else root / "output"
-    saved = root / CACHE_DIR / saved_state.STATE_FILE if cache is None and write and options.disk_cache else None
-    state = cache if cache is not None else saved_state.load(saved) if saved else BuildState()
-    state.start(_settings(root, options, out if saved else None))
-    told = relative_paths(root, changed) if changed is not None and state.files.entries else None
-    disk = DiskCache(root / CACHE_DIR, settings_digest(config)) if write and options.disk_cache else None
-    with _one_build(state):
-        found = discover(root, {t.folder: t.name for t in config.types}, state.files, told)
-        parsed = parse(root, found, config, state.parsed, disk, progress)
-        media = frozenset(rel for rel, sf in found.files.items() if sf.kind == "media")
-        linked = link(config, Urls(config.base_url), parsed, media, state.links, options.drafts)
-        planning = Problems()
-        copies = static_files(root, found)
-        routes = plan_routes(linked.index, {k: str(v) for k, v in copies.items()}, planning)
-        env, tdeps, templates = _templates(root, found, config, state)
-        rendered = render_pages(linked.index, routes, env, tdeps, state.pages, linked.changed, templates,
-                                _kept_on_disk(out, state.process.written) if saved else None, progress)
-        problems.extend(found.problems + parsed.problems + linked.problems + tuple(planning.items)
-                        + rendered.problems)
-        outputs = {**rendered.outputs, **_copied(root, routes, copies)}
+    run = Run.begin(root, options, write, cache, changed, config)
+    with _one_build(run.state):
+        found = discover(root, {t.folder: t.name for t in config.types}, run.state.files, run.told)
+        parsed = parse(root, found, config, run.state.parsed, run.disk, progress)
+        linked = link(config, Urls(config.base_url), parsed, _media(found), run.state.links, options.drafts)
+        planned = plan(root, found, linked.index)
+        rendered = render(root, found, config, linked, planned, run, progress)
+        problems.extend(found.problems + parsed.problems + linked.problems + planned.problems + rendered.problems)
+        outputs = {**rendered.outputs, **planned.copies}
         ok = not problems.has_errors(options.strict)
         if ok and write and config.search != "off" and search.available():
-            outputs.update(_search_index(out, outputs, routes, config, problems))
-        stats = _write(root, out, outputs, state) if ok and write else None
-        if ok and saved and (found.read or found.changed or rendered.rendered or stats.written or stats.removed):
-            saved_state.save(state, saved)  # (with nothing read, rendered or written, the saved one is this one)
-    return BuildResult(problems.sorted(), ok, linked.index, routes, outputs, stats, time.perf_counter() - started,
-                       list(rendered.rendered))
+            outputs.update(_search_index(run.out, outputs, planned.routes, config, problems))
+        stats = _write(root, run.out, outputs, run.state) if ok and write else None
+        if ok and run.saved and (found.read or found.changed or rendered.rendered or stats.written or stats.removed):
+            saved_state.save(run.state, run.saved)  # (nothing read, rendered or written: the saved state is this)
+    return BuildResult(problems.sorted(), ok, linked.index, planned.routes, outputs, stats,
+                       time.perf_counter() - started, list(rendered.rendered))
+
+
+@dataclass(frozen=True)
+class Run:
+    """Where one build keeps its state and writes its output, and what it was told changed."""
+
+    state: BuildState
+    out: Path
+    saved: Path | None  # the saved state's file (a command-line build that writes), else None
+    told: set[str] | None  # paths that may have changed (relative to the site), or None: look at every file
+    disk: DiskCache | None  # the parse cache on disk (builds that write)
+
+    @classmethod
+    def begin(cls, root: Path, options: BuildOptions, write: bool, cache: BuildState | None, changed, config) -> "Run":
+        out = Path(options.out) if options.out else root / "output"
+        saved = root / CACHE_DIR / saved_state.STATE_FILE if cache is None and write and options.disk_cache else None
+        state = cache if cache is not None else saved_state.load(saved) if saved else BuildState()
+        state.start(_settings(root, options, out if saved else None))
+        told = relative_paths(root, changed) if changed is not None and state.files.entries else None
+        disk = DiskCache(root / CACHE_DIR, settings_digest(config)) if write and options.disk_cache else None
+        return cls(state, out, saved, told, disk)
+
+
+@dataclass(frozen=True)
+class Planned:
+    routes: list[Route]
+    copies: dict[str, Path]  # out_path -> the file copied there
+    problems: tuple[Diagnostic, ...]
+
+
+def plan(root: Path, found: Discovery, index) -> Planned:
+    """Every route of the site, and the files copied as they are (media, theme and site assets)."""
+    problems = Problems()
+    statics = static_files(root, found)
+    routes = plan_routes(index, {k: str(v) for k, v in statics.items()}, problems)
+    copies = {r.out_path: statics.get(r.out_path) or root / r.key for r in routes if r.spec.copied}
+    return Planned(routes, copies, tuple(problems.items))
+
+
+def render(root: Path, found: Discovery, config: SiteConfig, linked, planned: Planned, run: Run, progress):
+    """The pages, rendered again where what they read changed (see pages/render.py)."""
+    env, tdeps, templates = _templates(root, found, config, run.state)
+    on_disk = _kept_on_disk(run.out, run.state.process.written) if run.saved else None
+    return render_pages(linked.index, planned.routes, env, tdeps, run.state.pages, linked.changed, templates,
+                        on_disk, progress)
+
+
+def _media(found: Discovery) -> frozenset[str]:
+    return frozenset(rel for rel, sf in found.files.items() if sf.kind == "media")
 
 
 def read_config(root: Path, options: BuildOptions) -> tuple[SiteConfig | None, Problems]:
@@ -170,10 +208,6 @@ def static_files(root: Path, found: Discovery) -> dict[str, Path]:
         if sf.kind == "template" and rel.startswith("templates/static/"):
             out[rel.removeprefix("templates/")] = root / rel
     return out
-
-
-def _copied(root: Path, routes: list[Route], copies: dict[str, Path]) -> dict[str, Path]:
-    return {r.out_path: copies.get(r.out_path) or root / r.key for r in routes if r.spec.copied}
 
 
 def _templates(root: Path, found: Discovery, config: SiteConfig, state: BuildState):

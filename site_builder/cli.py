@@ -8,7 +8,7 @@ from pathlib import Path
 
 from . import __version__
 from .build import BuildOptions, BuildResult, build_site, read_config
-from .diagnostics import Problems, suggest
+from .diagnostics import suggest
 from .progress import Progress
 from .schema import SCHEMA_DIR, SETTINGS
 from .output.write import OutputRefused, read_manifest

@@ -8,6 +8,7 @@ change to what exists links again exactly the items that looked up a name that c
 from __future__ import annotations
 
 import hashlib
+import sys
 
 from ..diagnostics import Location, Problems, did_you_mean, suggest
 from ..model import (CiteSlot, Document, FactSheet, FieldValue, Fragment, LinkSlot, PartialDate, RefSlot,
@@ -22,6 +23,7 @@ class World:
         self.ids: dict[str, str] = {}  # id -> type name (a fact type, or 'explainer' or 'page')
         self.short: dict[str, tuple[str, ...]] = {}  # a fact sheet's slug -> ids, sorted
         self.by_path: dict[str, str] = {}  # rel_path -> id
+        self.paths: dict[str, str] = {}  # id -> rel_path
         self.media: frozenset[str] = frozenset()
 
 
@@ -150,7 +152,8 @@ def resolve_item(item, digest: str, world: World, config) -> Links:
     fact = isinstance(item, FactSheet)
     return Links(item.id, item.rel_path, digest, "fact" if fact else item.kind, item.type if fact else item.kind,
                  item.name if fact else item.title, item.slug, order_of(item), () if fact else tuple(item.tags),
-                 _digest(card_fields(item)), frozenset(out), tuple(sorted(cited)), about, frozenset(ask.names),
+                 _digest(card_fields(item)), frozenset(map(sys.intern, out)), tuple(sorted(cited)), about,
+                 frozenset(map(sys.intern, ask.names)),
                  tuple(problems.items))
 
 

@@ -1,4 +1,7 @@
-"""The command line: build, check, serve, new, init, schema, diff. Exit 0 fine, 1 content errors, 2 wrong command line."""
+"""The command line: build, check, serve, new, init, schema, diff.
+
+Exit 0 fine, 1 content errors, 2 a wrong command line.
+"""
 
 from __future__ import annotations
 

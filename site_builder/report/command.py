@@ -19,7 +19,8 @@ def diff_command(site: Path, revision: str | None, fmt: str, options: BuildOptio
     if not site.is_dir():
         return _fail(f"'{site}' is not a folder", "give the site's folder with --site")
     if not (site / "site.yml").is_file():
-        return _fail(f"no site.yml in '{site}': is this a site's folder?", "run diff in the site's folder, or give --site")
+        return _fail(f"no site.yml in '{site}': is this a site's folder?",
+                     "run diff in the site's folder, or give it with --site")
     try:
         report = make_report(site, revision, options)
     except GitProblem as exc:

@@ -312,7 +312,7 @@ def test_markdown_escapes_names_and_fences_code_in_a_page_change():
               "broken_references": [], "problems": {"new": [], "fixed": []},
               "pages": {"added": [], "removed": [], "changed": [{
                   "path": "p/index.html", "url": "https://e.org/p/", "kind": "page", "kind_name": "page",
-                  "title": "<b>|</b>", "paragraphs_changed": 1,
+                  "title": "<b>|</b>", "paragraphs_changed": 1, "citations_renumbered": 0,
                   "first_change": {"before": "", "removed": ["a ``` b"], "added": ["c"], "after": ""}}]}}
     text = markdown(report)
     assert "## Change report: A \\*site\\* \\[x\\]\\(y\\)" in text

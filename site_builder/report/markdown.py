@@ -154,8 +154,14 @@ def _pages(report: dict) -> list[str]:
         return []
     lines = ["### Pages whose text changed", ""]
     for page in changed[:PAGES_SHOWN]:
+        renumbered = page["citations_renumbered"]
+        only = ""
+        if renumbered and renumbered < page["paragraphs_changed"]:
+            only = f" ({renumbered} of them only in their citation numbers)"
+        elif renumbered:
+            only = " (only in their citation numbers)"
         lines.append(f"- {link(page['title'], page['url'])} ({page['kind_name']}): "
-                     f"{plural(page['paragraphs_changed'], 'paragraph')} changed; the first change:")
+                     f"{plural(page['paragraphs_changed'], 'paragraph')} changed{only}; the first change:")
         lines += ["  " + line for line in _diff_block(page["first_change"])]
     rest = changed[PAGES_SHOWN:]
     if rest:

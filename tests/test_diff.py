@@ -333,3 +333,39 @@ def test_make_report_builds_both_sides_with_the_same_options(repo):
     report = make_report(repo, None, BuildOptions(base_url="https://elsewhere.org/x/"), use_cache=False)
     assert report["facts"][0]["url"] == "https://elsewhere.org/x/people/ada/"
     assert all(p["url"].startswith("https://elsewhere.org/x/") for p in report["pages"]["changed"])
+
+
+def test_paragraphs_changed_only_in_their_citation_numbers_are_counted_apart():
+    from site_builder.report.pages import paragraph_changes
+
+    old = ["Maker: Aurus[1]", "Price: 18,000,000 RUB[2, 8]", "Body styles: sedan[9, 10]", "Armour: yes[9]"]
+    new = ["Maker: Aurus[1]", "Price: 22,000,000 RUB[5]", "Body styles: sedan[8, 9]", "Armour: yes[8]"]
+    count, renumbered, first = paragraph_changes(old, new)
+    assert (count, renumbered) == (3, 2)
+    assert first == {"before": "Maker: Aurus[1]", "removed": ["Price: 18,000,000 RUB[2, 8]"],
+                     "added": ["Price: 22,000,000 RUB[5]"], "after": "Body styles: sedan[9, 10]"}
+    count, renumbered, first = paragraph_changes(old, old[:1] + ["Maker: Aurus[1, 2]"] + old[1:])
+    assert (count, renumbered) == (1, 0) and first["added"] == ["Maker: Aurus[1, 2]"] and first["removed"] == []
+
+
+def test_a_working_tree_that_does_not_build(repo, capsys):
+    (repo / "site.yml").write_text("title: [\n", "utf-8")
+    report = report_of(capsys, repo)
+    assert report["head"]["built"] is False and "site.yml" in report["head"]["failure"]
+    assert report["base"]["built"] is True and report["facts"] == []
+    assert "**The working tree does not build**" in markdown_of(capsys, repo)
+
+
+def test_the_text_of_a_page_is_what_readers_read():
+    from site_builder.report.pagetext import read_page
+
+    page = read_page(b"""<html><head><title>Ada \xc2\xb7 Site</title><script>var x = "<p>no</p>";</script></head>
+        <body class="page kind-fact"><nav><a href="/nav/">Menu</a></nav><main><h1>Ada &amp; co</h1>
+        <p>One <em>two</em>\n three<sup class="cites">[1]</sup></p><table><tr><th>Born</th><td>1815</td><td>x</td></tr>
+        </table><ul><li>a<br>b</li><li><a href="../b/">B</a></li></ul><style>p{}</style></main>
+        <footer>Footer</footer></body></html>""")
+    assert page.title == "Ada & co" and page.kind == "fact"
+    assert page.paragraphs == ["Ada & co", "One two three[1]", "Born: 1815 | x", "a b", "B"]
+    assert page.links == ["../b/"]
+    bare = read_page("<html><head><title>Plain · Site</title></head><body><p>Only this</p></body></html>")
+    assert (bare.title, bare.paragraphs, bare.kind) == ("Plain", ["Only this"], "")

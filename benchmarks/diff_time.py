@@ -9,7 +9,9 @@ changes one field of one fact sheet (the Aurus Senat's price: value, source and 
 * warm: the reports after it, which find the base kept under .site-builder-cache/diff/ and build only
   the working tree.
 
-It prints the median, minimum and maximum of each, and the report itself with --show.
+It prints the median, minimum and maximum of each, as wall-clock time and as the CPU time the child used
+(user and system): on a machine shared with other work the CPU time is the steadier figure. --show prints
+the report itself.
 
     python benchmarks/diff_time.py              # 1 cold run, 7 warm runs
     python benchmarks/diff_time.py --runs 15 --show
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -62,14 +65,25 @@ def scratch_site(dest: Path) -> Path:
     return dest
 
 
-def run_diff(site: Path, fmt: str = "markdown") -> tuple[float, str]:
-    started = time.perf_counter()
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_diff(site: Path, fmt: str = "markdown") -> tuple[float, float, str]:
+    """Wall-clock seconds, CPU seconds (of diff and the git commands it ran) and the report."""
+    started, cpu = time.perf_counter(), _cpu()
     done = subprocess.run([sys.executable, "-m", "site_builder", "diff", "--site", str(site), "--format", fmt],
                           capture_output=True, text=True, env={**os.environ, **GIT_ENV})
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, _cpu() - cpu
     if done.returncode != 0:
         raise SystemExit(f"diff failed ({done.returncode}):\n{done.stderr}")
-    return seconds, done.stdout
+    return seconds, cpu, done.stdout
+
+
+def _line(times: list[float]) -> str:
+    return (f"median {statistics.median(times):.2f} s, min {min(times):.2f} s, max {max(times):.2f} s "
+            f"over {len(times)} runs")
 
 
 def main() -> None:
@@ -79,14 +93,14 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="diff-time-") as tmp:
         site = scratch_site(Path(tmp) / "site")
-        cold, report = run_diff(site)
-        warm = [run_diff(site)[0] for _ in range(args.runs)]
+        cold, cold_cpu, report = run_diff(site)
+        warm = [run_diff(site)[:2] for _ in range(args.runs)]
     if args.show:
         print(report)
     print(f"site-builder diff, bundled site, one field changed ({FACT}: price)")
-    print(f"  cold (base built and kept): {cold:.2f} s")
-    print(f"  warm (base kept):           median {statistics.median(warm):.2f} s, "
-          f"min {min(warm):.2f} s, max {max(warm):.2f} s over {len(warm)} runs")
+    print(f"  cold (base built and kept): {cold:.2f} s wall, {cold_cpu:.2f} s CPU")
+    print(f"  warm (base kept), wall:     {_line([w for w, _ in warm])}")
+    print(f"  warm (base kept), CPU:      {_line([c for _, c in warm])}")
 
 
 if __name__ == "__main__":

@@ -302,18 +302,25 @@ def test_a_site_in_a_sub_folder_of_the_repository(tmp_path, capsys):
     assert [(c["id"], c["new"]["text"]) for c in report["facts"]] == [("people/ada", "Poet")]
 
 
-def test_markdown_escapes_names_and_fences_code_in_a_page_change():
-    report = {"site": {"title": "A *site* [x](y)"}, "builder": "site-builder",
+def empty_report(**parts) -> dict:
+    report = {"format": "site-builder change report", "version": 1, "site": {"title": "A *site* [x](y)"},
+              "builder": "site-builder",
               "base": {"revision": "main", "commit": "a" * 40, "chosen": "given", "built": True, "builds": True,
                        "failure": "", "errors": 0, "warnings": 0},
               "head": {"revision": "working tree", "commit": "", "built": True, "builds": True, "failure": "",
                        "errors": 0, "warnings": 0},
               "facts": [], "entities": {"added": [], "removed": [], "renamed": []}, "verdicts": [], "sources": [],
               "broken_references": [], "problems": {"new": [], "fixed": []},
-              "pages": {"added": [], "removed": [], "changed": [{
-                  "path": "p/index.html", "url": "https://e.org/p/", "kind": "page", "kind_name": "page",
-                  "title": "<b>|</b>", "paragraphs_changed": 1, "citations_renumbered": 0,
-                  "first_change": {"before": "", "removed": ["a ``` b"], "added": ["c"], "after": ""}}]}}
+              "pages": {"added": [], "removed": [], "changed": []}}
+    return {**report, **parts}
+
+
+def test_markdown_escapes_names_and_fences_code_in_a_page_change():
+    report = empty_report(pages={"added": [], "removed": [], "changed": [{
+        "path": "p/index.html", "url": "https://e.org/p/", "kind": "page", "kind_name": "page",
+        "title": "<b>|</b>", "paragraphs_changed": 1, "citations_renumbered": 0,
+        "first_change": {"before": "", "removed": ["a ``` b"], "added": ["c"], "after": ""}}]})
+    assert list(validator().iter_errors(report)) == []
     text = markdown(report)
     assert "## Change report: A \\*site\\* \\[x\\]\\(y\\)" in text
     assert "[\\<b\\>\\|\\</b\\>](https://e.org/p/)" in text
@@ -369,3 +376,15 @@ def test_the_text_of_a_page_is_what_readers_read():
     assert page.links == ["../b/"]
     bare = read_page("<html><head><title>Plain · Site</title></head><body><p>Only this</p></body></html>")
     assert (bare.title, bare.paragraphs, bare.kind) == ("Plain", ["Only this"], "")
+
+
+def test_a_long_report_stays_short_enough_for_a_job_summary():
+    value = {"value": "x", "text": "x", "sources": [], "note": ""}
+    facts = [{"type": "person", "id": f"people/p{n}", "name": f"P{n}", "url": "", "field": "role", "label": "Role",
+              "old": value, "new": {**value, "text": "y"}} for n in range(250)]
+    added = [{"path": f"p{n}/index.html", "url": "", "kind": "page", "kind_name": "page", "title": f"T{n}"}
+             for n in range(5000)]
+    text = markdown(empty_report(facts=facts, pages={"added": added, "removed": [], "changed": []}))
+    assert text.count("| [P") + text.count("| P") == 100
+    assert "and 150 more fact changes: `site-builder diff --format json` lists every one." in text
+    assert "and 4900 more pages:" in text and len(text) < 100_000

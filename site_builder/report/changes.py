@@ -53,9 +53,13 @@ def _side(snap: Snapshot) -> dict:
             "errors": snap.errors, "warnings": warnings}
 
 
+def key(problem: dict) -> tuple:
+    """A problem's identity on both sides: its file, severity and message (lines move with every edit)."""
+    return problem["file"], problem["severity"], problem["message"]
+
+
 def _problems(base: Snapshot, head: Snapshot) -> tuple[dict, list]:
     """Problems only the working tree has, those it no longer has, and the new ones about references."""
-    key = lambda p: (p["file"], p["severity"], p["message"])  # noqa: E731 (lines move with every edit)
     before, after = Counter(map(key, base.problems)), Counter(map(key, head.problems))
     new, fixed = [], []
     for p in head.problems:

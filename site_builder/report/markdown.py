@@ -10,7 +10,8 @@ import re
 
 from .text import excerpt, plural, shorten
 
-PAGES_SHOWN = 10  # pages whose first change is shown; the rest are listed
+PAGES_SHOWN = 10  # pages whose first change is shown; the rest are listed, up to LISTED
+LISTED = 100  # rows or items of one section; a job summary holds at most 1 MiB
 SOURCES_SHOWN = 3
 _SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
 
@@ -96,10 +97,17 @@ def _facts(report: dict) -> list[str]:
     if not report["facts"]:
         return []
     lines = ["### Facts that changed", "", "| Fact sheet | Field | Before | After |", "| --- | --- | --- | --- |"]
-    for c in report["facts"]:
+    for c in report["facts"][:LISTED]:
         sheet = f"{link(c['name'], c['url'])}<br>{esc(c['type'])} `{c['id']}`"
         lines.append(f"| {sheet} | {esc(c['label'])} | {_value(c['old'], c['new'])} | {_value(c['new'], c['old'])} |")
-    return lines + [""]
+    return lines + [""] + _more(len(report["facts"]), "fact changes")
+
+
+def _more(count: int, what: str) -> list[str]:
+    """A line saying how much a section left out, when it did."""
+    if count <= LISTED:
+        return []
+    return [f"and {count - LISTED} more {what}: `site-builder diff --format json` lists every one.", ""]
 
 
 def _verdicts(report: dict) -> list[str]:
@@ -126,12 +134,11 @@ def _entities(report: dict) -> list[str]:
     ent = report["entities"]
     if not (ent["added"] or ent["removed"] or ent["renamed"]):
         return []
-    lines = ["### Fact sheets added, removed or renamed", ""]
-    lines += [f"- Added: {link(e['name'], e['url'])} ({esc(e['type'])} `{e['id']}`)" for e in ent["added"]]
-    lines += [f"- Removed: {esc(e['name'])} ({esc(e['type'])} `{e['id']}`)" for e in ent["removed"]]
-    lines += [f"- Renamed: {link(r['new']['name'], r['new']['url'])} ({esc(r['new']['type'])}): "
+    items = [f"- Added: {link(e['name'], e['url'])} ({esc(e['type'])} `{e['id']}`)" for e in ent["added"]]
+    items += [f"- Removed: {esc(e['name'])} ({esc(e['type'])} `{e['id']}`)" for e in ent["removed"]]
+    items += [f"- Renamed: {link(r['new']['name'], r['new']['url'])} ({esc(r['new']['type'])}): "
               f"`{r['old']['id']}` → `{r['new']['id']}`" for r in ent["renamed"]]
-    return lines + [""]
+    return ["### Fact sheets added, removed or renamed", "", *items[:LISTED], ""] + _more(len(items), "fact sheets")
 
 
 def _where(problem: dict) -> str:
@@ -144,8 +151,8 @@ def _broken(report: dict) -> list[str]:
     if not broken:
         return []
     lines = ["### References that now point nowhere", ""]
-    lines += [f"- {_where(p)}: {esc(p['message'])}" for p in broken]
-    return lines + [""]
+    lines += [f"- {_where(p)}: {esc(p['message'])}" for p in broken[:LISTED]]
+    return lines + [""] + _more(len(broken), "references")
 
 
 def _pages(report: dict) -> list[str]:
@@ -165,7 +172,8 @@ def _pages(report: dict) -> list[str]:
         lines += ["  " + line for line in _diff_block(page["first_change"])]
     rest = changed[PAGES_SHOWN:]
     if rest:
-        lines.append(f"- and {len(rest)} more: " + ", ".join(link(p["title"], p["url"]) for p in rest))
+        lines.append(f"- and {len(rest)} more: " + ", ".join(link(p["title"], p["url"]) for p in rest[:LISTED])
+                     + (", …" if len(rest) > LISTED else ""))
     return lines + [""]
 
 
@@ -184,10 +192,9 @@ def _added_pages(report: dict) -> list[str]:
     pages = report["pages"]
     if not (pages["added"] or pages["removed"]):
         return []
-    lines = ["### Pages added or removed", ""]
-    lines += [f"- Added: {link(p['title'], p['url'])} ({p['kind_name']})" for p in pages["added"]]
-    lines += [f"- Removed: {esc(p['title'])} ({p['kind_name']}, was at {p['url']})" for p in pages["removed"]]
-    return lines + [""]
+    items = [f"- Added: {link(p['title'], p['url'])} ({p['kind_name']})" for p in pages["added"]]
+    items += [f"- Removed: {esc(p['title'])} ({p['kind_name']}, was at {p['url']})" for p in pages["removed"]]
+    return ["### Pages added or removed", "", *items[:LISTED], ""] + _more(len(items), "pages")
 
 
 def _problems(report: dict) -> list[str]:
@@ -196,9 +203,8 @@ def _problems(report: dict) -> list[str]:
     lines = []
     if new:
         lines += [f"### New problems ({len(new)})", ""]
-        lines += [f"- {_where(p)} {p['severity']}: {esc(p['message'])}" for p in new[:50]]
-        lines += [f"- and {len(new) - 50} more: run `site-builder check`"] if len(new) > 50 else []
-        lines.append("")
+        lines += [f"- {_where(p)} {p['severity']}: {esc(p['message'])}" for p in new[:LISTED]]
+        lines += [""] + _more(len(new), "problems")
     if fixed:
         lines += [f"{plural(len(fixed), 'problem')} of the base fixed.", ""]
     return lines

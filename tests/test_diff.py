@@ -379,7 +379,7 @@ def test_the_text_of_a_page_is_what_readers_read():
 
 
 def test_a_long_report_stays_short_enough_for_a_job_summary():
-    value = {"value": "x", "text": "x", "sources": [], "note": ""}
+    value = {"value": "x", "text": "x", "refs": [], "sources": [], "note": ""}
     facts = [{"type": "person", "id": f"people/p{n}", "name": f"P{n}", "url": "", "field": "role", "label": "Role",
               "old": value, "new": {**value, "text": "y"}} for n in range(250)]
     added = [{"path": f"p{n}/index.html", "url": "", "kind": "page", "kind_name": "page", "title": f"T{n}"}
@@ -388,3 +388,15 @@ def test_a_long_report_stays_short_enough_for_a_job_summary():
     assert text.count("| [P") + text.count("| P") == 100
     assert "and 150 more fact changes: `site-builder diff --format json` lists every one." in text
     assert "and 4900 more pages:" in text and len(text) < 100_000
+
+
+def test_a_value_that_names_fact_sheets_links_them(repo, capsys):
+    edit(repo, "site.yml", "role: {type: text, required: true}",
+         "role: {type: text, required: true}\n      knows: {type: list, of: ref}")
+    edit(repo, "content/facts/people/ada.yml", "source: a}", "source: a}\nknows: {value: [people/charles], source: b}")
+    report = report_of(capsys, repo)
+    [change] = [c for c in report["facts"] if c["field"] == "knows"]
+    assert change["old"] is None and change["new"]["text"] == "Charles"
+    assert change["new"]["refs"] == [{"type": "person", "id": "people/charles", "name": "Charles",
+                                      "url": "https://example.org/d/people/charles/"}]
+    assert "| Knows | *(none)* | [Charles](https://example.org/d/people/charles/)<br>source: " in markdown_of(capsys, repo)

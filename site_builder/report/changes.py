@@ -151,7 +151,10 @@ def _fact_changes(base: Snapshot, head: Snapshot, old_id: str, new_id: str) -> l
 
 
 def _value(snap: Snapshot, fv: dict) -> dict:
-    return {"value": fv["value"], "text": display(snap, fv["value"]),
+    value = fv["value"]
+    named = value if isinstance(value, list) else [value]
+    return {"value": value, "text": display(snap, value),
+            "refs": [entity(snap, v) for v in named if isinstance(v, str) and v in snap.facts],
             "sources": [entity(snap, s) for s in fv["sources"]], "note": fv["note"] or ""}
 
 

@@ -65,6 +65,9 @@ def base_snapshot(site: Path, top: Path, in_repo: str, commit: str, options: Bui
     snap = load(path) if use_cache else None
     if snap is not None:
         return snap
+    if sys.stderr.isatty():
+        print(f"building the base, commit {commit[:10]}, in a temporary worktree (kept for the next report)",
+              file=sys.stderr)
     with checked_out(top, commit) as tree:
         root = tree / in_repo if in_repo != "." else tree
         snap = take(root, options)

@@ -77,10 +77,13 @@ def _headline(report: dict) -> str:
 def _value(value: dict | None, other: dict | None) -> str:
     if value is None:
         return "*(none)*"
-    text = value["text"]
-    if other is not None and len(text) > 120:
-        text = excerpt(text, other["text"])
-    out = esc(shorten(text, 240)) or "*(empty)*"
+    text, refs = value["text"], value.get("refs", [])
+    if refs and text == ", ".join(r["name"] for r in refs):  # fact sheets named by the value: linked
+        out = ", ".join(link(r["name"], r["url"]) for r in refs)
+    else:
+        if other is not None and len(text) > 120:
+            text = excerpt(text, other["text"])
+        out = esc(shorten(text, 240)) or "*(empty)*"
     if value["note"]:
         out += f"<br>*{esc(shorten(value['note'], 160))}*"
     sources = value["sources"]

@@ -2,7 +2,11 @@
 
 `session(tool, runs, edits)` does, `runs` times over:
 
-1. cold: the tool's outputs and caches removed, then one build;
+1. cold: the tool's outputs and caches removed, then one build, started once the files the
+   benchmark wrote (a restored article, a site.yml with search turned on or off, a new corpus)
+   are QUIET seconds old: site-builder reads again any file changed in the two seconds before a
+   build and keeps no stamp for that build, so without the wait the no-change build would pay
+   for the benchmark's own writes;
 2. no change: the same build again, nothing changed;
 3. `edits` command-line edits: a sentence carrying a unique word is appended to one article, then
    the tool's whole build runs again as new processes (for Hugo + Pagefind: `hugo`, then
@@ -25,10 +29,12 @@ process that keeps its build state makes (the preview's way); see that script.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import statistics
 import subprocess
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,6 +42,7 @@ import proc
 
 HERE = Path(__file__).resolve().parent
 EDIT = "\n\nAn added sentence, {token}.\n"
+QUIET = 2.5  # seconds since the benchmark last wrote a tool's inputs, before its cold build
 
 
 @dataclass
@@ -68,6 +75,13 @@ def wipe(tool) -> None:
             shutil.rmtree(path)
         elif path.exists():
             path.unlink()
+
+
+def wait_quiet(tool) -> None:
+    """Sleep until every input of the tool was last changed (mtime or ctime) QUIET seconds ago."""
+    newest = max((max(st.st_mtime, st.st_ctime) for st in map(os.stat, tool.inputs())), default=0.0)
+    if newest + QUIET > time.time():
+        time.sleep(newest + QUIET - time.time())
 
 
 def pick(sources: list[Path], seq: int) -> Path:
@@ -143,6 +157,7 @@ def session(tool, runs: int, edits: int, log=print) -> dict:
     rec = Record()
     for run in range(runs):
         wipe(tool)
+        wait_quiet(tool)
         if not rec.add("cold", build(tool)):
             break
         check_built(tool, rec)

@@ -5,6 +5,7 @@ Every tool offers the same small interface, so one measuring loop (session.py) s
 * `steps()`: the commands of one build, run one after the other (Hugo + Pagefind is two);
 * `outputs()`: what a cold build starts without (output folders and caches);
 * `sources()`: the article files an edit may touch; `page(source)`: the page that shows the edit;
+* `inputs()`: every file the benchmark may write before a build (the articles, our site.yml);
 * `index()`: the search index's entry file when the tool builds one, else None.
 
 Our builder always runs as `python -m site_builder` with PYTHONPATH pointing at the folder that
@@ -95,6 +96,9 @@ class OurBuild:
     def sources(self) -> list[Path]:
         return sorted((self.site / "content" / "explainers").glob("*.md"))
 
+    def inputs(self) -> list[Path]:
+        return [*self.sources(), self.site / "site.yml"]
+
     def page(self, source: Path) -> Path:
         return self.site / "output" / "explainers" / source.stem / "index.html"
 
@@ -156,6 +160,9 @@ class PeerBuild:
 
     def sources(self) -> list[Path]:
         return sorted((self.corpus / self.layout.source).glob("*.md"))
+
+    def inputs(self) -> list[Path]:
+        return self.sources()
 
     def page(self, source: Path) -> Path:
         return self.corpus / self.layout.page.format(stem=source.stem)

@@ -5,7 +5,7 @@ Every tool offers the same small interface, so one measuring loop (session.py) s
 * `steps()`: the commands of one build, run one after the other (Hugo + Pagefind is two);
 * `outputs()`: what a cold build starts without (output folders and caches);
 * `sources()`: the article files an edit may touch; `page(source)`: the page that shows the edit;
-* `inputs()`: every file the benchmark may write before a build (the articles, our site.yml);
+* `inputs()`: the files a build reads that the benchmark may have just written;
 * `index()`: the search index's entry file when the tool builds one, else None.
 
 Our builder always runs as `python -m site_builder` with PYTHONPATH pointing at the folder that
@@ -96,8 +96,9 @@ class OurBuild:
     def sources(self) -> list[Path]:
         return sorted((self.site / "content" / "explainers").glob("*.md"))
 
-    def inputs(self) -> list[Path]:
-        return [*self.sources(), self.site / "site.yml"]
+    def inputs(self) -> list[Path]:  # every file a build reads: a new corpus's fact sheets count too
+        folders = [self.site / "content", self.site / "templates"]
+        return [self.site / "site.yml", *(p for f in folders if f.is_dir() for p in f.rglob("*") if p.is_file())]
 
     def page(self, source: Path) -> Path:
         return self.site / "output" / "explainers" / source.stem / "index.html"

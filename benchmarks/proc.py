@@ -7,6 +7,9 @@ the largest sum seen. A build that forks workers or runs an indexer is counted w
 `ru_maxrss` that waiting for a child gives is only the largest single process of the tree, which
 is kept too (`largest`).
 
+It also gives the CPU seconds (user and system) of the process and the descendants it waited for:
+on a busy machine the wall time grows with the wait for a core, the CPU time much less.
+
 Limits: a process that lives and dies between two samples is missed, and pages shared between
 processes (a forked worker's copy-on-write pages) are counted once per process, as RSS counts them.
 Where /proc is missing (not Linux) the tree's peak is None and only `largest` is known.
@@ -36,6 +39,7 @@ class Measured:
     wall: float  # seconds, start to exit
     tree_peak: float | None  # MiB: the largest summed RSS of the process and its descendants
     largest: float  # MiB: the largest RSS of any single process of the tree (ru_maxrss)
+    cpu: float  # seconds of CPU, user and system, of the process and every descendant it waited for
     status: int  # exit status
     errors: str  # the end of what it wrote to stderr
 
@@ -139,4 +143,4 @@ def run(cmd: list[str], cwd: Path | None = None, env: dict | None = None) -> Mea
     tree = max(sampler.peak / MIB, largest) if sample else None  # a tree is never smaller than its largest process
     if proc.returncode != 0:
         print(f"  ! {' '.join(map(str, cmd))} exited {proc.returncode}: {errors[-500:]}", file=sys.stderr)
-    return Measured(wall, tree, largest, proc.returncode, errors)
+    return Measured(wall, tree, largest, usage.ru_utime + usage.ru_stime, proc.returncode, errors)

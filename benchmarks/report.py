@@ -59,10 +59,11 @@ def search_on_table(rows: list[dict]) -> str:
         base = base_cold(rows_of(rows, True), r["corpus"], "Hugo + Pagefind")
         body.append([r["corpus"], r["tool"], sec(r.get("cold")), steps(r, "cold"), sec(r.get("nochange")),
                      sec(r.get("edit")), steps(r, "edit"), mib(r.get("tree")), mib(r.get("largest")),
-                     ratio(r.get("cold"), base), ratio(r.get("edit"), base_edit(rows, r["corpus"]))])
+                     ratio(r.get("cold"), base), ratio(r.get("edit"), base_edit(rows, r["corpus"])),
+                     sec(r.get("cold_cpu")), sec(r.get("edit_cpu"))])
     return table(["corpus", "tool", "cold s", "cold, by step s", "no change s", "one edit, command line s",
                   "edit, by step s", "peak MiB, all processes", "largest process MiB", "cold / Hugo + Pagefind",
-                  "edit / Hugo + Pagefind edit"], body)
+                  "edit / Hugo + Pagefind edit", "cold, CPU s", "edit, CPU s"], body)
 
 
 def base_edit(rows: list[dict], corpus: str):
@@ -79,11 +80,11 @@ def search_off_table(rows: list[dict]) -> str:
                      sec(inproc.get("told")), sec(inproc.get("untold")), sec(inproc.get("written")),
                      sec(inproc.get("reference")), mib(inproc.get("rendered")), mib(r.get("tree")),
                      mib(r.get("largest")), mib(inproc.get("rss")), ratio(r.get("cold"), base),
-                     ratio(r.get("nochange"), base)])
+                     ratio(r.get("nochange"), base), sec(r.get("cold_cpu")), sec(r.get("edit_cpu"))])
     return table(["corpus", "tool", "cold s", "no change s", "one edit, command line s", "edit in process, told s",
                   "not told s", "written s", "new reference s", "pages re-rendered per edit",
                   "peak MiB, all processes", "largest process MiB", "in-process state MiB", "cold / Hugo",
-                  "no change / Hugo cold"], body)
+                  "no change / Hugo cold", "cold, CPU s", "edit, CPU s"], body)
 
 
 def verdict(value, limit, unit: str) -> str:

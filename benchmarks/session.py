@@ -18,7 +18,8 @@ It checks what it times: every article has its page after a cold build, the edit
 new word, and a tool that builds a search index has one; a failed check is kept in `problems`.
 
 Figures: cold and no change are medians over the runs, the edit the median over all edits of all
-runs, the seconds of each step of a build (Hugo, Pagefind) likewise; memory is the largest over
+runs, the seconds of each step of a build (Hugo, Pagefind) and the CPU seconds of each kind of
+build (`cold_cpu`, `nochange_cpu`, `edit_cpu`) likewise; memory is the largest over
 every build of the session: summed over the whole process tree (`tree`) and the largest single
 process (`largest`), see proc.py.
 
@@ -52,21 +53,22 @@ class Build:
     tree: float | None
     largest: float
     ok: bool
+    cpu: float = 0.0
     errors: str = ""
 
 
 def build(tool) -> Build:
     """One build: the tool's steps one after the other, stopping at the first that fails."""
-    parts, trees, largest = {}, [], []
+    parts, trees, largest, cpu = {}, [], [], 0.0
     for step in tool.steps():
         m = proc.run(step.cmd, step.cwd, step.env)
-        parts[step.name] = m.wall
+        parts[step.name], cpu = m.wall, cpu + m.cpu
         trees.append(m.tree_peak)
         largest.append(m.largest)
         if not m.ok:
-            return Build(sum(parts.values()), parts, None, max(largest), False, m.errors)
+            return Build(sum(parts.values()), parts, None, max(largest), False, cpu, m.errors)
     tree = None if None in trees else max(trees)
-    return Build(sum(parts.values()), parts, tree, max(largest), True)
+    return Build(sum(parts.values()), parts, tree, max(largest), True, cpu)
 
 
 def wipe(tool) -> None:
@@ -94,6 +96,7 @@ class Record:
     """What a session gathers: every build's figures, by kind of build."""
 
     walls: dict[str, list[float]] = field(default_factory=lambda: {"cold": [], "nochange": [], "edit": []})
+    cpus: dict[str, list[float]] = field(default_factory=lambda: {"cold": [], "nochange": [], "edit": []})
     parts: dict[str, dict[str, list[float]]] = field(default_factory=dict)
     trees: list[float | None] = field(default_factory=list)
     largest: list[float] = field(default_factory=list)
@@ -104,6 +107,7 @@ class Record:
             self.problems.append(f"a {kind} build failed: {b.errors.strip()[-300:]}")
             return False
         self.walls[kind].append(b.wall)
+        self.cpus[kind].append(b.cpu)
         for name, wall in b.parts.items():
             self.parts.setdefault(kind, {}).setdefault(name, []).append(wall)
         self.trees.append(b.tree)
@@ -112,6 +116,7 @@ class Record:
 
     def summary(self) -> dict:
         med = {kind: statistics.median(w) if w else None for kind, w in self.walls.items()}
+        med.update({f"{kind}_cpu": statistics.median(c) if c else None for kind, c in self.cpus.items()})
         parts = {kind: {name: statistics.median(w) for name, w in steps.items()} for kind, steps in self.parts.items()}
         trees = [t for t in self.trees if t is not None]
         return {**med, "parts": parts, "tree": max(trees) if trees else None,

@@ -55,7 +55,8 @@ from tornado.websocket import websocket_connect  # noqa: E402  (a dependency of 
 import corpus  # noqa: E402  (the benchmark corpora)
 from site_builder.build import BuildOptions  # noqa: E402
 
-PREVIEW_MODULES = ("site_builder.preview.serve", "site_builder.preview", "site_builder.serve")
+PREVIEW_MODULES = ("site_builder.preview.app", "site_builder.preview.serve", "site_builder.preview",
+                   "site_builder.serve")
 
 
 def preview_class():

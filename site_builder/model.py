@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from .diagnostics import Location
@@ -159,6 +159,12 @@ class FactSheet:
                 return f
         return None
 
+    @property
+    def date(self):
+        """The value of its 'date' field (a PartialDate where the field is a date), or None."""
+        found = self.field("date")
+        return found.value if found is not None else None
+
 
 @dataclass(frozen=True, slots=True)
 class Document:
@@ -190,12 +196,3 @@ class SourceFile:
     text: str | None
     digest: str
     type_folder: str = ""
-
-
-@dataclass
-class Site:
-    """Everything parsed, ready to resolve."""
-
-    documents: dict[str, Document] = field(default_factory=dict)
-    facts: dict[str, FactSheet] = field(default_factory=dict)
-    media: tuple[str, ...] = ()

@@ -20,11 +20,11 @@ def test_bundled_site_meets_the_content_bar():
     result = build_site(ROOT, BuildOptions(), write=False)
     index = result.index
     by_type: dict[str, int] = {}
-    for sheet in index.facts.values():
-        by_type[sheet.type] = by_type.get(sheet.type, 0) + 1
+    for id_ in index.fact_ids():
+        by_type[index.type_of(id_)] = by_type.get(index.type_of(id_), 0) + 1
     assert sum(by_type.values()) > 60
     assert by_type["source"] > 25 and by_type["event"] > 15 and by_type["claim"] >= 5
-    explainers = [d for d in index.docs.values() if d.kind == "explainer"]
+    explainers = [index.item(i) for i in index.ids_of_kind("explainer")]
     assert len(explainers) >= 5
     for doc in explainers:
         body = (ROOT / doc.rel_path).read_text("utf-8").split("\n---\n", 1)[1]  # the text after the front matter
@@ -38,7 +38,6 @@ def test_bundled_site_cites_on_every_explainer_and_has_no_placeholder_leaks():
     for out, data in result.outputs.items():
         if isinstance(data, bytes) and out.endswith(".html"):
             assert "\ue000".encode() not in data, out
-    for doc in result.index.docs.values():
-        if doc.kind == "explainer":
-            page = result.outputs[f"explainers/{doc.slug}/index.html"].decode()
-            assert 'id="source-1"' in page, doc.slug
+    for id_ in result.index.ids_of_kind("explainer"):
+        page = result.outputs[f"{id_}/index.html"].decode()
+        assert 'id="source-1"' in page, id_

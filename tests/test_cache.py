@@ -7,7 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from site_builder import build as build_module
+from site_builder import workers
+from site_builder.incremental.state import STATE_FILE
+from site_builder.pages import render as render_module
+from site_builder.read import discover as discover_module
+from site_builder.read import parse as parse_module
 from site_builder.build import BuildOptions, BuildState, build_site
 from site_builder.incremental.cache import CACHE_DIR
 from site_builder.output.write import OutputRefused
@@ -42,8 +46,8 @@ def test_a_second_build_reads_parsed_files_from_the_cache(site, monkeypatch):
     def no_parsing(*args, **kwargs):
         raise AssertionError("parsed again although the cache holds the file")
 
-    monkeypatch.setattr(build_module, "parse_document", no_parsing)
-    monkeypatch.setattr(build_module, "parse_factsheet", no_parsing)
+    monkeypatch.setattr(parse_module, "parse_document", no_parsing)
+    monkeypatch.setattr(parse_module, "parse_factsheet", no_parsing)
     (site / "output").rename(site / "old-output")
     second = build_site(site, BuildOptions())
     assert second.ok
@@ -88,8 +92,8 @@ def test_parallel_parsing_builds_the_same_bytes(site, monkeypatch):
                           f"---\ntitle: E {i}\nsummary: S {i}.\ndate: 2024-02-{i + 1:02d}\n---\n\n"
                           f"## Part\n\nText [[people/ada]] [@s1] and [[nobody-{i}]].\n"})
     serial = build_site(site, BuildOptions(disk_cache=False), write=False)
-    monkeypatch.setattr(build_module, "PARALLEL_MIN", 1)
-    if build_module._workers(100) < 2:
+    monkeypatch.setattr(parse_module, "PARALLEL_MIN", 1)
+    if workers.worker_count(100, 1) < 2:
         pytest.fail("this test needs two cores and no other threads to exercise worker processes")
     parallel = build_site(site, BuildOptions(disk_cache=False), write=False)
     assert [d.format() for d in parallel.diagnostics] == [d.format() for d in serial.diagnostics]
@@ -104,14 +108,14 @@ def test_parallel_rendering_builds_the_same_bytes_and_records_the_same_dependenc
                           f"Text [[people/ada]] [@s1].\n"})
     serial_state = BuildState()
     serial = build_site(site, BuildOptions(disk_cache=False), write=False, cache=serial_state)
-    monkeypatch.setattr(build_module, "RENDER_PARALLEL_MIN", 1)
-    if build_module._workers(100, 1) < 2:
+    monkeypatch.setattr(render_module, "PARALLEL_MIN", 1)
+    if workers.worker_count(100, 1) < 2:
         pytest.fail("this test needs two cores and no other threads to exercise worker processes")
     assert build_site(site, BuildOptions(disk_cache=False), write=False).outputs == serial.outputs
     state = BuildState()
     parallel = build_site(site, BuildOptions(disk_cache=False), write=False, cache=state)
     assert parallel.outputs == serial.outputs
-    assert {k: r.deps for k, r in state.records.items()} == {k: r.deps for k, r in serial_state.records.items()}
+    assert {k: r.deps for k, r in state.pages.records.items()} == {k: r.deps for k, r in serial_state.pages.records.items()}
     for ada in ("name: Ada Byron\nsummary: A person [@s1].\nrole: {value: engineer, source: s1}\n",  # a rename
                 "name: Ada Byron\nsummary: A person [@s1].\nrole: {value: analyst, source: s1}\n"):  # a field
         write_site(site, {"content/facts/people/ada.yml": ada})
@@ -147,7 +151,7 @@ def test_the_spare_tree_is_updated_with_only_what_changed(site):
 
 def test_the_next_command_line_build_renders_only_what_changed(site):
     first = build_site(site, BuildOptions())
-    assert first.ok and (site / CACHE_DIR / "state.pickle").is_file()
+    assert first.ok and (site / CACHE_DIR / STATE_FILE).is_file()
     again = build_site(site, BuildOptions())  # a new process would load the same saved state
     assert again.ok and again.stats.written == 0
     assert again.rendered == []  # nothing changed, nothing rendered
@@ -155,14 +159,12 @@ def test_the_next_command_line_build_renders_only_what_changed(site):
     path.write_text(path.read_text().replace("About", "All about"))
     edited = build_site(site, BuildOptions())
     assert "explainers/one/index.html" in edited.rendered and "people/index.html" not in edited.rendered
-    # a kept page is read back from the output only if its digest is the recorded one
+    # a page is kept from the output folder only while the folder still holds it
     ada = site / "output/people/ada/index.html"
     good = ada.read_bytes()
-    ada.write_bytes(b"tampered")
-    fixed = build_site(site, BuildOptions(), write=False, cache=BuildState.load(
-        site / CACHE_DIR / "state.pickle", site / "output"))
-    assert "people/ada/index.html" in fixed.rendered and fixed.outputs["people/ada/index.html"] == good
-    ada.write_bytes(good)
+    ada.unlink()
+    fixed = build_site(site, BuildOptions())
+    assert fixed.rendered == ["people/ada/index.html"] and ada.read_bytes() == good
     clean = build_site(site, BuildOptions(disk_cache=False), write=False)
     for rel, data in clean.outputs.items():
         if isinstance(data, bytes):
@@ -171,33 +173,34 @@ def test_the_next_command_line_build_renders_only_what_changed(site):
 
 def test_a_damaged_saved_state_means_a_full_build(site):
     build_site(site, BuildOptions())
-    (site / CACHE_DIR / "state.pickle").write_bytes(b"not a pickle")
+    (site / CACHE_DIR / STATE_FILE).write_bytes(b"not a saved state")
     result = build_site(site, BuildOptions())
     assert result.ok and len(result.rendered) == sum(1 for r in result.routes if r.kind != "asset")
 
 
 
-def test_a_build_with_nothing_changed_stops_early_and_says_the_same(site, monkeypatch):
-    from site_builder.incremental import stamp
-    monkeypatch.setattr(stamp, "RACY_SECONDS", 0.0)  # trust time stamps at once (they tick in ns here)
+def test_a_build_with_nothing_changed_does_nothing_and_says_the_same(site, monkeypatch):
+    monkeypatch.setattr(discover_module, "RACY_SECONDS", 0.0)  # trust time stamps at once (they tick in ns here)
     write_site(site, {"content/facts/sources/unused.yml": "title: Nobody cites me\n"})  # a warning to replay
     first = build_site(site, BuildOptions())
     assert first.ok and any("not cited anywhere" in d.message for d in first.diagnostics)
     output = files_of(site / "output")
-    discover = build_module.discover_sources
 
     def no_work(*args, **kwargs):
-        raise AssertionError("the site was read again although nothing changed")
+        raise AssertionError("a file was parsed or a page rendered although nothing changed")
 
-    monkeypatch.setattr(build_module, "discover_sources", no_work)
+    for module, name in ((parse_module, "parse_document"), (parse_module, "parse_factsheet"),
+                         (render_module, "render_route")):
+        monkeypatch.setattr(module, name, no_work)
     second = build_site(site, BuildOptions())
     assert second.ok and second.rendered == [] and second.stats.written == 0
     assert [d.format() for d in second.diagnostics] == [d.format() for d in first.diagnostics]
     assert sum(1 for r in second.routes if r.kind != "asset") == sum(1 for r in first.routes if r.kind != "asset")
     assert files_of(site / "output") == output
-    monkeypatch.setattr(build_module, "discover_sources", discover)
+    monkeypatch.undo()
+    monkeypatch.setattr(discover_module, "RACY_SECONDS", 0.0)
 
-    # any change to the site, the options or the output folder means a real build
+    # any change to the site, the options or the output folder means work
     (site / "output/explainers/one/index.html").unlink()
     assert build_site(site, BuildOptions()).stats.written == 1
     assert files_of(site / "output") == output
@@ -209,7 +212,7 @@ def test_a_build_with_nothing_changed_stops_early_and_says_the_same(site, monkey
     write_site(site, {"templates/404.html": "{% extends 'base.html' %}{% block main %}Gone.{% endblock %}"})
     assert build_site(site, BuildOptions()).ok
     assert b"Gone." in (site / "output/404.html").read_bytes()
-    monkeypatch.setattr(build_module, "discover_sources", no_work)
+    monkeypatch.setattr(render_module, "render_route", no_work)
     assert build_site(site, BuildOptions()).stats.written == 0  # and then nothing again
 
 
@@ -259,11 +262,11 @@ def test_writes_by_one_process_trust_its_own_last_write_while_the_manifests_are_
         before = files_of(site / "output")
         path.write_text(original + f"\nEdit {n}.\n")
         result = build_site(site, options, cache=state, changed=[str(path)])
-        assert result.ok and result.relinked and "explainers/one/index.html" in result.outputs
+        assert result.ok and result.rendered == ["explainers/one/index.html"]
         got = files_of(site / "output")
         differ = {rel for rel, data in got.items() if before.get(rel) != data and not rel.startswith(".")}
         assert "explainers/one/index.html" in differ and result.stats.written == len(differ)  # what changed, only
-        assert state.written is not None and state.written.holds((site / "output").resolve())
+        assert state.process.written is not None and state.process.written.holds((site / "output").resolve())
         clean = build_site(site, options, write=False)
         assert {rel for rel in got if not rel.startswith((".", "pagefind/"))} == set(clean.outputs)
         for rel, data in clean.outputs.items():
@@ -272,7 +275,7 @@ def test_writes_by_one_process_trust_its_own_last_write_while_the_manifests_are_
     # another writer (here: a build with no state, after an edit) rewrites the manifest: no more trust
     path.write_text(original + "\nAnother writer's edit.\n")
     assert build_site(site, options).stats.written >= 1
-    assert not state.written.holds((site / "output").resolve())
+    assert not state.process.written.holds((site / "output").resolve())
     (site / "output" / "notes.txt").write_text("mine")
     path.write_text(original + "\nOne more.\n")
     with pytest.raises(OutputRefused, match="did not write"):

@@ -8,6 +8,7 @@ the build before or the build that was running, never anything in between.
 from __future__ import annotations
 
 import os
+import shutil
 import random
 import signal
 import subprocess
@@ -195,5 +196,16 @@ def test_an_output_folder_we_wrote_is_reused(tmp_path):
     assert cli.main(["build", str(root), "-o", str(out), "-q"]) == 0
     assert snapshot(out) == first
     (out / "stray.txt").write_text("someone else's")
+    # the next build trusts what its own last write left (its manifests are the files it wrote):
+    # a file put in the folder meanwhile is not looked for, and never deleted or overwritten
+    (root / "content/pages").mkdir(exist_ok=True)
+    (root / "content/pages/late.md").write_text(
+        "---\ntitle: Late\n---\n\nText.\n")
+    assert cli.main(["build", str(root), "-o", str(out), "-q"]) == 0
+    kept = [p for p in (out / "stray.txt", tmp_path / ".public.spare/stray.txt") if p.exists()]
+    assert [p.read_text() for p in kept] == ["someone else's"]  # in the output or its spare, as they trade places
+    # without that memory (no saved state), the folder is looked through and the build refused
+    shutil.rmtree(root / ".site-builder-cache")
+    (out / "mine.txt").write_text("someone else's too")
     assert cli.main(["build", str(root), "-o", str(out), "-q"]) == 2
-    assert (out / "stray.txt").read_text() == "someone else's"
+    assert (out / "mine.txt").read_text() == "someone else's too" and kept[0].read_text() == "someone else's"

@@ -345,13 +345,6 @@ def test_copied_site_in_a_fresh_folder_is_not_confused_with_the_old_one(site, tm
     assert textwrap.dedent("Someone Else").encode() in result.outputs["people/ada/index.html"]
 
 
-def test_the_finer_lookups_restate_the_index_methods_they_replace():
-    """depgraph's tracked index restates a few Index methods to record finer keys: if one of those
-    methods changes, the restatement must be checked and the digest in depgraph updated."""
-    from site_builder.incremental import depgraph
-    assert depgraph._same_methods(), "Index.lookup/title/url/... changed: update depgraph's TrackedIndex"
-
-
 # --- builds told which files changed (what the preview's watcher does) ------------------------------------------
 
 
@@ -366,18 +359,17 @@ def test_a_sentence_more_updates_the_last_build_and_renders_one_page(site):
     path = site / "content/explainers/second.md"
     path.write_text(path.read_text() + "\nOne more plain paragraph.\n")
     result = told(site, state, [str(path)])  # an absolute path, as a watcher gives it
-    assert result.relinked
     assert result.rendered == ["explainers/second/index.html"]
     path.write_text(path.read_text() + "\nAnd another.\n")
     result = told(site, state, ["content/explainers/second.md"])  # or one relative to the site
-    assert result.relinked and result.rendered == ["explainers/second/index.html"]
+    assert result.rendered == ["explainers/second/index.html"]
 
 
 def test_a_told_build_with_nothing_changed_renders_nothing(site):
     state = BuildState()
     told(site, state, None)
     result = told(site, state, ["content/explainers/first.md"])
-    assert result.relinked and result.rendered == []
+    assert result.rendered == []
     assert told(site, state, []).rendered == []
 
 
@@ -387,7 +379,6 @@ def test_a_new_summary_rerenders_the_cards_that_show_it(site):
     path = site / "content/facts/people/ada.yml"
     path.write_text(path.read_text().replace(" works here", " works here still", 1))
     result = told(site, state, [str(path)])
-    assert result.relinked
     assert {"people/ada/index.html", "people/index.html"} <= set(result.rendered)
     assert "explainers/second/index.html" not in result.rendered
 
@@ -398,12 +389,10 @@ def test_a_new_reference_or_citation_updates_the_links_without_linking_the_whole
     path = site / "content/explainers/second.md"
     path.write_text(path.read_text() + "\nAlso [[organizations/acme]], as [@s-one, p. 9] says.\n")
     result = told(site, state, [str(path)])
-    assert result.relinked
     # the page itself and Acme's page (a new mention); s-one is cited already, so its page is as it was
     assert {"explainers/second/index.html", "organizations/acme/index.html"} <= set(result.rendered)
     path.write_text(explainer("Second", [], []))  # every reference and citation gone
     result = told(site, state, [str(path)])
-    assert result.relinked
     assert {"people/bob/index.html", "sources/s-one/index.html", "sources/s-two/index.html",
             "organizations/acme/index.html"} <= set(result.rendered)
     # Bob is mentioned by nothing now: the warning says so, as a clean build's does
@@ -431,24 +420,24 @@ def test_edits_that_change_links_or_lists_are_built_as_a_clean_build_would(site,
     told(site, state, [str(path)])
 
 
-def test_what_is_more_than_an_edit_in_place_walks_the_site(site):
+def test_new_removed_and_template_files_are_told_like_any_other(site):
     state = BuildState()
     told(site, state, None)
     new = site / "content/explainers/third.md"
     new.write_text(explainer("Third", ["people/ada"], ["s-one"]))
-    assert not told(site, state, [str(new)]).relinked  # a new file
+    assert "explainers/third/index.html" in told(site, state, [str(new)]).rendered  # a new file
     new.unlink()
-    assert not told(site, state, [str(new)]).relinked  # a removed one
+    assert "explainers/third/index.html" not in told(site, state, [str(new)]).outputs  # a removed one
     template = site / "templates/explainer.html"
     write_site(site, {"templates/explainer.html": TEMPLATES["explainer.html"]})
-    assert not told(site, state, [str(template)]).relinked  # a template (new, then edited)
+    told(site, state, [str(template)])  # a template (new, then edited)
     template.write_text(TEMPLATES["explainer.html"] + "<!-- edited -->")
     result = told(site, state, [str(template)])
-    assert not result.relinked and "explainers/first/index.html" in result.rendered
+    assert "explainers/first/index.html" in result.rendered and "people/ada/index.html" not in result.rendered
     path = site / "content/explainers/second.md"
     path.write_bytes(path.read_bytes() + b"\n\xff\n")  # not UTF-8: reported where it is
     result = told(site, state, [str(path)])
-    assert not result.relinked and not result.ok
+    assert not result.ok
     path.write_bytes(path.read_bytes().replace(b"\n\xff\n", b"\n"))
     assert told(site, state, [str(path)]).ok
 
@@ -459,20 +448,20 @@ def test_a_scratch_file_made_and_deleted_while_saving_changes_nothing(site):
     path = site / "content/explainers/second.md"
     path.write_text(path.read_text() + "\nA plain sentence.\n")
     result = told(site, state, [str(path), str(site / "content/explainers/4913"), str(site / "content/gone")])
-    assert result.relinked and result.rendered == ["explainers/second/index.html"]
+    assert result.rendered == ["explainers/second/index.html"]
 
 
-def test_a_folder_moved_away_or_a_reported_file_deleted_walks_the_site(site):
+def test_a_folder_moved_away_or_a_reported_file_deleted_is_told_like_any_other(site):
     stray = site / "content/notes.txt"
     stray.write_text("not part of the site")
     state = BuildState()
     assert any("not part of the site" in d.message for d in told(site, state, None).diagnostics)
     stray.unlink()  # its warning must go: the last build reported it
     result = told(site, state, [str(stray)])
-    assert not result.relinked and not result.diagnostics
+    assert not result.diagnostics
     shutil.move(site / "content/facts/people", site / "people-moved")  # out of the site: the folder's event only
     result = told(site, state, [str(site / "content/facts/people")])
-    assert not result.relinked and "people/ada/index.html" not in result.outputs
+    assert "people/ada/index.html" not in result.outputs
 
 
 def test_an_error_in_a_file_stays_reported_while_other_files_are_edited(site):
@@ -483,27 +472,26 @@ def test_an_error_in_a_file_stays_reported_while_other_files_are_edited(site):
     path = site / "content/explainers/second.md"
     path.write_text(path.read_text() + "\nA plain sentence.\n")
     result = told(site, state, [str(path)])
-    assert result.relinked and not result.ok
+    assert not result.ok
     assert any("people/nobody" in d.message for d in result.errors)
     bad.write_text(bad.read_text().replace("\nAbout [[people/nobody]].\n", "\n"))
     assert told(site, state, [str(bad)]).ok
 
 
 def test_a_build_that_raises_leaves_no_half_updated_build_to_start_from(site, monkeypatch):
-    from site_builder import build as build_module
+    from site_builder.pages import render as render_module
     state = BuildState()
     told(site, state, None)
     path = site / "content/explainers/second.md"
     path.write_text(path.read_text() + "\nA plain sentence.\n")
-    real = build_module.render_many
 
     def broken(*args, **kwargs):
         raise RuntimeError("a bug while rendering")
 
-    monkeypatch.setattr(build_module, "render_many", broken)
+    monkeypatch.setattr(render_module, "render_route", broken)
     with pytest.raises(RuntimeError):
         build_site(site, BuildOptions(disk_cache=False), write=False, cache=state, changed=[str(path)])
-    monkeypatch.setattr(build_module, "render_many", real)
-    assert state.last is None
+    monkeypatch.undo()
+    assert state.settings is None  # the next build starts over
     result = told(site, state, [str(path)])
-    assert not result.relinked  # the whole-site path, from what is certain
+    assert "explainers/first/index.html" in result.rendered  # everything, from what is certain

@@ -142,7 +142,7 @@ def test_new_explainer_is_named_from_its_title_and_marks_what_is_required(make_s
     path.write_text(text.replace("summary:", "summary: How it happened.", 1), "utf-8")
     result = build(root)
     assert result.ok and result.diagnostics == [], messages(result)
-    assert "explainers/why-the-gift-broke-the-ban" in result.index.docs
+    assert result.index.has("explainers/why-the-gift-broke-the-ban")
 
 
 def test_new_page(make_site):
@@ -223,7 +223,7 @@ def test_the_commented_examples_are_valid_values(type_name):
 
 def test_init_site_serves_at_once(tmp_path):
     """The live preview of a new site answers with its pages straight away (through the WSGI app, no socket)."""
-    from site_builder.preview.serve import Preview, PreviewApp
+    from site_builder.preview.app import Preview, PreviewApp
 
     root = tmp_path / "served"
     init_site(root, TODAY)

@@ -12,7 +12,7 @@ import pytest
 from site_builder.build import BuildOptions, build_site
 from site_builder.diagnostics import Problems
 from site_builder.read.markup import MarkdownRenderer, link_scheme
-from site_builder.pages.render import THEME_DIR
+from site_builder.pages.templates import THEME_DIR
 from site_builder.read.yamlio import MAX_YAML_BYTES, load_yaml
 
 from conftest import build, messages

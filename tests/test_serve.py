@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import ast
+import errno
+import importlib
+import io
+import logging
 import os
+import socket
 import shutil
 import textwrap
 import threading
@@ -13,8 +19,10 @@ import pytest
 
 from site_builder.build import BuildOptions, build_site
 from site_builder.cli import main
-from site_builder.preview.serve import (LOOPBACK_NAMES, OVERLAY_ID, Debounce, Preview, PreviewApp, RebuildLoop, Snapshot, content_type,
-                                exposure_warning, is_loopback, make_watcher, should_reload, NotifyFeed, site_relative)
+from site_builder.preview.app import (LOOPBACK_NAMES, OVERLAY_ID, Preview, PreviewApp, Snapshot, content_type,
+                                      refusal)
+from site_builder.preview.server import LogLimit, exposure_warning, is_loopback
+from site_builder.preview.watch import Debounce, NotifyFeed, RebuildLoop, Scanner, should_reload, site_changes
 
 SITE = {
     "site.yml": """
@@ -417,25 +425,24 @@ def test_rebuild_loop_with_a_wake_event_rebuilds_as_soon_as_news_comes():
         thread.join(5)
 
 
-def test_changed_paths_are_made_relative_and_skipped_names_dropped(site):
+def test_changed_paths_outside_the_site_and_editor_scratch_files_are_dropped(site):
     root = site.resolve()
     paths = [root / "content/explainers/hello.md", root / "content/explainers/.hello.md.swp",
-             root / "content/explainers/hello.md~", root / "content/_drafts/x.md", root / "site.yml",
-             root / "content/new-folder", "/elsewhere/file.md"]
-    assert site_relative(site, paths) == {"content/explainers/hello.md", "site.yml", "content/new-folder"}
+             root / "content/explainers/hello.md~", root / "content/explainers/#hello.md#", root / "site.yml",
+             root / "content/new-folder", root / ".git/index", root, "/elsewhere/file.md", root / "../outside.md"]
+    assert site_changes(site, paths) == {str(root / "content/explainers/hello.md"), str(root / "site.yml"),
+                                         str(root / "content/new-folder")}
+    assert site_changes(site, ["content/explainers/hello.md"]) == {str(site.absolute() / "content/explainers/hello.md")}
 
 
-def test_the_scanning_watcher_tells_which_files_changed(site):
-    watcher = make_watcher(site, lambda: None)
+def test_the_scanner_tells_which_files_changed(site):
+    scanner = Scanner(site)
     _bump(site / "content/explainers/hello.md")
-    watcher.examine()
-    assert site_relative(site, watcher.take()) == {"content/explainers/hello.md"}
+    assert site_changes(site, scanner.changes()) == {str(site.resolve() / "content/explainers/hello.md")}
     new = site / "content/explainers/second.md"
     new.write_text("---\ntitle: Two\n---\nText.\n")
-    watcher.examine()
-    assert site_relative(site, watcher.take()) == {"content/explainers/second.md"}
-    watcher.examine()
-    assert watcher.take() == set()
+    assert site_changes(site, scanner.changes()) == {str(site.resolve() / "content/explainers/second.md")}
+    assert scanner.changes() == set()
 
 
 def _wait_for(feed, wake, want: set[str], timeout: float = 10.0) -> set[str] | bool:
@@ -498,14 +505,11 @@ def _bump(path: Path) -> None:
     os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 2_000_000_000))
 
 
-def test_watcher_sees_edits_new_files_removals_and_site_yml_but_not_output(site):
-    hits = []
-    watcher = make_watcher(site, lambda: hits.append(1))
+def test_the_scanner_sees_edits_new_files_removals_and_site_yml_but_not_output(site):
+    scanner = Scanner(site)
 
     def changed() -> bool:
-        hits.clear()
-        watcher.examine()
-        return bool(hits)
+        return bool(scanner.changes())
 
     assert not changed()
     _bump(site / "content/explainers/hello.md")
@@ -554,3 +558,171 @@ def test_serve_outside_a_site_says_so_and_exits(tmp_path, capsys):
     assert main(["serve", str(tmp_path), "--port", "8000"]) == 1
     err = capsys.readouterr().err
     assert "site.yml: error: no site.yml here" in err and "hint:" in err
+
+
+def test_a_busy_port_is_told_first_with_a_hint(site, capsys):
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        assert main(["serve", str(site), "--port", str(port)]) == 2
+    err = capsys.readouterr().err
+    assert f"port {port} is busy" in err and f"--port {port + 1}" in err
+    assert "serving the preview at" not in err and "Traceback" not in err
+
+
+def test_an_address_that_is_not_this_machines_is_told_without_a_traceback(site, capsys):
+    # 192.0.2.1 is reserved for documentation: no machine has it, and binding to it sends nothing
+    assert main(["serve", str(site), "--host", "192.0.2.1", "--port", "8000"]) == 2
+    err = capsys.readouterr().err
+    assert "cannot listen on 192.0.2.1:8000" in err and "hint:" in err
+    assert "serving the preview at" not in err and "Traceback" not in err
+    assert main(["serve", str(site), "--host", ""]) == 2
+    assert "--host must name an address" in capsys.readouterr().err
+
+
+# --- who may ask: Host and Origin ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("host, origin, status", [
+    ("127.0.0.1:8000", None, None),
+    ("localhost:8000", "http://localhost:8000", None),
+    ("LOCALHOST.:8000", "http://localhost.:8000", None),
+    ("[::1]:8000", "http://[::1]:8000", None),
+    ("127.0.0.1", "http://127.0.0.1", None),                    # the default port on both sides
+    ("evil.example", None, 400),                                 # DNS rebinding
+    ("127.0.0.1.evil.example:8000", None, 400),
+    ("127.0.0.1:notaport", None, 400),
+    ("[::1", None, 400),
+    ("", None, 400),
+    (None, None, 400),                                           # no Host at all
+    ("127.0.0.1:8000", "http://evil.example", 403),              # a page elsewhere
+    ("127.0.0.1:8000", "http://evil.example:8000", 403),
+    ("127.0.0.1:8000", "http://127.0.0.1:9000", 403),            # another program on this machine
+    ("127.0.0.1:8000", "null", 403),                             # a sandboxed frame, a file:// page
+    ("127.0.0.1:8000", "file://", 403),
+    ("127.0.0.1:8000", "http://127.0.0.1:8000@evil.example", 403),
+    ("127.0.0.1:8000", "http://[::1", 403),
+])
+def test_the_host_and_origin_check(host, origin, status):
+    refused = refusal(host, origin, LOOPBACK_NAMES)
+    assert (refused.status if refused else None) == status
+
+
+def test_a_preview_on_another_host_checks_the_origin_only():
+    assert refusal("192.168.1.5:8000", None, None) is None
+    assert refusal("192.168.1.5:8000", "http://192.168.1.5:8000", None) is None
+    assert refusal("192.168.1.5:8000", "http://evil.example", None).status == 403
+
+
+def test_a_cross_origin_request_for_a_page_is_refused(preview):
+    app = PreviewApp(preview, allowed_hosts=LOOPBACK_NAMES)
+    status, _, body = get(app, "/docs/", HTTP_HOST="127.0.0.1:8000", HTTP_ORIGIN="http://evil.example")
+    assert status == 403 and b"Lighthouses" not in body
+    status, _, body = get(app, "/docs/", HTTP_HOST="127.0.0.1:8000", HTTP_ORIGIN="http://127.0.0.1:8000")
+    assert status == 200 and b"Lighthouses" in body
+
+
+# --- files that vanish during a rebuild ---------------------------------------------------------------------------
+
+
+def test_files_that_vanish_during_a_rebuild_cost_one_line_and_the_next_build_looks_at_everything(site, caplog):
+    told = []
+
+    def build(root, options, write, cache, changed=None):
+        told.append(changed)
+        if len(told) == 2:  # as when a file is deleted between the build listing it and reading it
+            raise FileNotFoundError(errno.ENOENT, "No such file or directory", str(root / "content/explainers/x.md"))
+        return build_site(root, options, write=write, cache=cache, changed=changed)
+
+    logged = []
+    p = Preview(site, build=build, log=logged.append)
+    first = p.rebuild()
+    logged.clear()
+    with caplog.at_level(logging.DEBUG):
+        after = p.rebuild({"content/explainers/hello.md"})
+    assert len(logged) == 1 and "content/explainers/x.md" in logged[0]
+    assert "Traceback" not in logged[0] and "report" not in logged[0] and caplog.records == []
+    assert after is first and not after.errors  # the last good pages, and no overlay
+    assert OVERLAY_ID.encode() not in get(PreviewApp(p), "/docs/explainers/hello/")[2]
+    assert not should_reload(first, after)
+    edit(site, "content/explainers/hello.md", SITE["content/explainers/hello.md"].replace("VERSION-ONE", "VERSION-TWO"))
+    again = p.rebuild({"content/explainers/hello.md"})
+    assert told[2] is None  # the next build looks at every file
+    assert again.built and not again.errors and b"VERSION-TWO" in get(PreviewApp(p), "/docs/explainers/hello/")[2]
+
+
+# --- no log flood --------------------------------------------------------------------------------------------------
+
+
+def test_repeated_log_records_are_held_back_and_counted():
+    now = [0.0]
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(LogLimit(burst=3, window=10.0, clock=lambda: now[0]))
+    logger = logging.getLogger("site_builder.test_log_limit")
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        for n in range(1000):
+            try:
+                raise OSError(errno.EMFILE, "Too many open files")
+            except OSError:
+                logger.exception("Exception in callback %s", n)
+        logger.error("another kind")
+        lines = stream.getvalue().count("Exception in callback")
+        assert lines == 3 and "another kind" in stream.getvalue()
+        now[0] = 10.5  # a new window: the next one gets through, and says how many were held back
+        try:
+            raise OSError(errno.EMFILE, "Too many open files")
+        except OSError:
+            logger.exception("Exception in callback %s", "late")
+        assert "Exception in callback late (997 more like this were held back)" in stream.getvalue()
+        assert stream.getvalue().count("Exception in callback") == 4
+    finally:
+        logger.removeHandler(handler)
+
+
+# --- the layout -----------------------------------------------------------------------------------------------------
+
+
+BUILDER_API = {"BuildOptions", "BuildResult", "BuildState", "build_site"}
+
+
+def test_the_preview_is_three_modules_and_only_the_server_touches_livereload_and_tornado():
+    import site_builder.preview as package
+
+    folder = Path(package.__file__).parent
+    assert sorted(p.name for p in folder.glob("*.py")) == ["__init__.py", "app.py", "server.py", "watch.py"]
+    with pytest.raises(ModuleNotFoundError):
+        importlib.import_module("site_builder.preview.serve")
+    for name in ("app", "watch", "server"):
+        module = importlib.import_module(f"site_builder.preview.{name}")
+        source = Path(module.__file__).read_text(encoding="utf-8")
+        tree = ast.parse(source)
+        assert len(source.splitlines()) < 400, name
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                assert node.end_lineno - node.lineno + 1 < 60, f"{name}.{node.name}"
+        imported = _imports(tree)
+        third_party = {m.split(".")[0] for m, _ in imported if m.split(".")[0] in ("livereload", "tornado")}
+        assert third_party == ({"livereload", "tornado"} if name == "server" else set()), name
+        assert all(not n.startswith("_") for m, n in imported if m.startswith(("livereload", "tornado"))), name
+        builder = {n for m, n in imported if m == "..build"}
+        assert builder <= BUILDER_API, name
+        assert not [m for m, _ in imported if m.startswith(("..incremental", "..site", "..pages", "..read"))], name
+    server = ast.parse(Path(folder / "server.py").read_text(encoding="utf-8"))
+    private = {n.attr for n in ast.walk(server) if isinstance(n, ast.Attribute) and n.attr.startswith("_")
+               and not n.attr.startswith("__")}
+    assert private == set()  # nothing private of livereload or tornado (nor of anything else)
+
+
+def _imports(tree: ast.Module) -> list[tuple[str, str]]:
+    """(module, name) for every import; a relative module keeps its dots."""
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [(alias.name, "") for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            found += [("." * node.level + (node.module or ""), alias.name) for alias in node.names]
+    return found

@@ -34,12 +34,13 @@ def free_port() -> int:
 class ServerProcess:
     """`python -m site_builder serve ROOT --port P` in a child process, stopped on exit."""
 
-    def __init__(self, root: Path, log: Path, *args: str):
+    def __init__(self, root: Path, log: Path, *args: str, preexec_fn=None):
         self.port = free_port()
         self.log = log
         self.proc = subprocess.Popen([sys.executable, "-m", "site_builder", "serve", str(root), "--port",
                                       str(self.port), *args], stdout=subprocess.DEVNULL,
-                                     stderr=log.open("wb"), env={**os.environ, "PYTHONUNBUFFERED": "1"})
+                                     stderr=log.open("wb"), env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                                     preexec_fn=preexec_fn)
 
     def wait_ready(self) -> None:
         end = time.monotonic() + DEADLINE
@@ -215,6 +216,36 @@ def test_raw_requests_on_the_wire(shared, request_bytes, status):
     assert answer.startswith(f"HTTP/1.1 {status} ".encode()), answer[:200]
     assert b"root:" not in answer and b"base_url" not in answer
     assert server.get("/docs/")[0] == 200  # and the server is still fine
+
+
+UPGRADE = ("GET /livereload HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+           "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n{origin}\r\n")
+
+
+@pytest.mark.parametrize("request_text, status", [
+    # livereload's own endpoints answer this preview's address...
+    ("GET /forcereload HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n", 200),
+    ("GET /livereload.js HTTP/1.1\r\nHost: localhost:{port}\r\n\r\n", 200),
+    (UPGRADE.format(host="127.0.0.1:{port}", origin="Origin: http://127.0.0.1:{port}\r\n"), 101),
+    (UPGRADE.format(host="127.0.0.1:{port}", origin=""), 101),  # not a browser: no Origin
+    # ...and nobody else: a rebound domain name, a page elsewhere, a sandboxed frame
+    ("GET /forcereload HTTP/1.1\r\nHost: evil.example\r\n\r\n", 400),
+    ("GET /forcereload?path=x HTTP/1.1\r\nHost: evil.example:{port}\r\n\r\n", 400),
+    ("GET /forcereload HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nOrigin: http://evil.example\r\n\r\n", 403),
+    ("GET /livereload.js HTTP/1.1\r\nHost: evil.example\r\n\r\n", 400),
+    ("HEAD /livereload.js HTTP/1.1\r\nHost: evil.example\r\n\r\n", 400),
+    ("GET /livereload.js HTTP/1.1\r\nHost: 127.0.0.1:notaport\r\n\r\n", 400),
+    (UPGRADE.format(host="127.0.0.1:{port}", origin="Origin: http://evil.example\r\n"), 403),
+    (UPGRADE.format(host="127.0.0.1:{port}", origin="Origin: null\r\n"), 403),
+    (UPGRADE.format(host="evil.example", origin="Origin: http://evil.example\r\n"), 400),
+    (UPGRADE.format(host="evil.example", origin=""), 400),
+    ("GET /no-such-endpoint HTTP/1.1\r\nHost: evil.example\r\n\r\n", 400),
+])
+def test_livereloads_endpoints_check_host_and_origin(shared, request_text, status):
+    server = shared
+    answer = server.raw(request_text.replace("{port}", str(server.port)).encode())
+    assert answer.startswith(f"HTTP/1.1 {status} ".encode()), answer[:200]
+    assert server.get("/docs/")[0] == 200
 
 
 def _chromium() -> str | None:

@@ -1,10 +1,16 @@
-"""A bounded load test on loopback: 2,000 requests from 50 concurrent keep-alive clients, every answer checked."""
+"""Bounded load tests on loopback: 2,000 requests from 50 concurrent keep-alive clients, every answer checked;
+and 1,100 slow clients that send half a request and stop, while a normal request must still be answered."""
 
 from __future__ import annotations
 
+import contextlib
 import http.client
+import socket
 import threading
+import time
 from pathlib import Path
+
+import pytest
 
 from conftest import write_site
 from test_serve import SITE, clean_outputs
@@ -92,4 +98,64 @@ def test_two_thousand_requests_from_fifty_clients_all_answered_correctly(tmp_pat
         assert sum(done) == CLIENTS * PER_CLIENT == 2000
         assert server.proc.poll() is None and server.get("/docs/")[0] == 200
     finally:
+        server.stop()
+
+
+SLOW_CLIENTS = 1100
+SERVER_FILES = 1024  # the usual default limit on open files, under which the red team's server failed
+
+
+def _limit_files():
+    import resource
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (SERVER_FILES, hard))
+
+
+@contextlib.contextmanager
+def _room_for_sockets(count: int):
+    """This process may open `count` sockets (and more): the soft limit raised, for this test only."""
+    resource = pytest.importorskip("resource")
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = count + 256
+    if hard != resource.RLIM_INFINITY and hard < wanted:
+        pytest.skip(f"this system allows {hard} open files; the test needs {wanted}")
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
+def test_slow_clients_holding_half_a_request_do_not_shut_out_a_new_one(tmp_path):
+    root = write_site(tmp_path / "site", dict(SITE))
+    server = ServerProcess(root, tmp_path / "server.log", preexec_fn=_limit_files)
+    slow: list[socket.socket] = []
+    try:
+        server.wait_ready()
+        with _room_for_sockets(SLOW_CLIENTS):
+            end = time.monotonic() + DEADLINE
+            while len(slow) < SLOW_CLIENTS and time.monotonic() < end:
+                try:
+                    sock = socket.create_connection(("127.0.0.1", server.port), timeout=2)
+                except OSError:  # the server's queue is full (as it was before the fix): go on trying
+                    continue
+                slow.append(sock)
+                with contextlib.suppress(OSError):  # the server may already have closed it to make room
+                    sock.sendall(b"GET /docs/ HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: slow")
+            assert len(slow) == SLOW_CLIENTS
+            conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)  # a hang guard, no more
+            try:
+                conn.request("GET", "/docs/")
+                response = conn.getresponse()
+                assert response.status == 200 and b"Lighthouses" in response.read()
+            finally:
+                conn.close()
+        log = server.log.read_text(errors="replace")
+        assert "Too many open files" not in log and "Traceback" not in log
+        assert len(log) < 20_000  # a few lines, not a flood
+        assert server.proc.poll() is None
+    finally:
+        for sock in slow:
+            sock.close()
         server.stop()

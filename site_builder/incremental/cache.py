@@ -1,29 +1,31 @@
 """The on-disk parse cache: parsed files (Markdown already converted) kept between runs.
 
-Parsing, Markdown above all, is most of a cold build. A parsed file is a pure function of
-the file's bytes, its path, the site's settings and the builder's own code, so it is kept
-under a key made of exactly those: ``blake2b(code digest, settings digest, path, file digest)``.
-Change any of them and the key changes; nothing is ever looked up by path alone, so the
-cache cannot change what is built, only how fast.
+Parsing, Markdown above all, is most of a cold build. A parsed file is a pure function of the
+file's bytes, its path, the site's settings and the builder's own code, so it is kept under a
+key made of exactly those: ``blake2b(code digest, settings digest, path, file digest)``. Change
+any of them and the key changes; nothing is looked up by path alone, so the cache cannot change
+what is built, only how fast.
 
-Layout: ``SITE/.site-builder-cache/parse/<2 hex>/<key>``, one pickle per file, written to
-a temporary name and renamed (a killed build leaves no half entry; two builds may share the
-folder). An entry that cannot be read is a miss. Entries no longer used by a build of the
-whole site are removed at its end, so the folder holds about one site's worth.
-
-The folder is the site's own working data (git-ignored, like ``output/``); its entries are
-Python pickles and must not be taken from anyone else.
+Layout: ``SITE/.site-builder-cache/parse/<2 hex>/<key>``, one file per parsed file in the plain
+format of `codec` (no pickle: a crafted entry can only be refused, never run), written under a
+temporary name and renamed. An entry that cannot be read, is damaged, or is not a regular file is
+a miss. Entries no longer used by a build of the whole site are removed at its end. Nothing is
+ever read, written or deleted through a symbolic link: a link where a folder of the cache should
+be is removed as a link and a real folder made in its place.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
-import pickle
+import stat
 from pathlib import Path
 
+from ..files import atomic_write
+from . import codec
+
 CACHE_DIR = ".site-builder-cache"
-_FORMAT = b"sb-parse-1\n"
+_FORMAT = b"sb-parse-2\n"
 _code_digest: str | None = None
 
 
@@ -34,7 +36,7 @@ def code_digest() -> str:
         h = hashlib.blake2b(digest_size=16)
         for lib in ("cmarkgfm", "jinja2", "markupsafe", "yaml"):  # their versions shape the output too
             h.update(f"{lib}={_version(lib)}\n".encode())
-        here = Path(__file__).parent
+        here = Path(__file__).parent.parent
         for path in sorted(p for p in here.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
             h.update(path.relative_to(here).as_posix().encode())
             h.update(path.read_bytes())
@@ -51,11 +53,57 @@ def _version(module: str) -> str:
         return "-"
 
 
+def settings_digest(*parts) -> str:
+    """A stable digest of the settings that shape parsing (their repr is deterministic)."""
+    return hashlib.blake2b(repr(parts).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+def real_folder(path: Path) -> bool:
+    """Make path a real folder of ours: a symbolic link there is removed (as a link), never followed.
+
+    False when that cannot be done (then the caller does without it)."""
+    try:
+        st = os.lstat(path)
+        if stat.S_ISDIR(st.st_mode):
+            return True
+        if not stat.S_ISLNK(st.st_mode):
+            return False  # a file of someone else's: left alone, and the cache goes without
+        os.unlink(path)
+        raise FileNotFoundError
+    except FileNotFoundError:
+        try:
+            os.makedirs(path.parent, exist_ok=True)
+            os.mkdir(path)
+            return True
+        except OSError:
+            return False
+    except OSError:
+        return False
+
+
+def read_regular(path: Path) -> bytes | None:
+    """A regular file's bytes, never through a symbolic link; None for anything else."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        with os.fdopen(fd, "rb", closefd=False) as f:
+            return f.read()
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
 class DiskCache:
     """Parsed files by key on disk; every method is best effort (a failure is a miss, never an error)."""
 
     def __init__(self, folder: Path, settings: str):
         self.folder = Path(folder) / "parse"
+        self.usable = real_folder(Path(folder)) and real_folder(self.folder)
         self.salt = f"{code_digest()}\x00{settings}\x00".encode()
         self.used: set[str] = set()
         self.hits = self.misses = self.writes = 0
@@ -67,68 +115,64 @@ class DiskCache:
         return self.folder / key[:2] / key
 
     def get(self, key: str):
+        """The value kept under key, or None."""
         self.used.add(key)
-        try:
-            data = self._path(key).read_bytes()
-        except OSError:
-            self.misses += 1
-            return None
-        if not data.startswith(_FORMAT):
-            self.misses += 1
-            return None
-        try:
-            value = pickle.loads(data[len(_FORMAT):])
-        except Exception:  # a damaged entry is only a miss
-            self.misses += 1
-            return None
-        self.hits += 1
-        return value
-
-    def put_bytes(self, key: str, pickled: bytes) -> None:
-        """Store an already pickled value (workers pickle once; the parent only writes)."""
-        self.used.add(key)
-        path = self._path(key)
-        tmp = path.with_name(f".{key}.{os.getpid()}.tmp")
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp.write_bytes(_FORMAT + pickled)
-            os.replace(tmp, path)
-            self.writes += 1
-        except OSError:
+        data = read_regular(self._path(key)) if self.usable else None
+        if data is not None:
             try:
-                tmp.unlink()
-            except OSError:
+                value = codec.decode(codec.unpack(_FORMAT, data))
+                self.hits += 1
+                return value
+            except codec.Refused:
                 pass
+        self.misses += 1
+        return None
 
     def put(self, key: str, value) -> None:
-        try:
-            pickled = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-        except Exception:  # an unpicklable value is simply not cached
+        self.used.add(key)
+        if not self.usable:
             return
-        self.put_bytes(key, pickled)
+        path = self._path(key)
+        try:
+            if real_folder(path.parent):
+                atomic_write(path, codec.pack(_FORMAT, codec.encode(value)))
+                self.writes += 1
+        except (OSError, TypeError):
+            pass
+
+    def remove(self, key: str) -> None:
+        """Forget one entry (the parsed form of bytes a file no longer has)."""
+        if self.usable:
+            try:
+                os.unlink(self._path(key))
+            except OSError:
+                pass
 
     def prune(self) -> int:
         """Remove entries this run did not use (call only after reading the whole site)."""
         removed = 0
+        if not self.usable:
+            return 0
         try:
-            shards = list(self.folder.iterdir())
+            shards = list(os.scandir(self.folder))
         except OSError:
             return 0
         for shard in shards:
+            if not shard.is_dir(follow_symlinks=False):
+                try:
+                    os.unlink(shard.path)  # a stray file or link among the shards: removed as itself
+                except OSError:
+                    pass
+                continue
             try:
-                names = os.listdir(shard)
+                names = [e.name for e in os.scandir(shard.path)]
             except OSError:
                 continue
             for name in names:
                 if name not in self.used:
                     try:
-                        os.unlink(shard / name)
+                        os.unlink(os.path.join(shard.path, name))
                         removed += 1
                     except OSError:
                         pass
         return removed
-
-
-def settings_digest(*parts) -> str:
-    """A stable digest of the settings that shape parsing (their repr is deterministic)."""
-    return hashlib.blake2b(repr(parts).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()

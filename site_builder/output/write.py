@@ -8,18 +8,17 @@ rename exchange where the system offers it.
 
 from __future__ import annotations
 
-import ctypes
 import errno
 import fcntl
 import json
 import os
 import shutil
-from concurrent.futures import ThreadPoolExecutor
+import stat
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..read.discover import digest_bytes
+from ..files import Kept, digest_bytes, file_digest, signature_of
 
 MANIFEST = ".site-builder-manifest.json"
 PARALLEL_WRITES_MIN = 500  # files to write before threads pay for themselves
@@ -41,9 +40,9 @@ class WriteStats:
 class Written:
     """What one write left on disk: both trees' manifests, and the identity of each manifest file.
 
-    The next write by the same process may take the trees to be these, without reading the manifests
-    again or looking for each file, while both manifest files are still the ones it wrote (same inode,
-    time and size): the same trust a warm build gives the manifest (see stamp.py).
+    The next write (by the same process, or by the next command-line build, which keeps this with
+    its saved state) may take the trees to be these, without walking them or looking for each file,
+    while both manifest files are still the ones it wrote (same inode, times and size).
     """
 
     out: str
@@ -53,17 +52,53 @@ class Written:
     spare_signature: tuple | None
 
     def holds(self, out: Path) -> bool:
-        return (os.fspath(out) == self.out and _signature(out / MANIFEST) == self.signature
+        return (os.fspath(out) == self.out and signature_of(out / MANIFEST) == self.signature
                 and (self.spare_manifest is None
-                     or _signature(_spare(out) / MANIFEST) == self.spare_signature))
+                     or signature_of(_spare(out) / MANIFEST) == self.spare_signature))
+
+    def identity(self) -> tuple:
+        """What a saved state keeps of it: the folder and the manifest files' signatures."""
+        return (self.out, self.signature, self.spare_signature if self.spare_manifest is not None else None)
+
+    @classmethod
+    def again(cls, out: str, signature: tuple, spare_signature: tuple | None) -> "Written | None":
+        """The write a saved state names, while both manifest files are still the ones it left; else None."""
+        path = Path(out)
+        if signature_of(path / MANIFEST) != tuple(signature):
+            return None
+        spare = None
+        if spare_signature is not None:
+            if signature_of(_spare(path) / MANIFEST) != tuple(spare_signature):
+                return None
+            spare = read_manifest(_spare(path))
+        manifest = read_manifest(path)
+        if manifest is None or (spare_signature is not None and spare is None):
+            return None
+        if not _all_regular(path, manifest) or (spare is not None and not _all_regular(_spare(path), spare)):
+            return None  # a file of the last write was removed or replaced since (another process)
+        written = cls(out, manifest, tuple(signature), spare, tuple(spare_signature) if spare_signature else None)
+        return written if written.holds(path) else None
 
 
-def _signature(path: Path) -> tuple | None:
-    try:
-        st = os.stat(path)
-    except OSError:
+def _as_found(out: Path, manifest: dict) -> "Written | None":
+    """What a write that changed nothing found on disk, as the next write may trust it (both trees checked)."""
+    spare = _spare(out)
+    spare_manifest = read_manifest(spare) if spare.is_dir() else None
+    if spare_manifest is not None and not _all_regular(spare, spare_manifest):
         return None
-    return (st.st_ino, st.st_mtime_ns, st.st_size, st.st_ctime_ns)
+    signature, spare_signature = signature_of(out / MANIFEST), signature_of(spare / MANIFEST)
+    if signature is None or (spare_manifest is not None and spare_signature is None):
+        return None
+    return Written(os.fspath(out), manifest, signature, spare_manifest, spare_signature if spare_manifest else None)
+
+
+def _all_regular(tree: Path, manifest: dict) -> bool:
+    """Whether every file a manifest names is there, as a regular file (not a link, not a folder)."""
+    base = os.fspath(tree)
+    try:
+        return all(stat.S_ISREG(os.lstat(os.path.join(base, rel)).st_mode) for rel in manifest)
+    except OSError:
+        return False
 
 
 def _spare(out: Path) -> Path:
@@ -135,6 +170,7 @@ def build_lock(out: Path):
 
 def _exchange(a: Path, b: Path) -> bool:
     """Atomically swap two paths (Linux renameat2 RENAME_EXCHANGE); False where unsupported."""
+    import ctypes
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         fn = libc.renameat2
@@ -149,9 +185,10 @@ def _exchange(a: Path, b: Path) -> bool:
     raise OSError(ctypes.get_errno(), "could not swap the new output in", str(b))
 
 
-def write_output(out: Path, outputs: dict[str, bytes | Path], known: dict[str, str] | None = None,
+def write_output(out: Path, outputs: dict[str, bytes | Path | Kept], known: dict[str, str] | None = None,
                  trusted: Written | None = None) -> WriteStats:
-    """Make out hold exactly outputs. Bytes are written; Paths are copied files.
+    """Make out hold exactly outputs. Bytes are written; Paths are copied files; a Kept file (a page the
+    last write made, named by its digest) is taken from the live output, where it must still be.
 
     The new tree is made beside the live one and swapped in whole. The tree swapped out is
     kept as a spare (``.<out>.spare``); the next build updates the spare with only the files
@@ -173,11 +210,16 @@ def write_output(out: Path, outputs: dict[str, bytes | Path], known: dict[str, s
     out_s = os.fspath(out)
     for path in sorted(outputs):
         data = outputs[path]
-        digest = known.get(path) if known and isinstance(data, bytes) else None  # from an earlier build
+        if isinstance(data, Kept):
+            digest = str(data)
+        else:
+            digest = known.get(path) if known and isinstance(data, bytes) else None  # from an earlier build
         if digest is None:
-            digest = digest_bytes(data) if isinstance(data, bytes) else _file_digest(data)
+            digest = digest_bytes(data) if isinstance(data, bytes) else file_digest(data)
         digests[path] = digest
         same = old.get(path) == digest and (trust or os.path.isfile(os.path.join(out_s, path)))  # strings: per file
+        if isinstance(data, Kept) and not same:
+            raise OutputRefused(f"'{path}' in the output folder changed while the site was built; build again")
         plan.append((path, data, same))
         if same:
             stats.unchanged += 1
@@ -185,7 +227,7 @@ def write_output(out: Path, outputs: dict[str, bytes | Path], known: dict[str, s
             stats.written += 1
     stats.removed = len(set(old) - set(outputs))
     if out.is_dir() and stats.written == 0 and stats.removed == 0:
-        stats.written_state = trusted if trust else None
+        stats.written_state = trusted if trust else _as_found(out, old)
         return stats
     spare = _spare(out)
     staging = out.parent / f".{out.name}.staging-{os.getpid()}"
@@ -216,6 +258,7 @@ def write_output(out: Path, outputs: dict[str, bytes | Path], known: dict[str, s
         for folder in sorted({target.parent for target, _, _ in todo}):
             folder.mkdir(parents=True, exist_ok=True)
         if len(todo) >= PARALLEL_WRITES_MIN:  # file system calls release the GIL: a few threads overlap them
+            from concurrent.futures import ThreadPoolExecutor
             with ThreadPoolExecutor(4) as pool:
                 list(pool.map(lambda job: _place(*job), todo))
         else:
@@ -238,8 +281,8 @@ def write_output(out: Path, outputs: dict[str, bytes | Path], known: dict[str, s
     finally:
         if staging is not None:
             shutil.rmtree(staging, ignore_errors=True)
-    signature = _signature(out / MANIFEST)
-    spare_signature = _signature(spare / MANIFEST) if had_out else None
+    signature = signature_of(out / MANIFEST)
+    spare_signature = signature_of(spare / MANIFEST) if had_out else None
     if signature is not None and (not had_out or spare_signature is not None):
         stats.written_state = Written(os.fspath(out), digests, signature, old if had_out else None, spare_signature)
     return stats
@@ -259,7 +302,9 @@ def _place(target: Path, data: bytes | Path, live: Path | None) -> None:
             return
         except OSError:
             pass
-    if isinstance(data, bytes):
+    if isinstance(data, Kept):
+        shutil.copyfile(live, tmp)  # a kept page whose hard link failed (another file system)
+    elif isinstance(data, bytes):
         tmp.write_bytes(data)
     else:
         shutil.copyfile(data, tmp)
@@ -280,6 +325,3 @@ def _remove(tree: Path, path: str) -> None:
             break
         parent = parent.parent
 
-
-def _file_digest(path: Path) -> str:
-    return digest_bytes(path.read_bytes())

@@ -8,23 +8,18 @@ from urllib.parse import unquote, urlsplit
 
 from markupsafe import Markup
 
+from ..text import plain_text
 from ..model import Document, FactSheet, FieldValue, Fragment, Money, PartialDate, RefValue, SourceRef
-from .render import PageRefs
-from ..site.resolve import Index
+from .citations import PageRefs, fragment_text
+from ..site.index import Index
 from ..site.routes import Route
 from .structured import json_ld
 
-_TAG_RE = re.compile(r"<[^>]+>")
-_CITES_RE = re.compile(r'<sup class="cites">.*?</sup>')
 
 
 def plain(refs: PageRefs, fragment: Fragment | None) -> Markup:
     """A fragment for lists and cards: refs as text, no citation markers, no links."""
-    if fragment is None:
-        return Markup("")
-    filled = _CITES_RE.sub("", str(PageRefs(refs.index).fill(fragment)))
-    text = Markup(_TAG_RE.sub("", filled)).unescape().strip()
-    return Markup(html.escape(text))
+    return Markup(html.escape(fragment_text(refs.index, fragment)))
 
 
 def card(index: Index, refs: PageRefs, id_: str) -> dict:
@@ -41,8 +36,7 @@ def card(index: Index, refs: PageRefs, id_: str) -> dict:
 
 
 def _date_of(sheet: FactSheet) -> PartialDate | None:
-    fv = sheet.field("date")
-    return fv.value if fv is not None and isinstance(fv.value, PartialDate) else None
+    return sheet.date if isinstance(sheet.date, PartialDate) else None
 
 
 def format_value(refs: PageRefs, fv: FieldValue) -> Markup:
@@ -115,7 +109,7 @@ def nav_state(urls, link: str, page_url: str) -> str:
 def common(index: Index, route: Route, refs: PageRefs, title: str, description: str) -> dict:
     config, urls = index.config, index.urls
     types = [{"name": t.name, "label": t.plural, "singular": t.singular, "url": urls.type_index(t.folder),
-              "count": index.type_counts.get(t.name, 0), "description": t.description,
+              "count": index.type_count(t.name), "description": t.description,
               "current": nav_state(urls, urls.type_index(t.folder), route.url)}
              for t in config.types]
     nav = [{"label": label, "url": site_url(urls, url), "current": nav_state(urls, site_url(urls, url), route.url)}
@@ -148,11 +142,11 @@ def _known(index: Index, id_: str) -> str:
 
 def sheet_card(index: Index, refs: PageRefs, id_: str) -> dict:
     """A card plus each field as plain text ("field") for templates that pick facts out of sheets."""
-    sheet = index.facts[id_]
+    sheet = index.item(id_)
     values = {}
     for fv in sheet.fields:
         shown = plain(refs, fv.value) if isinstance(fv.value, Fragment) else _format(PageRefs(index), fv.kind, fv.value)
-        values[fv.name] = Markup(_TAG_RE.sub("", str(shown))) if not isinstance(fv.value, Fragment) else shown
+        values[fv.name] = Markup(html.escape(plain_text(str(shown)))) if not isinstance(fv.value, Fragment) else shown
     return card(index, refs, id_) | {"field": values, "raw": {fv.name: fv.value for fv in sheet.fields}}
 
 
@@ -162,14 +156,14 @@ def sheets_of(index: Index, refs: PageRefs, type_name: str) -> list[dict]:
 
 
 def explainer_context(index: Index, route: Route, refs: PageRefs) -> dict:
-    doc: Document = index.docs[route.key]
+    doc: Document = index.item(route.key)
     about = [card(index, refs, i) for i in (index.lookup(r.target) for r in doc.about) if i]
     body = refs.later(doc.body)
     ctx = common(index, route, refs, doc.title, doc.summary)
     ctx.update({
         "doc": doc, "body": body, "about": about, "sources": refs.later_entries(),
         "tags": [{"name": t, "url": index.urls.tag(t)} for t in doc.tags],
-        "mentions": [card(index, refs, i) for i in index.backlinks.get(doc.id, [])],
+        "mentions": [card(index, refs, i) for i in index.backlinks(doc.id)],
         "image": _image(index, doc.image),
     })
     return ctx
@@ -182,7 +176,7 @@ def _image(index: Index, image) -> dict | None:
 
 
 def fact_context(index: Index, route: Route, refs: PageRefs) -> dict:
-    sheet: FactSheet = index.facts[route.key]
+    sheet: FactSheet = index.item(route.key)
     tspec = index.config.type(sheet.type)
     summary = refs.later(sheet.summary)
     rows = []
@@ -200,11 +194,11 @@ def fact_context(index: Index, route: Route, refs: PageRefs) -> dict:
     facts = [{"label": f.label, "html": refs.later(f.value), "sources": refs.later_markers(f.sources),
               "note": refs.later(f.note)} for f in sheet.facts]
     body = refs.later(sheet.body)
-    event_ids = index.events_for.get(sheet.id, [])
+    event_ids = index.events_for(sheet.id)
     events = [card(index, refs, e) for e in event_ids]
     # an event that refers to this sheet is listed under its events already, not again among the mentions
-    mentions = [card(index, refs, i) for i in index.backlinks.get(sheet.id, []) if i not in event_ids]
-    cited_in = [card(index, refs, i) for i in index.citers.get(sheet.id, [])]
+    mentions = [card(index, refs, i) for i in index.backlinks(sheet.id) if i not in event_ids]
+    cited_in = [card(index, refs, i) for i in index.citers(sheet.id)]
     ctx = common(index, route, refs, sheet.name, plain(refs, sheet.summary))
     ctx.update({
         "sheet": sheet, "type": {"name": tspec.name, "label": tspec.singular, "plural": tspec.plural,
@@ -227,7 +221,7 @@ def type_index_context(index: Index, route: Route, refs: PageRefs) -> dict:
 
 
 def timeline_context(index: Index, route: Route, refs: PageRefs) -> dict:
-    events = [index.facts[i] for i in index.ids_of_type("event")]
+    events = [index.item(i) for i in index.ids_of_type("event")]
     rows = []
     for sheet in events:
         fv = sheet.field("source")
@@ -257,7 +251,7 @@ class DocView:
         self._index, self._id = index, id_
 
     def __getattr__(self, name: str):
-        return getattr(self._index.docs[self._id], name)
+        return getattr(self._index.item(self._id), name)
 
 
 def explainers(index: Index, refs: PageRefs) -> list[dict]:
@@ -279,13 +273,13 @@ def home_context(index: Index, route: Route, refs: PageRefs) -> dict:
 
 def tag_context(index: Index, route: Route, refs: PageRefs) -> dict:
     ctx = common(index, route, refs, f"Tagged “{route.key}”", f"Explainers tagged {route.key}.")
-    ctx.update({"tag": route.key, "items": [card(index, refs, i) for i in index.tags[route.key]]})
+    ctx.update({"tag": route.key, "items": [card(index, refs, i) for i in index.tagged(route.key)]})
     return ctx
 
 
 def tags_context(index: Index, route: Route, refs: PageRefs) -> dict:
     ctx = common(index, route, refs, "Tags", "Every tag used on this site.")
-    ctx.update({"tags": [{"name": t, "url": index.urls.tag(t), "count": len(ids)} for t, ids in index.tags.items()]})
+    ctx.update({"tags": [{"name": t, "url": index.urls.tag(t), "count": count} for t, count in index.tag_counts().items()]})
     return ctx
 
 
@@ -313,11 +307,3 @@ CONTEXTS = {
     "type-index": type_index_context, "timeline": timeline_context, "tag": tag_context, "tags": tags_context,
     "404": simple_context, "feed": simple_context, "sitemap": simple_context, "search": search_context,
 }
-
-
-def template_names(route: Route) -> list[str]:
-    if route.kind == "fact":
-        return [route.template, "fact.html"]
-    if route.kind == "type-index":
-        return [f"type-index-{route.key}.html", "type-index.html"]
-    return [route.template]

@@ -1,308 +1,210 @@
-"""Render routes to bytes through Jinja: the site's templates first, then the built-in theme."""
+"""The render stage: bytes for every page route, made again only where something the page read changed.
+
+Each page rendered is recorded with the keys of everything it read from the index (see
+site.index), the templates it can reach, and a digest of its bytes. The next build renders a
+page again when its route, its templates, or one of its keys changed, and otherwise keeps it:
+its bytes if they are in memory, or the file the last write left in the output folder. A cold
+build is this with no records, so every page is rendered. Many pages render in worker processes.
+"""
 
 from __future__ import annotations
 
-import html
-import re
-import sys
-from collections import defaultdict
-from pathlib import Path
-from urllib.parse import urlsplit
+from dataclasses import dataclass
 
-import jinja2
-from jinja2.sandbox import SandboxedEnvironment
-from markupsafe import Markup
-
-from ..config import SiteConfig
-from ..diagnostics import Location
-from ..read.markup import CLOSE, OPEN, PLACEHOLDER_RE
-from ..model import CiteSlot, Fragment, LinkSlot, PartialDate, RefSlot, SourceRef
-from ..site.resolve import Index
+from .. import workers
+from ..diagnostics import Diagnostic, Location
+from ..files import Kept, digest_bytes
+from ..read.markup import OPEN
+from ..site.index import ALL, Index, key
 from ..site.routes import Route
 
-THEME_DIR = Path(__file__).parent / "theme"
+PARALLEL_MIN = 400  # pages to render before worker processes pay for themselves
+ROUTES_KEY = key("R", ALL)  # the sitemap lists every page
 
 
-class TemplateProblem(Exception):
-    def __init__(self, message: str, location: Location, hint: str = ""):
-        super().__init__(message)
-        self.message, self.location, self.hint = message, location, hint
+class PageRecord:
+    """What the last build made of one route, and what making it read.
+
+    `deps` and `templates` may still be in a saved form (anything with a `split()` that gives the names)
+    until read: a command-line build reads few of them."""
+
+    __slots__ = ("route_key", "data", "found", "_deps", "_templates", "_digest")
+
+    def __init__(self, route_key: str, data: bytes | None, found: tuple, deps: frozenset[str] | str,
+                 templates: frozenset[str] | str, digest: str | None = None):
+        self.route_key, self.data, self.found, self._deps, self._templates = route_key, data, found, deps, templates
+        self._digest = digest
+
+    @property
+    def deps(self) -> frozenset[str]:
+        if not isinstance(self._deps, frozenset):
+            self._deps = frozenset(self._deps.split())
+        return self._deps
+
+    @property
+    def templates(self) -> frozenset[str]:
+        if not isinstance(self._templates, frozenset):
+            self._templates = frozenset(self._templates.split())
+        return self._templates
+
+    def names(self) -> tuple:
+        """deps and templates as they are held: read, or still in their saved form."""
+        return self._deps, self._templates
+
+    @property
+    def digest(self) -> str | None:
+        """The digest of the bytes (as the output manifest keeps it), computed once, when first asked for."""
+        if self._digest is None and self.data is not None:
+            self._digest = digest_bytes(self.data)
+        return self._digest
 
 
-_SPACE_BEFORE_SLOT_RE = re.compile(r"[ \t\n]+(?=" + OPEN + r"(\d+)" + CLOSE + ")")
+def route_key(route: Route) -> str:
+    """A route in one string, to tell whether a page's route is the one its record was made for."""
+    return "\x1f".join((route.url, route.kind, route.key, route.template, route.origin))
 
 
-class Deferred:
-    """HTML made the first time a template shows it (or reads it as text).
+class PageRecords:
+    """The render stage's memory: a record per page, which pages read each key, and what they were made with."""
 
-    Citation numbers are given out as markers are made, so making them when the template shows them
-    numbers the sources in the order a reader meets them, and a marker a template leaves out takes
-    no number and leaves no dangling link in the source list. Truth needs no rendering: it is whether
-    there is anything to show.
+    def __init__(self):
+        self.records: dict[str, PageRecord] = {}  # out_path -> record
+        self.dependents: dict[str, set[str]] = {}  # key -> out_paths of the pages that read it
+        self.templates: dict[str, str] = {}  # site template name -> digest
+        self.sitemap: str = ""  # a digest of the pages the sitemap lists
+
+    def note(self, out_path: str, old: PageRecord | None, new: PageRecord | None) -> None:
+        """Move a page from the keys its old record read to the keys its new one read."""
+        for k in old.deps if old is not None else ():
+            readers = self.dependents.get(k)
+            if readers is not None:
+                readers.discard(out_path)
+                if not readers:
+                    del self.dependents[k]
+        for k in new.deps if new is not None else ():
+            self.dependents.setdefault(k, set()).add(out_path)
+
+
+@dataclass(frozen=True)
+class Rendered:
+    outputs: dict[str, bytes | Kept]  # every page route's bytes (or, kept from the last write, its digest)
+    rendered: tuple[str, ...]  # out_paths rendered anew
+    problems: tuple[Diagnostic, ...]
+
+
+def render_pages(index: Index, routes: list[Route], jinja, memory: PageRecords, changed: frozenset[str],
+                 templates: dict[str, str], on_disk=None, progress=None) -> Rendered:
+    """Render what changed.
+
+    `jinja()` gives the Jinja environment and its TemplateDeps (made only when something is rendered or
+    a site template changed); `templates` are the site templates' digests; `on_disk(out_path, digest)`
+    tells whether the output folder holds a page kept from the last write.
     """
-
-    __slots__ = ("_make", "_empty", "_html")
-
-    def __init__(self, make, empty: bool):
-        self._make, self._empty, self._html = make, empty, None
-
-    def __html__(self) -> Markup:
-        if self._html is None:
-            self._html = Markup(self._make())
-        return self._html
-
-    def __str__(self) -> str:
-        return str(self.__html__())
-
-    def __bool__(self) -> bool:
-        return not self._empty
-
-    def __len__(self) -> int:
-        return len(self.__html__())
-
-    def __eq__(self, other) -> bool:
-        return str(self) == str(other)
-
-    def __hash__(self) -> int:
-        return hash(str(self))
-
-    def __add__(self, other):
-        return self.__html__() + other
-
-    def __radd__(self, other):
-        return Markup.escape(other) + self.__html__()
-
-    def __getattr__(self, name):  # Markup's methods (striptags, unescape, ...) on the made HTML
-        if name.startswith("_"):
-            raise AttributeError(name)
-        return getattr(self.__html__(), name)
+    pages = [r for r in routes if not r.spec.copied]
+    sitemap = [r for r in routes if r.spec.html]
+    sitemap_digest = digest_bytes(repr([(r.url, r.kind) for r in sitemap]).encode())
+    changed = set(changed) | ({ROUTES_KEY} if sitemap_digest != memory.sitemap else set())
+    affected = set().union(*(memory.dependents.get(k, ()) for k in changed))
+    edited = {n for n in templates.keys() | memory.templates.keys() if templates.get(n) != memory.templates.get(n)}
+    chosen: list[PageRecord | None] = []
+    todo: list[int] = []
+    for i, route in enumerate(pages):
+        old = memory.records.get(route.out_path)
+        keep = (old is not None and route.out_path not in affected and old.route_key == route_key(route)
+                and (not edited or (old.templates == _reach(jinja, route) and not _affects(old.templates, edited)))
+                and (old.data is not None or (on_disk is not None and on_disk(route.out_path, old.digest))))
+        chosen.append(old if keep else None)
+        if not keep:
+            todo.append(i)
+    made = _render_all(index, jinja()[0], sitemap, [pages[i] for i in todo], progress, len(pages)) if todo else []
+    for i, (data, found, deps) in zip(todo, made):
+        route = pages[i]
+        chosen[i] = PageRecord(route_key(route), data, found, deps | ({ROUTES_KEY} if route.kind == "sitemap"
+                                                                      else set()), _reach(jinja, route))
+        memory.note(route.out_path, memory.records.get(route.out_path), chosen[i])
+    kept = {route.out_path for route in pages}
+    for out_path in [p for p in memory.records if p not in kept]:
+        memory.note(out_path, memory.records[out_path], None)
+    memory.records = {route.out_path: record for route, record in zip(pages, chosen)}
+    memory.templates, memory.sitemap = dict(templates), sitemap_digest
+    return Rendered(_outputs(pages, chosen), tuple(pages[i].out_path for i in todo), _problems(chosen))
 
 
-class SourceEntries:
-    """A page's source list, read when the template reaches it: every source cited above that point."""
-
-    def __init__(self, refs: "PageRefs"):
-        self.refs = refs
-
-    def __iter__(self):
-        return iter(self.refs.entries())
-
-    def __len__(self) -> int:
-        return len(self.refs.numbers)
-
-    def __bool__(self) -> bool:
-        return bool(self.refs.numbers)
-
-    def __getitem__(self, i):
-        return self.refs.entries()[i]
+def _outputs(pages: list[Route], records: list[PageRecord]) -> dict[str, bytes | Kept]:
+    outputs: dict[str, bytes | Kept] = {}
+    for route, record in zip(pages, records):
+        if record.data is not None:
+            outputs[route.out_path] = record.data
+        elif record.digest is not None:
+            outputs[route.out_path] = Kept(record.digest)
+    return outputs
 
 
-def _letters(i: int) -> str:
-    """a, b, ..., z, aa, ab, ...: the mark of the i-th (from 0) place that cites a source."""
-    out = ""
-    i += 1
-    while i:
-        i, rest = divmod(i - 1, 26)
-        out = chr(ord("a") + rest) + out
-    return out
+def _problems(records: list[PageRecord]) -> tuple[Diagnostic, ...]:
+    """Every page's problems, in route order; a template mistake shared by many pages is reported once."""
+    problems: list[Diagnostic] = []
+    reported: set = set()
+    for record in records:
+        for dedupe, diagnostic in record.found:
+            if dedupe is not None:
+                if dedupe in reported:
+                    continue
+                reported.add(dedupe)
+            problems.append(diagnostic)
+    return tuple(problems)
 
 
-class PageRefs:
-    """Citation numbers and reference links for one page, numbered in order of first use."""
-
-    def __init__(self, index: Index):
-        self.index = index
-        self.numbers: dict[str, int] = {}
-        self.uses: dict[int, list[tuple[str, str]]] = defaultdict(list)  # n -> [(anchor, locator)]
-
-    def ref(self, target: str, text: str | None = None) -> Markup:
-        id_ = self.index.lookup(target)
-        if id_ is None:
-            raise KeyError(target)
-        label = html.escape(text) if text is not None else html.escape(self.index.title(id_))
-        return Markup(f'<a class="ref" href="{html.escape(self.index.url(id_))}" data-ref="{id_}">{label}</a>')
-
-    def cite(self, source: str, locator: str = "") -> str:
-        n = self.numbers.setdefault(source, len(self.numbers) + 1)
-        anchor = f"cite-{n}-{len(self.uses[n]) + 1}"
-        self.uses[n].append((anchor, locator))
-        title = html.escape(self.index.title(f"sources/{source}"), quote=True)
-        return f'<a href="#source-{n}" id="{anchor}" class="cite" title="{title}" aria-label="Source {n}">{n}</a>'
-
-    def group(self, items: list[tuple[str, str]]) -> str:
-        """One citation marker for sources cited together: [1, 2, 3], each number a link to its entry."""
-        if not items:
-            return ""
-        links = ", ".join(self.cite(source, locator) for source, locator in items)
-        return f'<sup class="cites">[{links}]</sup>'
-
-    def markers(self, sources: tuple[SourceRef, ...]) -> Markup:
-        return Markup(self.group([(s.source, "") for s in sources if f"sources/{s.source}" in self.index.facts]))
-
-    def later_markers(self, sources: tuple[SourceRef, ...]) -> Deferred:
-        """markers(), made when the template shows them."""
-        known = any(f"sources/{s.source}" in self.index.facts for s in sources)
-        return Deferred(lambda: self.markers(sources), empty=not known)
-
-    def later(self, fragment: Fragment | None) -> Deferred:
-        """fill(), made when the template shows it."""
-        return Deferred(lambda: self.fill(fragment), empty=fragment is None or not fragment.html.strip())
-
-    def fill(self, fragment: Fragment | None) -> Markup:
-        if fragment is None:
-            return Markup("")
-        if not fragment.slots:
-            return Markup(fragment.html)
-
-        def replace(m) -> str:
-            slot = fragment.slots[int(m.group(1))]
-            if isinstance(slot, RefSlot):  # unknown targets were reported by resolve; show the text
-                if self.index.lookup(slot.target) is None:
-                    return html.escape(slot.text or slot.target)
-                return str(self.ref(slot.target, slot.text))
-            if isinstance(slot, CiteSlot):
-                return self.group([(i.source, i.locator) for i in slot.items
-                                   if f"sources/{i.source}" in self.index.facts])
-            if isinstance(slot, LinkSlot):
-                if slot.target.startswith("/"):
-                    url = self.index.urls.path(slot.target[1:])
-                else:
-                    url = self.index.url_for_path(slot.target) or "#"
-                return html.escape(url + ("#" + slot.fragment if slot.fragment else ""), quote=True)
-            return ""  # pragma: no cover
-
-        def attach(m) -> str:  # a citation hangs on the word before it: no space, no line break
-            return "" if isinstance(fragment.slots[int(m.group(1))], CiteSlot) else m.group(0)
-
-        text = _SPACE_BEFORE_SLOT_RE.sub(attach, fragment.html)
-        return Markup(PLACEHOLDER_RE.sub(replace, text))
-
-    def describe(self, sheet) -> dict:
-        """A source's publisher (linked where it names a fact sheet), date and address, for source lists."""
-        publisher = sheet.field("publisher")
-        shown = Markup("")
-        if publisher is not None:
-            text = publisher.value.source.strip()
-            target = self.index.lookup(text) if "/" in text else None
-            shown = Markup(f'<a href="{html.escape(self.index.url(target))}">{html.escape(self.index.title(target))}</a>'
-                           ) if target else Markup(html.escape(text))
-        date = sheet.field("date")
-        url = sheet.field("url")
-        address = url.value if url is not None else ""
-        return {"publisher": shown, "date": date.value if date is not None else None,
-                "address": address, "host": _host(address)}
-
-    def entries(self) -> list[dict]:
-        """The page's source list: each cited source with links back to every place that cites it."""
-        out = []
-        for source, n in self.numbers.items():
-            sheet = self.index.facts[f"sources/{source}"]
-            out.append({"number": n, "id": sheet.id, "sheet": sheet, "url": self.index.url(sheet.id),
-                        "abs_url": self.index.urls.absolute(self.index.url(sheet.id)),
-                        "uses": [{"anchor": a, "locator": loc, "mark": _letters(i)}
-                                 for i, (a, loc) in enumerate(self.uses[n])]} | self.describe(sheet))
-        return out
-
-    def later_entries(self) -> SourceEntries:
-        """entries(), read when the template reaches the source list."""
-        return SourceEntries(self)
+def _affects(reach: frozenset[str], edited: set[str]) -> bool:
+    from .templates import affects
+    return affects(reach, edited)
 
 
-def _host(address: str) -> str:
-    """The host name a source's address is shown by on screen: 'www.reuters.com/...' -> 'reuters.com'."""
-    if not address:
-        return ""
+def _reach(jinja, route: Route) -> frozenset[str]:
+    """The template names a route's rendering can reach (see TemplateDeps)."""
+    names = route.template_names()
+    return jinja()[1].for_names(names) if names else frozenset()
+
+
+def _render_all(index: Index, env, sitemap: list[Route], todo: list[Route], progress, total: int) -> list:
+    made: list = []
+    kept = total - len(todo)
+    for chunk in workers.run(render_one, (index, env, sitemap), todo, PARALLEL_MIN):
+        made.extend(chunk)
+        if progress is not None:
+            progress("render", kept + len(made), total)
+    return made
+
+
+def render_one(context: tuple, route: Route) -> tuple[bytes | None, tuple, frozenset[str]]:
+    """One route's bytes (None when its template failed), its problems, and the keys it read."""
+    index, env, sitemap = context
+    with index.recording() as deps:
+        data, found = render_route(index, route, env, sitemap)
+    return data, tuple(found), frozenset(deps)
+
+
+def render_route(index: Index, route: Route, env, sitemap: list[Route]) -> tuple[bytes | None, list]:
+    """One route's bytes and its problems as (dedupe key or None, Diagnostic)."""
+    from .citations import PageRefs  # the page-making code, loaded when a page is made
+    from .context import CONTEXTS
+    from .structured import data_file
+    from .templates import TemplateProblem, render_template
+    if route.kind == "robots":
+        sitemap_url = index.urls.absolute(index.urls.path("sitemap.xml"))
+        return f"User-agent: *\nAllow: /\n\nSitemap: {sitemap_url}\n".encode(), []
+    if route.kind == "data":
+        return data_file(index, route.key), []
+    refs = PageRefs(index)
+    context = CONTEXTS[route.kind](index, route, refs)
+    if route.kind == "sitemap":
+        context["entries"] = [{"loc": index.urls.absolute(r.url)} for r in sitemap]
     try:
-        host = urlsplit(address).hostname or ""
-    except ValueError:
-        host = ""
-    return host.removeprefix("www.") or address
-
-
-def make_environment(root: Path | None, template_files: dict[str, str], config: SiteConfig) -> jinja2.Environment:
-    """Site templates override the built-in theme file by file; autoescaping and StrictUndefined always."""
-    loaders: list[jinja2.BaseLoader] = []
-    if root is not None and (root / "templates").is_dir():
-        site_templates = {
-            rel.removeprefix("templates/"): text for rel, text in template_files.items() if text is not None
-        }
-        loaders.append(_DictLoader(site_templates, "templates/"))
-    loaders.append(jinja2.FileSystemLoader(str(THEME_DIR)))
-    env = SandboxedEnvironment(  # site templates may not reach Python internals (no __globals__, no os)
-        loader=jinja2.ChoiceLoader(loaders),
-        autoescape=jinja2.select_autoescape(["html", "xml", "htm"], default_for_string=True, default=True),
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
-    env.filters["date"] = _date_filter
-    env.filters["iso"] = lambda d: d.iso() if isinstance(d, PartialDate) else str(d)
-    return env
-
-
-class _DictLoader(jinja2.BaseLoader):
-    """The site's own templates, from text already read by discover (so the build sees one snapshot)."""
-
-    def __init__(self, mapping: dict[str, str], prefix: str):
-        self.mapping, self.prefix = mapping, prefix
-
-    def get_source(self, environment, template):
-        if template not in self.mapping:
-            raise jinja2.TemplateNotFound(template)
-        return self.mapping[template], self.prefix + template, lambda: True
-
-    def list_templates(self):
-        return sorted(self.mapping)
-
-
-def _date_filter(value) -> str:
-    if isinstance(value, PartialDate):
-        return value.display()
-    return "" if value is None else str(value)
-
-
-def template_location(exc: BaseException, default: str) -> Location:
-    """The template file and line where a render failed, from Jinja's rewritten traceback."""
-    if isinstance(exc, jinja2.TemplateSyntaxError):
-        return Location(_template_name(exc.filename or exc.name or default), exc.lineno or 0)
-    tb = exc.__traceback__
-    found = None
-    while tb is not None:
-        filename = tb.tb_frame.f_code.co_filename
-        if filename.endswith((".html", ".xml", ".txt")):
-            found = Location(_template_name(filename), tb.tb_lineno)
-        tb = tb.tb_next
-    return found or Location(_template_name(default))
-
-
-def _template_name(filename: str) -> str:
-    if filename.startswith("templates/"):
-        return filename
-    try:
-        return "(built-in theme) " + Path(filename).relative_to(THEME_DIR).as_posix()
-    except ValueError:
-        return filename
-
-
-def render_template(env: jinja2.Environment, names: list[str], context: dict) -> bytes:
-    """Render the first template that exists; template mistakes become TemplateProblem."""
-    try:
-        template = env.select_template(names)
-        return template.render(context).encode("utf-8")
-    except jinja2.TemplateNotFound as exc:
-        raise TemplateProblem(f"template '{exc.name}' not found", template_location(exc, names[0]),
-                              "add it to templates/ or use a built-in template name") from None
-    except jinja2.TemplateSyntaxError as exc:
-        raise TemplateProblem(f"template syntax: {exc.message}", template_location(exc, names[0])) from None
-    except jinja2.UndefinedError as exc:
-        raise TemplateProblem(f"template error: {exc.message}", template_location(exc, names[0]),
-                              "check the variable name; the site builders' guide lists what each page gets") from None
-    except TemplateProblem:
-        raise
-    except Exception as exc:  # a template mistake (wrong filter argument, bad call): show where it happened
-        loc = template_location(exc, names[0])
-        if loc.rel_path.startswith("(built-in theme)") and not isinstance(exc, (KeyError, jinja2.TemplateError)):
-            raise
-        message = f"unknown reference '{exc.args[0]}'" if isinstance(exc, KeyError) else f"template error: {exc}"
-        raise TemplateProblem(message, loc).with_traceback(sys.exc_info()[2]) from None
+        data = render_template(env, route.template_names(), context)
+    except TemplateProblem as exc:
+        dedupe = (str(exc.location), exc.message)
+        return None, [(dedupe, Diagnostic("error", f"{exc.message} (rendering {route.url})", exc.location,
+                                          exc.hint))]
+    if OPEN.encode() in data:  # a placeholder must never reach a reader
+        return data, [(None, Diagnostic("error", "internal: an unresolved reference placeholder reached the output",
+                                        Location(route.origin), "please report this"))]
+    return data, []

@@ -8,23 +8,19 @@ property when its name is that property (in snake_case, e.g. `birth_date`) or a 
 
 from __future__ import annotations
 
-import html
 import json
-import re
 
 from markupsafe import Markup
 
 from ..model import Document, FactSheet, Fragment, Money, PartialDate, RefValue, SourceRef
-from .render import PageRefs
-from ..site.resolve import Index, fragments_of
+from .citations import fragment_text
+from ..site.index import Index
+from ..site.resolve import fragments_of
 from ..site.routes import Route
 
 EXPORT_FORMAT = "site-builder facts export"
 EXPORT_VERSION = 1
 
-_TAG_RE = re.compile(r"<[^>]+>")
-_CITES_RE = re.compile(r'<sup class="cites">.*?</sup>', re.S)
-_SPACE_RE = re.compile(r"\s+")
 
 # schema.org property -> the field names that fill it (besides its own snake_case spelling), per type family.
 PROPERTIES: dict[str, dict[str, tuple[str, ...]]] = {
@@ -85,14 +81,6 @@ def safe_json(data) -> str:
             .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
 
 
-def text_of(index: Index, fragment: Fragment | None) -> str:
-    """A Markdown fragment as plain text: references by name, no citation markers, no tags."""
-    if fragment is None:
-        return ""
-    filled = _CITES_RE.sub("", str(PageRefs(index).fill(fragment)))
-    return _SPACE_RE.sub(" ", html.unescape(_TAG_RE.sub("", filled))).strip()
-
-
 def sources_of(item) -> list[str]:
     """The source ids a document or fact sheet cites, in order of first use."""
     seen: dict[str, None] = {}
@@ -120,7 +108,7 @@ def sources_of(item) -> list[str]:
 def export_value(index: Index, value):
     """A field value as plain JSON: dates as ISO text (partial stays partial), refs as ids, Markdown as text."""
     if isinstance(value, Fragment):
-        return text_of(index, value)
+        return fragment_text(index, value)
     if isinstance(value, PartialDate):
         return value.iso()
     if isinstance(value, Money):
@@ -142,19 +130,19 @@ def export_sheet(index: Index, sheet: FactSheet) -> dict:
             continue
         entry = {"value": export_value(index, fv.value), "sources": [f"sources/{s.source}" for s in fv.sources]}
         if fv.note is not None:
-            entry["note"] = text_of(index, fv.note)
+            entry["note"] = fragment_text(index, fv.note)
         fields[fv.name] = entry
     record = {
         "id": sheet.id, "type": sheet.type, "name": sheet.name,
         "url": index.urls.absolute(index.url(sheet.id)),
-        "summary": text_of(index, sheet.summary), "aliases": list(sheet.aliases), "fields": fields,
-        "facts": [{"label": f.label, "value": text_of(index, f.value),
+        "summary": fragment_text(index, sheet.summary), "aliases": list(sheet.aliases), "fields": fields,
+        "facts": [{"label": f.label, "value": fragment_text(index, f.value),
                    "sources": [f"sources/{s.source}" for s in f.sources]}
-                  | ({"note": text_of(index, f.note)} if f.note is not None else {}) for f in sheet.facts],
-        "sources": [f"sources/{s}" for s in sources_of(sheet) if f"sources/{s}" in index.facts],
+                  | ({"note": fragment_text(index, f.note)} if f.note is not None else {}) for f in sheet.facts],
+        "sources": [f"sources/{s}" for s in sources_of(sheet) if index.has(f"sources/{s}")],
     }
     if sheet.body is not None:
-        record["body"] = text_of(index, sheet.body)
+        record["body"] = fragment_text(index, sheet.body)
     if sheet.image is not None:
         record["image"] = {"url": index.urls.absolute(index.urls.media(sheet.image.src)),
                            "alt": sheet.image.alt, "credit": sheet.image.credit}
@@ -174,7 +162,7 @@ def facts_export(index: Index) -> bytes:
         "format": EXPORT_FORMAT, "version": EXPORT_VERSION,
         "site": {"title": config.title, "url": index.urls.absolute(index.urls.home()), "language": config.language},
         "types": types,
-        "facts": [export_sheet(index, index.facts[i]) for i in sorted(index.facts)],
+        "facts": [export_sheet(index, index.item(i)) for i in index.fact_ids()],
     }
     return (json.dumps(data, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
 
@@ -189,7 +177,7 @@ def cards_export(index: Index) -> bytes:
     for id_ in sorted(fact_ids):  # card fields only, so editing a body leaves this file as it is
         sheet = index.card_item(id_)
         cards[id_] = {"name": sheet.name, "kind": index.config.type(sheet.type).singular,
-                      "summary": text_of(index, sheet.summary)}
+                      "summary": fragment_text(index, sheet.summary)}
     for id_ in sorted(index.ids_of_kind("explainer") + index.ids_of_kind("page")):
         doc = index.card_item(id_)
         cards[id_] = {"name": doc.title, "kind": "Explainer" if doc.kind == "explainer" else "Page",
@@ -249,7 +237,7 @@ def mention(index: Index, id_: str) -> dict:
 
 
 def citation(index: Index, source_id: str) -> dict:
-    sheet = index.facts[source_id]
+    sheet = index.item(source_id)
     node = {"@type": index.config.type(sheet.type).schema_org or "CreativeWork", "name": sheet.name}
     url = sheet.field("url")
     node["url"] = url.value if url is not None else _abs(index, index.url(sheet.id))
@@ -269,12 +257,12 @@ def _party(index: Index, value, default_type: str):
     target = index.lookup(text) if "/" in text else None
     if target:
         return mention(index, target)
-    return {"@type": default_type, "name": text_of(index, value) if isinstance(value, Fragment) else text}
+    return {"@type": default_type, "name": fragment_text(index, value) if isinstance(value, Fragment) else text}
 
 
 def _ld_value(index: Index, value):
     if isinstance(value, Fragment):
-        return text_of(index, value)
+        return fragment_text(index, value)
     if isinstance(value, PartialDate):
         return value.iso()
     if isinstance(value, Money):
@@ -286,7 +274,7 @@ def _ld_value(index: Index, value):
         return mention(index, found) if found else value.target
     if isinstance(value, SourceRef):
         found = f"sources/{value.source}"
-        return citation(index, found) if found in index.facts else value.source
+        return citation(index, found) if index.has(found) else value.source
     if isinstance(value, tuple):
         return [_ld_value(index, v) for v in value]
     return value
@@ -328,7 +316,7 @@ def entity(index: Index, sheet: FactSheet) -> dict:
     page = _abs(index, index.url(sheet.id))
     node: dict = {"@type": kind, "@id": page + "#entity", "name": sheet.name, "url": page,
                   "mainEntityOfPage": page}
-    summary = text_of(index, sheet.summary)
+    summary = fragment_text(index, sheet.summary)
     if summary:
         node["description"] = summary
     if sheet.aliases:
@@ -344,7 +332,7 @@ def entity(index: Index, sheet: FactSheet) -> dict:
         if prop in ("publisher", "author"):
             node[prop] = _party(index, fv.value, "Organization" if prop == "publisher" else "Person")
         elif prop == "reviewRating":
-            node[prop] = {"@type": "Rating", "alternateName": text_of(index, fv.value)
+            node[prop] = {"@type": "Rating", "alternateName": fragment_text(index, fv.value)
                           if isinstance(fv.value, Fragment) else str(fv.value)}
         elif prop == "url" and "CreativeWork" in families:
             node["url"] = fv.value  # a document's own address; the fact sheet stays mainEntityOfPage
@@ -402,10 +390,10 @@ def _article(index: Index, doc: Document, page: str) -> dict:
     about = [i for i in (index.lookup(r.target) for r in doc.about) if i]
     if about:
         node["about"] = [mention(index, i) for i in about]
-    mentioned = [i for i in sorted(index.outgoing.get(doc.id, ())) if i not in about and not i.startswith("sources/")]
+    mentioned = [i for i in sorted(index.outgoing(doc.id)) if i not in about and not i.startswith("sources/")]
     if mentioned:
         node["mentions"] = [mention(index, i) for i in mentioned]
-    cited = [f"sources/{s}" for s in sources_of(doc) if f"sources/{s}" in index.facts]
+    cited = [f"sources/{s}" for s in sources_of(doc) if index.has(f"sources/{s}")]
     if cited:
         node["citation"] = [citation(index, s) for s in cited]
     return node
@@ -416,10 +404,10 @@ def _fact_page(index: Index, sheet: FactSheet, page: str) -> list[dict]:
     webpage: dict = {"@type": "WebPage", "@id": page, "url": page, "name": sheet.name,
                      "isPartOf": {"@id": _site_ids(index)[0]}, "mainEntity": {"@id": node["@id"]},
                      "inLanguage": index.config.language}
-    cited = [f"sources/{s}" for s in sources_of(sheet) if f"sources/{s}" in index.facts]
+    cited = [f"sources/{s}" for s in sources_of(sheet) if index.has(f"sources/{s}")]
     if cited:
         webpage["citation"] = [citation(index, s) for s in cited]
-    explainers = [i for i in index.backlinks.get(sheet.id, []) if i.startswith("explainers/")]
+    explainers = [i for i in index.backlinks(sheet.id) if i.startswith("explainers/")]
     if explainers:
         node["subjectOf"] = [mention(index, i) for i in explainers]
     return [webpage, node]
@@ -440,7 +428,7 @@ def _collection_ids(index: Index, route: Route) -> tuple[str, list[str]]:
         tspec = index.config.type(route.key)
         return tspec.plural, index.ids_of_type(tspec.name)
     if route.kind == "tag":
-        return f"Tagged {route.key}", list(index.tags.get(route.key, []))
+        return f"Tagged {route.key}", list(index.tagged(route.key))
     if route.kind == "timeline":
         return "Timeline", index.ids_of_type("event")
     if route.kind == "home":
@@ -453,11 +441,11 @@ def page_graph(index: Index, route: Route, title: str = "") -> dict:
     page = _abs(index, route.url)
     graph: list[dict] = [website(index)]
     if route.kind in ("explainer", "page"):
-        graph.append(_article(index, index.docs[route.key], page))
+        graph.append(_article(index, index.item(route.key), page))
         graph.append(_publisher(index))
     elif route.kind == "fact":
-        graph.extend(_fact_page(index, index.facts[route.key], page))
-        if index.config.type(index.facts[route.key].type).schema_org == "ClaimReview":
+        graph.extend(_fact_page(index, index.item(route.key), page))
+        if index.config.type(index.type_of(route.key)).schema_org == "ClaimReview":
             graph.append(_publisher(index))
     elif route.kind in ("home", "type-index", "tag", "timeline", "tags"):
         name, ids = _collection_ids(index, route)

@@ -1,28 +1,37 @@
-"""The I/O edge in: walk a site folder and read every file the build uses."""
+"""The I/O edge in: find the site's files, and which of them changed since the last look.
+
+`discover` keeps a `FileTable` (the stat cache: every file's stat signature and SourceFile, and
+the problems found at each path) and brings it up to date in one of two ways, which give the same
+table: told which paths changed (as a file watcher reports them), it looks at those paths only,
+walking a folder that was named; not told, it walks content/ and templates/ and compares each
+file's stat signature with the table's. Either way a file is read only when its signature
+changed, or it changed so recently that its time stamp cannot be trusted (RACY_SECONDS); a read
+file whose bytes are the same as before is unchanged. A cold build is a walk with an empty table.
+"""
 
 from __future__ import annotations
 
-import hashlib
 import os
 import stat
 import time
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from ..diagnostics import Location, Problems, did_you_mean
+from ..diagnostics import Diagnostic, Location, Problems, did_you_mean, suggest
+from ..files import digest_bytes, stat_signature
 from ..model import SourceFile
 
 MAX_TEXT_BYTES = 5_000_000
 RACY_SECONDS = 2.0  # a file changed this recently is read again even if its stat looks unchanged
 IGNORED_PREFIXES = (".", "_", "~", "#")
 IGNORED_SUFFIXES = ("~", ".swp", ".swo", ".tmp", ".bak")
+TOPS = ("content", "templates")
+TEXT_TEMPLATES = (".html", ".xml", ".txt", ".j2")
 
 
-def _ignored(name: str) -> bool:
+def ignored(name: str) -> bool:
+    """Names the builder never reads: hidden files, editors' backups and scratch files."""
     return name.startswith(IGNORED_PREFIXES) or name.endswith(IGNORED_SUFFIXES)
-
-
-def digest_bytes(data: bytes) -> str:
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 def decode(data: bytes, rel_path: str, problems: Problems) -> str | None:
@@ -43,204 +52,256 @@ def decode(data: bytes, rel_path: str, problems: Problems) -> str | None:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def _utf8_name(name: str, rel: str, problems: Problems) -> bool:
-    """File names become URLs and appear in messages: they must be text (UTF-8), like the files."""
-    try:
-        name.encode("utf-8")
-    except UnicodeEncodeError:
-        shown = os.fsencode(rel).decode("utf-8", "backslashreplace")
-        problems.error("the name of this file or folder is not UTF-8 text", Location(shown),
-                       "rename it, using letters, digits and '-'")
+@dataclass(slots=True)
+class Entry:
+    signature: tuple
+    file: SourceFile  # without its text
+
+
+class FileTable:
+    """The stat cache: what the last discovery found (updated in place by each discovery)."""
+
+    def __init__(self):
+        self.entries: dict[str, Entry] = {}  # rel_path -> entry, for every file of the site
+        self.notes: dict[str, tuple[Diagnostic, ...]] = {}  # rel_path of a file or folder -> its problems
+
+    def drop_under(self, rel: str) -> None:
+        """Forget rel and everything under it (a path that went away, or a folder about to be walked)."""
+        prefix = rel + "/"
+        for table in (self.entries, self.notes):
+            for key in [k for k in table if k == rel or k.startswith(prefix)]:
+                del table[key]
+
+
+@dataclass(frozen=True)
+class Discovery:
+    files: dict[str, SourceFile]  # every file of the site by rel_path, sorted; text only where it was read now
+    read: frozenset[str]  # rel_paths read (their signature changed, or could not be trusted)
+    changed: frozenset[str]  # rel_paths added, removed, or with other bytes since the last discovery
+    problems: tuple[Diagnostic, ...]
+    replaced: dict[str, str]  # changed or removed files that were there before -> the digest they had
+
+
+def classify(rel: str, type_folders: dict[str, str]) -> tuple[str, str] | Diagnostic:
+    """(kind, fact-type folder) of a file by where it lies, or the problem with it being there."""
+    parts = rel.split("/")
+    if parts[0] == "templates":
+        return "template", ""
+    if len(parts) == 3 and parts[1] in ("explainers", "pages") and rel.endswith(".md"):
+        return parts[1].removesuffix("s"), ""
+    if len(parts) == 4 and parts[1] == "facts" and rel.endswith((".yml", ".yaml")):
+        folder = parts[2]
+        if folder not in type_folders:
+            return Diagnostic("error", f"no type uses the folder '{folder}'{did_you_mean(folder, type_folders)}",
+                              Location(rel), "declare the type in site.yml or move the file",
+                              tuple(suggest(folder, type_folders)))
+        if rel.endswith(".yaml"):
+            return Diagnostic("error", "fact sheets end in .yml", Location(rel), "rename the file to .yml")
+        return "fact", folder
+    if len(parts) >= 3 and parts[1] == "media":
+        return "media", ""
+    return Diagnostic("warning", "file is not part of the site and was skipped", Location(rel),
+                      "explainers go in content/explainers/*.md, pages in content/pages/*.md, "
+                      "fact sheets in content/facts/<folder>/*.yml, files in content/media/")
+
+
+def _same(a: SourceFile, b: SourceFile) -> bool:
+    return (a.digest, a.kind, a.type_folder) == (b.digest, b.kind, b.type_folder)
+
+
+class _Look:
+    """One discovery's pass over some paths, updating the table and noting what changed."""
+
+    def __init__(self, root: Path, type_folders: dict[str, str], table: FileTable):
+        self.base = os.fspath(root)
+        self.real_root = os.path.realpath(root)
+        self.type_folders = type_folders
+        self.table = table
+        self.before = dict(table.entries)  # what the last discovery found
+        self.now = time.time()
+        self.read: dict[str, SourceFile] = {}  # files read in this pass, with their text
+        self.changed: set[str] = set()
+
+    def note(self, rel: str, *found: Diagnostic) -> None:
+        self.table.notes[rel] = self.table.notes.get(rel, ()) + found
+
+    def forget(self, rel: str) -> None:
+        """rel and what was under it are gone."""
+        self.changed.update(k for k in self.table.entries if k == rel or k.startswith(rel + "/"))
+        self.table.drop_under(rel)
+
+    def walk(self, rel_dir: str) -> None:
+        """Every file under rel_dir (a real folder inside the site), as the table now knows them."""
+        self.forget(rel_dir)
+        seen: set[str] = set()
+        self._walk(rel_dir, seen)
+        self.changed.difference_update(k for k in seen if k in self.before and _same(self.before[k].file,
+                                                                                    self.table.entries[k].file))
+
+    def walk_all(self, root: Path) -> None:
+        """The whole site, from an empty table (compared with what the last discovery found)."""
+        self.read, self.changed = {}, set()
+        self.table.entries, self.table.notes = {}, {}
+        seen: set[str] = set()
+        for top in TOPS:
+            if _top_folder(root, top, self):
+                self._walk(top, seen)
+        self.changed.update(set(self.before) - seen)
+
+    def _walk(self, rel_dir: str, seen: set[str]) -> None:
+        try:
+            entries = sorted(os.scandir(os.path.join(self.base, rel_dir)), key=lambda e: e.name)
+        except OSError:
+            return
+        for entry in entries:
+            if ignored(entry.name):
+                continue
+            rel = f"{rel_dir}/{entry.name}"
+            if not self._utf8(entry.name, rel):
+                continue
+            try:
+                is_dir = entry.is_dir(follow_symlinks=False)
+            except OSError:
+                continue
+            if is_dir:
+                self._walk(rel, seen)
+            elif entry.is_symlink() and os.path.isdir(entry.path):
+                self.note(rel, Diagnostic("error", "symbolic links to folders are not followed", Location(rel),
+                                          "copy the folder into the site instead"))
+            elif self.file(rel):
+                seen.add(rel)
+
+    def _utf8(self, name: str, rel: str) -> bool:
+        """File names become URLs and appear in messages: they must be text (UTF-8), like the files."""
+        try:
+            name.encode("utf-8")
+        except UnicodeEncodeError:
+            shown = os.fsencode(rel).decode("utf-8", "backslashreplace")
+            self.note(shown, Diagnostic("error", "the name of this file or folder is not UTF-8 text", Location(shown),
+                                        "rename it, using letters, digits and '-'"))
+            return False
+        return True
+
+    def file(self, rel: str, force: bool = False) -> bool:
+        """Look at one file; True when it is part of the site (its entry is in the table).
+
+        force: read it even when its stat signature is the one the table has (a watcher saw it change)."""
+        kind = classify(rel, self.type_folders)
+        if isinstance(kind, Diagnostic):
+            self.note(rel, kind)
+            return False
+        path = os.path.join(self.base, rel)
+        try:
+            if os.path.islink(path):
+                target = os.path.realpath(path)
+                if not target.startswith(self.real_root + os.sep) or not os.path.isfile(target):
+                    self.note(rel, Diagnostic("error", "symbolic link points outside the site", Location(rel),
+                                              "copy the file into the site instead"))
+                    return False
+            st = os.stat(path)
+        except OSError:  # gone since the folder was listed: a file deleted while the build ran
+            return False
+        if not stat.S_ISREG(st.st_mode):
+            self.note(rel, Diagnostic("error", "this is not a regular file (a pipe, socket or device)", Location(rel),
+                                      "remove it; only files can be part of the site"))
+            return False
+        return self._read(rel, kind, st, force)
+
+    def _read(self, rel: str, kind: tuple[str, str], st: os.stat_result, force: bool = False) -> bool:
+        signature = stat_signature(st)
+        old = self.before.get(rel)
+        racy = force or self.now - st.st_mtime <= RACY_SECONDS or self.now - st.st_ctime <= RACY_SECONDS
+        if old is not None and old.signature == signature and not racy and (old.file.kind, old.file.type_folder) == kind:
+            self.table.entries[rel] = old
+            return True
+        try:
+            with open(os.path.join(self.base, rel), "rb") as f:
+                data = f.read(MAX_TEXT_BYTES + 1) if kind[0] != "media" else f.read()
+        except OSError:  # deleted, or made unreadable, since it was listed
+            return False
+        text = None
+        if kind[0] != "media" and (kind[0] != "template" or rel.endswith(TEXT_TEMPLATES)):
+            if len(data) > MAX_TEXT_BYTES:
+                self.note(rel, Diagnostic("error", "file is too large", Location(rel),
+                                          f"split it into smaller files (the limit is {MAX_TEXT_BYTES:,} bytes)"))
+                return False
+            local = Problems()
+            text = decode(data, rel, local)
+            if text is None:
+                self.note(rel, *local.items)
+                return False
+        found = SourceFile(kind[0], rel, text, digest_bytes(data), kind[1])
+        if old is None or not _same(old.file, found):
+            self.changed.add(rel)
+        recent = self.now - st.st_mtime <= RACY_SECONDS or self.now - st.st_ctime <= RACY_SECONDS
+        self.table.entries[rel] = Entry(None if recent else signature, replace(found, text=None))  # None: read again
+        self.read[rel] = found
+        return True
+
+    def told(self, rel: str) -> bool:
+        """Look at one path a watcher named; False when only a walk of the whole site can tell."""
+        parts = rel.split("/")
+        if parts[0] not in TOPS or any(ignored(p) for p in parts) or ".." in parts:
+            return True  # not a path the site reads
+        try:
+            rel.encode("utf-8")
+        except UnicodeEncodeError:
+            return False  # a name that is not text: the walk reports it
+        for i in range(1, len(parts)):
+            if os.path.islink(os.path.join(self.base, *parts[:i])):
+                return False  # under a linked folder: the walk reports it
+        path = os.path.join(self.base, rel)
+        try:
+            st = os.lstat(path)
+        except OSError:
+            self.forget(rel)
+            return True
+        if len(parts) == 1:
+            return False  # content/ or templates/ itself
+        if stat.S_ISDIR(st.st_mode):
+            self.walk(rel)
+            return True
+        self.table.notes.pop(rel, None)
+        if not self.file(rel, force=True) and self.table.entries.pop(rel, None) is not None:
+            self.changed.add(rel)
+        return True
+
+
+def discover(root: Path, type_folders: dict[str, str], table: FileTable, told: set[str] | None = None) -> Discovery:
+    """Every content, media and template file of the site (site.yml is read by the caller).
+
+    `told`: the paths that may have changed since the last discovery with this table (relative to
+    root), or None to look at every file.
+    """
+    look = _Look(root, type_folders, table)
+    if told is None or not all(look.told(rel) for rel in sorted(told)):
+        look.walk_all(root)
+    files = {rel: look.read.get(rel) or table.entries[rel].file for rel in sorted(table.entries)}
+    problems = tuple(d for found in table.notes.values() for d in found)
+    replaced = {rel: look.before[rel].file.digest for rel in look.changed if rel in look.before}
+    return Discovery(files, frozenset(look.read), frozenset(look.changed), problems, replaced)
+
+
+def _top_folder(root: Path, top: str, look: _Look) -> bool:
+    """Whether content/ or templates/ is there to walk: a link to a folder outside the site is refused."""
+    base = root / top
+    if not base.is_dir():
+        return False
+    if base.is_symlink() and not os.path.realpath(base).startswith(look.real_root + os.sep):
+        look.note(top, Diagnostic("error", f"{top}/ is a symbolic link to a folder outside the site", Location(top),
+                                  f"make {top}/ a real folder inside the site"))
         return False
     return True
 
 
-def _walk(root: Path, sub: str, problems: Problems) -> list[str]:
-    """Relative POSIX paths of the files under root/sub, sorted; symlinks must stay inside the site."""
-    base = root / sub
-    if not base.is_dir():
-        return []
-    real_root = os.path.realpath(root)
-    if base.is_symlink() and not os.path.realpath(base).startswith(real_root + os.sep):
-        problems.error(f"{sub}/ is a symbolic link to a folder outside the site", Location(sub),
-                       f"make {sub}/ a real folder inside the site")
-        return []
-    out = []
-    for dirpath, dirnames, filenames in os.walk(base, followlinks=False):
-        dirnames[:] = sorted(d for d in dirnames if not _ignored(d))
-        rel_dir = Path(dirpath).relative_to(root).as_posix()
-        for d in list(dirnames):
-            if not _utf8_name(d, f"{rel_dir}/{d}", problems):
-                dirnames.remove(d)
-            elif os.path.islink(os.path.join(dirpath, d)):
-                dirnames.remove(d)
-                problems.error("symbolic links to folders are not followed", Location(f"{rel_dir}/{d}"),
-                               "copy the folder into the site instead")
-        for name in sorted(filenames):
-            if _ignored(name):
-                continue
-            full = os.path.join(dirpath, name)  # plain strings: this runs for every file of the site
-            rel = f"{rel_dir}/{name}"
-            if not _utf8_name(name, rel, problems):
-                continue
-            if os.path.islink(full):
-                target = os.path.realpath(full)
-                if not target.startswith(real_root + os.sep) or not os.path.isfile(target):
-                    problems.error("symbolic link points outside the site", Location(rel),
-                                   "copy the file into the site instead")
-                    continue
-            out.append(rel)
-    return out
-
-
-def discover_sources(root: Path, type_folders: dict[str, str], problems: Problems,
-                     known: dict | None = None) -> list[SourceFile]:
-    """Every content, media and template file of the site (site.yml is read by the caller).
-
-    With `known` (rel_path -> (stat signature, SourceFile) from the last build, updated in place),
-    a file whose size, times and inode are unchanged is not read again. A file changed within the
-    last RACY_SECONDS is always read: its time stamp cannot tell two quick edits apart.
-    """
-    files: list[SourceFile] = []
-    seen: dict = {}
-    now = time.time()
-
-    base = os.fspath(root)
-
-    def read(rel: str, kind: str, folder: str = "") -> bytes | SourceFile:
-        path = os.path.join(base, rel)
-        if known is None:
-            with open(path, "rb") as f:
-                return f.read()
-        st = os.stat(path)
-        sig = (st.st_mtime_ns, st.st_size, st.st_ino, st.st_ctime_ns)
-        prev = known.get(rel)
-        if prev is not None and prev[0] == sig and now - st.st_mtime > RACY_SECONDS \
-                and now - st.st_ctime > RACY_SECONDS \
-                and prev[1].kind == kind and prev[1].type_folder == folder:
-            seen[rel] = prev
-            return prev[1]
-        with open(path, "rb") as f:
-            data = f.read()
-        seen[rel] = (sig, None)
-        return data
-
-    def keep(sf: SourceFile) -> None:
-        files.append(sf)
-        if known is not None:
-            seen[sf.rel_path] = (seen[sf.rel_path][0], sf)
-    for rel in _walk(root, "content", problems):
-        parts = rel.split("/")
-        kind, folder = None, ""
-        if len(parts) == 3 and parts[1] == "explainers" and rel.endswith(".md"):
-            kind = "explainer"
-        elif len(parts) == 3 and parts[1] == "pages" and rel.endswith(".md"):
-            kind = "page"
-        elif parts[1] == "facts" and len(parts) == 4 and rel.endswith((".yml", ".yaml")):
-            folder = parts[2]
-            if folder not in type_folders:
-                problems.error(f"no type uses the folder '{folder}'{did_you_mean(folder, type_folders)}",
-                               Location(rel), "declare the type in site.yml or move the file")
-                continue
-            if rel.endswith(".yaml"):
-                problems.error("fact sheets end in .yml", Location(rel), "rename the file to .yml")
-                continue
-            kind = "fact"
-        elif parts[1] == "media" and len(parts) >= 3:
-            kind = "media"
-        if kind is None:
-            problems.warning("file is not part of the site and was skipped", Location(rel),
-                             "explainers go in content/explainers/*.md, pages in content/pages/*.md, "
-                             "fact sheets in content/facts/<folder>/*.yml, files in content/media/")
-            continue
-        data = read(rel, kind, folder)
-        if isinstance(data, SourceFile):
-            files.append(data)
-            continue
-        if kind == "media":
-            keep(SourceFile(kind, rel, None, digest_bytes(data)))
-            continue
-        if len(data) > MAX_TEXT_BYTES:
-            problems.error(f"file is too large ({len(data)} bytes)", Location(rel), "split it into smaller files")
-            continue
-        text = decode(data, rel, problems)
-        if text is not None:
-            keep(SourceFile(kind, rel, text, digest_bytes(data), folder))
-    for rel in _walk(root, "templates", problems):
-        data = read(rel, "template")
-        if isinstance(data, SourceFile):
-            files.append(data)
-            continue
-        text = None
-        if rel.endswith((".html", ".xml", ".txt", ".j2")):
-            text = decode(data, rel, problems)
-            if text is None:
-                continue
-        keep(SourceFile("template", rel, text, digest_bytes(data)))
-    if known is not None:
-        known.clear()
-        known.update((rel, entry) for rel, entry in seen.items() if entry[1] is not None)
-    return files
-
-
-def rediscover(root: Path, changed: set[str], known: dict, reported: set[str] = frozenset()) \
-        -> dict[str, SourceFile] | None:
-    """Read again only the files a watcher saw change, when each is an edit of a file the last build read.
-
-    `known` is discover_sources' record (updated in place on success). Returns the new SourceFile of
-    each file whose bytes changed (an empty dict: nothing did), or None when a change is more than an
-    edit in place: a file added, removed or renamed, a folder, a symbolic link, text that is not UTF-8
-    or too large. Then the caller walks the whole site, which reports such changes with their messages.
-    A path the last build did not read, was not told about (`reported`: the paths its discovery
-    messages name) and that is not there now (a file made and deleted while saving) changes nothing,
-    unless it was a folder holding such files.
-    """
-    base = os.fspath(root)
-    found: dict[str, SourceFile] = {}
-    seen: dict = {}
-    for rel in changed:
-        prev = known.get(rel)
-        if prev is None:
-            if not os.path.lexists(os.path.join(base, rel)) and not _holds(rel, known, reported):
-                continue  # came and went (an editor's scratch file): the site is as it was
-            return None
-        try:
-            st = os.lstat(os.path.join(base, rel))
-        except OSError:
-            return None
-        if not stat.S_ISREG(st.st_mode):
-            return None
-        sig = (st.st_mtime_ns, st.st_size, st.st_ino, st.st_ctime_ns)
-        old: SourceFile = prev[1]
-        try:
-            with open(os.path.join(base, rel), "rb") as f:
-                data = f.read()
-        except OSError:
-            return None
-        digest = digest_bytes(data)
-        seen[rel] = (sig, old)
-        if digest == old.digest:
-            continue
-        text = None
-        if old.text is not None:
-            if len(data) > MAX_TEXT_BYTES:
-                return None
-            local = Problems()
-            text = decode(data, rel, local)
-            if text is None:
-                return None
-        elif old.kind != "media" and old.kind != "template":
-            return None  # a content file kept without its text (a one-shot build): walk instead
-        new = SourceFile(old.kind, rel, text, digest, old.type_folder)
-        seen[rel] = (sig, new)
-        found[rel] = new
-    known.update(seen)
-    return found
-
-
-def _holds(rel: str, known: dict, reported) -> bool:
-    """Whether the last build read or reported rel, or anything under it (rel a folder)."""
-    if rel in reported:
-        return True
-    folder = rel + "/"
-    return any(path.startswith(folder) for path in known) or any(path.startswith(folder) for path in reported)
+def read_text(root: Path, sf: SourceFile) -> SourceFile | None:
+    """A discovered file again with its text (for a file whose parsed form is not kept), if still the same."""
+    try:
+        with open(os.path.join(os.fspath(root), sf.rel_path), "rb") as f:
+            data = f.read(MAX_TEXT_BYTES + 1)
+    except OSError:
+        return None
+    if digest_bytes(data) != sf.digest:
+        return None
+    text = decode(data, sf.rel_path, Problems())
+    return replace(sf, text=text) if text is not None else None

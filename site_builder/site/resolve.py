@@ -1,111 +1,85 @@
-"""Link the parsed site: ids, references, citations, file links, backlinks, events per entity."""
+"""Linking one item: its references, citations and file links checked against what exists.
+
+What one item refers to, cites and gets wrong depends only on the item and on which ids, paths
+and media files exist (the `World`). Resolving notes every name it looks up, so that a later
+change to what exists links again exactly the items that looked up a name that changed.
+"""
 
 from __future__ import annotations
 
-import copy
-from collections import defaultdict
-from dataclasses import dataclass, field
+import hashlib
+import sys
 
-from ..config import SiteConfig
-from ..diagnostics import Location, Problems, did_you_mean, suggest
-from ..model import PartialDate, CiteSlot, Document, FactSheet, FieldValue, Fragment, LinkSlot, RefSlot, RefValue
-from .urls import Urls
+from ..diagnostics import Location, Problems, phrase, suggest
+from ..model import (CiteSlot, Document, FactSheet, FieldValue, Fragment, LinkSlot, PartialDate, RefSlot,
+                     RefValue)
+from .index import Links
 
 
-@dataclass
-class Index:
-    """The whole site, linked. Built once per build; read by routes and render."""
+class World:
+    """What exists: every item's id (with its type), fact sheets' short ids, content paths, media files."""
 
-    config: SiteConfig
-    urls: Urls
-    docs: dict[str, Document]
-    facts: dict[str, FactSheet]
-    media: set[str]
-    by_path: dict[str, str] = field(default_factory=dict)
-    short: dict[str, list[str]] = field(default_factory=dict)
-    outgoing: dict[str, set[str]] = field(default_factory=dict)
-    backlinks: dict[str, list[str]] = field(default_factory=dict)
-    events_for: dict[str, list[str]] = field(default_factory=dict)
-    citers: dict[str, list[str]] = field(default_factory=dict)
-    tags: dict[str, list[str]] = field(default_factory=dict)
-    type_counts: dict[str, int] = field(default_factory=dict)  # fact sheets per type name
+    def __init__(self):
+        self.ids: dict[str, str] = {}  # id -> type name (a fact type, or 'explainer' or 'page')
+        self.short: dict[str, tuple[str, ...]] = {}  # a fact sheet's slug -> ids, sorted
+        self.by_path: dict[str, str] = {}  # rel_path -> id
+        self.paths: dict[str, str] = {}  # id -> rel_path
+        self.media: frozenset[str] = frozenset()
+
+
+class Lookups:
+    """Answers about the world for one item, noting each name asked about (id:, short:, path:, media:)."""
+
+    def __init__(self, world: World):
+        self.world = world
+        self.names: set[str] = set()
 
     def lookup(self, target: str) -> str | None:
-        """The full id for a written id or a unique short id."""
-        if target in self.facts or target in self.docs:
+        self.names.update((f"id:{target}", f"short:{target}"))
+        if target in self.world.ids:
             return target
-        found = self.short.get(target)
-        if found and len(found) == 1:
-            return found[0]
-        return None
+        found = self.world.short.get(target)
+        return found[0] if found and len(found) == 1 else None
 
-    def get(self, id_: str):
-        return self.facts.get(id_) or self.docs.get(id_)
+    def has(self, id_: str) -> bool:
+        self.names.add(f"id:{id_}")
+        return id_ in self.world.ids
 
-    def title(self, id_: str) -> str:
-        item = self.get(id_)
-        return item.name if isinstance(item, FactSheet) else item.title
+    def path(self, rel: str) -> str | None:
+        self.names.update((f"path:{rel}", f"media:{rel}"))
+        return rel if rel in self.world.media else self.world.by_path.get(rel)
 
-    def url(self, id_: str) -> str:
-        item = self.get(id_)
-        if isinstance(item, FactSheet):
-            return self.urls.fact(item.id)
-        if item.kind == "explainer":
-            return self.urls.explainer(item.slug)
-        return self.urls.page(item.slug)
-
-    def url_for_path(self, rel_path: str) -> str | None:
-        if rel_path in self.media:
-            return self.urls.media(rel_path)
-        id_ = self.by_path.get(rel_path)
-        return self.url(id_) if id_ else None
-
-    def type_of(self, id_: str) -> str:
-        item = self.get(id_)
-        return item.type if isinstance(item, FactSheet) else item.kind
-
-    def kind_of(self, id_: str) -> tuple[str, str]:
-        """('fact', type name) or ('doc', 'explainer' or 'page')."""
-        item = self.get(id_)
-        return ("fact", item.type) if isinstance(item, FactSheet) else ("doc", item.kind)
-
-    # Lists and cards. A card shows an item's "card fields" only (see card_fields), so a page of
-    # cards need not change when an item's body does; incremental builds rely on that.
-    def card_item(self, id_: str):
-        """The item behind a card: read only its card fields from it."""
-        return self.get(id_)
-
-    def ids_of_kind(self, kind: str) -> list[str]:
-        """Explainers (newest first) or pages (by slug)."""
-        docs = [d for d in self.docs.values() if d.kind == kind]
-        docs.sort(key=doc_key if kind == "explainer" else (lambda d: d.slug))
-        return [d.id for d in docs]
-
-    def ids_of_type(self, type_name: str) -> list[str]:
-        """The fact sheets of a type: events by date, the rest by name."""
-        sheets = [s for s in self.facts.values() if s.type == type_name]
-        sheets.sort(key=event_key if type_name == "event" else (lambda s: (s.name.lower(), s.id)))
-        return [s.id for s in sheets]
+    def medium(self, rel: str) -> bool:
+        self.names.add(f"media:{rel}")
+        return rel in self.world.media
 
 
 def card_fields(item) -> tuple:
-    """What a card or a list may show of an item; ids_of_kind/ids_of_type sort by these too."""
+    """What a card or a list may show of an item; lists sort by these too."""
     if isinstance(item, FactSheet):
-        date = item.field("date")
-        return ("fact", item.name, item.type, item.summary, date.value if date is not None else None)
+        return ("fact", item.name, item.type, item.summary, item.date)
     return ("doc", item.title, item.kind, item.slug, item.summary, item.date, item.updated, tuple(item.authors),
             tuple(item.tags), item.draft)
 
 
+def order_of(item) -> tuple:
+    """An item's place in the lists of its kind or type: explainers newest first, events by date, by name."""
+    if isinstance(item, Document):
+        date = item.date
+        return (-(date.year if date else 0), -(date.month if date else 0), -(date.day if date else 0), item.slug)
+    if item.type == "event":
+        date = item.date if isinstance(item.date, PartialDate) else PartialDate(0)
+        return (date.year, date.month, date.day, item.id)
+    return (item.name.lower(), item.id)
+
+
 def fragments_of(item) -> list[Fragment]:
     """Every rendered Markdown piece of a document or fact sheet, in display order."""
-    out: list[Fragment] = []
     if isinstance(item, Document):
         return [item.body]
-    if item.summary is not None:
-        out.append(item.summary)
+    out: list[Fragment] = [item.summary] if item.summary is not None else []
     for fv in item.fields:
-        out.extend(_value_fragments(fv.value))
+        out.extend(value_fragments(fv.value))
         if fv.note is not None:
             out.append(fv.note)
     for fact in item.facts:
@@ -117,7 +91,7 @@ def fragments_of(item) -> list[Fragment]:
     return out
 
 
-def _value_fragments(value) -> list[Fragment]:
+def value_fragments(value) -> list[Fragment]:
     if isinstance(value, Fragment):
         return [value]
     if isinstance(value, tuple):
@@ -135,318 +109,149 @@ def ref_values_of(item) -> list[tuple[RefValue, FieldValue | None]]:
     return out
 
 
-def resolve_site(config: SiteConfig, urls: Urls, docs: list[Document], facts: list[FactSheet],
-                 media: set[str], problems: Problems, memo: dict | None = None) -> Index:
-    """Link the parsed site: every reference, citation and file link checked, backlinks and lists made.
-
-    `memo` (kept by the caller between builds, updated in place) lets an incremental build skip
-    checking an item again: what one item refers to, cites and gets wrong depends only on the item
-    itself and on which ids and media files exist, so while those are the same as last time the
-    very same parsed item gives the same answers.
-    """
-    index = Index(config, urls, {}, {}, set(media))
-    for doc in docs:
-        index.docs[doc.id] = doc
-        index.by_path[doc.rel_path] = doc.id
-    short = defaultdict(list)
-    for sheet in facts:
-        index.facts[sheet.id] = sheet
-        index.by_path[sheet.rel_path] = sheet.id
-        short[sheet.slug].append(sheet.id)
-    index.short = {k: sorted(v) for k, v in short.items()}
-    counts: dict[str, int] = defaultdict(int)
-    for sheet in facts:
-        counts[sheet.type] += 1
-    index.type_counts = dict(counts)
-    all_ids = sorted(set(index.facts) | set(index.docs))
-    world = (all_ids, sorted(index.by_path), sorted(index.media))
-    kept: dict = {}
-    if memo is not None:
-        if memo.get("world") == world:
-            kept = memo.get("items", {})
-        memo.clear()
-        memo["world"], memo["items"] = world, {}
-    outgoing: dict[str, set[str]] = {}
-    citers = defaultdict(set)
-    for id_, item in sorted(list(index.docs.items()) + list(index.facts.items())):
-        found = kept.get(id_)
-        if found is None or found[0] is not item:
-            found = (item, *_resolve_item(id_, item, index, all_ids))
-        if memo is not None:
-            memo["items"][id_] = found
-        _, out, cited, item_problems = found
-        problems.extend(item_problems)
-        for source_id in cited:
-            citers[source_id].add(id_)
-        outgoing[id_] = set(out)
-    index.outgoing = outgoing
-    backlinks = defaultdict(set)
-    for src, targets in outgoing.items():
-        for t in targets:
-            backlinks[t].add(src)
-    keys: dict[str, tuple] = {}
-
-    def sort_key(id_: str) -> tuple:  # explainers, then pages, then fact sheets, each by title
-        found = keys.get(id_)
-        if found is None:
-            found = keys[id_] = _sort_key(index, id_)
-        return found
-    index.backlinks = {k: sorted(v, key=sort_key) for k, v in backlinks.items()}
-    index.citers = {k: sorted(v, key=sort_key) for k, v in citers.items()}
-    events = defaultdict(list)
-    for sheet in index.facts.values():
-        if sheet.type == "event":
-            for ref, _ in ref_values_of(sheet):
-                target = index.lookup(ref.target)
-                if target:
-                    events[target].append(sheet.id)
-    index.events_for = {k: sorted(v, key=lambda i: event_key(index.facts[i])) for k, v in events.items()}
-    tags = defaultdict(list)
-    for doc in index.docs.values():
-        for tag in doc.tags:
-            tags[tag].append(doc.id)
-    index.tags = {k: sorted(v, key=lambda i: doc_key(index.docs[i])) for k, v in sorted(tags.items())}
-    warnings = {sheet.id: tuple(_sheet_warnings(index, sheet)) for sheet in index.facts.values()}
-    for found in warnings.values():
-        problems.extend(found)
-    if memo is not None:
-        memo["warnings"] = warnings
-    return index
+def _digest(value) -> str:
+    return hashlib.blake2b(repr(value).encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
 
 
-def link_signature(item) -> tuple:
-    """What the whole-site tables and the routes read of an item itself, beside what it refers to and cites.
-
-    Ids, slugs, kinds and types (the "world"), names and dates (how lists of ids are sorted), tags,
-    and the entities an event is about. Two versions of an item with the same signature that refer
-    to and cite the same things leave every table of the index, and every route, as they were.
-    """
-    if isinstance(item, FactSheet):
-        date = item.field("date")
-        events = tuple(ref.target for ref, _ in ref_values_of(item)) if item.type == "event" else ()
-        return ("fact", item.id, item.rel_path, item.type, item.name, date.value if date is not None else None,
-                events)
-    return ("doc", item.id, item.rel_path, item.kind, item.slug, item.title, item.date, item.tags, item.draft)
-
-
-def relink(index: Index, changes: list, memo: dict, problems: Problems) -> tuple[Index, set] | None:
-    """The index of the last build with some items swapped for new versions, without linking the site again.
-
-    `changes` pairs each old item with its new version (same id); `memo` is what resolve_site (or an earlier
-    relink) left. Returns None unless every new version has the old one's link_signature: then the world (ids,
-    paths, media) and every sort key are as they were, so every other item's links and problems are too, and
-    only the entries of the tables that the swapped items' own references and citations feed can move:
-    outgoing of the item, backlinks of what it refers to now or did before, citers of what it cites now or
-    did before, and the warnings of those sheets. Those entries are made again exactly as resolve_site makes
-    them; the other entries are shared with `index`. Returns (the new index, the (table, key) pairs that
-    changed). The problems of the whole site are added to `problems` in the order resolve_site adds them.
-    """
-    items, warnings = memo.get("items"), memo.get("warnings")
-    if items is None or warnings is None:
-        return None
-    all_ids = memo["world"][0]
-    fresh = {}
-    for old, new in changes:
-        found = items.get(old.id)
-        if found is None or found[0] is not old or new.id != old.id or link_signature(new) != link_signature(old):
-            return None
-        out, cited, item_problems = _resolve_item(new.id, new, index, all_ids)
-        fresh[new.id] = (new, out, cited, item_problems, found[1], found[2])
-    linked = copy.copy(index)
-    docs, facts = dict(dict.items(index.docs)), dict(dict.items(index.facts))
-    for id_, found in fresh.items():
-        (facts if id_ in facts else docs)[id_] = found[0]
-    linked.docs, linked.facts = docs, facts
-    touched: set = set()
-    linking = {id_: f for id_, f in fresh.items() if f[1] != f[4] or f[2] != f[5]}
-    if linking:
-        outgoing, backlinks, citers = (dict(dict.items(t)) for t in (index.outgoing, index.backlinks, index.citers))
-        keys: dict[str, tuple] = {}
-
-        def sort_key(id_: str) -> tuple:
-            found = keys.get(id_)
-            if found is None:
-                found = keys[id_] = _sort_key(linked, id_)
-            return found
-
-        def move(table: dict, name: str, target: str, owner: str, add: bool) -> None:
-            now = set(table.get(target, ()))
-            if add:
-                now.add(owner)
-            else:
-                now.discard(owner)
-            if now:
-                table[target] = sorted(now, key=sort_key)
-            else:
-                table.pop(target, None)
-            touched.add((name, target))
-
-        for id_, (_, out, cited, _, old_out, old_cited) in linking.items():
-            if out != old_out:
-                outgoing[id_] = set(out)
-                touched.add(("outgoing", id_))
-                for target in out - old_out:
-                    move(backlinks, "backlinks", target, id_, True)
-                for target in old_out - out:
-                    move(backlinks, "backlinks", target, id_, False)
-            for source in set(cited) - set(old_cited):
-                move(citers, "citers", source, id_, True)
-            for source in set(old_cited) - set(cited):
-                move(citers, "citers", source, id_, False)
-        linked.outgoing, linked.backlinks, linked.citers = outgoing, backlinks, citers
-    for id_, found in fresh.items():
-        items[id_] = found[:4]
-    for name, key in touched | {("", id_) for id_ in fresh}:
-        if key in warnings:  # a sheet whose backlinks or citers changed, or that changed itself
-            warnings[key] = tuple(_sheet_warnings(linked, facts[key]))
-    for found in items.values():
-        problems.extend(found[3])
-    for found in warnings.values():
-        problems.extend(found)
-    return linked, touched
-
-
-def _resolve_item(id_: str, item, index: Index, all_ids: list[str]) -> tuple[frozenset, tuple, tuple]:
-    """What one item refers to, the sources it cites, and its problems."""
-    config = index.config
+def resolve_item(item, digest: str, world: World, config) -> Links:
+    """Link one (visible) item: what it refers to and cites, its problems, and the names it looked up."""
+    ask = Lookups(world)
     problems = Problems()
-    citers = defaultdict(set)
     out: set[str] = set()
+    cited: dict[str, None] = {}
     for frag in fragments_of(item):
         for slot in frag.slots:
-            _check_slot(slot, id_, index, all_ids, out, citers, problems)
+            _check_slot(slot, ask, out, cited, problems)
     for ref, fv in ref_values_of(item):
-        target = _lookup(ref.target, ref.location, index, all_ids, problems)
+        target = _lookup(ref.target, ref.location, ask, problems)
         if target is None:
             continue
         if fv is not None:
             spec = config.type(item.type).field(fv.name)
             allowed = (spec.of or spec).to if spec else ()
-            if allowed and index.type_of(target) not in allowed:
-                problems.error(f"'{ref.target}' is a {index.type_of(target)}, but '{fv.name}' must refer to "
+            if allowed and world.ids[target] not in allowed:
+                problems.error(f"'{ref.target}' is a {world.ids[target]}, but '{fv.name}' must refer to "
                                f"a {' or '.join(allowed)}", ref.location)
                 continue
         out.add(target)
+    about: tuple[str, ...] = ()
     if isinstance(item, FactSheet):
-        _check_sources(item, index, citers, problems)
+        _check_sources(item, ask, cited, problems)
         publisher = item.field("publisher")
-        if publisher is not None and isinstance(publisher.value, Fragment):
-            target = index.lookup(publisher.value.source.strip())
-            if target and "/" in publisher.value.source:
+        if publisher is not None and isinstance(publisher.value, Fragment) and "/" in publisher.value.source:
+            target = ask.lookup(publisher.value.source.strip())
+            if target:
                 out.add(target)
-    image = item.image
-    if image is not None and image.src not in index.media:
-        problems.error(f"image '{image.src.removeprefix('content/')}' does not exist", image.location,
-                       _media_hint(image.src, index.media))
-    out.discard(id_)
-    return frozenset(out), tuple(sorted(citers)), tuple(problems.items)
+        if item.type == "event":
+            about = tuple(t for t in (ask.lookup(ref.target) for ref, _ in ref_values_of(item)) if t)
+        problems.extend(sheet_warnings(item))
+    if item.image is not None and not ask.medium(item.image.src):
+        close = suggest(item.image.src.removeprefix("content/"), [m.removeprefix("content/") for m in world.media])
+        problems.error(f"image '{item.image.src.removeprefix('content/')}' does not exist", item.image.location,
+                       "files go in content/media/" + phrase(close), suggestions=close)
+    out.discard(item.id)
+    fact = isinstance(item, FactSheet)
+    return Links(item.id, item.rel_path, digest, "fact" if fact else item.kind, item.type if fact else item.kind,
+                 item.name if fact else item.title, item.slug, order_of(item), () if fact else tuple(item.tags),
+                 _digest(card_fields(item)), frozenset(map(sys.intern, out)), tuple(sorted(cited)), about,
+                 frozenset(map(sys.intern, ask.names)),
+                 tuple(problems.items))
 
 
-def _sort_key(index: Index, id_: str) -> tuple:
-    kind_rank = 0 if id_.startswith("explainers/") else 1 if id_.startswith("pages/") else 2
-    return (kind_rank, index.title(id_).lower(), id_)
-
-
-def event_key(sheet: FactSheet) -> tuple:
-    date = sheet.field("date")
-    value = date.value if date is not None and isinstance(date.value, PartialDate) else PartialDate(0)
-    return (value, sheet.id)
-
-
-def doc_key(doc: Document) -> tuple:
-    """Newest first."""
-    date = doc.date
-    return (-(date.year if date else 0), -(date.month if date else 0), -(date.day if date else 0), doc.slug)
-
-
-def _media_hint(src: str, media: set[str]) -> str:
-    names = did_you_mean(src.removeprefix("content/"), [m.removeprefix("content/") for m in media])
-    return ("files go in content/media/" + names) if names else "files go in content/media/"
-
-
-def _lookup(target: str, loc: Location, index: Index, all_ids: list[str], problems: Problems) -> str | None:
-    found = index.lookup(target)
+def _lookup(target: str, loc: Location, ask: Lookups, problems: Problems) -> str | None:
+    found = ask.lookup(target)
     if found:
         return found
-    matches = index.short.get(target)
+    world = ask.world
+    matches = world.short.get(target)
     if matches and len(matches) > 1:
         problems.error(f"'{target}' is ambiguous: it could be " + " or ".join(f"'{m}'" for m in matches), loc,
                        "write the full id with its folder")
         return None
-    candidates = all_ids if "/" in target else list(index.short)
-    problems.error(f"unknown reference '{target}'{did_you_mean(target, candidates)}", loc)
+    close = suggest(target, world.ids if "/" in target else world.short)
+    problems.error(f"unknown reference '{target}'{phrase(close)}", loc, suggestions=close)
     return None
 
 
-def _check_slot(slot, owner: str, index: Index, all_ids: list[str], out: set, citers, problems: Problems) -> None:
+def _check_slot(slot, ask: Lookups, out: set, cited: dict, problems: Problems) -> None:
     if isinstance(slot, RefSlot):
-        target = _lookup(slot.target, slot.location, index, all_ids, problems)
+        target = _lookup(slot.target, slot.location, ask, problems)
         if target:
             out.add(target)
     elif isinstance(slot, CiteSlot):
         for item in slot.items:
-            _check_source(item.source, item.location, owner, index, citers, problems)
+            _check_source(item.source, item.location, ask, cited, problems)
     elif isinstance(slot, LinkSlot):
-        if slot.target in index.media or slot.target.startswith("/"):
+        if slot.target.startswith("/"):
             return
-        target = index.by_path.get(slot.target)
+        target = ask.path(slot.target)
         if target is None:
             folder, _, name = slot.target.rpartition("/")
-            siblings = {p.rpartition("/")[2]: p for p in list(index.by_path) + list(index.media)
+            world = ask.world
+            siblings = {p.rpartition("/")[2]: p for p in list(world.by_path) + list(world.media)
                         if p.rpartition("/")[0] == folder}
-            close = suggest(name, siblings)
-            hint = (" (did you mean " + " or ".join(f"'{siblings[c]}'" for c in close) + "?)") if close else ""
-            problems.error(f"link to missing file '{slot.target}'{hint}", slot.location)
-        else:
+            close = [siblings[c] for c in suggest(name, siblings)]
+            problems.error(f"link to missing file '{slot.target}'{phrase(close)}", slot.location, suggestions=close)
+        elif target != slot.target:
             out.add(target)
 
 
-def _check_source(source: str, loc: Location, owner: str, index: Index, citers, problems: Problems) -> None:
-    sheet = index.facts.get(f"sources/{source}")
-    if sheet is None:
-        sources = [i.split("/", 1)[1] for i in index.facts if i.startswith("sources/")]
-        problems.error(f"unknown source '{source}'{did_you_mean(source, sources)}", loc,
-                       "sources are the fact sheets in content/facts/sources/")
+def _check_source(source: str, loc: Location, ask: Lookups, cited: dict, problems: Problems) -> None:
+    if not ask.has(f"sources/{source}"):
+        close = suggest(source, [i.split("/", 1)[1] for i in ask.world.ids if i.startswith("sources/")])
+        problems.error(f"unknown source '{source}'{phrase(close)}", loc,
+                       "sources are the fact sheets in content/facts/sources/", suggestions=close)
         return
-    citers[sheet.id].add(owner)
+    cited[f"sources/{source}"] = None
 
 
-def _check_sources(sheet: FactSheet, index: Index, citers, problems: Problems) -> None:
+def _check_sources(sheet: FactSheet, ask: Lookups, cited: dict, problems: Problems) -> None:
     for fv in sheet.fields:
         for ref in fv.sources:
-            _check_source(ref.source, ref.location, sheet.id, index, citers, problems)
+            _check_source(ref.source, ref.location, ask, cited, problems)
         if fv.kind == "sources":
             for ref in fv.value:
-                _check_source(ref.source, ref.location, sheet.id, index, citers, problems)
+                _check_source(ref.source, ref.location, ask, cited, problems)
     for fact in sheet.facts:
         for ref in fact.sources:
-            _check_source(ref.source, ref.location, sheet.id, index, citers, problems)
+            _check_source(ref.source, ref.location, ask, cited, problems)
 
 
 def _cites(fragment: Fragment | None) -> bool:
     return fragment is not None and any(isinstance(s, CiteSlot) for s in fragment.slots)
 
 
-def _sheet_warnings(index: Index, sheet: FactSheet) -> list:
-    """Warnings about one fact sheet (--strict turns them into errors)."""
+def sheet_warnings(sheet: FactSheet) -> list:
+    """Warnings about a fact sheet that depend on it alone (--strict turns them into errors)."""
     problems = Problems()
     if sheet.type == "source":
-        if sheet.id not in index.citers:
-            problems.warning(f"source '{sheet.slug}' is not cited anywhere", sheet.location,
-                             "cite it with [@" + sheet.slug + "] or remove it")
-        return problems.items
+        return []
     if sheet.type == "event":
         if sheet.field("source") is None and not any(_cites(f) for f in fragments_of(sheet)):
             problems.warning("event has no source", sheet.location, "add source: <source-id>")
         return problems.items
     for fv in sheet.fields:
-        if not fv.sources and not any(_cites(f) for f in _value_fragments(fv.value)):
+        if not fv.sources and not any(_cites(f) for f in value_fragments(fv.value)):
             problems.warning(f"unsourced fact '{fv.name}'", fv.location,
                              "write it long-hand: {value: ..., source: <source-id>}")
     for fact in sheet.facts:
         if not fact.sources and not _cites(fact.value):
             problems.warning(f"unsourced fact '{fact.label}'", fact.location, "add source: <source-id>")
-    if sheet.id not in index.backlinks:
-        problems.warning(f"nothing mentions '{sheet.id}'", sheet.location,
-                         f"refer to it with [[{sheet.id}]] from an explainer or another fact sheet")
     return problems.items
+
+
+def site_warnings(links: Links, cited: bool, mentioned: bool) -> tuple:
+    """Warnings about a fact sheet that depend on the rest of the site: a source nobody cites, a sheet
+    nothing mentions."""
+    if links.kind != "fact" or links.type == "event":
+        return ()
+    problems = Problems()
+    location = Location(links.rel_path, 1, 1)
+    if links.type == "source":
+        if not cited:
+            problems.warning(f"source '{links.slug}' is not cited anywhere", location,
+                             "cite it with [@" + links.slug + "] or remove it")
+    elif not mentioned:
+        problems.warning(f"nothing mentions '{links.id}'", location,
+                         f"refer to it with [[{links.id}]] from an explainer or another fact sheet")
+    return tuple(problems.items)

@@ -1,24 +1,67 @@
-"""Plan every output file: one Route per page, feed, asset; collisions reported before anything is written."""
+"""Plan every output file: one Route per page, feed, data file and asset; collisions reported before writing.
+
+Each route has a kind, and each kind's properties live in one table (`KINDS`): the template it
+renders through, whether it is an HTML page (listed in the sitemap), whether search indexes it,
+whether it is a file copied as it is.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from ..diagnostics import Location, Problems
-from ..model import FactSheet
-from .resolve import Index, doc_key
+from .index import Index
 from .urls import out_path_for
+
+
+@dataclass(frozen=True, slots=True)
+class Kind:
+    name: str
+    template: str = ""  # the template it renders through ("": made by code, or copied)
+    html: bool = False  # an HTML page: listed in the sitemap
+    searched: bool = False  # indexed for search
+    copied: bool = False  # a file copied as it is, not rendered
+
+
+KINDS = {k.name: k for k in (
+    Kind("home", "home.html", html=True),
+    Kind("explainer", "explainer.html", html=True, searched=True),
+    Kind("page", "page.html", html=True, searched=True),
+    Kind("fact", "fact.html", html=True, searched=True),
+    Kind("type-index", "type-index.html", html=True),
+    Kind("timeline", "timeline.html", html=True),
+    Kind("tags", "tags.html", html=True),
+    Kind("tag", "tag.html", html=True),
+    Kind("404", "404.html"),
+    Kind("feed", "feed.xml"),
+    Kind("sitemap", "sitemap.xml"),
+    Kind("search", "search.html"),
+    Kind("robots"),
+    Kind("data"),
+    Kind("asset", copied=True),
+)}
 
 
 @dataclass(frozen=True, slots=True)
 class Route:
     url: str
     out_path: str
-    kind: str  # home, explainer, page, fact, type-index, timeline, tag, tags, 404, feed, sitemap, robots, data,
-    # search, asset
+    kind: str  # a name in KINDS
     key: str = ""  # the id, type name, tag, or the rel_path of a copied file
     template: str = ""
     origin: str = ""  # the file that asked for this route (for collision messages)
+
+    @property
+    def spec(self) -> Kind:
+        return KINDS[self.kind]
+
+    def template_names(self) -> list[str]:
+        """The templates tried in order: a fact sheet's type's own, then the generic one."""
+        if self.kind == "fact":
+            return [self.template, "fact.html"]
+        if self.kind == "type-index":
+            return [f"type-index-{self.key}.html", "type-index.html"]
+        return [self.template] if self.template else []
 
 
 def plan_routes(index: Index, static_files: dict[str, str], problems: Problems) -> list[Route]:
@@ -26,41 +69,38 @@ def plan_routes(index: Index, static_files: dict[str, str], problems: Problems) 
     urls = index.urls
     routes: list[Route] = []
 
-    def add(url: str, kind: str, key: str = "", template: str = "", origin: str = "") -> None:
+    def add(url: str, kind: str, key: str = "", template: str | None = None, origin: str = "site.yml") -> None:
+        template = KINDS[kind].template if template is None else template
         routes.append(Route(url, out_path_for(url, urls.base), kind, key, template, origin))
 
-    add(urls.home(), "home", template="home.html", origin="site.yml")
-    for doc in sorted(index.docs.values(), key=doc_key):
-        if doc.kind == "explainer":
-            add(urls.explainer(doc.slug), "explainer", doc.id, "explainer.html", doc.rel_path)
-        else:
-            add(urls.page(doc.slug), "page", doc.id, "page.html", doc.rel_path)
+    add(urls.home(), "home")
+    for id_ in index.doc_order():
+        kind, _, rel = index.place_of(id_)
+        slug = id_.partition("/")[2]
+        add(urls.explainer(slug) if kind == "explainer" else urls.page(slug), kind, id_, origin=rel)
     for tspec in index.config.types:
-        add(urls.type_index(tspec.folder), "type-index", tspec.name, "type-index.html", "site.yml")
-    for sheet in sorted(index.facts.values(), key=lambda s: s.id):
-        add(urls.fact(sheet.id), "fact", sheet.id, fact_template(sheet), sheet.rel_path)
-    add(urls.path("timeline/"), "timeline", template="timeline.html", origin="site.yml")
-    add(urls.path("tags/"), "tags", template="tags.html", origin="site.yml")
-    for tag in index.tags:
-        add(urls.tag(tag), "tag", tag, "tag.html", "site.yml")
-    add(urls.path("404.html"), "404", template="404.html", origin="site.yml")
-    add(urls.path("feed.xml"), "feed", template="feed.xml", origin="site.yml")
-    add(urls.path("sitemap.xml"), "sitemap", template="sitemap.xml", origin="site.yml")
-    add(urls.path("robots.txt"), "robots", origin="site.yml")
-    add(urls.path("data/facts.json"), "data", "facts", origin="site.yml")
-    add(urls.path("data/cards.json"), "data", "cards", origin="site.yml")
+        add(urls.type_index(tspec.folder), "type-index", tspec.name)
+    for id_ in index.fact_ids():
+        _, type_name, rel = index.place_of(id_)
+        add(urls.fact(id_), "fact", id_, f"fact-{type_name}.html", rel)
+    add(urls.path("timeline/"), "timeline")
+    add(urls.path("tags/"), "tags")
+    for tag in index.tag_counts():
+        add(urls.tag(tag), "tag", tag)
+    add(urls.path("404.html"), "404")
+    add(urls.path("feed.xml"), "feed")
+    add(urls.path("sitemap.xml"), "sitemap")
+    add(urls.path("robots.txt"), "robots")
+    add(urls.path("data/facts.json"), "data", "facts")
+    add(urls.path("data/cards.json"), "data", "cards")
     if index.config.search != "off":
-        add(urls.path("search/"), "search", template="search.html", origin="site.yml")
+        add(urls.path("search/"), "search")
     for rel in sorted(index.media):
         add(urls.media(rel), "asset", rel, origin=rel)
     for out, origin in sorted(static_files.items()):
         add(urls.path(out), "asset", origin, origin=origin)
     _check_collisions(routes, problems)
     return routes
-
-
-def fact_template(sheet: FactSheet) -> str:
-    return f"fact-{sheet.type}.html"
 
 
 def _check_collisions(routes: list[Route], problems: Problems) -> None:

@@ -1,0 +1,58 @@
+"""Small file helpers every stage shares: digests, stat signatures and writes that land whole or not at all."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+
+def digest_bytes(data: bytes) -> str:
+    """The digest that names file contents everywhere in the builder (caches, manifests, records)."""
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def file_digest(path: Path | str) -> str:
+    """The digest of a file's bytes, or "" when it cannot be read."""
+    try:
+        with open(path, "rb") as f:
+            return digest_bytes(f.read())
+    except OSError:
+        return ""
+
+
+def stat_signature(st: os.stat_result) -> tuple[int, int, int, int]:
+    """What a file's stat says of its contents: modification time, size, inode, change time."""
+    return (st.st_mtime_ns, st.st_size, st.st_ino, st.st_ctime_ns)
+
+
+def signature_of(path: Path | str) -> tuple[int, int, int, int] | None:
+    try:
+        return stat_signature(os.stat(path))
+    except OSError:
+        return None
+
+
+def atomic_write(path: Path | str, data: bytes) -> None:
+    """Write data under a temporary name beside path, then rename it into place (OSError on failure).
+
+    A reader sees the old file or the new one, never half of one; a failed write leaves no temporary file.
+    """
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+class Kept(str):
+    """An output file kept as the last write left it, named by the digest of its bytes (which are not in memory)."""
+
+    __slots__ = ()

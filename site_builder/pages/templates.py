@@ -1,0 +1,182 @@
+"""The Jinja environment: the site's templates first, then the built-in theme; what each route's templates reach."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Iterable
+
+import jinja2
+import jinja2.meta
+from jinja2.sandbox import SandboxedEnvironment
+
+from ..config import SiteConfig
+from ..diagnostics import Location
+from ..model import PartialDate
+
+from . import THEME_DIR  # noqa: F401 (where the built-in theme lives)
+ANY_TEMPLATE = "\x00any"  # reached by a route whose templates cannot be known statically
+
+
+class TemplateProblem(Exception):
+    def __init__(self, message: str, location: Location, hint: str = ""):
+        super().__init__(message)
+        self.message, self.location, self.hint = message, location, hint
+
+
+def make_environment(root: Path | None, template_files: dict[str, str], config: SiteConfig) -> jinja2.Environment:
+    """Site templates override the built-in theme file by file; autoescaping and StrictUndefined always."""
+    loaders: list[jinja2.BaseLoader] = []
+    if root is not None and (root / "templates").is_dir():
+        site_templates = {
+            rel.removeprefix("templates/"): text for rel, text in template_files.items() if text is not None
+        }
+        loaders.append(_DictLoader(site_templates, "templates/"))
+    loaders.append(jinja2.FileSystemLoader(str(THEME_DIR)))
+    env = SandboxedEnvironment(  # site templates may not reach Python internals (no __globals__, no os)
+        loader=jinja2.ChoiceLoader(loaders),
+        autoescape=jinja2.select_autoescape(["html", "xml", "htm"], default_for_string=True, default=True),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["date"] = _date_filter
+    env.filters["iso"] = lambda d: d.iso() if isinstance(d, PartialDate) else str(d)
+    return env
+
+
+class _DictLoader(jinja2.BaseLoader):
+    """The site's own templates, from text already read by discover (so the build sees one snapshot)."""
+
+    def __init__(self, mapping: dict[str, str], prefix: str):
+        self.mapping, self.prefix = mapping, prefix
+
+    def get_source(self, environment, template):
+        if template not in self.mapping:
+            raise jinja2.TemplateNotFound(template)
+        return self.mapping[template], self.prefix + template, lambda: True
+
+    def list_templates(self):
+        return sorted(self.mapping)
+
+
+def _date_filter(value) -> str:
+    if isinstance(value, PartialDate):
+        return value.display()
+    return "" if value is None else str(value)
+
+
+def template_location(exc: BaseException, default: str) -> Location:
+    """The template file and line where a render failed, from Jinja's rewritten traceback."""
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        return Location(_template_name(exc.filename or exc.name or default), exc.lineno or 0)
+    tb = exc.__traceback__
+    found = None
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.endswith((".html", ".xml", ".txt")):
+            found = Location(_template_name(filename), tb.tb_lineno)
+        tb = tb.tb_next
+    return found or Location(_template_name(default))
+
+
+def _template_name(filename: str) -> str:
+    if filename.startswith("templates/"):
+        return filename
+    try:
+        return "(built-in theme) " + Path(filename).relative_to(THEME_DIR).as_posix()
+    except ValueError:
+        return filename
+
+
+def render_template(env: jinja2.Environment, names: list[str], context: dict) -> bytes:
+    """Render the first template that exists; template mistakes become TemplateProblem."""
+    try:
+        template = env.select_template(names)
+        return template.render(context).encode("utf-8")
+    except jinja2.TemplateNotFound as exc:
+        raise TemplateProblem(f"template '{exc.name}' not found", template_location(exc, names[0]),
+                              "add it to templates/ or use a built-in template name") from None
+    except jinja2.TemplateSyntaxError as exc:
+        raise TemplateProblem(f"template syntax: {exc.message}", template_location(exc, names[0])) from None
+    except jinja2.UndefinedError as exc:
+        raise TemplateProblem(f"template error: {exc.message}", template_location(exc, names[0]),
+                              "check the variable name; the site builders' guide lists what each page gets") from None
+    except TemplateProblem:
+        raise
+    except Exception as exc:  # a template mistake (wrong filter argument, bad call): show where it happened
+        loc = template_location(exc, names[0])
+        if loc.rel_path.startswith("(built-in theme)") and not isinstance(exc, (KeyError, jinja2.TemplateError)):
+            raise
+        message = f"unknown reference '{exc.args[0]}'" if isinstance(exc, KeyError) else f"template error: {exc}"
+        raise TemplateProblem(message, loc).with_traceback(sys.exc_info()[2]) from None
+
+
+class TemplateDeps:
+    """The template names each route's rendering can reach, found statically through jinja2.meta."""
+
+    def __init__(self, env: jinja2.Environment):
+        self.env = env
+        self._reach: dict[str, frozenset[str]] = {}
+        self._exists_memo: dict[str, bool] = {}
+        self._names: dict[tuple, frozenset[str]] = {}
+
+    def _exists(self, name: str) -> bool:
+        found = self._exists_memo.get(name)
+        if found is None:
+            try:
+                self.env.loader.get_source(self.env, name)
+                found = True
+            except jinja2.TemplateNotFound:
+                found = False
+            self._exists_memo[name] = found
+        return found
+
+    def reach(self, name: str) -> frozenset[str]:
+        """name and everything it extends, includes or imports, transitively."""
+        found = self._reach.get(name)
+        if found is not None:
+            return found
+        seen: set[str] = set()
+        todo = [name]
+        while todo:
+            current = todo.pop()
+            if current in seen:
+                continue
+            seen.add(current)
+            try:
+                source, _, _ = self.env.loader.get_source(self.env, current)
+                referenced = jinja2.meta.find_referenced_templates(self.env.parse(source))
+            except jinja2.TemplateNotFound:
+                continue  # missing: the name stays a dependency (adding it changes the page)
+            except jinja2.TemplateSyntaxError:
+                continue  # reported when the page renders
+            for ref in referenced:
+                if ref is None:
+                    seen.add(ANY_TEMPLATE)
+                else:
+                    todo.append(ref)
+        result = frozenset(seen)
+        self._reach[name] = result
+        return result
+
+    def for_names(self, names: Iterable[str]) -> frozenset[str]:
+        """select_template(names): the names tried up to the first that exists, and all it reaches."""
+        names = tuple(names)
+        memo = self._names.get(names)
+        if memo is not None:
+            return memo
+        out: set[str] = set()
+        for name in names:
+            if self._exists(name):
+                out |= self.reach(name)
+                break
+            out.add(name)
+        self._names[names] = frozenset(out)
+        return self._names[names]
+
+
+def affects(reach: frozenset[str], changed: set[str]) -> bool:
+    """Whether a route whose templates reach `reach` is changed by these site templates changing."""
+    return bool(changed) and (ANY_TEMPLATE in reach or not reach.isdisjoint(changed))

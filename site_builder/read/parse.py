@@ -1,0 +1,166 @@
+"""The parse stage: every content file to a Document or FactSheet, with its problems.
+
+Parsing is a pure function of a file's path, its bytes and the settings, so each result is kept
+by (path, digest): in memory while a build state lives, and in the on-disk parse cache between
+command-line builds. A build parses only the files discovery found changed, in worker processes
+when there are many; the parsed form of any other file is read when something asks for it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from ..config import SiteConfig
+from ..diagnostics import Diagnostic, Problems
+from ..model import Document, FactSheet, SourceFile
+from .. import workers
+from .discover import Discovery, read_text
+from .documents import parse_document, parse_factsheet
+from .markup import MarkdownRenderer
+
+CONTENT_KINDS = ("explainer", "page", "fact")
+PARALLEL_MIN = 200  # files to parse before worker processes pay for themselves
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedFile:
+    item: Document | FactSheet | None  # None: the file has errors that stop it being read
+    problems: tuple[Diagnostic, ...]
+
+
+class ParseCache:
+    """Parsed files by (rel_path, digest) in memory, and the problems of every content file by path.
+
+    `problems` (rel_path -> (digest, problems), for files that have any) is what a build reports for
+    files it does not parse again; it is kept with the saved state. The parsed files themselves are
+    kept in memory while the state lives (the preview), and in the disk cache between runs.
+    """
+
+    def __init__(self):
+        self.memory: dict[tuple[str, str], ParsedFile] = {}
+        self.problems: dict[str, tuple[str, tuple[Diagnostic, ...]]] = {}
+
+    def keep(self, rel: str, digest: str, parsed: ParsedFile) -> None:
+        self.memory[(rel, digest)] = parsed
+        if parsed.problems:
+            self.problems[rel] = (digest, parsed.problems)
+        else:
+            self.problems.pop(rel, None)
+
+    def drop(self, rel: str, digest: str | None) -> None:
+        self.memory.pop((rel, digest), None)
+        if digest is None or self.problems.get(rel, (digest,))[0] == digest:
+            self.problems.pop(rel, None)
+
+
+class _Job:
+    """What parsing one file needs besides the file (handed to worker processes once)."""
+
+    def __init__(self, config: SiteConfig, disk):
+        self.config, self.disk = config, disk
+        self.md = MarkdownRenderer(config.raw_html)
+        self.folders = {t.folder: t for t in config.types}
+
+
+def parse_file(job: _Job, sf: SourceFile) -> ParsedFile:
+    """Parse one file (its text must be there); the result goes to the disk cache as well."""
+    local = Problems()
+    if sf.kind == "fact":
+        item = parse_factsheet(sf.text, sf.rel_path, job.folders[sf.type_folder], job.config, job.md, local)
+    else:
+        item = parse_document(sf.kind, sf.text, sf.rel_path, job.config, job.md, local)
+    parsed = ParsedFile(item, tuple(local.items))
+    if job.disk is not None:
+        job.disk.put(job.disk.key(sf.rel_path, sf.digest), (parsed.item, parsed.problems))
+    return parsed
+
+
+def _from_disk(disk, sf: SourceFile) -> ParsedFile | None:
+    """The parsed file the disk cache keeps for these bytes, if any (a malformed entry is a miss)."""
+    hit = disk.get(disk.key(sf.rel_path, sf.digest)) if disk is not None else None
+    if isinstance(hit, tuple) and len(hit) == 2 and isinstance(hit[1], tuple):
+        return ParsedFile(*hit)
+    return None
+
+
+class Items:
+    """The parsed item of each content file, by rel_path, read from memory, the disk cache or the file."""
+
+    def __init__(self, root: Path, files: dict[str, SourceFile], cache: ParseCache, job: _Job):
+        self.root, self.files, self.cache, self.job = root, files, cache, job
+
+    def __call__(self, rel: str) -> Document | FactSheet | None:
+        return self.parsed(rel).item
+
+    def parsed(self, rel: str) -> ParsedFile:
+        sf = self.files[rel]
+        found = self.cache.memory.get((rel, sf.digest))
+        if found is None:
+            found = _from_disk(self.job.disk, sf)
+        if found is None:
+            full = sf if sf.text is not None else read_text(self.root, sf)
+            found = parse_file(self.job, full) if full is not None else _vanished(sf)
+        self.cache.keep(rel, sf.digest, found)
+        return found
+
+
+def _vanished(sf: SourceFile) -> ParsedFile:
+    """A file that changed or went away since discovery read it: the next build sees it as it is then."""
+    return ParsedFile(None, ())
+
+
+@dataclass(frozen=True)
+class Parsed:
+    items: Callable[[str], Document | FactSheet | None]  # rel_path -> the parsed item (read when asked for)
+    content: dict[str, SourceFile]  # every content file by rel_path
+    changed: frozenset[str]  # content files parsed anew, added or removed (every one on a cold build)
+    problems: tuple[Diagnostic, ...]  # of every content file
+
+
+def parse(root: Path, discovery: Discovery, config: SiteConfig, cache: ParseCache, disk=None,
+          progress=None) -> Parsed:
+    """Parse what discovery found changed; the rest is as the cache holds it."""
+    job = _Job(config, disk)
+    content = {rel: sf for rel, sf in discovery.files.items() if sf.kind in CONTENT_KINDS}
+    changed = {rel for rel in discovery.changed if rel in content or rel not in discovery.files}
+    for rel in changed - content.keys():
+        cache.drop(rel, None)
+    for rel, digest in discovery.replaced.items():  # the parsed form of bytes no longer there is not needed
+        cache.drop(rel, digest)
+        if disk is not None:
+            disk.remove(disk.key(rel, digest))
+    items = Items(root, content, cache, job)
+    todo = []
+    for rel in sorted(changed & content.keys()):
+        sf = content[rel]
+        if (rel, sf.digest) in cache.memory:
+            continue
+        hit = _from_disk(disk, sf)
+        if hit is not None:
+            cache.keep(rel, sf.digest, hit)
+        else:
+            todo.append(sf if sf.text is not None else read_text(root, sf) or sf)
+    todo = [sf for sf in todo if sf.text is not None]
+    done = 0
+    for chunk in workers.run(parse_file, job, todo, PARALLEL_MIN):
+        for parsed in chunk:
+            sf = todo[done]
+            cache.keep(sf.rel_path, sf.digest, parsed)
+            done += 1
+        if progress is not None:
+            progress("parse", done, len(todo))
+    _forget_old(cache, content)
+    if disk is not None and disk.misses and changed >= content.keys():  # the whole site was read: the rest is stale
+        disk.prune()
+    problems = tuple(d for rel, (digest, found) in sorted(cache.problems.items())
+                     if rel in content and content[rel].digest == digest for d in found)
+    return Parsed(items, content, frozenset(changed), problems)
+
+
+def _forget_old(cache: ParseCache, content: dict[str, SourceFile]) -> None:
+    """Parsed versions of files that have since changed or gone are not needed again."""
+    stale = [key for key in cache.memory if key[0] not in content or content[key[0]].digest != key[1]]
+    for key in stale:
+        del cache.memory[key]

@@ -1,0 +1,213 @@
+"""The linked site as pages read it, and the record of what each page read.
+
+`Links` is what linking learned of one item (its name, place in lists, what it refers to and
+cites, its problems): plain data, so it is saved between command-line builds, and enough for any
+page that only names, lists or links to the item. `Tables` are the site-wide lists made from the
+links of every item (backlinks, citers, events per entity, tags, lists per kind and type).
+
+`Index` is what templates and page code read. Every read goes through one of its methods, and
+while a recorder is on (`Index.recording`), each method notes the key of what it read: the
+render stage keeps those keys per page and renders a page again only when one of its keys
+changed. With no recorder on, a read costs one attribute test more than a dict lookup.
+"""
+
+from __future__ import annotations
+
+import sys
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Callable
+
+from ..config import SiteConfig
+from ..diagnostics import Diagnostic
+from .urls import Urls
+
+ALL = "*"
+
+
+def key(table: str, name: str) -> str:
+    """A dependency key: a table's letter and the name read in it."""
+    return f"{table}\x00{name}"
+
+
+@dataclass(frozen=True, slots=True)
+class Links:
+    """What linking learned of one item (an explainer, page or fact sheet)."""
+
+    id: str
+    rel_path: str
+    digest: str  # of its source file
+    kind: str  # "explainer", "page" or "fact"
+    type: str  # the fact type's name, or the kind
+    title: str  # title, or a fact sheet's name
+    slug: str
+    order: tuple  # its place in lists of its kind or type
+    tags: tuple[str, ...]
+    card: str  # a digest of what a card or list shows of it
+    out: frozenset[str]  # ids it refers to
+    cited: tuple[str, ...]  # ids of the sources it cites
+    about: tuple[str, ...]  # for an event: the ids of what it is about
+    names: frozenset[str]  # what it looked up (see link.World): when one of them changes, it is linked again
+    problems: tuple[Diagnostic, ...]
+
+    @property
+    def head(self) -> tuple:
+        """What a link to it shows: its name and where it lives."""
+        return (self.title, self.kind, self.type, self.slug)
+
+    def rank(self) -> tuple:
+        """Its place among backlinks and citers: explainers, then pages, then fact sheets, each by name."""
+        return ({"explainer": 0, "page": 1}.get(self.kind, 2), self.title.lower(), self.id)
+
+
+@dataclass
+class Tables:
+    """The site-wide lists, made from every item's links (see link.py for how they are kept up to date)."""
+
+    backlinks: dict[str, tuple[str, ...]] = field(default_factory=dict)  # id -> ids that refer to it
+    citers: dict[str, tuple[str, ...]] = field(default_factory=dict)  # source id -> ids that cite it
+    events: dict[str, tuple[str, ...]] = field(default_factory=dict)  # id -> events about it, by date
+    tags: dict[str, tuple[str, ...]] = field(default_factory=dict)  # tag -> explainers, newest first
+    kinds: dict[str, tuple[str, ...]] = field(default_factory=dict)  # explainer/page -> ids in list order
+    types: dict[str, tuple[str, ...]] = field(default_factory=dict)  # fact type -> ids in list order
+    docs: dict[str, tuple[str, ...]] = field(default_factory=dict)  # "all" -> every explainer and page, in order
+    warnings: dict[str, tuple[Diagnostic, ...]] = field(default_factory=dict)  # sheet id -> site-wide warnings
+
+    # what each Index method reads, by table letter (the keys `key` makes)
+    NAMES = {"backlinks": "B", "citers": "W", "events": "E", "tags": "T", "kinds": "K", "types": "Y", "docs": "D"}
+
+
+class Index:
+    """The whole site, linked, as rendering reads it."""
+
+    def __init__(self, config: SiteConfig, urls: Urls, links: dict[str, Links], tables: Tables, world,
+                 item_of: Callable[[Links], object]):
+        self.config, self.urls, self.media = config, urls, world.media
+        self._links, self._tables, self._world, self._item_of = links, tables, world, item_of
+        self.recorder: set[str] | None = None
+
+    @contextmanager
+    def recording(self):
+        """`with index.recording() as keys:` collects the key of every read inside the block."""
+        previous, self.recorder = self.recorder, set()
+        try:
+            yield self.recorder
+        finally:
+            self.recorder = previous
+
+    def _note(self, table: str, name: str) -> None:
+        if self.recorder is not None:
+            self.recorder.add(sys.intern(f"{table}\x00{name}"))  # interned: one string per key in the saved state
+
+    # ---- what exists
+    def lookup(self, target: str) -> str | None:
+        """The full id for a written id or a unique short id (a fact sheet's file name)."""
+        self._note("L", target)
+        if target in self._world.ids:
+            return target
+        found = self._world.short.get(target)
+        return found[0] if found and len(found) == 1 else None
+
+    def has(self, id_: str) -> bool:
+        self._note("L", id_)
+        return id_ in self._world.ids
+
+    # ---- what a link to an item shows
+    def _head(self, id_: str) -> Links:
+        self._note("H", id_)
+        return self._links[id_]
+
+    def title(self, id_: str) -> str:
+        return self._head(id_).title
+
+    def type_of(self, id_: str) -> str:
+        return self._head(id_).type
+
+    def kind_of(self, id_: str) -> tuple[str, str]:
+        """('fact', type name) or ('doc', 'explainer' or 'page')."""
+        links = self._head(id_)
+        return ("fact", links.type) if links.kind == "fact" else ("doc", links.kind)
+
+    def url(self, id_: str) -> str:
+        links = self._head(id_)
+        if links.kind == "fact":
+            return self.urls.fact(id_)
+        return self.urls.explainer(links.slug) if links.kind == "explainer" else self.urls.page(links.slug)
+
+    def url_for_path(self, rel_path: str) -> str | None:
+        """The URL of a site file (a media file, or the page made from a content file)."""
+        self._note("P", rel_path)
+        if rel_path in self.media:
+            return self.urls.media(rel_path)
+        id_ = self._world.by_path.get(rel_path)
+        return self.url(id_) if id_ else None
+
+    # ---- items, whole or as cards
+    def item(self, id_: str):
+        """The parsed explainer, page or fact sheet: everything in it."""
+        self._note("I", id_)
+        return self._item_of(self._links[id_])
+
+    def card_item(self, id_: str):
+        """The item behind a card or list entry: read only its card fields (link.card_fields) from it."""
+        self._note("C", id_)
+        return self._item_of(self._links[id_])
+
+    def links_of(self, id_: str) -> Links:
+        """What linking learned of an item (read as its card: the same fields and more)."""
+        self._note("C", id_)
+        return self._links[id_]
+
+    # ---- site-wide lists
+    def _table(self, name: str, id_: str) -> tuple[str, ...]:
+        self._note(Tables.NAMES[name], id_)
+        return getattr(self._tables, name).get(id_, ())
+
+    def backlinks(self, id_: str) -> tuple[str, ...]:
+        return self._table("backlinks", id_)
+
+    def citers(self, id_: str) -> tuple[str, ...]:
+        return self._table("citers", id_)
+
+    def events_for(self, id_: str) -> tuple[str, ...]:
+        return self._table("events", id_)
+
+    def tagged(self, tag: str) -> tuple[str, ...]:
+        return self._table("tags", tag)
+
+    def ids_of_kind(self, kind: str) -> list[str]:
+        """Explainers (newest first) or pages (by slug)."""
+        return list(self._table("kinds", kind))
+
+    def ids_of_type(self, type_name: str) -> list[str]:
+        """The fact sheets of a type: events by date, the rest by name."""
+        return list(self._table("types", type_name))
+
+    def type_count(self, type_name: str) -> int:
+        return len(self._table("types", type_name))
+
+    def tag_counts(self) -> dict[str, int]:
+        """Every tag with the number of explainers that carry it, by tag."""
+        self._note("T", ALL)
+        return {tag: len(ids) for tag, ids in sorted(self._tables.tags.items())}
+
+    def outgoing(self, id_: str) -> frozenset[str]:
+        """The ids an item refers to."""
+        self._note("O", id_)
+        return self._links[id_].out
+
+    def fact_ids(self) -> list[str]:
+        """Every fact sheet's id, sorted."""
+        self._note("F", ALL)
+        return sorted(i for i, type_name in self._world.ids.items() if not i.startswith(("explainers/", "pages/")))
+
+    def doc_order(self) -> list[str]:
+        """Every explainer and page in list order (newest first; undated pages by slug, after them)."""
+        return list(self._table("docs", "all"))
+
+    def place_of(self, id_: str) -> tuple[str, str, str]:
+        """(kind, type, rel_path) of an item, for planning its route (what exists, not what it shows)."""
+        self._note("L", id_)
+        type_name = self._world.ids[id_]
+        kind = type_name if type_name in ("explainer", "page") else "fact"
+        return kind, type_name, self._world.paths[id_]

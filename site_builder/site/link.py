@@ -1,0 +1,240 @@
+"""The link stage: bring every item's links, and the site-wide lists made from them, up to date.
+
+Given the content files parsing found changed (every file, on a cold build), linking
+  1. updates what exists (the World: ids, short ids, paths, media) and notes which names changed;
+  2. links again the changed items, and the unchanged ones that looked up a changed name (and,
+     when anything exists that did not before or the other way round, those with problems, whose
+     "did you mean" may change);
+  3. takes each re-linked item's old contributions out of the site-wide lists and puts its new
+     ones in, then sorts again only the lists it touched;
+  4. reports the keys (see index.key) whose value changed: a page that read none of them is
+     as it was.
+There is one way to link: a cold build is this, starting from nothing.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass
+
+from ..config import SiteConfig
+from ..diagnostics import Diagnostic
+from ..model import FactSheet
+from ..read.parse import Parsed
+from .index import ALL, Index, Links, Tables, key
+from .resolve import World, resolve_item, site_warnings
+from .urls import Urls
+
+
+class LinkMemo:
+    """What linking left for the next build: the world, every visible item's links, the site-wide lists."""
+
+    def __init__(self):
+        self.world = World()
+        self.links: dict[str, Links] = {}
+        self.problems: dict[str, tuple[Diagnostic, ...]] = {}  # id -> the problems of its links, where it has any
+        self.tables = Tables()
+
+
+@dataclass(frozen=True)
+class Linked:
+    index: Index
+    changed: frozenset[str]  # keys (index.key) whose value changed since the last build
+    problems: tuple[Diagnostic, ...]
+
+
+def link(config: SiteConfig, urls: Urls, parsed: Parsed, media: frozenset[str], memo: LinkMemo,
+         drafts: bool) -> Linked:
+    fresh, removed = _changed_items(parsed, memo, drafts)
+    names = _update_world(memo, fresh, removed, media)
+    todo = dict(fresh)
+    if names:
+        anything_new = any(n.startswith(("id:", "media:")) for n in names)
+        for id_, links in memo.links.items():
+            if id_ not in todo and id_ not in removed and (
+                    not links.names.isdisjoint(names) or (anything_new and links.problems)):
+                todo[id_] = (parsed.items(links.rel_path), links.digest)
+    new = {id_: resolve_item(item, digest, memo.world, config) for id_, (item, digest) in sorted(todo.items())}
+    changed = {key("L", n.partition(":")[2]) for n in names if n.startswith(("id:", "short:"))}
+    changed.update(key("P", n.partition(":")[2]) for n in names if n.startswith(("path:", "media:")))
+    old = {id_: memo.links.get(id_) for id_ in removed | new.keys()}
+    changed.update(_update_items(memo, new, removed))
+    changed.update(_update_tables(memo, new, old))
+    problems = tuple(d for found in memo.problems.values() for d in found)
+    problems += tuple(d for found in memo.tables.warnings.values() for d in found)
+    index = Index(config, urls, memo.links, memo.tables, memo.world, lambda links: parsed.items(links.rel_path))
+    return Linked(index, frozenset(changed), problems)
+
+
+def _changed_items(parsed: Parsed, memo: LinkMemo, drafts: bool):
+    """The visible items of changed files ({id: (item, digest)}), and the ids of items no longer there."""
+    fresh: dict[str, tuple] = {}
+    before: set[str] = set()
+    for rel in parsed.changed:
+        old_id = memo.world.by_path.get(rel)
+        if old_id is not None:
+            before.add(old_id)
+        sf = parsed.content.get(rel)
+        item = parsed.items(rel) if sf is not None else None
+        if item is not None and (drafts or not getattr(item, "draft", False)):
+            fresh[item.id] = (item, sf.digest)
+    return fresh, before - fresh.keys()
+
+
+def _update_world(memo: LinkMemo, fresh: dict, removed: set[str], media: frozenset[str]) -> set[str]:
+    """Make the world what exists now; the names whose answer changed."""
+    world = memo.world
+    names: set[str] = set()
+    short_before: dict[str, tuple[str, ...]] = {}
+
+    def move(slug: str, id_: str, add: bool) -> None:
+        short_before.setdefault(slug, world.short.get(slug, ()))
+        ids = set(world.short.get(slug, ()))
+        ids.add(id_) if add else ids.discard(id_)
+        if ids:
+            world.short[slug] = tuple(sorted(ids))
+        else:
+            world.short.pop(slug, None)
+
+    for id_ in removed:
+        links = memo.links[id_]
+        del world.ids[id_]
+        world.by_path.pop(links.rel_path, None)
+        world.paths.pop(id_, None)
+        names.update((f"id:{id_}", f"path:{links.rel_path}"))
+        if links.kind == "fact":
+            move(links.slug, id_, False)
+    for id_, (item, _) in fresh.items():
+        if id_ not in world.ids:
+            names.update((f"id:{id_}", f"path:{item.rel_path}"))
+            if isinstance(item, FactSheet):
+                move(item.slug, id_, True)
+        world.ids[id_] = item.type if isinstance(item, FactSheet) else item.kind
+        world.by_path[item.rel_path] = id_
+        world.paths[id_] = item.rel_path
+    names.update(f"short:{slug}" for slug, was in short_before.items() if world.short.get(slug, ()) != was)
+    names.update(f"media:{m}" for m in media.symmetric_difference(world.media))
+    world.media = media
+    return names
+
+
+def _update_items(memo: LinkMemo, new: dict[str, Links], removed: set[str]) -> set[str]:
+    """Put the new links in; the keys of what a page may have read of each item that changed."""
+    changed: set[str] = set()
+    for id_ in removed:
+        old = memo.links.pop(id_)
+        memo.problems.pop(id_, None)
+        changed.update(key(t, id_) for t in "LHICO")
+        if old.kind == "fact":
+            changed.add(key("F", ALL))
+    for id_, links in new.items():
+        old = memo.links.get(id_)
+        memo.links[id_] = links
+        if links.problems:
+            memo.problems[id_] = links.problems
+        else:
+            memo.problems.pop(id_, None)
+        if old is None:
+            changed.update(key(t, id_) for t in "LHICO")
+            if links.kind == "fact":
+                changed.add(key("F", ALL))
+            continue
+        if old.digest != links.digest:
+            changed.add(key("I", id_))
+        if old.head != links.head:
+            changed.add(key("H", id_))
+        if old.card != links.card:
+            changed.add(key("C", id_))
+        if old.out != links.out:
+            changed.add(key("O", id_))
+    return changed
+
+
+# Each site-wide list: which of an item's links put it in which lists, and how a list is sorted.
+def _rank(links: Links):
+    return links.rank()
+
+
+def _order(links: Links):
+    return links.order
+
+
+def _kind_order(links: Links):
+    return links.order if links.kind == "explainer" else (links.slug,)
+
+
+LISTS = {  # table -> (what an item's links put it in, sort key of the members)
+    "backlinks": (lambda links: links.out, _rank),
+    "citers": (lambda links: links.cited, _rank),
+    "events": (lambda links: links.about, _order),
+    "tags": (lambda links: links.tags, _order),
+    "kinds": (lambda links: (links.kind,) if links.kind != "fact" else (), _kind_order),
+    "docs": (lambda links: ("all",) if links.kind != "fact" else (), _order),
+    "types": (lambda links: (links.type,) if links.kind == "fact" else (), _order),
+}
+
+
+def _update_tables(memo: LinkMemo, new: dict[str, Links], old: dict[str, Links | None]) -> set[str]:
+    """Move each changed item's entries in the site-wide lists; only lists it left, joined or moved in change."""
+    tables = memo.tables
+    leaving: dict[tuple[str, str], set[str]] = {}
+    joining: dict[tuple[str, str], list[str]] = {}
+    for name, (entries, sort_key) in LISTS.items():
+        for id_, before in old.items():
+            after = new.get(id_)
+            was = entries(before) if before is not None else ()
+            now = entries(after) if after is not None else ()
+            if was == now and (not now or sort_key(before) == sort_key(after)):
+                continue  # in the same lists, at the same place
+            for k in was:
+                leaving.setdefault((name, k), set()).add(id_)
+            for k in now:
+                joining.setdefault((name, k), []).append(id_)
+    changed: set[str] = set()
+    for name, k in leaving.keys() | joining.keys():
+        table = getattr(tables, name)
+        before = table.get(k, ())
+        value = _moved(before, leaving.get((name, k), set()), joining.get((name, k), []), memo, LISTS[name][1])
+        if value != before:
+            changed.add(key(Tables.NAMES[name], k))
+            if value:
+                table[k] = value
+            else:
+                del table[k]
+    if any(k.startswith("T\x00") for k in changed):
+        changed.add(key("T", ALL))
+    if any(k.startswith("K\x00") for k in changed):
+        changed.add(key("K", ALL))
+    _update_warnings(memo, new, {id_ for id_, before in old.items() if id_ not in new}, changed)
+    return changed
+
+
+def _moved(members: tuple[str, ...], leaving: set[str], joining: list[str], memo: LinkMemo, sort_key) -> tuple:
+    """A sorted list with some ids taken out and others put in at their place.
+
+    Putting a few in looks at a few members' sort keys only (a command-line build decodes the links of
+    those alone); many at once are sorted with the rest."""
+    kept = [i for i in members if i not in leaving] if leaving else list(members)
+    if len(joining) * 8 > len(kept):
+        return tuple(sorted(kept + joining, key=lambda i: sort_key(memo.links[i])))
+    for id_ in joining:
+        bisect.insort(kept, id_, key=lambda i: sort_key(memo.links[i]))
+    return tuple(kept)
+
+
+def _update_warnings(memo: LinkMemo, new: dict[str, Links], removed: set[str], changed: set[str]) -> None:
+    """The site-wide warnings of sheets that changed or whose backlinks or citers did."""
+    warnings = memo.tables.warnings
+    for id_ in removed:
+        warnings.pop(id_, None)
+    ids = set(new)
+    ids.update(k.partition("\x00")[2] for k in changed if k.startswith(("B\x00", "W\x00")))
+    for id_ in ids:
+        links = memo.links.get(id_)
+        if links is None:
+            continue
+        found = site_warnings(links, id_ in memo.tables.citers, id_ in memo.tables.backlinks)
+        if found:
+            warnings[id_] = found
+        else:
+            warnings.pop(id_, None)

@@ -28,7 +28,7 @@ from .incremental.state import BuildState  # noqa: F401 (callers keep one betwee
 from .output.write import WriteStats, build_lock, check_output_dir, read_manifest, write_output
 from .pages import THEME_DIR
 from .pages.render import render_pages
-from .read.discover import Discovery, decode, discover, read_text
+from .read.discover import Discovery, decode, discover, ignored, read_text
 from .read.parse import parse
 from .site.link import link
 from .site.routes import Route, plan_routes
@@ -180,6 +180,11 @@ def _one_build(state: BuildState):
     finally:
         if collecting:
             gc.enable()
+
+
+def skipped(rel_path: str) -> bool:
+    """Whether the build never reads this path (relative to the site): hidden files, editors' scratch files."""
+    return any(ignored(part) for part in rel_path.replace(os.sep, "/").split("/"))
 
 
 def relative_paths(root: Path, paths: Iterable[str]) -> set[str]:

@@ -82,14 +82,6 @@ class Problems:
         return out
 
 
-class BuildFailed(Exception):
-    """Raised at a stage boundary when content errors stop the build."""
-
-    def __init__(self, diagnostics: list[Diagnostic]):
-        super().__init__(f"{len(diagnostics)} problem(s)")
-        self.diagnostics = diagnostics
-
-
 def suggest(word: str, candidates: Iterable[str], n: int = 3) -> list[str]:
     """The closest candidates to a mistyped word, best first."""
     pool = sorted(set(candidates))

@@ -140,7 +140,7 @@ def render(root: Path, found: Discovery, config: SiteConfig, linked, planned: Pl
             if sf.kind == "template" and (sf.text is not None or rel.endswith((".html", ".xml", ".txt", ".j2")))}
     digests = {name: sf.digest for name, sf in site.items()}
     on_disk = _kept_on_disk(run.out, run.state.process.written) if run.saved else None
-    return render_pages(linked.index, planned.routes, replanned, lambda: _jinja(root, site, digests, config, run.state),
+    return render_pages(linked.index, planned, replanned, lambda: _jinja(root, site, digests, config, run.state),
                         run.state.pages, linked.changed, digests, on_disk, progress)
 
 

@@ -24,7 +24,8 @@ EXPLAINERS = ["first", "second", "third"]
 TEMPLATES = {
     "fact-person.html": '{% extends "fact.html" %}{% block fields %}<p class="custom">{{ sheet.name }}</p>'
                         "{% endblock %}",
-    "base.html": "<!doctype html><title>{{ page.title }}</title>{% block main %}{% endblock %}\n",
+    "base.html": "<!doctype html><html lang=en><title>{{ page.title }}</title><body>{% block main %}{% endblock %}"
+                 "</body></html>\n",
     "explainer.html": '{% extends "base.html" %}{% block main %}<h1>{{ doc.title }}</h1>{{ body }}'
                       "{% for m in mentions %}{{ m.name }}{% endfor %}{% endblock %}",
     # a whole override of the macros the built-in pages import (extra arguments are accepted and ignored)

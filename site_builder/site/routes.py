@@ -7,7 +7,7 @@ whether it is a file copied as it is.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..diagnostics import Location, Problems
 from .index import Index
@@ -72,6 +72,15 @@ class Planned:
     copies: dict  # out_path -> the file (a Path) copied there
     problems: tuple
     statics: tuple[str, ...] = ()  # the static files it was planned with
+    pages: list[Route] = field(default_factory=list)  # the routes rendered (not copied), in order
+    sitemap: list[Route] = field(default_factory=list)  # the HTML pages, in order
+    position: dict[str, int] = field(default_factory=dict)  # a page's out_path -> its place in pages
+
+    def __post_init__(self):
+        pages = [r for r in self.routes if not KINDS[r.kind].copied]
+        object.__setattr__(self, "pages", pages)
+        object.__setattr__(self, "sitemap", [r for r in pages if KINDS[r.kind].html])
+        object.__setattr__(self, "position", {r.out_path: i for i, r in enumerate(pages)})
 
 
 def plan_routes(index: Index, static_files: dict[str, str], problems: Problems) -> list[Route]:

@@ -30,7 +30,7 @@ from . import codec
 from .cache import read_regular
 
 STATE_FILE = "state"
-_FORMAT = b"sb-state-4\n"
+_FORMAT = b"sb-state-5\n"
 
 
 class ProcessMemory:
@@ -131,8 +131,8 @@ def _fill(state: BuildState, plain: dict) -> None:
 
 
 _LINK_FIELDS = tuple(f.name for f in dataclasses.fields(Links))
-_TABLES = ("backlinks", "citers", "events", "tags", "kinds", "types")
+_TABLES = ("backlinks", "citers", "events", "tags", "kinds", "types", "versions")
 
 
 def _route_fields(route: Route) -> tuple:
-    return (route.url, route.out_path, route.kind, route.key, route.template, route.origin)
+    return (route.url, route.out_path, route.kind, route.key, route.template, route.origin, route.language)

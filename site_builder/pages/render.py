@@ -19,8 +19,9 @@ from ..site.index import ALL, Index, key
 from ..site.routes import Route
 from .citations import PageRefs
 from .context import CONTEXTS
+from .languages import sitemap_entries
 from .structured import data_file
-from .templates import TemplateDeps, TemplateProblem, affects, render_template
+from .templates import TemplateDeps, TemplateProblem, affects, for_language, render_template
 
 PARALLEL_MIN = 400  # pages to render before worker processes pay for themselves
 ROUTES_KEY = key("R", ALL)  # the sitemap lists every page
@@ -137,12 +138,12 @@ def render_route(index: Index, route: Route, env, sitemap: list[Route]) -> tuple
         return f"User-agent: *\nAllow: /\n\nSitemap: {sitemap_url}\n".encode(), []
     if route.kind == "data":
         return data_file(index, route.key), []
-    refs = PageRefs(index)
+    refs = PageRefs(index, route.language)
     context = CONTEXTS[route.kind](index, route, refs)
     if route.kind == "sitemap":
-        context["entries"] = [{"loc": index.urls.absolute(r.url)} for r in sitemap]
+        context["entries"] = sitemap_entries(index, sitemap)
     try:
-        data = render_template(env, route.template_names(), context)
+        data = render_template(for_language(env, route.language), route.template_names(), context)
     except TemplateProblem as exc:
         dedupe = (str(exc.location), exc.message)
         return None, [(dedupe, Diagnostic("error", f"{exc.message} (rendering {route.url})", exc.location,

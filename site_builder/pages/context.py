@@ -34,10 +34,11 @@ def card(index: Index, refs: PageRefs, id_: str) -> dict:
         found = item.translation(language) if item.translations else None
         name, summary = (found.name, found.summary) if found is not None else (item.name, item.summary)
         out = {"id": id_, "name": name, "url": url, "kind": index.config.type(item.type).singular,
+               "kind_lang": index.config.language if refs.language != index.config.language else "",
                "abs_url": index.urls.absolute(url), "summary": plain(refs, summary), "date": _date_of(item)}
     else:
         date = item.date or (index.card_item(item.base_id).date if item.language and index.has(item.base_id) else None)
-        out = {"id": id_, "name": item.title, "url": url, "kind": kind_label(refs.language, item.kind),
+        out = {"id": id_, "name": item.title, "url": url, "kind": kind_label(refs.language, item.kind), "kind_lang": "",
                "abs_url": index.urls.absolute(url), "summary": Markup(html.escape(item.summary)), "date": date}
     out.update(language=language, **marked(index, language, refs.language))  # lang "" where it is the page's
     return out
@@ -199,8 +200,15 @@ def _image(index: Index, image) -> dict | None:
     return {"url": index.urls.media(image.src), "alt": image.alt, "credit": image.credit}
 
 
+def _is_text(value) -> bool:
+    """Whether a field's value is text written in the sheet (not a date, number or reference)."""
+    return isinstance(value, (str, Fragment)) or (isinstance(value, tuple) and any(_is_text(v) for v in value))
+
+
 def fact_context(index: Index, route: Route, refs: PageRefs) -> dict:
     sheet: FactSheet = shown_sheet(index, route.key, refs.language)  # its name, summary and body translated
+    # the fields, facts and aliases are written in the site's language: marked so on a translated page
+    untranslated = index.config.language if refs.language != index.config.language else ""
     tspec = index.config.type(sheet.type)
     summary = refs.later(sheet.summary)
     rows = []
@@ -214,7 +222,7 @@ def fact_context(index: Index, route: Route, refs: PageRefs) -> dict:
             value = refs.ref(fv.value.source.strip())
         rows.append({"name": fv.name, "label": spec.display_label if spec else fv.name, "kind": fv.kind,
                      "html": value, "sources": refs.later_markers(fv.sources), "note": refs.later(fv.note),
-                     "value": fv.value})
+                     "value": fv.value, "lang": untranslated if _is_text(fv.value) else ""})
     facts = [{"label": f.label, "html": refs.later(f.value), "sources": refs.later_markers(f.sources),
               "note": refs.later(f.note)} for f in sheet.facts]
     body = refs.later(sheet.body)
@@ -225,8 +233,7 @@ def fact_context(index: Index, route: Route, refs: PageRefs) -> dict:
     cited_in = cards(index, refs, index.citers(sheet.id))
     ctx = common(index, route, refs, sheet.name, plain(refs, sheet.summary))
     ctx.update({
-        # the fields, facts and aliases are written in the site's language: marked so on a translated page
-        "untranslated": index.config.language if refs.language != index.config.language else "",
+        "untranslated": untranslated,
         "sheet": sheet, "type": {"name": tspec.name, "label": tspec.singular, "plural": tspec.plural,
                                  "url": index.urls.type_index(tspec.folder), "schema_org": tspec.schema_org},
         "summary": summary, "fields": rows, "rows": {r["name"]: r for r in rows}, "facts": facts, "body": body,

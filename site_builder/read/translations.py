@@ -16,7 +16,8 @@ SHARED_KEYS = ("tags", "about")  # a translation shows its original's; it may no
 
 
 def split_language(name: str, rel_path: str, config, problems: Problems) -> tuple[str, str, bool]:
-    """(slug, language, ok) of a content file's name without '.md': 'the-gift.ko' -> ('the-gift', 'ko', True).
+    """(slug, language, ok) of a content file's name without '.md': 'the-gift.ko' -> ('the-gift', 'ko', True);
+    not ok for a language the site does not publish (then read as a translation, to report what else is wrong).
 
     A name whose last part is no language tag is all slug ('the-gift.v2' is then not a valid id)."""
     slug, dot, tag = name.rpartition(".")
@@ -29,13 +30,13 @@ def split_language(name: str, rel_path: str, config, problems: Problems) -> tupl
         problems.error(f"'{tag}' is the site's own language, which the original is written in",
                        Location(rel_path, 1, 1), f"the original is {folder}/{slug}.md; a translation into another "
                        f"of the site's languages is named {slug}.<language>.md")
-        return slug, "", False
+        return slug, tag, False
     if known(tag):
         others = config.published[1:]
         listed = ", ".join(config.published)
         problems.error(f"'{tag}' is not one of the site's languages ({listed}){did_you_mean(tag, others)}",
-                       Location(rel_path, 1, 1), f"add it to languages: in site.yml, or rename the file")
-        return slug, "", False
+                       Location(rel_path, 1, 1), "add it to languages: in site.yml, or rename the file")
+        return slug, tag, False
     return name, "", True
 
 

@@ -59,10 +59,22 @@ BASE = {
     "content/explainers/second.md": explainer("Second", ["bob"], ["s-two", "s-one"]),
 }
 
+# The property test's site publishes a second language, so edits can add and remove translations.
+TRANSLATED_SITE_YML = MINIMAL_SITE_YML + "languages: [en, ko]\n"
+
+
+def translation(n: int) -> str:
+    """A Korean translation of an explainer, referring to things that may or may not have Korean versions."""
+    refs = ["people/ada", "bob", "explainers/second", "organizations/acme"]
+    body = " ".join(f"[[{r}]]" for r in refs[n % 3:n % 3 + 2])
+    return f"---\ntitle: 번역 {n}\nsummary: 요약 {n}.\n---\n\n{body} [@{SOURCES[n % 2]}].\n"
+
+
 # One edit: (operation, which item, a number that varies the text).
 edits = st.tuples(
     st.sampled_from(["rename", "add_ref", "remove_refs", "cite", "template", "drop_template", "delete", "add",
-                     "site_yml", "employer", "reword", "reword", "summary", "retitle", "field", "draft"]),
+                     "site_yml", "employer", "reword", "reword", "summary", "retitle", "field", "draft",
+                     "translate", "translate", "untranslate", "sheet_translation"]),
     st.integers(0, 2), st.integers(0, 99))
 
 
@@ -145,6 +157,19 @@ def apply_edit(root: Path, edit: tuple[str, int, int]) -> None:
                 path.write_text(text.replace("draft: true\n", "", 1))
             else:
                 path.write_text(text.replace("---\n", "---\ndraft: true\n", 1))
+    elif op == "translate":  # a new or changed translation (of an explainer that may not exist: an error)
+        write_site(root, {f"content/explainers/{EXPLAINERS[which]}.ko.md": translation(n)})
+    elif op == "untranslate":
+        path = root / f"content/explainers/{EXPLAINERS[which]}.ko.md"
+        if path.exists():
+            path.unlink()
+    elif op == "sheet_translation":  # a fact sheet's translation added, renamed, or taken away
+        path = people / f"{PEOPLE[which]}.yml"
+        if path.exists():
+            text = path.read_text().split("translations:\n")[0]
+            if n % 3:
+                text += f"translations:\n  ko:\n    name: 이름 {n}\n    summary: 요약 [[people/{PEOPLE[n % 3]}]].\n"
+            path.write_text(text)
     if op == "add" and n % 5 == 0:  # sometimes bring in the second organization as well
         write_site(root, {"content/facts/organizations/globex.yml": "name: Globex\nsummary: Another firm [@s-one].\n"})
 
@@ -200,7 +225,8 @@ def test_incremental_output_equals_a_clean_build(monkeypatch, steps, drafts):
     monkeypatch.setattr(discover, "RACY_SECONDS", 0.0)  # trust stat signatures: the test stamps times itself
     options = BuildOptions(drafts=drafts, disk_cache=False)
     with tempfile.TemporaryDirectory() as tmp:
-        root = write_site(Path(tmp), {"site.yml": MINIMAL_SITE_YML, **BASE})
+        root = write_site(Path(tmp), {"site.yml": TRANSLATED_SITE_YML, **BASE,
+                                      "content/explainers/first.ko.md": translation(1)})
         age_files(root, 0)
         state = BuildState()
         same_as_clean(root, state, options)

@@ -10,7 +10,9 @@ from html.parser import HTMLParser
 import pytest
 from babel.messages.checkers import python_format
 
+from site_builder.build import BuildOptions, build_site
 from site_builder.i18n import catalogs
+from site_builder.pages import search
 from site_builder.i18n.locales import direction, format_partial, known, language_name
 from site_builder.model import PartialDate
 
@@ -353,3 +355,13 @@ def test_a_translation_may_not_set_what_it_shares_with_its_original(make_site):
     result = build(make_site(files))
     assert ("content/explainers/first.ko.md:4:1: error: 'tags' is shared with the original: a translation shows "
             "the original's\n    hint: set it in content/explainers/first.md") in messages(result)
+
+
+@pytest.mark.skipif(not search.available(), reason="the pagefind package (with its binary) is not installed")
+def test_search_keeps_an_index_per_language(make_site, tmp_path):
+    result = build_site(make_site(FILES), BuildOptions(out=tmp_path / "out"))
+    assert result.ok, messages(result)
+    entry = json.loads(result.outputs["pagefind/pagefind-entry.json"])
+    counts = {language: found["page_count"] for language, found in entry["languages"].items()}
+    # English: 2 explainers, 1 page, 3 fact sheets; Korean: 1 explainer, 1 page, 1 fact sheet; no Arabic page is searched
+    assert counts == {"en": 6, "ko": 3}

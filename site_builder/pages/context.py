@@ -295,7 +295,8 @@ def explainers(index: Index, refs: PageRefs) -> list[dict]:
         shown = refs.version(id_)[0]
         d = index.card_item(id_)  # tags, and the date, authors and updated a translation does not give, are the original's
         t = index.card_item(shown) if shown != id_ else d
-        out.append(card(index, refs, id_) | {"tags": list(d.tags), "updated": t.updated or d.updated,
+        updated = t.updated if t.date else t.updated or d.updated  # with its own date, a translation's own
+        out.append(card(index, refs, id_) | {"tags": list(d.tags), "updated": updated,
                                              "authors": list(t.authors or d.authors), "doc": DocView(index, shown)})
     return out
 

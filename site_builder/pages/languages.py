@@ -76,7 +76,9 @@ def shown_document(index: Index, id_: str) -> Document:
     if not doc.language or not index.has(doc.base_id):
         return doc
     original: Document = index.item(doc.base_id)
-    return replace(doc, date=doc.date or original.date, updated=doc.updated or original.updated,
+    dated = doc.date is not None  # a translation with its own date has its own `updated` only
+    return replace(doc, date=doc.date if dated else original.date,
+                   updated=doc.updated if dated else doc.updated or original.updated,
                    authors=doc.authors or original.authors, tags=original.tags, about=original.about,
                    image=doc.image or original.image)
 

@@ -21,7 +21,7 @@ import os
 import stat
 from pathlib import Path
 
-from ..files import atomic_write
+from ..files import atomic_write, digest_bytes
 from . import codec
 
 CACHE_DIR = ".site-builder-cache"
@@ -55,7 +55,7 @@ def _version(module: str) -> str:
 
 def settings_digest(*parts) -> str:
     """A stable digest of the settings that shape parsing (their repr is deterministic)."""
-    return hashlib.blake2b(repr(parts).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+    return digest_bytes(repr(parts).encode("utf-8", "surrogatepass"))
 
 
 def real_folder(path: Path) -> bool:

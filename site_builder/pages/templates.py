@@ -15,7 +15,7 @@ from ..diagnostics import Location
 from ..i18n import jinja as i18n
 from ..model import PartialDate
 
-THEME_DIR = Path(__file__).parent / "theme"
+from . import THEME_DIR  # noqa: F401 (where the built-in theme lives)
 ANY_TEMPLATE = "\x00any"  # reached by a route whose templates cannot be known statically
 
 

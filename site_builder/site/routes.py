@@ -88,17 +88,19 @@ def plan_routes(index: Index, static_files: dict[str, str], problems: Problems) 
 
     add(urls.home(), "home")
     for id_ in index.doc_order():
-        links = index.links_of(id_)
-        url = urls.explainer(links.slug, links.language) if links.kind == "explainer" else urls.page(links.slug,
-                                                                                                      links.language)
-        add(url, links.kind, id_, origin=links.rel_path, language=links.language)
+        kind, _, rel = index.place_of(id_)
+        slug, _, language = id_.partition("/")[2].partition(".")  # a translation's id ends in its language
+        add(urls.explainer(slug, language) if kind == "explainer" else urls.page(slug, language), kind, id_,
+            origin=rel, language=language)
     for tspec in index.config.types:
         add(urls.type_index(tspec.folder), "type-index", tspec.name)
     for id_ in index.fact_ids():
-        links = index.links_of(id_)
-        add(urls.fact(id_), "fact", id_, f"fact-{links.type}.html", links.rel_path)
-        for language in links.languages:
-            add(urls.fact(id_, language), "fact", id_, f"fact-{links.type}.html", links.rel_path, language)
+        _, type_name, rel = index.place_of(id_)
+        add(urls.fact(id_), "fact", id_, f"fact-{type_name}.html", rel)
+    for language in index.config.published[1:]:  # each fact sheet's page in the languages it is translated into
+        for id_ in index.translated(language):
+            _, type_name, rel = index.place_of(id_)
+            add(urls.fact(id_, language), "fact", id_, f"fact-{type_name}.html", rel, language)
     add(urls.path("timeline/"), "timeline")
     add(urls.path("tags/"), "tags")
     for tag in index.tag_counts():

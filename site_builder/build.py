@@ -253,7 +253,7 @@ def _search_index(out: Path, outputs: dict, routes: list[Route], config: SiteCon
         if r.spec.searched and data is not None:
             pages.append((r.out_path, data if isinstance(data, bytes) else (out / r.out_path).read_bytes()))
     try:
-        return search.build_index(pages, config.language)
+        return search.build_index(pages, config.language if len(config.published) == 1 else None)
     except search.SearchError as exc:  # the site is fine; only its search index is missing
         problems.warning(f"search index not built: {exc}", Location("site.yml"),
                          "reinstall pagefind, or set 'search: off' in site.yml")

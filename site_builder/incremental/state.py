@@ -34,7 +34,7 @@ from .cache import read_regular
 from .lazy import LazyDict
 
 STATE_FILE = "state"
-_FORMAT = b"sb-state-6\n"
+_FORMAT = b"sb-state-7\n"
 
 
 class Numbering:
@@ -221,4 +221,4 @@ def _saved_plan(planned) -> tuple | None:
 
 
 _LINK_FIELDS = tuple(f.name for f in dataclasses.fields(Links))
-_TABLES = ("backlinks", "citers", "events", "tags", "kinds", "types", "docs")
+_TABLES = ("backlinks", "citers", "events", "tags", "kinds", "types", "docs", "versions", "translated")

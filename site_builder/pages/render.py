@@ -61,7 +61,7 @@ class PageRecord:
 
 def route_key(route: Route) -> str:
     """A route in one string, to tell whether a page's route is the one its record was made for."""
-    return "\x1f".join((route.url, route.kind, route.key, route.template, route.origin))
+    return "\x1f".join((route.url, route.kind, route.key, route.template, route.origin, route.language))
 
 
 class PageRecords:
@@ -210,19 +210,20 @@ def render_route(index: Index, route: Route, env, sitemap: list[Route]) -> tuple
     """One route's bytes and its problems as (dedupe key or None, Diagnostic)."""
     from .citations import PageRefs  # the page-making code, loaded when a page is made
     from .context import CONTEXTS
+    from .languages import sitemap_entries
     from .structured import data_file
-    from .templates import TemplateProblem, render_template
+    from .templates import TemplateProblem, for_language, render_template
     if route.kind == "robots":
         sitemap_url = index.urls.absolute(index.urls.path("sitemap.xml"))
         return f"User-agent: *\nAllow: /\n\nSitemap: {sitemap_url}\n".encode(), []
     if route.kind == "data":
         return data_file(index, route.key), []
-    refs = PageRefs(index)
+    refs = PageRefs(index, route.language)
     context = CONTEXTS[route.kind](index, route, refs)
     if route.kind == "sitemap":
-        context["entries"] = [{"loc": index.urls.absolute(r.url)} for r in sitemap]
+        context["entries"] = sitemap_entries(index, sitemap)
     try:
-        data = render_template(env, route.template_names(), context)
+        data = render_template(for_language(env, route.language), route.template_names(), context)
     except TemplateProblem as exc:
         dedupe = (str(exc.location), exc.message)
         return None, [(dedupe, Diagnostic("error", f"{exc.message} (rendering {route.url})", exc.location,

@@ -30,7 +30,7 @@ from . import codec
 from .cache import read_regular
 
 STATE_FILE = "state"
-_FORMAT = b"sb-state-4\n"
+_FORMAT = b"sb-state-5\n"
 
 
 class ProcessMemory:
@@ -74,7 +74,7 @@ def save(state: BuildState, path: Path) -> None:
                   for rel, e in state.files.entries.items()},
         "notes": {rel: codec.encode(found) for rel, found in state.files.notes.items()},
         "problems": {rel: (digest, codec.encode(found)) for rel, (digest, found) in state.parsed.problems.items()},
-        "world": (world.ids, world.short, world.by_path, world.media),
+        "world": (world.ids, world.short, world.by_path, world.media, world.facts),
         "links": {id_: (*(getattr(links_, f) for f in _LINK_FIELDS[:-1]), codec.encode(links_.problems))
                   for id_, links_ in links.links.items()},
         "tables": {name: getattr(links.tables, name) for name in _TABLES},
@@ -113,7 +113,7 @@ def _fill(state: BuildState, plain: dict) -> None:
     state.files.notes = {rel: codec.decode(found) for rel, found in plain["notes"].items()}
     state.parsed.problems = {rel: (digest, codec.decode(found)) for rel, (digest, found) in plain["problems"].items()}
     world = state.links.world
-    world.ids, world.short, world.by_path, world.media = plain["world"]
+    world.ids, world.short, world.by_path, world.media, world.facts = plain["world"]
     world.short = {k: tuple(v) for k, v in world.short.items()}
     world.media = frozenset(world.media)
     state.links.links = {id_: Links(*values[:-1], codec.decode(values[-1])) for id_, values in plain["links"].items()}
@@ -131,7 +131,7 @@ def _fill(state: BuildState, plain: dict) -> None:
 
 
 _LINK_FIELDS = tuple(f.name for f in dataclasses.fields(Links))
-_TABLES = ("backlinks", "citers", "events", "tags", "kinds", "types")
+_TABLES = ("backlinks", "citers", "events", "tags", "kinds", "types", "corrected")
 
 
 def _route_fields(route: Route) -> tuple:

@@ -32,6 +32,7 @@ KINDS = {k.name: k for k in (
     Kind("timeline", "timeline.html", html=True),
     Kind("tags", "tags.html", html=True),
     Kind("tag", "tag.html", html=True),
+    Kind("corrections", "corrections.html", html=True, searched=True),
     Kind("404", "404.html"),
     Kind("feed", "feed.xml"),
     Kind("sitemap", "sitemap.xml"),
@@ -40,6 +41,9 @@ KINDS = {k.name: k for k in (
     Kind("data"),
     Kind("asset", copied=True),
 )}
+
+
+CORRECTIONS_PAGE = "pages/corrections"  # a page of this id opens the site's list of corrections
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +81,9 @@ def plan_routes(index: Index, static_files: dict[str, str], problems: Problems) 
     for id_ in index.doc_order():
         links = index.links_of(id_)
         url = urls.explainer(links.slug) if links.kind == "explainer" else urls.page(links.slug)
-        add(url, links.kind, id_, origin=links.rel_path)
+        add(url, "corrections" if id_ == CORRECTIONS_PAGE else links.kind, id_, origin=links.rel_path)
+    if not index.has(CORRECTIONS_PAGE) and index.corrected():
+        add(urls.path("corrections/"), "corrections")
     for tspec in index.config.types:
         add(urls.type_index(tspec.folder), "type-index", tspec.name)
     for id_ in index.fact_ids():

@@ -19,7 +19,7 @@ from ..site.index import ALL, Index, key
 from ..site.routes import Route
 from .citations import PageRefs
 from .context import CONTEXTS
-from .structured import data_file
+from .export import data_file
 from .templates import TemplateDeps, TemplateProblem, affects, render_template
 
 PARALLEL_MIN = 400  # pages to render before worker processes pay for themselves

@@ -114,7 +114,9 @@ BUILTIN_FIELDS = {
     "source": (
         _f("title", "text", True), _f("publisher", "text"), _f("date", "date"), _f("url", "url"),
         _f("via", "url", label="Read via"), _f("archive", "url", label="Archived copy"),
-        _f("author", "text"), _f("kind", "text"), _f("accessed", "date"), _f("language", "text"),
+        _f("author", "text"), _f("kind", "text"), _f("accessed", "date"),
+        _f("archive_url", "url", label="Archived copy", description="The older name of `archive`."),
+        _f("language", "text"),
     ),
     "event": (
         _f("date", "date", True), _f("title", "text", True), _f("summary", "text"),

@@ -93,7 +93,7 @@ KIND = {"label_text": "text", "notes": "text", "count": "number", "seen": "date"
         "home": "url", "maker": "ref", "parts": "list_text", "owners": "list_ref", "prices": "list_money",
         "size": "choice", "level": "choice_str", "said_by": "party", "said_in": "passage",
         "title": "text", "publisher": "text", "date": "date", "url": "url", "author": "text", "kind": "text",
-        "accessed": "date", "via": "url", "archive": "url", "language": "text", "summary": "text",
+        "accessed": "date", "via": "url", "archive": "url", "archive_url": "url", "language": "text", "summary": "text",
         "involves": "list_ref",
         "place": "text", "source": "sources"}
 SHEET_VALID = {

@@ -172,7 +172,8 @@ class PageRefs:
             shown = Markup(f'<a href="{html.escape(self.index.url(target))}">{html.escape(self.index.title(target))}</a>'
                            ) if target else Markup(html.escape(text))
         date = sheet.field("date")
-        address, via, archive = (_address(sheet, name) for name in ("url", "via", "archive"))
+        address, via, archive, older = (_address(sheet, name) for name in ("url", "via", "archive", "archive_url"))
+        archive = archive or older
         return {"publisher": shown, "date": date.value if date is not None else None,
                 "address": address, "host": _host(address), "via": via, "via_host": _host(via), "archive": archive}
 

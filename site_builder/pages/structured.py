@@ -33,7 +33,7 @@ PROPERTIES: dict[str, dict[str, tuple[str, ...]]] = {
     "Product": {"manufacturer": ("maker",), "releaseDate": ("introduced",)},
     "Event": {"startDate": ("date",), "endDate": ("end",), "location": ("place",), "about": ("involves",)},
     "CreativeWork": {"datePublished": ("date",), "publisher": (), "author": (), "inLanguage": ("language",),
-                     "archivedAt": ("archive",), "genre": ("kind",)},
+                     "archivedAt": ("archive", "archive_url"), "genre": ("kind",)},
     "Legislation": {"legislationDate": ("adopted", "date"), "legislationIdentifier": ("number",),
                     "legislationPassedBy": ("passed_by",), "legislationJurisdiction": ("jurisdiction",)},
     "ClaimReview": {"claimReviewed": ("claim",), "reviewRating": ("verdict", "rating")},
@@ -146,7 +146,7 @@ def citation(index: Index, source_id: str) -> dict:
     node = {"@type": index.config.type(sheet.type).schema_org or "CreativeWork", "name": sheet.name}
     url = sheet.field("url") or sheet.field("via")  # the original's address; else the copy read
     node["url"] = url.value if url is not None else _abs(index, index.url(sheet.id))
-    archive = sheet.field("archive")
+    archive = sheet.field("archive") or sheet.field("archive_url")
     if archive is not None:
         node["archivedAt"] = archive.value
     for key, prop in (("publisher", "publisher"), ("author", "author")):

@@ -294,8 +294,10 @@ def sheet_warnings(sheet: FactSheet, config) -> list:
                 problems.warning(f"unsourced fact '{fv.name}'", fv.location,
                                  "write it long-hand: {value: ..., source: <source-id>}")
             if fv.kind == "party" and isinstance(fv.value, Fragment):
-                allowed = " or ".join(_allowed(config, sheet.type, fv.name)) or "fact sheet"
-                problems.warning(f"'{fv.name}' is free text, not a reference to a {allowed}", fv.location,
+                allowed = list(_allowed(config, sheet.type, fv.name))
+                either = ", ".join(allowed[:-1]) + " or " + allowed[-1] if len(allowed) > 1 else "".join(allowed)
+                problems.warning(f"'{fv.name}' is free text, not the id of a fact sheet ({either or 'any type'})",
+                                 fv.location,
                                  f"write the id of who said it, e.g. {{value: organizations/x, source: ..., "
                                  f"note: ...}}, and say more in the note")
     for fact in sheet.facts:

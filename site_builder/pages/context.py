@@ -210,7 +210,7 @@ def fact_context(index: Index, route: Route, refs: PageRefs) -> dict:
         rows.append({"name": fv.name, "label": spec.display_label if spec else fv.name, "kind": fv.kind,
                      "html": value, "sources": refs.later_markers(fv.sources), "note": refs.later(fv.note),
                      "value": fv.value, "disputed": disputed,
-                     "values": competing_rows(refs, fv, _format) if disputed else []})
+                     "competing": competing_rows(refs, fv, _format) if disputed else []})
     facts = [{"label": f.label, "html": refs.later(f.value), "sources": refs.later_markers(f.sources),
               "note": refs.later(f.note)} for f in sheet.facts]
     body = refs.later(sheet.body)

@@ -199,8 +199,7 @@ def parse_factsheet(text: str, rel_path: str, tspec: TypeSpec, config: SiteConfi
                 problems.error(f"missing required field '{spec.name}'", top,
                                f"every '{tspec.name}' needs '{spec.name}'")
             continue
-        several = not (tspec.builtin and any(f.name == spec.name for f in BUILTIN_FIELDS[tspec.name]))
-        value = parse_field(spec, data[spec.name], (spec.name,), ctx, several)
+        value = parse_field(spec, data[spec.name], (spec.name,), ctx, holds_several(tspec, spec.name))
         if value is not None:
             fields.append(value)
     if tspec.builtin:
@@ -223,6 +222,11 @@ def parse_factsheet(text: str, rel_path: str, tspec: TypeSpec, config: SiteConfi
         return None
     return FactSheet(f"{tspec.folder}/{slug}", tspec.name, rel_path, name, summary, tuple(aliases),
                      tuple(fields), tuple(facts), body, image, top, corrections)
+
+
+def holds_several(tspec: TypeSpec, name: str) -> bool:
+    """Whether a field may hold competing values: any but the built-in fields of `source` and `event`."""
+    return not (tspec.builtin and any(f.name == name for f in BUILTIN_FIELDS[tspec.name]))
 
 
 def _facts(raw, ctx: FieldContext) -> list[Fact]:

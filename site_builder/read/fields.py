@@ -216,8 +216,8 @@ def parse_value(spec: FieldSpec, raw, path: tuple, ctx: FieldContext):
         if date is None:
             ctx.error(f"'{spec.name}': {reason}", path)
         return date
-    if kind == "money":
-        return _money(spec, raw, path, ctx)
+    if kind in ("money", "party", "passage"):
+        return {"money": _money, "party": _party, "passage": _passage}[kind](spec, raw, path, ctx)
     if kind == "url":
         if not isinstance(raw, str) or not is_safe_url(raw.strip()):
             ctx.error(f"'{spec.name}' must be an http(s) address", path, "e.g. https://example.org/page")
@@ -232,10 +232,6 @@ def parse_value(spec: FieldSpec, raw, path: tuple, ctx: FieldContext):
     if kind == "sources":
         refs = parse_sources(raw, path, ctx)
         return refs or None
-    if kind == "party":
-        return _party(spec, raw, path, ctx)
-    if kind == "passage":
-        return _passage(spec, raw, path, ctx)
     if kind == "list":
         items = raw if isinstance(raw, list) else None
         if items is None:

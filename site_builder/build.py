@@ -26,9 +26,8 @@ from .incremental import state as saved_state
 from .incremental.cache import CACHE_DIR, DiskCache, code_digest, settings_digest
 from .incremental.state import BuildState  # noqa: F401 (callers keep one between builds)
 from .output.write import WriteStats, build_lock, check_output_dir, read_manifest, write_output
-from .pages import search
+from .pages import THEME_DIR
 from .pages.render import render_pages
-from .pages.templates import THEME_DIR, TemplateDeps, make_environment
 from .read.discover import Discovery, decode, discover, read_text
 from .read.parse import parse
 from .site.link import link
@@ -84,7 +83,7 @@ def build_site(root: Path, options: BuildOptions = BuildOptions(), write: bool =
         problems.extend(found.problems + parsed.problems + linked.problems + planned.problems + rendered.problems)
         outputs = {**rendered.outputs, **planned.copies}
         ok = not problems.has_errors(options.strict)
-        if ok and write and config.search != "off" and search.available():
+        if ok and write and config.search != "off":
             outputs.update(_search_index(run.out, outputs, planned.routes, config, problems))
         stats = _write(root, run.out, outputs, run.state) if ok and write else None
         if ok and run.saved and (found.read or found.changed or rendered.rendered or stats.written or stats.removed):
@@ -132,10 +131,12 @@ def plan(root: Path, found: Discovery, index) -> Planned:
 
 def render(root: Path, found: Discovery, config: SiteConfig, linked, planned: Planned, run: Run, progress):
     """The pages, rendered again where what they read changed (see pages/render.py)."""
-    env, tdeps, templates = _templates(root, found, config, run.state)
+    site = {rel.removeprefix("templates/"): sf for rel, sf in found.files.items()
+            if sf.kind == "template" and (sf.text is not None or rel.endswith((".html", ".xml", ".txt", ".j2")))}
+    digests = {name: sf.digest for name, sf in site.items()}
     on_disk = _kept_on_disk(run.out, run.state.process.written) if run.saved else None
-    return render_pages(linked.index, planned.routes, env, tdeps, run.state.pages, linked.changed, templates,
-                        on_disk, progress)
+    return render_pages(linked.index, planned.routes, lambda: _jinja(root, site, digests, config, run.state),
+                        run.state.pages, linked.changed, digests, on_disk, progress)
 
 
 def _media(found: Discovery) -> frozenset[str]:
@@ -210,18 +211,16 @@ def static_files(root: Path, found: Discovery) -> dict[str, Path]:
     return out
 
 
-def _templates(root: Path, found: Discovery, config: SiteConfig, state: BuildState):
-    """The Jinja environment for the site's templates (kept, compiled, while none of them changes)."""
-    site = {rel.removeprefix("templates/"): sf for rel, sf in found.files.items()
-            if sf.kind == "template" and (sf.text is not None or rel.endswith((".html", ".xml", ".txt", ".j2")))}
-    digests = {name: sf.digest for name, sf in site.items()}
+def _jinja(root: Path, site: dict, digests: dict[str, str], config: SiteConfig, state: BuildState):
+    """The Jinja environment for the site's templates and what each reaches (kept while none of them changes)."""
+    from .pages.templates import TemplateDeps, make_environment  # Jinja only when a page is made
     memory = state.process
     if memory.env is None or memory.templates_key != digests:
         texts = {f"templates/{name}": (sf if sf.text is not None else read_text(root, sf) or sf).text
                  for name, sf in site.items()}
         memory.env = make_environment(root, texts, config)
         memory.template_deps, memory.templates_key = TemplateDeps(memory.env), digests
-    return memory.env, memory.template_deps, digests
+    return memory.env, memory.template_deps
 
 
 def _kept_on_disk(out: Path, written):
@@ -235,6 +234,9 @@ def _kept_on_disk(out: Path, written):
 
 def _search_index(out: Path, outputs: dict, routes: list[Route], config: SiteConfig, problems: Problems) -> dict:
     """The search index over the pages search reads (optional: pages work without it)."""
+    from .pages import search
+    if not search.available():
+        return {}
     pages = []
     for r in routes:
         data = outputs.get(r.out_path)

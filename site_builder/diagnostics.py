@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Iterable
 
 
@@ -32,6 +32,13 @@ class Diagnostic:
     message: str
     location: Location
     hint: str = ""
+    suggestions: tuple[str, ...] = ()  # the names the writer may have meant, best first
+
+    def __setstate__(self, state) -> None:
+        """Unpickle; a problem kept by an older builder (without suggestions) gets the defaults."""
+        values = list(state)
+        for i, f in enumerate(fields(self)):
+            object.__setattr__(self, f.name, values[i] if i < len(values) else f.default)
 
     def format(self) -> str:
         text = f"{self.location}: {self.severity}: {self.message}"
@@ -50,11 +57,11 @@ class Problems:
 
     items: list[Diagnostic] = field(default_factory=list)
 
-    def error(self, message: str, location: Location, hint: str = "") -> None:
-        self.items.append(Diagnostic("error", message, location, hint))
+    def error(self, message: str, location: Location, hint: str = "", suggestions: Iterable[str] = ()) -> None:
+        self.items.append(Diagnostic("error", message, location, hint, tuple(suggestions)))
 
-    def warning(self, message: str, location: Location, hint: str = "") -> None:
-        self.items.append(Diagnostic("warning", message, location, hint))
+    def warning(self, message: str, location: Location, hint: str = "", suggestions: Iterable[str] = ()) -> None:
+        self.items.append(Diagnostic("warning", message, location, hint, tuple(suggestions)))
 
     def extend(self, items: Iterable[Diagnostic]) -> None:
         self.items.extend(items)
@@ -95,7 +102,12 @@ def suggest(word: str, candidates: Iterable[str], n: int = 3) -> list[str]:
 
 
 def did_you_mean(word: str, candidates: Iterable[str]) -> str:
-    close = suggest(word, candidates)
+    return phrase(suggest(word, candidates))
+
+
+def phrase(close: Iterable[str]) -> str:
+    """' (did you mean 'a' or 'b'?)' for the suggestions found, or '' for none."""
+    close = list(close)
     if not close:
         return ""
     return " (did you mean " + " or ".join(f"'{c}'" for c in close) + "?)"

@@ -294,6 +294,8 @@ INIT_GITIGNORE = "output/\n.output.lock\n"
 
 
 def init_files(today: datetime.date) -> dict[str, str]:
+    from .contributing import contributor_files
+
     return {
         "site.yml": INIT_SITE_YML,
         "content/explainers/first-computer-program.md": INIT_EXPLAINER.format(today=today.isoformat()),
@@ -301,6 +303,7 @@ def init_files(today: datetime.date) -> dict[str, str]:
         "content/facts/sources/menabrea-1843.yml": INIT_SOURCE,
         "content/facts/events/1843-notes-published.yml": INIT_EVENT,
         ".gitignore": INIT_GITIGNORE,
+        **contributor_files(),
     }
 
 

@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from ..diagnostics import Diagnostic, Location, Problems, did_you_mean
+from ..diagnostics import Diagnostic, Location, Problems, did_you_mean, suggest
 from ..files import digest_bytes, stat_signature
 from ..model import SourceFile
 
@@ -93,7 +93,8 @@ def classify(rel: str, type_folders: dict[str, str]) -> tuple[str, str] | Diagno
         folder = parts[2]
         if folder not in type_folders:
             return Diagnostic("error", f"no type uses the folder '{folder}'{did_you_mean(folder, type_folders)}",
-                              Location(rel), "declare the type in site.yml or move the file")
+                              Location(rel), "declare the type in site.yml or move the file",
+                              tuple(suggest(folder, type_folders)))
         if rel.endswith(".yaml"):
             return Diagnostic("error", "fact sheets end in .yml", Location(rel), "rename the file to .yml")
         return "fact", folder

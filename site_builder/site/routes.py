@@ -79,16 +79,17 @@ def plan_routes(index: Index, static_files: dict[str, str], problems: Problems) 
 
     add(urls.home(), "home")
     for id_ in index.doc_order():
-        links = index.links_of(id_)
-        url = urls.explainer(links.slug) if links.kind == "explainer" else urls.page(links.slug)
-        add(url, "corrections" if id_ == CORRECTIONS_PAGE else links.kind, id_, origin=links.rel_path)
+        kind, _, rel = index.place_of(id_)
+        slug = id_.partition("/")[2]
+        kind = "corrections" if id_ == CORRECTIONS_PAGE else kind
+        add(urls.explainer(slug) if kind == "explainer" else urls.page(slug), kind, id_, origin=rel)
     if not index.has(CORRECTIONS_PAGE) and index.corrected():
         add(urls.path("corrections/"), "corrections")
     for tspec in index.config.types:
         add(urls.type_index(tspec.folder), "type-index", tspec.name)
     for id_ in index.fact_ids():
-        links = index.links_of(id_)
-        add(urls.fact(id_), "fact", id_, f"fact-{links.type}.html", links.rel_path)
+        _, type_name, rel = index.place_of(id_)
+        add(urls.fact(id_), "fact", id_, f"fact-{type_name}.html", rel)
     add(urls.path("timeline/"), "timeline")
     add(urls.path("tags/"), "tags")
     for tag in index.tag_counts():

@@ -22,9 +22,6 @@ SEARCH_CHOICES = ("pagefind", "off")
 TYPE_KEYS = ("folder", "label", "fields", "schema_org", "description")
 FIELD_KEYS = ("type", "required", "to", "of", "choices", "description", "label")
 SHEET_KEYS = ("name", "summary", "aliases", "facts", "body", "image", "corrections")  # every fact sheet may carry these
-# schema.org classes of the types a `party` field may refer to by default (besides sources): people and organizations
-PARTY_CLASSES = ("Person", "Organization", "Corporation", "GovernmentOrganization", "NGO", "NewsMediaOrganization",
-                 "EducationalOrganization", "LocalBusiness", "PoliticalParty", "Airline")
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,12 +95,6 @@ class SiteConfig:
             if spec.folder == folder:
                 return spec
         return None
-
-    def party_types(self, spec: FieldSpec) -> tuple[str, ...]:
-        """The types a `party` field may refer to: its `to:`, or sources, people and organizations."""
-        if spec.to:
-            return spec.to
-        return tuple(t.name for t in self.types if t.name == "source" or t.schema_org in PARTY_CLASSES)
 
 
 def _f(name, type_, required=False, **kw) -> FieldSpec:
@@ -198,7 +189,7 @@ def _require_via(raw, marks: Marks, problems: Problems) -> bool:
     for key in raw:
         if key not in SOURCES_KEYS:
             problems.error(f"unknown sources setting '{key}'{did_you_mean(str(key), SOURCES_KEYS)}",
-                           marks.key(("sources", key)))
+                           marks.key(("sources", key)), suggestions=suggest(str(key), SOURCES_KEYS))
     value = raw.get("require_via", False)
     if not isinstance(value, bool):
         problems.error("sources.require_via must be true or false", marks.at(("sources", "require_via")))

@@ -8,7 +8,7 @@ import re
 from urllib.parse import urlsplit
 
 from ..config import FieldSpec
-from ..diagnostics import Problems, did_you_mean
+from ..diagnostics import Problems, did_you_mean, suggest
 from .markup import ID_RE, MarkdownRenderer
 from ..model import Competing, Correction, FieldValue, Fragment, Money, PartialDate, Passage, RefValue, SourceRef
 from .yamlio import Marks
@@ -119,7 +119,8 @@ def _competing(spec: FieldSpec, raw: dict, path: tuple, ctx: FieldContext) -> Fi
         if key not in COMPETING_KEYS:
             ctx.problems.error(f"unknown key '{key}' beside 'values'{did_you_mean(str(key), COMPETING_KEYS)}",
                                ctx.marks.key(path + (key,)),
-                               "competing values are {values: [...], note: ...}; each value gives its own source")
+                               "competing values are {values: [...], note: ...}; each value gives its own source",
+                               suggestions=suggest(str(key), COMPETING_KEYS))
     items = raw["values"]
     if not isinstance(items, list) or len(items) < 2:
         ctx.error(f"'values' of '{spec.name}' must list at least two values", path + ("values",),
@@ -156,7 +157,7 @@ def parse_corrections(raw, ctx: FieldContext) -> tuple[Correction, ...]:
         for key in item:
             if key not in CORRECTION_KEYS:
                 ctx.problems.error(f"unknown correction key '{key}'{did_you_mean(str(key), CORRECTION_KEYS)}",
-                                   ctx.marks.key(path + (key,)))
+                                   ctx.marks.key(path + (key,)), suggestions=suggest(str(key), CORRECTION_KEYS))
         date, reason = parse_date(item.get("date"))
         if date is None:
             if "date" in item:

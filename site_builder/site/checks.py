@@ -13,6 +13,18 @@ from ..diagnostics import Location, Problems
 from ..model import Document, FactSheet, Fragment, PartialDate
 
 
+# schema.org classes of the types a `party` field may refer to by default (besides sources): people and organizations
+PARTY_CLASSES = ("Person", "Organization", "Corporation", "GovernmentOrganization", "NGO", "NewsMediaOrganization",
+                 "EducationalOrganization", "LocalBusiness", "PoliticalParty", "Airline")
+
+
+def party_types(config, spec) -> tuple[str, ...]:
+    """The types a `party` field may refer to: its `to:`, or sources, people and organizations."""
+    if spec.to:
+        return spec.to
+    return tuple(t.name for t in config.types if t.name == "source" or t.schema_org in PARTY_CLASSES)
+
+
 def world_facts(item) -> tuple:
     """What other items' checks may ask of an item: (its date as (y, m, d) or None, its hosts)."""
     if not isinstance(item, FactSheet):

@@ -13,7 +13,7 @@ import sys
 from ..diagnostics import Location, Problems, phrase, suggest
 from ..model import (CiteSlot, Competing, Document, FactSheet, FieldValue, Fragment, LinkSlot, PartialDate, Passage,
                      RefSlot, RefValue, SourceRef)
-from .checks import check_dates, check_via
+from .checks import check_dates, check_via, party_types
 from .index import Links
 
 
@@ -203,7 +203,7 @@ def _allowed(config, type_name: str, field: str) -> tuple[str, ...]:
     if spec is None:
         return ()
     spec = spec.of or spec
-    return config.party_types(spec) if spec.type == "party" else spec.to
+    return party_types(config, spec) if spec.type == "party" else spec.to
 
 
 def _first_citations(doc: Document) -> dict[str, Location]:

@@ -167,7 +167,7 @@ def build_command(args: argparse.Namespace, root: Path) -> int:
     if args.verbose and args.command == "build":
         _list_changes(before, read_manifest(out) or {})
     if not args.quiet:
-        pages = sum(1 for r in result.routes if r.kind != "asset")
+        pages = sum(1 for r in result.routes if not r.spec.copied)
         if args.command == "build":
             s = result.stats
             print(f"built {pages} pages and {len(result.routes) - pages} files in {result.seconds:.2f} s: "

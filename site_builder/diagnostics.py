@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, field, fields
 from typing import Iterable
 
@@ -82,16 +81,9 @@ class Problems:
         return out
 
 
-class BuildFailed(Exception):
-    """Raised at a stage boundary when content errors stop the build."""
-
-    def __init__(self, diagnostics: list[Diagnostic]):
-        super().__init__(f"{len(diagnostics)} problem(s)")
-        self.diagnostics = diagnostics
-
-
 def suggest(word: str, candidates: Iterable[str], n: int = 3) -> list[str]:
     """The closest candidates to a mistyped word, best first."""
+    import difflib  # only when something is misspelt
     pool = sorted(set(candidates))
     close = difflib.get_close_matches(word, pool, n=n, cutoff=0.6)
     if not close and "/" in word:

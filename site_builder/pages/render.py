@@ -92,9 +92,9 @@ class Rendered:
     problems: tuple[Diagnostic, ...]
 
 
-def render_pages(index: Index, routes: list[Route], jinja, memory: PageRecords, changed: frozenset[str],
-                 templates: dict[str, str], on_disk=None, progress=None) -> Rendered:
-    """Render what changed.
+def render_pages(index: Index, routes: list[Route], replanned: bool, jinja, memory: PageRecords,
+                 changed: frozenset[str], templates: dict[str, str], on_disk=None, progress=None) -> Rendered:
+    """Render what changed. `replanned`: whether the routes may differ from the last build's.
 
     `jinja()` gives the Jinja environment and its TemplateDeps (made only when something is rendered or
     a site template changed); `templates` are the site templates' digests; `on_disk(out_path, digest)`
@@ -102,7 +102,7 @@ def render_pages(index: Index, routes: list[Route], jinja, memory: PageRecords, 
     """
     pages = [r for r in routes if not r.spec.copied]
     sitemap = [r for r in routes if r.spec.html]
-    sitemap_digest = digest_bytes(repr([(r.url, r.kind) for r in sitemap]).encode())
+    sitemap_digest = digest_bytes(repr([(r.url, r.kind) for r in sitemap]).encode()) if replanned else memory.sitemap
     changed = set(changed) | ({ROUTES_KEY} if sitemap_digest != memory.sitemap else set())
     affected = set().union(*(memory.dependents.get(k, ()) for k in changed))
     edited = {n for n in templates.keys() | memory.templates.keys() if templates.get(n) != memory.templates.get(n)}
@@ -110,7 +110,8 @@ def render_pages(index: Index, routes: list[Route], jinja, memory: PageRecords, 
     todo: list[int] = []
     for i, route in enumerate(pages):
         old = memory.records.get(route.out_path)
-        keep = (old is not None and route.out_path not in affected and old.route_key == route_key(route)
+        keep = (old is not None and route.out_path not in affected
+                and (not replanned or old.route_key == route_key(route))
                 and (not edited or (old.templates == _reach(jinja, route) and not _affects(old.templates, edited)))
                 and (old.data is not None or (on_disk is not None and on_disk(route.out_path, old.digest))))
         chosen.append(old if keep else None)

@@ -24,7 +24,7 @@ from ..model import SourceFile
 MAX_TEXT_BYTES = 5_000_000
 RACY_SECONDS = 2.0  # a file changed this recently is read again even if its stat looks unchanged
 IGNORED_PREFIXES = (".", "_", "~", "#")
-IGNORED_SUFFIXES = ("~", ".swp", ".swo", ".tmp", ".bak")
+IGNORED_SUFFIXES = ("~", ".swp", ".swo", ".swx", ".tmp", ".bak")
 TOPS = ("content", "templates")
 TEXT_TEMPLATES = (".html", ".xml", ".txt", ".j2")
 

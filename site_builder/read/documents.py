@@ -10,6 +10,7 @@ from ..diagnostics import Location, Problems, did_you_mean, suggest
 from .fields import FieldContext, parse_corrections, parse_date, parse_field, parse_sources
 from .frontmatter import split_front_matter
 from .markup import ID_RE, MarkdownRenderer
+from ..text import slugify
 from ..model import Document, Fact, FactSheet, Image, PartialDate, RefValue
 from .yamlio import Marks, load_yaml
 
@@ -18,15 +19,11 @@ DOC_KEYS = ("title", "summary", "date", "updated", "authors", "tags", "about", "
 FACT_KEYS = ("label", "value", "source", "note")
 
 
-def slugify(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "untitled"
-
-
 def check_slug(slug: str, rel_path: str, problems: Problems) -> bool:
     if SLUG_RE.match(slug):
         return True
     problems.error(f"file name '{slug}' is not a valid id", Location(rel_path, 1, 1),
-                   f"use lower-case letters, digits and '-', e.g. rename it to '{slugify(slug)}'")
+                   f"use lower-case letters, digits and '-', e.g. rename it to '{slugify(slug) or 'untitled'}'")
     return False
 
 
@@ -69,7 +66,7 @@ def parse_document(kind: str, text: str, rel_path: str, config: SiteConfig, md: 
     for i, tag in enumerate(tags):
         if not SLUG_RE.match(tag):
             problems.error(f"tag '{tag}' must be lower-case letters, digits and '-'", marks.at(("tags", i)),
-                           f"write '{slugify(tag)}'")
+                           f"write '{slugify(tag) or 'untitled'}'")
     about = _refs(data, "about", marks, problems)
     image = parse_image(data.get("image"), ("image",), marks, problems)
     draft = data.get("draft", False)

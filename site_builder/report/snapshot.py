@@ -19,6 +19,7 @@ from .. import __version__
 from ..build import BuildOptions, build_site
 from .pagetext import PageText, read_page
 from .problems import record
+from ..files import atomic_write, digest_bytes
 
 CACHE_FOLDER = Path(".site-builder-cache") / "diff"
 SNAPSHOT_VERSION = 1
@@ -83,7 +84,7 @@ def take(root: Path, options: BuildOptions) -> Snapshot:
     for path, content in result.outputs.items():
         if path.endswith(".html"):
             content = content.read_bytes() if isinstance(content, Path) else content
-            snap.digests[path] = hashlib.blake2b(content, digest_size=16).hexdigest()
+            snap.digests[path] = digest_bytes(content)
             snap.html[path] = content
     return snap
 
@@ -140,16 +141,13 @@ def load(path: Path) -> Snapshot | None:
 def save(path: Path, snap: Snapshot) -> None:
     """Keep a snapshot (best effort: a cache that cannot be written only makes the next report slower)."""
     data = {"version": SNAPSHOT_VERSION, **snap.to_json()}
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         ignore = path.parent / ".gitignore"
         if not ignore.exists():
             ignore.write_text("# site-builder diff keeps the base side of its reports here\n*\n", "utf-8")
-        tmp.write_bytes(gzip.compress(json.dumps(data, ensure_ascii=False).encode("utf-8"), compresslevel=3))
-        os.replace(tmp, path)
+        atomic_write(path, gzip.compress(json.dumps(data, ensure_ascii=False).encode("utf-8"), compresslevel=3))
     except OSError:
-        tmp.unlink(missing_ok=True)
         return
     _prune(path.parent)
 

@@ -58,6 +58,8 @@ def link(config: SiteConfig, urls: Urls, parsed: Parsed, media: frozenset[str], 
     new = {id_: resolve_item(item, digest, memo.world, config) for id_, (item, digest) in sorted(todo.items())}
     changed = {key("L", n.partition(":")[2]) for n in names if n.startswith(("id:", "short:"))}
     changed.update(key("P", n.partition(":")[2]) for n in names if n.startswith(("path:", "media:")))
+    if any(n.startswith("media:") for n in names):
+        changed.add(key("M", ALL))  # the set of media files (each one a route)
     old = {id_: memo.links.get(id_) for id_ in removed | new.keys()}
     changed.update(_update_items(memo, new, removed))
     changed.update(_update_tables(memo, new, old))

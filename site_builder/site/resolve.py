@@ -7,9 +7,9 @@ change to what exists links again exactly the items that looked up a name that c
 
 from __future__ import annotations
 
-import hashlib
 import sys
 
+from ..files import digest_bytes
 from ..diagnostics import Location, Problems, phrase, suggest
 from ..model import (CiteSlot, Competing, Document, FactSheet, FieldValue, Fragment, LinkSlot, PartialDate, Passage,
                      RefSlot, RefValue, SourceRef)
@@ -144,7 +144,7 @@ def value_sources(fv: FieldValue) -> list[SourceRef]:
 
 
 def _digest(value) -> str:
-    return hashlib.blake2b(repr(value).encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
+    return digest_bytes(repr(value).encode("utf-8", "surrogatepass"))
 
 
 def resolve_item(item, digest: str, world: World, config) -> Links:

@@ -68,6 +68,16 @@ class Route:
         return [self.template] if self.template else []
 
 
+@dataclass(frozen=True)
+class Planned:
+    """The plan stage's record: every route, the files copied as they are, and the collisions found."""
+
+    routes: list[Route]
+    copies: dict  # out_path -> the file (a Path) copied there
+    problems: tuple
+    statics: tuple[str, ...] = ()  # the static files it was planned with
+
+
 def plan_routes(index: Index, static_files: dict[str, str], problems: Problems) -> list[Route]:
     """All routes of the site. static_files maps 'static/<name>' output paths to their origin."""
     urls = index.urls

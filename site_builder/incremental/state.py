@@ -42,9 +42,11 @@ class Numbering:
 
     def __init__(self, names=()):
         self.names = list(names)
-        self.number = {name: n for n, name in enumerate(self.names)}
+        self.number: dict[str, int] | None = None  # made when first packing (a build that only reads needs none)
 
     def pack(self, names) -> bytes:
+        if self.number is None:
+            self.number = {name: n for n, name in enumerate(self.names)}
         numbers = []
         for name in names:
             n = self.number.get(name)
@@ -219,4 +221,4 @@ def _saved_plan(planned) -> tuple | None:
 
 
 _LINK_FIELDS = tuple(f.name for f in dataclasses.fields(Links))
-_TABLES = ("backlinks", "citers", "events", "tags", "kinds", "types", "docs", "corrected")
+_TABLES = ("backlinks", "citers", "events", "tags", "kinds", "types", "docs", "corrected", "versions", "translated")

@@ -69,7 +69,9 @@ def feed_context(index: Index, route: Route, refs: PageRefs) -> dict:
     from .context import simple_context
 
     ctx = simple_context(index, route, refs)
-    ctx["corrections"] = site_corrections(index, refs)
+    # corrections are written in the site's own language: its feed carries them, a translation's does not
+    own = refs.one_language or refs.language == index.config.language
+    ctx["corrections"] = site_corrections(index, refs) if own else []
     dates = [e["date"] for e in ctx["explainers"][:1] if e["date"]] + [c["date"] for c in ctx["corrections"][:1]]
     ctx["updated"] = max(dates, key=PartialDate.last_day, default=None)
     return ctx

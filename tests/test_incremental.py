@@ -9,7 +9,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from site_builder.read import discover
@@ -355,6 +355,8 @@ def test_incremental_output_equals_a_clean_build(monkeypatch, steps, drafts):
 @settings(max_examples=10 * int(os.environ.get("FUZZ_SCALE", "1")), deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(steps=st.lists(edits, min_size=1, max_size=5))
+# a plan kept from the saved state once lost each route's language: the Korean page came out in English
+@example(steps=[("media", 1, 36), ("updated", 0, 45), ("source_url", 0, 41), ("source_url", 0, 41), ("rename", 0, 0)])
 def test_command_line_builds_equal_a_clean_build(monkeypatch, steps):
     """The command line's path: each build a new start from the state the last good build saved on disk."""
     monkeypatch.setattr(discover, "RACY_SECONDS", 0.0)  # trust stat signatures: the test stamps times itself

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 from .diagnostics import Location, Problems, did_you_mean, suggest
 from .read.markup import is_safe_link
+from .publish_settings import KEYS as PUBLISH_KEYS, PublishSettings, load_publish
 from .read.yamlio import Marks, load_yaml
 from .text import is_web_url
 
@@ -16,11 +17,11 @@ RESERVED_FOLDERS = {"explainers", "pages", "tags", "timeline", "media", "static"
                     "search", "pagefind"}
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 SITE_KEYS = ("title", "description", "base_url", "language", "types", "markdown", "author", "copyright", "nav",
-             "search")
+             "search") + PUBLISH_KEYS
 SEARCH_CHOICES = ("pagefind", "off")
 TYPE_KEYS = ("folder", "label", "fields", "schema_org", "description")
 FIELD_KEYS = ("type", "required", "to", "of", "choices", "description", "label")
-SHEET_KEYS = ("name", "summary", "aliases", "facts", "body", "image")  # every fact sheet may carry these
+SHEET_KEYS = ("name", "summary", "aliases", "facts", "body", "image", "redirect_from")  # every fact sheet may carry these
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +76,7 @@ class SiteConfig:
     copyright: str = ""
     nav: tuple[tuple[str, str], ...] = ()  # (label, url or ref id)
     search: str = "pagefind"  # "pagefind": a static search index when the pagefind package is installed; "off"
+    publish: PublishSettings = PublishSettings()  # share cards, feeds, long lists, git dates
     extra: dict = field(default_factory=dict, compare=False, hash=False)
 
     @property
@@ -171,6 +173,7 @@ def load_config(text: str, rel_path: str, problems: Problems) -> SiteConfig | No
         copyright=_text(data, "copyright", marks, problems) or "",
         nav=nav,
         search=_search(data, marks, problems),
+        publish=load_publish(data, marks, problems),
     )
 
 

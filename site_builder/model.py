@@ -136,6 +136,25 @@ class Image:
 
 
 @dataclass(frozen=True, slots=True)
+class Redirect:
+    """An old address of a page (`redirect_from:`): a site path such as /old-name/, under the base path."""
+
+    path: str
+    location: Location | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MediaInfo:
+    """What a media file is, as far as pages need to know: an image's size in CSS pixels, or why it cannot be read."""
+
+    digest: str
+    format: str = ""  # "png", "jpeg", "gif", "webp", "avif", "svg"; "" for a file that is not an image
+    width: int = 0
+    height: int = 0
+    problem: str = ""  # why the image cannot be read ("" when it can)
+
+
+@dataclass(frozen=True, slots=True)
 class FactSheet:
     id: str
     type: str
@@ -148,6 +167,7 @@ class FactSheet:
     body: Fragment | None = None
     image: Image | None = None
     location: Location | None = None
+    redirect_from: tuple[Redirect, ...] = ()
 
     @property
     def slug(self) -> str:
@@ -183,6 +203,7 @@ class Document:
     about: tuple[RefValue, ...] = ()
     image: Image | None = None
     draft: bool = False
+    redirect_from: tuple[Redirect, ...] = ()
 
     @property
     def id(self) -> str:

@@ -10,12 +10,13 @@ from ..diagnostics import Location, Problems, did_you_mean, suggest
 from .fields import FieldContext, parse_date, parse_field, parse_sources
 from .frontmatter import split_front_matter
 from .markup import ID_RE, MarkdownRenderer
+from .redirects import parse_redirects
 from ..text import slugify
 from ..model import Document, Fact, FactSheet, Image, RefValue
 from .yamlio import Marks, load_yaml
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-DOC_KEYS = ("title", "summary", "date", "updated", "authors", "tags", "about", "image", "draft")
+DOC_KEYS = ("title", "summary", "date", "updated", "authors", "tags", "about", "image", "draft", "redirect_from")
 FACT_KEYS = ("label", "value", "source", "note")
 
 
@@ -73,11 +74,12 @@ def parse_document(kind: str, text: str, rel_path: str, config: SiteConfig, md: 
     if not isinstance(draft, bool):
         problems.error("draft must be true or false", marks.at(("draft",)))
         draft = False
+    redirects = parse_redirects(data.get("redirect_from"), marks, problems)
     body = md.render(split.body, rel_path, problems, split.body_line, keep_source=False)  # the file has it
     if not ok or not title:
         return None
     return Document(kind, slug, rel_path, title, body, summary or "", date, updated, tuple(authors),
-                    tuple(tags), tuple(about), image, draft)
+                    tuple(tags), tuple(about), image, draft, redirects)
 
 
 def _plain(data: dict, key: str, marks: Marks, problems: Problems) -> str:
@@ -200,13 +202,14 @@ def parse_factsheet(text: str, rel_path: str, tspec: TypeSpec, config: SiteConfi
         else:
             problems.error("'body' must be Markdown text", marks.at(("body",)))
     image = parse_image(data.get("image"), ("image",), marks, problems)
+    redirects = parse_redirects(data.get("redirect_from"), marks, problems)
     written = data.get(tspec.title_key)
     if not name and isinstance(written, str) and (tspec.builtin or written != ""):  # blank: never drop it silently
         problems.error(f"missing required field '{tspec.title_key}'", top, f"the {tspec.title_key} must not be blank")
     if not ok or not name:
         return None
     return FactSheet(f"{tspec.folder}/{slug}", tspec.name, rel_path, name, summary, tuple(aliases),
-                     tuple(fields), tuple(facts), body, image, top)
+                     tuple(fields), tuple(facts), body, image, top, redirects)
 
 
 def _facts(raw, ctx: FieldContext) -> list[Fact]:

@@ -14,6 +14,7 @@ from ..diagnostics import Location, Problems, phrase, suggest
 from ..model import (CiteSlot, Document, FactSheet, FieldValue, Fragment, LinkSlot, PartialDate, RefSlot,
                      RefValue)
 from .index import Links
+from .media import image_problems
 
 
 class World:
@@ -25,6 +26,9 @@ class World:
         self.by_path: dict[str, str] = {}  # rel_path -> id
         self.paths: dict[str, str] = {}  # id -> rel_path
         self.media: frozenset[str] = frozenset()
+        self.info: dict = {}  # media rel_path -> MediaInfo (site/media.py)
+        self.dates: dict = {}  # content rel_path -> PartialDate of its last commit (site/dates.py)
+        self.cards: bool = False  # whether the site makes share cards (site/media.py)
 
 
 class Lookups:
@@ -52,6 +56,11 @@ class Lookups:
     def medium(self, rel: str) -> bool:
         self.names.add(f"media:{rel}")
         return rel in self.world.media
+
+    def picture(self, rel: str):
+        """The MediaInfo of a media file (its size, or why it cannot be read)."""
+        self.names.add(f"pixels:{rel}")
+        return self.world.info.get(rel)
 
 
 def card_fields(item) -> tuple:
@@ -149,13 +158,15 @@ def resolve_item(item, digest: str, world: World, config) -> Links:
         close = suggest(item.image.src.removeprefix("content/"), [m.removeprefix("content/") for m in world.media])
         problems.error(f"image '{item.image.src.removeprefix('content/')}' does not exist", item.image.location,
                        "files go in content/media/" + phrase(close), suggestions=close)
+    image_problems(item, fragments_of(item), ask, problems)
     out.discard(item.id)
     fact = isinstance(item, FactSheet)
     return Links(item.id, item.rel_path, digest, "fact" if fact else item.kind, item.type if fact else item.kind,
                  item.name if fact else item.title, item.slug, order_of(item), () if fact else tuple(item.tags),
                  _digest(card_fields(item)), frozenset(map(sys.intern, out)), tuple(sorted(cited)), about,
                  frozenset(map(sys.intern, ask.names)),
-                 tuple(problems.items))
+                 tuple((r.path, r.location.line, r.location.col) for r in item.redirect_from),
+                 item.image.src if item.image is not None else "", tuple(problems.items))
 
 
 def _lookup(target: str, loc: Location, ask: Lookups, problems: Problems) -> str | None:

@@ -39,6 +39,10 @@ KINDS = {k.name: k for k in (
     Kind("robots"),
     Kind("data"),
     Kind("asset", copied=True),
+    Kind("tag-feed", "feed.xml"),  # the rest: see extra_routes.py
+    Kind("redirect", "redirect.html"),  # an old address: a small page that sends the reader on (not in the sitemap)
+    Kind("card"),  # a share card (PNG), made by code
+    Kind("resized"),  # a resized copy of a large image, made by code
 )}
 
 
@@ -60,7 +64,7 @@ class Route:
         if self.kind == "fact":
             return [self.template, "fact.html"]
         if self.kind == "type-index":
-            return [f"type-index-{self.key}.html", "type-index.html"]
+            return [f"type-index-{self.key.partition('/')[0]}.html", "type-index.html"]  # (page 2 on: 'name/2')
         return [self.template] if self.template else []
 
 
@@ -109,6 +113,8 @@ def plan_routes(index: Index, static_files: dict[str, str], problems: Problems) 
         add(urls.media(rel), "asset", rel, origin=rel)
     for out, origin in sorted(static_files.items()):
         add(urls.path(out), "asset", origin, origin=origin)
+    from .extra_routes import extra_routes
+    routes.extend(extra_routes(index, routes, problems))
     _check_collisions(routes, problems)
     return routes
 

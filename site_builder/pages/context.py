@@ -14,6 +14,10 @@ from .citations import PageRefs, fragment_text
 from ..site.index import Index
 from ..site.routes import Route
 from .structured import json_ld
+from .feeds import feed_context, tag_feed, tag_feed_context
+from .images import lead_image, media_helper, share_image
+from .listing import by_letter, by_year, paged_context, paginate, with_anchors
+from .moved import redirect_context
 
 
 
@@ -123,13 +127,15 @@ def common(index: Index, route: Route, refs: PageRefs, title: str, description: 
                           "search": urls.path("search/") if config.search != "off" else "",
                           "facts": urls.path("data/facts.json"), "cards": urls.path("data/cards.json")}},
         "page": {"url": route.url, "canonical": urls.absolute(route.url), "kind": route.kind,
-                 "title": title, "description": description, "json_ld": json_ld(index, route, title)},
+                 "title": title, "description": description, "json_ld": json_ld(index, route, title),
+                 "share": None, "prev": "", "next": ""},
         "ref": refs.ref,
         "static": urls.static,
         "absolute": urls.absolute,
         "url_for": lambda id_: index.url(index.lookup(id_) or id_),
         "sheets": lambda type_name: sheets_of(index, refs, type_name),
         "sheet": lambda id_: sheet_card(index, refs, _known(index, id_)),
+        "media": media_helper(index),
     }
 
 
@@ -164,15 +170,10 @@ def explainer_context(index: Index, route: Route, refs: PageRefs) -> dict:
         "doc": doc, "body": body, "about": about, "sources": refs.later_entries(),
         "tags": [{"name": t, "url": index.urls.tag(t)} for t in doc.tags],
         "mentions": [card(index, refs, i) for i in index.backlinks(doc.id)],
-        "image": _image(index, doc.image),
+        "image": lead_image(index, doc.image),
     })
+    ctx["page"]["share"] = share_image(index, route, doc.image)
     return ctx
-
-
-def _image(index: Index, image) -> dict | None:
-    if image is None:
-        return None
-    return {"url": index.urls.media(image.src), "alt": image.alt, "credit": image.credit}
 
 
 def fact_context(index: Index, route: Route, refs: PageRefs) -> dict:
@@ -205,23 +206,28 @@ def fact_context(index: Index, route: Route, refs: PageRefs) -> dict:
                                  "url": index.urls.type_index(tspec.folder), "schema_org": tspec.schema_org},
         "summary": summary, "fields": rows, "rows": {r["name"]: r for r in rows}, "facts": facts, "body": body,
         "aliases": list(sheet.aliases), "events": events, "mentions": mentions, "cited_in": cited_in,
-        "sources": refs.later_entries(), "image": _image(index, sheet.image),
+        "sources": refs.later_entries(), "image": lead_image(index, sheet.image),
     })
+    ctx["page"]["share"] = share_image(index, route, sheet.image)
     return ctx
 
 
 def type_index_context(index: Index, route: Route, refs: PageRefs) -> dict:
-    tspec = index.config.type(route.key)
+    tspec = index.config.type(route.key.partition("/")[0])  # page 2 on: 'type/2'
     ids = index.ids_of_type(tspec.name)
+    paging = paginate(index, route, ids, (by_year if tspec.name == "event" else by_letter)(index))
     ctx = common(index, route, refs, tspec.plural, tspec.description or f"All {tspec.plural.lower()} on this site.")
     ctx.update({"type": {"name": tspec.name, "label": tspec.singular, "plural": tspec.plural,
                          "description": tspec.description},
-                "items": [card(index, refs, i) for i in ids]})
+                "items": with_anchors([card(index, refs, i) for i in paging["ids"]], paging)})
+    paged_context(ctx, paging, tspec.plural)
     return ctx
 
 
 def timeline_context(index: Index, route: Route, refs: PageRefs) -> dict:
-    events = [index.item(i) for i in index.ids_of_type("event")]
+    ids = index.ids_of_type("event")
+    paging = paginate(index, route, ids, by_year(index), lambda label, id_: id_.replace("/", "-"))
+    events = [index.item(i) for i in paging["ids"]]
     rows = []
     for sheet in events:
         fv = sheet.field("source")
@@ -232,7 +238,8 @@ def timeline_context(index: Index, route: Route, refs: PageRefs) -> dict:
                                   (index.lookup(r.target) for r in _involves(sheet)) if i]})
     years = sorted({r["date"].year for r in rows if r["date"]})
     ctx = common(index, route, refs, "Timeline", "Every dated event on this site, in order.")
-    ctx.update({"events": rows, "years": years, "sources": refs.later_entries()})
+    ctx.update({"events": rows, "years": years, "sources": refs.later_entries(), "total": len(ids)})
+    paged_context(ctx, paging, "Timeline")
     return ctx
 
 
@@ -272,8 +279,12 @@ def home_context(index: Index, route: Route, refs: PageRefs) -> dict:
 
 
 def tag_context(index: Index, route: Route, refs: PageRefs) -> dict:
-    ctx = common(index, route, refs, f"Tagged “{route.key}”", f"Explainers tagged {route.key}.")
-    ctx.update({"tag": route.key, "items": [card(index, refs, i) for i in index.tagged(route.key)]})
+    tag = route.key.partition("/")[0]  # page 2 on: 'tag/2'
+    paging = paginate(index, route, list(index.tagged(tag)), by_year(index))
+    ctx = common(index, route, refs, f"Tagged “{tag}”", f"Explainers tagged {tag}.")
+    ctx.update({"tag": tag, "items": with_anchors([card(index, refs, i) for i in paging["ids"]], paging),
+                "feed": tag_feed(index, tag)})
+    paged_context(ctx, paging, f"Tagged “{tag}”")
     return ctx
 
 
@@ -305,5 +316,6 @@ def search_context(index: Index, route: Route, refs: PageRefs) -> dict:
 CONTEXTS = {
     "home": home_context, "explainer": explainer_context, "page": page_context, "fact": fact_context,
     "type-index": type_index_context, "timeline": timeline_context, "tag": tag_context, "tags": tags_context,
-    "404": simple_context, "feed": simple_context, "sitemap": simple_context, "search": search_context,
+    "404": simple_context, "feed": feed_context, "sitemap": simple_context, "search": search_context,
+    "tag-feed": tag_feed_context, "redirect": redirect_context,
 }

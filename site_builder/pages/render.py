@@ -195,10 +195,14 @@ def render_route(index: Index, route: Route, env, sitemap: list[Route]) -> tuple
         return f"User-agent: *\nAllow: /\n\nSitemap: {sitemap_url}\n".encode(), []
     if route.kind == "data":
         return data_file(index, route.key), []
+    if route.kind in ("card", "resized"):  # images the build makes (pages/images.py)
+        from .images import made_image
+        return made_image(index, route)
     refs = PageRefs(index)
     context = CONTEXTS[route.kind](index, route, refs)
     if route.kind == "sitemap":
-        context["entries"] = [{"loc": index.urls.absolute(r.url)} for r in sitemap]
+        from .feeds import sitemap_entries
+        context["entries"] = sitemap_entries(index, sitemap)
     try:
         data = render_template(env, route.template_names(), context)
     except TemplateProblem as exc:

@@ -1,0 +1,101 @@
+"""Atom feeds (the site's, and one per tag) and the sitemap's dates.
+
+Both feeds render through feed.xml with `explainers` (the entries, newest first) and `feed`: its
+title, the page it is the feed of (`alternate`), and `updated`, the latest date of any entry. With
+`feed_content: full` each entry also has `content`: the explainer's text as HTML (to be escaped
+into <content type="html">), every link in it absolute so it works in a feed reader.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .citations import PageRefs
+
+_URL_ATTR_RE = re.compile(r'\s(href|src)="([^"]*)"')
+_SRCSET_RE = re.compile(r'\ssrcset="([^"]*)"')
+EPOCH = "1970-01-01T00:00:00Z"
+
+
+def entries(index, refs, ids) -> list[dict]:
+    """Feed entries for explainers: their cards with tags, updated, authors and (full content) the text."""
+    from .context import DocView, card
+    full = index.config.publish.feed_content == "full"
+    out = []
+    for id_ in ids:
+        d = index.card_item(id_)
+        entry = card(index, refs, id_) | {"tags": list(d.tags), "updated": d.updated, "authors": list(d.authors),
+                                          "doc": DocView(index, id_)}
+        if full:
+            entry["content"] = full_text(index, id_, entry["abs_url"])
+        out.append(entry)
+    return out
+
+
+def full_text(index, id_: str, page: str) -> str:
+    """An explainer's body as the feed carries it: references and citations filled in, every link absolute."""
+    body = str(PageRefs(index).fill(index.item(id_).body))
+    origin = index.urls.origin
+
+    def absolute(url: str) -> str:
+        if url.startswith("#"):
+            return page + url
+        if url.startswith("/") and not url.startswith("//"):
+            return origin + url
+        return url
+
+    def srcset(m: re.Match) -> str:  # "url 480w, url 960w": each url made absolute
+        candidates = (part.strip().partition(" ") for part in m.group(1).split(","))
+        return ' srcset="' + ", ".join(absolute(url) + space + width for url, space, width in candidates) + '"'
+
+    body = _URL_ATTR_RE.sub(lambda m: f' {m.group(1)}="{absolute(m.group(2))}"', body)
+    return _SRCSET_RE.sub(srcset, body)
+
+
+def _updated(items: list[dict]) -> str:
+    """The latest date of any entry (its updated, else its date), as an Atom date-time."""
+    dates = [(e["updated"] or e["date"]).full_iso() for e in items if e["updated"] or e["date"]]
+    return max(dates) + "T00:00:00Z" if dates else EPOCH
+
+
+def feed_context(index, route, refs) -> dict:
+    """The site's feed: every explainer."""
+    from .context import common
+    ctx = common(index, route, refs, index.config.title, index.config.description)
+    ctx["explainers"] = entries(index, refs, index.ids_of_kind("explainer"))
+    ctx["feed"] = {"title": index.config.title, "subtitle": index.config.description,
+                   "alternate": index.urls.absolute(index.urls.home()), "updated": _updated(ctx["explainers"])}
+    return ctx
+
+
+def tag_feed_context(index, route, refs) -> dict:
+    """A tag's feed: the explainers with that tag."""
+    from .context import common
+    title = f"{index.config.title}: #{route.key}"
+    ctx = common(index, route, refs, title, f"Explainers tagged {route.key}.")
+    ctx["explainers"] = entries(index, refs, index.tagged(route.key))
+    ctx["feed"] = {"title": title, "subtitle": f"Explainers tagged {route.key}.",
+                   "alternate": index.urls.absolute(index.urls.tag(route.key)), "updated": _updated(ctx["explainers"])}
+    return ctx
+
+
+def tag_feed(index, tag: str) -> dict:
+    """What a tag page links to: its feed's address and title."""
+    return {"url": index.urls.path(f"tags/{tag}/feed.xml"), "title": f"{index.config.title}: #{tag}"}
+
+
+def sitemap_entries(index, routes) -> list[dict]:
+    """The sitemap's entries: each page's absolute address and, where known, when it last changed (`lastmod`):
+    an explainer's or page's `updated` or `date` (from git when the site uses it), a fact sheet's last commit."""
+    out = []
+    for route in routes:
+        entry = {"loc": index.urls.absolute(route.url), "lastmod": ""}
+        if route.kind in ("explainer", "page"):
+            doc = index.card_item(route.key)
+            date = doc.updated or doc.date
+            entry["lastmod"] = date.iso() if date is not None else ""
+        elif route.kind == "fact" and index.config.publish.updated_from_git:
+            date = index.file_date(route.key)
+            entry["lastmod"] = date.iso() if date is not None else ""
+        out.append(entry)
+    return out

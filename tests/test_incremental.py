@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from site_builder.read import discover
 from site_builder.build import BuildOptions, BuildState, build_site
 
-from conftest import MINIMAL_SITE_YML, write_site
+from conftest import MINIMAL_SITE_YML, png, write_site
 
 PEOPLE = ["ada", "bob", "cyd"]
 ORGS = ["acme", "globex"]
@@ -58,7 +58,7 @@ BASE = {
     "content/explainers/first.md": explainer("First", ["people/ada", "organizations/acme"], ["s-one"]),
     "content/explainers/second.md": explainer("Second", ["bob"], ["s-two", "s-one"])
                                     + "\n![A picture](../media/pic-0.png)\n",
-    "content/media/pic-0.png": "not really a picture 0",
+    "content/media/pic-0.png": png(3, 2),
 }
 
 # One edit: (operation, which item, a number that varies the text).
@@ -159,7 +159,8 @@ def apply_edit(root: Path, edit: tuple[str, int, int]) -> None:
         if n % 3 == 0 and path.exists():
             path.unlink()
         else:
-            write_site(root, {f"content/media/pic-{which % 2}.png": f"picture {n}"})
+            # its pixels or its size change; some are large enough for resized copies (srcset)
+            write_site(root, {f"content/media/pic-{which % 2}.png": png(900 if n % 4 == 1 else 2 + n % 5, 2, n)})
     elif op == "move_folder":  # a whole folder moved out of the site, or back
         here, away = root / "content/facts/organizations", root / "organizations-away"
         if here.exists() and not away.exists():

@@ -21,6 +21,7 @@ MAX_SVG_HEAD = 64_000  # the root element must start within this many bytes
 _SVG_OPEN_RE = re.compile(rb"<svg\b([^>]*)>", re.S)
 _ATTR_RE = re.compile(rb"""([A-Za-z_:][-\w:.]*)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _LENGTH_RE = re.compile(r"^\s*([0-9]*\.?[0-9]+)\s*(px)?\s*$")
+_OBJECT_RE = re.compile(r"\s*'?<[^<>]* at 0x[0-9a-fA-F]+>'?")
 _SWAPPED = (5, 6, 7, 8)  # EXIF orientations that turn the picture a quarter: browsers swap width and height
 
 
@@ -90,7 +91,7 @@ def _raster(data: bytes, rel_path: str, digest: str) -> MediaInfo:
 
 
 def _reason(exc: Exception) -> str:
-    text = str(exc).split(" '<_io.BytesIO")[0].strip() or type(exc).__name__
+    text = _OBJECT_RE.sub("", str(exc)).strip().rstrip(":") or type(exc).__name__  # no memory addresses
     return text[:120]
 
 

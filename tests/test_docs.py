@@ -104,6 +104,14 @@ def test_the_guides_example_site_builds_without_a_single_warning(tmp_path):
     assert "17,000 GBP" in machine and "1847" in machine and "designed between 1847 and 1849" in machine
     assert "1991" in (out / "timeline/index.html").read_text("utf-8")
     assert (out / "media/engine.svg").is_file()
+    assert '<img src="/engines/media/engine.svg" alt="A sketch of a machine with gear columns" width="120" height="60"' \
+        in explainer  # the SVG's size, from its viewBox
+    moved = (out / "machines/the-engine/index.html").read_text("utf-8")  # an old address (redirect_from)
+    assert 'http-equiv="refresh" content="0; url=/engines/machines/analytical-engine/"' in moved
+    assert '<link rel="canonical" href="https://example.org/engines/machines/analytical-engine/">' in moved
+    assert "/machines/the-engine/" not in (out / "sitemap.xml").read_text("utf-8")
+    assert "<entry>" in (out / "tags/history/feed.xml").read_text("utf-8")  # a feed per tag
+    assert (out / "people/ada-lovelace/card.png").read_bytes()[16:24] == (1200).to_bytes(4, "big") + (630).to_bytes(4, "big")
 
 
 def test_the_guides_fact_sheets_are_valid_for_the_editor_schemas(tmp_path):

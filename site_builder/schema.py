@@ -155,6 +155,16 @@ def type_schema(tspec: TypeSpec, config: SiteConfig) -> dict:
                                "description": "A text alternative for readers who cannot see the image."},
                        "credit": {}},
     }
+    title_key = "title" if tspec.builtin else "name"
+    props["translations"] = {
+        "title": "Translations", "type": ["object", "null"],
+        "description": "The name, summary and body in the site's other languages: {ko: {name: ..., summary: ...}}.",
+        "propertyNames": {"enum": list(config.published[1:])},
+        "additionalProperties": {"type": "object", "additionalProperties": False,
+                                 "required": [title_key] if tspec.builtin else [title_key, "summary"],
+                                 "properties": {title_key: NONBLANK, "summary": {"type": ["string", "number"]},
+                                                "body": {"type": "string"}}},
+    }
     props["redirect_from"] = {
         "title": "Old addresses", "description": "Site paths this page was published at before (/old-name/).",
         "type": ["array", "string", "null"], "pattern": REDIRECT_PATTERN,

@@ -17,18 +17,18 @@ _SRCSET_RE = re.compile(r'\ssrcset="([^"]*)"')
 EPOCH = "1970-01-01T00:00:00Z"
 
 
-def entries(index, refs, ids) -> list[dict]:
-    """Feed entries for explainers: their cards with tags, updated, authors and (full content) the text."""
-    from .context import DocView, card
-    full = index.config.publish.feed_content == "full"
-    out = []
-    for id_ in ids:
-        d = index.card_item(id_)
-        entry = card(index, refs, id_) | {"tags": list(d.tags), "updated": d.updated, "authors": list(d.authors),
-                                          "doc": DocView(index, id_)}
-        if full:
-            entry["content"] = full_text(index, id_, entry["abs_url"])
-        out.append(entry)
+def entries(index, refs, route, only=None) -> list[dict]:
+    """Feed entries: the explainers as the home page lists them (in the feed's language on a site with
+    several), those in `only` if given, each with its text (`content`) when the site asks for it."""
+    from .context import explainers
+    out = explainers(index, refs)
+    if not refs.one_language:  # a language's feed has the explainers written in it
+        out = [e for e in out if e["language"] == refs.language]
+    if only is not None:
+        out = [e for e in out if e["id"] in only]
+    if index.config.publish.feed_content == "full":
+        for entry in out:
+            entry["content"] = full_text(index, refs.version(entry["id"])[0], entry["abs_url"])
     return out
 
 
@@ -59,12 +59,12 @@ def _updated(items: list[dict]) -> str:
 
 
 def feed_context(index, route, refs) -> dict:
-    """The site's feed: every explainer."""
+    """The site's feed (one per language on a site with several): every explainer."""
     from .context import common
     ctx = common(index, route, refs, index.config.title, index.config.description)
-    ctx["explainers"] = entries(index, refs, index.ids_of_kind("explainer"))
+    ctx["explainers"] = entries(index, refs, route)
     ctx["feed"] = {"title": index.config.title, "subtitle": index.config.description,
-                   "alternate": index.urls.absolute(index.urls.home()), "updated": _updated(ctx["explainers"])}
+                   "alternate": index.urls.absolute(ctx["site"]["urls"]["home"]), "updated": _updated(ctx["explainers"])}
     return ctx
 
 
@@ -73,7 +73,7 @@ def tag_feed_context(index, route, refs) -> dict:
     from .context import common
     title = f"{index.config.title}: #{route.key}"
     ctx = common(index, route, refs, title, f"Explainers tagged {route.key}.")
-    ctx["explainers"] = entries(index, refs, index.tagged(route.key))
+    ctx["explainers"] = entries(index, refs, route, set(index.tagged(route.key)))
     ctx["feed"] = {"title": title, "subtitle": f"Explainers tagged {route.key}.",
                    "alternate": index.urls.absolute(index.urls.tag(route.key)), "updated": _updated(ctx["explainers"])}
     return ctx
@@ -85,11 +85,13 @@ def tag_feed(index, tag: str) -> dict:
 
 
 def sitemap_entries(index, routes) -> list[dict]:
-    """The sitemap's entries: each page's absolute address and, where known, when it last changed (`lastmod`):
-    an explainer's or page's `updated` or `date` (from git when the site uses it), a fact sheet's last commit."""
-    out = []
-    for route in routes:
-        entry = {"loc": index.urls.absolute(route.url), "lastmod": ""}
+    """The sitemap's entries (pages/languages.py: each page's address and its other languages' versions),
+    each with `lastmod` where known: an explainer's or page's `updated` or `date` (from git when the site
+    uses it), a fact sheet's last commit."""
+    from .languages import sitemap_entries as with_alternates
+    out = with_alternates(index, routes)
+    for route, entry in zip(routes, out):
+        entry["lastmod"] = ""
         if route.kind in ("explainer", "page"):
             doc = index.card_item(route.key)
             date = doc.updated or doc.date
@@ -97,5 +99,4 @@ def sitemap_entries(index, routes) -> list[dict]:
         elif route.kind == "fact" and index.config.publish.updated_from_git:
             date = index.file_date(route.key)
             entry["lastmod"] = date.iso() if date is not None else ""
-        out.append(entry)
     return out

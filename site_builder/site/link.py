@@ -179,9 +179,11 @@ LISTS = {  # table -> (what an item's links put it in, sort key of the members)
     "citers": (lambda links: links.cited, _rank),
     "events": (lambda links: links.about, _order),
     "tags": (lambda links: links.tags, _order),
-    "kinds": (lambda links: (links.kind,) if links.kind != "fact" else (), _kind_order),
+    "kinds": (lambda links: (links.kind,) if links.kind != "fact" and not links.language else (), _kind_order),
     "docs": (lambda links: ("all",) if links.kind != "fact" else (), _order),
     "types": (lambda links: (links.type,) if links.kind == "fact" else (), _order),
+    "versions": (lambda links: (links.base,) if links.language else (), lambda links: (links.language,)),
+    "translated": (lambda links: links.languages if links.kind == "fact" else (), _order),
     "redirects": (lambda links: tuple(path for path, _, _ in links.redirects), _rank),
 }
 
@@ -217,8 +219,8 @@ def _update_tables(memo: LinkMemo, new: dict[str, Links], old: dict[str, Links |
         changed.add(key("T", ALL))
     if any(k.startswith("K\x00") for k in changed):
         changed.add(key("K", ALL))
-    if any(k.startswith("X\x00") for k in changed):
-        changed.add(key("X", ALL))  # the old addresses there are (each one a route)
+    if any(k.startswith("A\x00") for k in changed):
+        changed.add(key("A", ALL))  # the old addresses there are (each one a route)
     _update_warnings(memo, new, {id_ for id_, before in old.items() if id_ not in new}, changed)
     return changed
 

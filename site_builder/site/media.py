@@ -65,11 +65,11 @@ def media_keys(names: set[str]) -> set[str]:
 
 
 def image_keys(old: dict, new: dict) -> set[str]:
-    """V* when an item got or lost its own image, or changed it (which items get a share card changes)."""
+    """J* when an item got or lost its own image, or changed it (which items get a share card changes)."""
     for id_, before in old.items():
         after = new.get(id_)
         if before is not None and after is not None and before.image != after.image:
-            return {key("V", ALL)}
+            return {key("J", ALL)}
     return set()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import shutil
 import tempfile
 import textwrap
@@ -63,7 +64,8 @@ BASE = {
 }
 
 # The property test's site publishes a second language, so edits can add and remove translations.
-TRANSLATED_SITE_YML = MINIMAL_SITE_YML + "languages: [en, ko]\n"
+# It takes `updated` and lastmod from git: the "commit" edit makes the folder a repository and commits.
+TRANSLATED_SITE_YML = MINIMAL_SITE_YML + "languages: [en, ko]\nupdated_from_git: true\n"
 
 
 def translation(n: int) -> str:
@@ -78,7 +80,7 @@ edits = st.tuples(
     st.sampled_from(["rename", "add_ref", "remove_refs", "cite", "template", "drop_template", "delete", "add",
                      "site_yml", "employer", "reword", "reword", "summary", "retitle", "field", "draft",
                      "move", "move_back", "media", "move_folder",
-                     "translate", "translate", "untranslate", "sheet_translation"]),
+                     "translate", "translate", "untranslate", "sheet_translation", "commit"]),
     st.integers(0, 2), st.integers(0, 99))
 
 
@@ -187,6 +189,15 @@ def apply_edit(root: Path, edit: tuple[str, int, int]) -> None:
         else:
             # its pixels or its size change; some are large enough for resized copies (srcset)
             write_site(root, {f"content/media/pic-{which % 2}.png": png(900 if n % 4 == 1 else 2 + n % 5, 2, n)})
+    elif op == "commit":  # every change so far committed, on a day that varies: explainers' updated, lastmod
+        git = ["git", "-c", "user.name=T", "-c", "user.email=t@example.org"]
+        day = f"2024-{which + 4:02d}-{n % 28 + 1:02d}T12:00:00"
+        env = {**os.environ, "GIT_AUTHOR_DATE": day, "GIT_COMMITTER_DATE": day}
+        if not (root / ".git").exists():
+            subprocess.run(["git", "init", "-q"], cwd=root, check=True, capture_output=True)
+        subprocess.run([*git, "add", "-A", "content"], cwd=root, check=True, capture_output=True)
+        subprocess.run([*git, "commit", "-q", "--allow-empty", "-m", f"edit {n}"], cwd=root, env=env, check=True,
+                       capture_output=True)
     elif op == "move_folder":  # a whole folder moved out of the site, or back
         here, away = root / "content/facts/organizations", root / "organizations-away"
         if here.exists() and not away.exists():

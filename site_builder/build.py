@@ -28,7 +28,10 @@ from .incremental.state import BuildState  # noqa: F401 (callers keep one betwee
 from .output.write import WriteStats, build_lock, check_output_dir, read_manifest, write_output
 from .pages import THEME_DIR
 from .pages.render import render_pages
+from .incremental.images import ImageStore
 from .read.discover import Discovery, decode, discover, ignored, read_text
+from .read.gitdates import git_dates
+from .read.images import probe_media
 from .read.parse import parse
 from .site.index import ALL, key
 from .site.link import link
@@ -78,7 +81,10 @@ def build_site(root: Path, options: BuildOptions = BuildOptions(), write: bool =
     with _one_build(run.state):
         found = discover(root, {t.folder: t.name for t in config.types}, run.state.files, run.told)
         parsed = parse(root, found, config, run.state.parsed, run.disk, progress)
-        linked = link(config, Urls(config.base_url), parsed, _media(found), run.state.links, options.drafts)
+        media = probe_media(root, found.files, run.state.links.world.info)
+        dates = _git_dates(root, config, run.state, problems)
+        linked = link(config, Urls(config.base_url), parsed, media, run.state.links, options.drafts, dates)
+        linked.index.store = ImageStore(root, root / CACHE_DIR, options.disk_cache and (write or cache is not None))
         planned, replanned = plan(root, found, linked, run.state)
         rendered = render(root, found, config, linked, planned, replanned, run, progress)
         problems.extend(found.problems + parsed.problems + linked.problems + planned.problems + rendered.problems)
@@ -116,10 +122,12 @@ class Run:
 
 # What the routes depend on besides site.yml and the static files: which explainers and pages there
 # are and in what order, which fact sheets, which tags, which media files, whether anything has
-# corrections (the corrections page), and which fact sheets are translated into each further language.
-# (Planning reads the index's tables for what exists, never what an item shows, so these keys and not
-# the ones its reads note.)
-PLAN_KEYS = frozenset({key("D", "all"), key("F", ALL), key("T", ALL), key("M", ALL), key("Q", ALL)})
+# corrections (the corrections page), which fact sheets are translated into each further language; the
+# old addresses, which items have their own image, images' sizes and whether the site makes share cards
+# (extra_routes.py). (Planning reads the index's tables for what exists, never what an item shows, so
+# these keys and not the ones its reads note.)
+PLAN_KEYS = frozenset({key("D", "all"), key("F", ALL), key("T", ALL), key("M", ALL), key("Q", ALL), key("A", ALL),
+                       key("J", ALL), key("G", ALL), key("S", ALL)})
 
 
 def plan_keys(config: SiteConfig) -> frozenset[str]:
@@ -151,8 +159,13 @@ def render(root: Path, found: Discovery, config: SiteConfig, linked, planned: Pl
                         run.state.pages, linked.changed, digests, on_disk, progress)
 
 
-def _media(found: Discovery) -> frozenset[str]:
-    return frozenset(rel for rel, sf in found.files.items() if sf.kind == "media")
+def _git_dates(root: Path, config: SiteConfig, state: BuildState, problems: Problems) -> dict:
+    """The content files' last commit dates, when site.yml asks for them (one git call, kept while HEAD is)."""
+    if not config.publish.updated_from_git:
+        return {}
+    dates, state.git, found = git_dates(root, config.publish.git_at or Location("site.yml"), state.git)
+    problems.extend(found)
+    return dates
 
 
 def read_config(root: Path, options: BuildOptions) -> tuple[SiteConfig | None, Problems]:

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 from .diagnostics import Location, Problems, did_you_mean, suggest
 from .i18n.settings import load_languages
 from .read.markup import is_safe_link
+from .publish_settings import KEYS as PUBLISH_KEYS, PublishSettings, load_publish
 from .read.yamlio import Marks, load_yaml
 from .text import is_web_url
 
@@ -17,13 +18,13 @@ RESERVED_FOLDERS = {"explainers", "pages", "tags", "timeline", "media", "static"
                     "search", "pagefind"}
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 SITE_KEYS = ("title", "description", "base_url", "language", "languages", "types", "markdown", "author", "copyright",
-             "nav", "search", "sources")
+             "nav", "search", "sources") + PUBLISH_KEYS
 SOURCES_KEYS = ("require_via",)
 SEARCH_CHOICES = ("pagefind", "off")
 TYPE_KEYS = ("folder", "label", "fields", "schema_org", "description")
 FIELD_KEYS = ("type", "required", "to", "of", "choices", "description", "label")
 # every fact sheet may carry these
-SHEET_KEYS = ("name", "summary", "aliases", "facts", "body", "image", "corrections", "translations")
+SHEET_KEYS = ("name", "summary", "aliases", "facts", "body", "image", "corrections", "translations", "redirect_from")
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +81,7 @@ class SiteConfig:
     search: str = "pagefind"  # "pagefind": a static search index when the pagefind package is installed; "off"
     require_via: bool = False  # sources: a url off its publisher's host must say which copy was read (via:)
     languages: tuple[str, ...] = ()  # every language published, `language` first; () for a site in one language
+    publish: PublishSettings = PublishSettings()  # share cards, feeds, long lists, git dates
     extra: dict = field(default_factory=dict, compare=False, hash=False)
 
     @property
@@ -186,6 +188,7 @@ def load_config(text: str, rel_path: str, problems: Problems) -> SiteConfig | No
         nav=nav,
         search=_search(data, marks, problems),
         require_via=_require_via(data.get("sources"), marks, problems),
+        publish=load_publish(data, marks, problems),
     )
 
 

@@ -177,6 +177,25 @@ class Translation:
 
 
 @dataclass(frozen=True, slots=True)
+class Redirect:
+    """An old address of a page (`redirect_from:`): a site path such as /old-name/, under the base path."""
+
+    path: str
+    location: Location | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MediaInfo:
+    """What a media file is, as far as pages need to know: an image's size in CSS pixels, or why it cannot be read."""
+
+    digest: str
+    format: str = ""  # "png", "jpeg", "gif", "webp", "avif", "svg"; "" for a file that is not an image
+    width: int = 0
+    height: int = 0
+    problem: str = ""  # why the image cannot be read ("" when it can)
+
+
+@dataclass(frozen=True, slots=True)
 class FactSheet:
     id: str
     type: str
@@ -191,6 +210,7 @@ class FactSheet:
     location: Location | None = None
     corrections: tuple[Correction, ...] = ()
     translations: tuple[Translation, ...] = ()
+    redirect_from: tuple[Redirect, ...] = ()
 
     @property
     def slug(self) -> str:
@@ -234,6 +254,7 @@ class Document:
     draft: bool = False
     corrections: tuple[Correction, ...] = ()  # `updated` is never earlier than the newest of them
     language: str = ""  # a translation's language (the file's name says it: the-gift.ko.md); "" for an original
+    redirect_from: tuple[Redirect, ...] = ()
 
     @property
     def id(self) -> str:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from .files import atomic_write
 from .config import BUILTIN_FIELDS, SHEET_KEYS, FieldSpec, SiteConfig, TypeSpec
+from .read.redirects import PATH_PATTERN as REDIRECT_PATTERN
 
 DRAFT = "http://json-schema.org/draft-07/schema#"
 SCHEMA_DIR = ".schemas"
@@ -184,6 +185,10 @@ def type_schema(tspec: TypeSpec, config: SiteConfig) -> dict:
                                  "properties": {title_key: NONBLANK, "summary": {"type": ["string", "number"]},
                                                 "body": {"type": "string"}}},
     }
+    props["redirect_from"] = {
+        "title": "Old addresses", "description": "Site paths this page was published at before (/old-name/).",
+        "type": ["array", "string", "null"], "pattern": REDIRECT_PATTERN,
+        "items": {"type": "string", "pattern": REDIRECT_PATTERN}}
     assert set(props) >= set(SHEET_KEYS) - ({"name", "summary"} if tspec.builtin else set())
     return {
         "$schema": DRAFT,

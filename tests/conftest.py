@@ -32,6 +32,15 @@ def pytest_addoption(parser):
     parser.addoption("--update-golden", action="store_true", help="rewrite the golden sites' expected output")
 
 
+def png(width: int = 4, height: int = 3, shade: int = 0, fmt: str = "PNG") -> bytes:
+    """A real image of this size (PNG, or fmt="JPEG"), for sites whose pages show images."""
+    import io
+    from PIL import Image
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), (shade % 256, 90, 160)).save(out, fmt)
+    return out.getvalue()
+
+
 def write_site(root: Path, files: dict[str, str | bytes]) -> Path:
     for rel, text in files.items():
         path = root / rel

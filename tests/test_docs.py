@@ -110,6 +110,14 @@ def test_the_guides_example_site_builds_without_a_single_warning(tmp_path):
     assert "/engines/explainers/first-program/#correction-2024-03-04" in (out / "corrections/index.html").read_text()
     gazette = (out / "claims/first-programmer/index.html").read_text("utf-8")
     assert "(read via" in gazette and "archived copy" in gazette and '<span class="locator">the headline</span>' in gazette
+    assert '<img src="/engines/media/engine.svg" alt="A sketch of a machine with gear columns" width="120" height="60"' \
+        in explainer  # the SVG's size, from its viewBox
+    moved = (out / "machines/the-engine/index.html").read_text("utf-8")  # an old address (redirect_from)
+    assert 'http-equiv="refresh" content="0; url=/engines/machines/analytical-engine/"' in moved
+    assert '<link rel="canonical" href="https://example.org/engines/machines/analytical-engine/">' in moved
+    assert "/machines/the-engine/" not in (out / "sitemap.xml").read_text("utf-8")
+    assert "<entry>" in (out / "tags/history/feed.xml").read_text("utf-8")  # a feed per tag
+    assert (out / "people/ada-lovelace/card.png").read_bytes()[16:24] == (1200).to_bytes(4, "big") + (630).to_bytes(4, "big")
     german = (out / "de/explainers/first-program/index.html").read_text("utf-8")
     assert '<html lang="de">' in german and "Quellen" in german and "1. März 2024" in german  # the original's date
     assert 'href="/engines/de/organizations/science-museum/"' in german  # the sheet's German page

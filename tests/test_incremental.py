@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import shutil
 import tempfile
 import textwrap
@@ -15,7 +16,7 @@ from hypothesis import strategies as st
 from site_builder.read import discover
 from site_builder.build import BuildOptions, BuildState, build_site
 
-from conftest import MINIMAL_SITE_YML, write_site
+from conftest import MINIMAL_SITE_YML, png, write_site
 
 PEOPLE = ["ada", "bob", "cyd"]
 ORGS = ["acme", "globex"]
@@ -83,11 +84,12 @@ BASE = {
     "content/explainers/first.md": explainer("First", ["people/ada", "organizations/acme"], ["s-one"]),
     "content/explainers/second.md": explainer("Second", ["bob"], ["s-two", "s-one"])
                                     + "\n![A picture](../media/pic-0.png)\n",
-    "content/media/pic-0.png": "not really a picture 0",
+    "content/media/pic-0.png": png(3, 2),
 }
 
 # The property test's site publishes a second language, so edits can add and remove translations.
-TRANSLATED_SITE_YML = SITE_YML + "languages: [en, ko]\n"
+# It takes `updated` and lastmod from git: the "commit" edit makes the folder a repository and commits.
+TRANSLATED_SITE_YML = SITE_YML + "languages: [en, ko]\nupdated_from_git: true\n"
 
 
 def translation(n: int) -> str:
@@ -103,7 +105,7 @@ edits = st.tuples(
                      "site_yml", "employer", "reword", "reword", "summary", "retitle", "field", "draft",
                      "move", "move_back", "media", "move_folder",
                      "source_date", "updated", "correct", "dispute", "host", "source_url", "speaker",
-                     "translate", "translate", "untranslate", "sheet_translation"]),
+                     "translate", "translate", "untranslate", "sheet_translation", "commit"]),
     st.integers(0, 2), st.integers(0, 99))
 
 
@@ -210,7 +212,17 @@ def apply_edit(root: Path, edit: tuple[str, int, int]) -> None:
         if n % 3 == 0 and path.exists():
             path.unlink()
         else:
-            write_site(root, {f"content/media/pic-{which % 2}.png": f"picture {n}"})
+            # its pixels or its size change; some are large enough for resized copies (srcset)
+            write_site(root, {f"content/media/pic-{which % 2}.png": png(900 if n % 4 == 1 else 2 + n % 5, 2, n)})
+    elif op == "commit":  # every change so far committed, on a day that varies: explainers' updated, lastmod
+        git = ["git", "-c", "user.name=T", "-c", "user.email=t@example.org"]
+        day = f"2024-{which + 4:02d}-{n % 28 + 1:02d}T12:00:00"
+        env = {**os.environ, "GIT_AUTHOR_DATE": day, "GIT_COMMITTER_DATE": day}
+        if not (root / ".git").exists():
+            subprocess.run(["git", "init", "-q"], cwd=root, check=True, capture_output=True)
+        subprocess.run([*git, "add", "-A", "content"], cwd=root, check=True, capture_output=True)
+        subprocess.run([*git, "commit", "-q", "--allow-empty", "-m", f"edit {n}"], cwd=root, env=env, check=True,
+                       capture_output=True)
     elif op == "move_folder":  # a whole folder moved out of the site, or back
         here, away = root / "content/facts/organizations", root / "organizations-away"
         if here.exists() and not away.exists():

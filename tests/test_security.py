@@ -15,7 +15,7 @@ from site_builder.read.markup import MarkdownRenderer, link_scheme
 from site_builder.pages.templates import THEME_DIR
 from site_builder.read.yamlio import MAX_YAML_BYTES, load_yaml
 
-from conftest import build, messages
+from conftest import build, messages, png
 
 SECRET = "TOP-SECRET-5f2c"
 
@@ -219,7 +219,7 @@ def test_symlinked_folders_pointing_outside_are_refused(make_site, outside, wher
 
 def test_symlinks_inside_the_site_still_work(make_site):
     root = make_site({"content/pages/about.md": "---\ntitle: About\n---\n![x](../media/alias.jpg)\n",
-                      "content/media/real.jpg": b"jpeg-bytes"})
+                      "content/media/real.jpg": png(fmt="JPEG")})
     (root / "content/media/alias.jpg").symlink_to(root / "content/media/real.jpg")
     result = build(root)
     assert result.ok, messages(result)
@@ -261,7 +261,7 @@ def test_templates_cannot_reach_python_internals(make_site, expression):
 
 def test_a_build_writes_nothing_outside_its_output_folder(make_site, tmp_path):
     root = make_site({"content/pages/about.md": "---\ntitle: About\n---\nHi [x](../media/a.jpg).\n",
-                      "content/media/a.jpg": b"jpeg", "content/media/deep/b c.png": b"png"})
+                      "content/media/a.jpg": png(fmt="JPEG"), "content/media/deep/b c.png": png()})
     before = {p for p in tmp_path.rglob("*")}
     out = tmp_path / "out"
     result = build_site(root, BuildOptions(out=out))
@@ -271,7 +271,7 @@ def test_a_build_writes_nothing_outside_its_output_folder(make_site, tmp_path):
     outside_out = {p for p in new if out not in p.parents and p != out and cache not in p.parents and p != cache}
     # the lock file beside the output folder is the only other thing written
     assert outside_out == {tmp_path / ".out.lock"}
-    assert (out / "media/deep/b c.png").read_bytes() == b"png"  # served at /media/deep/b%20c.png
+    assert (out / "media/deep/b c.png").read_bytes() == png()  # served at /media/deep/b%20c.png
 
 
 # --- Markdown: raw HTML policy and active URLs ----------------------------------------

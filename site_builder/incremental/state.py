@@ -34,7 +34,7 @@ from .cache import read_regular
 from .lazy import LazyDict
 
 STATE_FILE = "state"
-_FORMAT = b"sb-state-9\n"
+_FORMAT = b"sb-state-10\n"
 
 
 class Numbering:
@@ -93,6 +93,7 @@ class BuildState:
         self.parsed = ParseCache()
         self.links = LinkMemo()
         self.plan = None  # build.Planned: the routes of the last build
+        self.git = None  # (HEAD commit, {rel_path: date}) of the last look at git (updated_from_git)
         self.pages = PageRecords()
         self.process = ProcessMemory()
         self.numbers = (Numbering(), Numbering())  # for the saved state: keys, pages
@@ -121,6 +122,10 @@ def save(state: BuildState, path: Path) -> None:
         "notes": {rel: codec.encode(found) for rel, found in state.files.notes.items()},
         "problems": {rel: (digest, codec.encode(found)) for rel, (digest, found) in state.parsed.problems.items()},
         "world": (world.ids, world.short, world.by_path, world.paths, world.media, world.facts),
+        "media": {rel: codec.encode(info) for rel, info in world.info.items()},
+        "dates": {rel: codec.encode(date) for rel, date in world.dates.items()},
+        "git": state.git,
+        "cards": world.cards,
         "links": _saved(links.links, _encode_links),
         "link_problems": {id_: codec.encode(found) for id_, found in links.problems.items()},
         "tables": {name: getattr(links.tables, name) for name in _TABLES},
@@ -193,6 +198,10 @@ def _fill(state: BuildState, plain: dict) -> None:
     world = state.links.world
     world.ids, short, world.by_path, world.paths, media, world.facts = plain["world"]
     world.short, world.media = {k: tuple(v) for k, v in short.items()}, frozenset(media)
+    world.info = {rel: codec.decode(info) for rel, info in plain["media"].items()}
+    world.dates = {rel: codec.decode(date) for rel, date in plain["dates"].items()}
+    state.git = plain["git"]
+    world.cards = plain["cards"]
     state.links.links = LazyDict(plain["links"], _decode_links)  # an entry is decoded when a build reads it
     state.links.problems = {id_: codec.decode(found) for id_, found in plain["link_problems"].items()}
     tables = Tables(**{name: {k: tuple(v) for k, v in plain["tables"][name].items()} for name in _TABLES})
@@ -222,4 +231,5 @@ def _saved_plan(planned) -> tuple | None:
 
 _LINK_FIELDS = tuple(f.name for f in dataclasses.fields(Links))
 _ROUTE_FIELDS = tuple(f.name for f in dataclasses.fields(Route))  # every field, so a new one is saved too
-_TABLES = ("backlinks", "citers", "events", "tags", "kinds", "types", "docs", "corrected", "versions", "translated")
+_TABLES = ("backlinks", "citers", "events", "tags", "kinds", "types", "docs", "corrected", "versions", "translated",
+           "redirects")

@@ -13,6 +13,7 @@ from ..model import CiteSlot, Fragment, LinkSlot, RefSlot, SourceRef
 from ..read.markup import CLOSE, OPEN, PLACEHOLDER_RE
 from ..site.index import Index
 from ..text import plain_text
+from .images import img_attributes
 
 _SPACE_BEFORE_SLOT_RE = re.compile(r"[ \t\n]+(?=" + OPEN + r"(\d+)" + CLOSE + ")")
 
@@ -168,7 +169,10 @@ class PageRefs:
                     url = self.index.urls.path(slot.target[1:])
                 else:
                     url = self.index.url_for_path(slot.target) or "#"
-                return html.escape(url + ("#" + slot.fragment if slot.fragment else ""), quote=True)
+                url = html.escape(url + ("#" + slot.fragment if slot.fragment else ""), quote=True)
+                if m.string.endswith('<img src="', 0, m.start()) and slot.target in self.index.media:
+                    url += img_attributes(self.index, slot.target)  # size, srcset, lazy (pages/images.py)
+                return url
             return ""  # pragma: no cover
 
         def attach(m) -> str:  # a citation hangs on the word before it: no space, no line break

@@ -13,12 +13,16 @@ from ..i18n.catalogs import gettext
 from ..i18n.locales import direction
 from ..model import Competing, Document, FactSheet, FieldValue, Fragment, Money, PartialDate, Passage, RefValue, SourceRef
 from .citations import Deferred, PageRefs, fragment_text
-from .corrections import correction_notes, corrections_context, feed_context
+from .corrections import correction_notes, corrections_context
 from .disputed import competing_html, competing_markup, competing_rows
 from .languages import alternates, kind_label, marked, shown_document, shown_sheet, site_languages
 from ..site.index import Index
 from ..site.routes import Route
 from .structured import json_ld
+from .feeds import feed_context, tag_feed, tag_feed_context
+from .images import lead_image, media_helper, share_image
+from .listing import by_letter, by_year, paged_context, paginate, with_anchors
+from .moved import redirect_context
 
 
 
@@ -164,13 +168,15 @@ def common(index: Index, route: Route, refs: PageRefs, title: str, description: 
                           "facts": urls.path("data/facts.json"), "cards": urls.path("data/cards.json")}},
         "page": {"url": route.url, "canonical": urls.absolute(route.url), "kind": route.kind,
                  "title": title, "description": description, "json_ld": json_ld(index, route, title),
-                 "language": language, "dir": direction(language), "alternates": alternates(index, route)},
+                 "language": language, "dir": direction(language), "alternates": alternates(index, route),
+                 "share": None, "prev": "", "next": ""},
         "ref": refs.ref,
         "static": urls.static,
         "absolute": urls.absolute,
         "url_for": lambda id_: index.url(*refs.version(index.lookup(id_) or id_)),
         "sheets": lambda type_name: sheets_of(index, refs, type_name),
         "sheet": lambda id_: sheet_card(index, refs, _known(index, id_)),
+        "media": media_helper(index),
     }
 
 
@@ -207,15 +213,10 @@ def explainer_context(index: Index, route: Route, refs: PageRefs) -> dict:
         "doc": doc, "body": body, "about": about, "sources": refs.later_entries(),
         "tags": [{"name": t, "url": index.urls.tag(t)} for t in doc.tags],
         "mentions": cards(index, refs, index.backlinks(doc.base_id)),
-        "image": _image(index, doc.image), "corrections": correction_notes(refs, doc),
+        "image": lead_image(index, doc.image), "corrections": correction_notes(refs, doc),
     })
+    ctx["page"]["share"] = share_image(index, route, doc.image)
     return ctx
-
-
-def _image(index: Index, image) -> dict | None:
-    if image is None:
-        return None
-    return {"url": index.urls.media(image.src), "alt": image.alt, "credit": image.credit}
 
 
 def _is_text(value) -> bool:
@@ -259,25 +260,30 @@ def fact_context(index: Index, route: Route, refs: PageRefs) -> dict:
                                  "url": index.urls.type_index(tspec.folder), "schema_org": tspec.schema_org},
         "summary": summary, "fields": rows, "rows": {r["name"]: r for r in rows}, "facts": facts, "body": body,
         "aliases": list(sheet.aliases), "events": events, "mentions": mentions, "cited_in": cited_in,
-        "sources": refs.later_entries(), "image": _image(index, sheet.image),
+        "sources": refs.later_entries(), "image": lead_image(index, sheet.image),
         "corrections": correction_notes(refs, sheet),
     })
+    ctx["page"]["share"] = share_image(index, route, sheet.image)
     return ctx
 
 
 def type_index_context(index: Index, route: Route, refs: PageRefs) -> dict:
-    tspec = index.config.type(route.key)
+    tspec = index.config.type(route.key.partition("/")[0])  # page 2 on: 'type/2'
     ids = index.ids_of_type(tspec.name)
+    paging = paginate(index, route, ids, (by_year if tspec.name == "event" else by_letter)(index))
     described = tspec.description or gettext(refs.language, "%(plural)s on this site.", plural=tspec.plural)
     ctx = common(index, route, refs, tspec.plural, described)
     ctx.update({"type": {"name": tspec.name, "label": tspec.singular, "plural": tspec.plural,
                          "description": tspec.description},
-                "items": cards(index, refs, ids)})
+                "items": with_anchors(cards(index, refs, paging["ids"]), paging)})
+    paged_context(ctx, paging, tspec.plural)
     return ctx
 
 
 def timeline_context(index: Index, route: Route, refs: PageRefs) -> dict:
-    events = [index.item(i) for i in index.ids_of_type("event")]
+    ids = index.ids_of_type("event")
+    paging = paginate(index, route, ids, by_year(index), lambda label, id_: id_.replace("/", "-"))
+    events = [index.item(i) for i in paging["ids"]]
     rows = []
     for sheet in events:
         fv = sheet.field("source")
@@ -288,7 +294,8 @@ def timeline_context(index: Index, route: Route, refs: PageRefs) -> dict:
     years = sorted({r["date"].year for r in rows if r["date"]})
     ctx = common(index, route, refs, gettext(refs.language, "Timeline"),
                  gettext(refs.language, "Every dated event on this site, in order."))
-    ctx.update({"events": rows, "years": years, "sources": refs.later_entries()})
+    ctx.update({"events": rows, "years": years, "sources": refs.later_entries(), "total": len(ids)})
+    paged_context(ctx, paging, gettext(refs.language, "Timeline"))
     return ctx
 
 
@@ -332,9 +339,13 @@ def home_context(index: Index, route: Route, refs: PageRefs) -> dict:
 
 
 def tag_context(index: Index, route: Route, refs: PageRefs) -> dict:
-    ctx = common(index, route, refs, gettext(refs.language, "Tagged “%(tag)s”", tag=route.key),
-                 gettext(refs.language, "Explainers tagged %(tag)s.", tag=route.key))
-    ctx.update({"tag": route.key, "items": cards(index, refs, index.tagged(route.key))})
+    tag = route.key.partition("/")[0]  # page 2 on: 'tag/2'
+    paging = paginate(index, route, list(index.tagged(tag)), by_year(index))
+    title = gettext(refs.language, "Tagged “%(tag)s”", tag=tag)
+    ctx = common(index, route, refs, title, gettext(refs.language, "Explainers tagged %(tag)s.", tag=tag))
+    ctx.update({"tag": tag, "items": with_anchors(cards(index, refs, paging["ids"]), paging),
+                "feed": tag_feed(index, tag)})
+    paged_context(ctx, paging, title)
     return ctx
 
 
@@ -372,4 +383,5 @@ CONTEXTS = {
     "type-index": type_index_context, "timeline": timeline_context, "tag": tag_context, "tags": tags_context,
     "404": simple_context, "feed": feed_context, "sitemap": simple_context, "search": search_context,
     "corrections": corrections_context,
+    "tag-feed": tag_feed_context, "redirect": redirect_context,
 }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..model import FactSheet, PartialDate
+from ..model import FactSheet
 from ..site.index import Index
 from ..site.routes import Route
 from .citations import PageRefs, fragment_text
@@ -61,17 +61,4 @@ def corrections_context(index: Index, route: Route, refs: PageRefs) -> dict:
             log.append({"date": entry["date"], "entries": []})
         log[-1]["entries"].append(entry)
     ctx["log"] = log
-    return ctx
-
-
-def feed_context(index: Index, route: Route, refs: PageRefs) -> dict:
-    """The feed: the explainers, and every correction as an entry of its own."""
-    from .context import simple_context
-
-    ctx = simple_context(index, route, refs)
-    # corrections are written in the site's own language: its feed carries them, a translation's does not
-    own = refs.one_language or refs.language == index.config.language
-    ctx["corrections"] = site_corrections(index, refs) if own else []
-    dates = [e["date"] for e in ctx["explainers"][:1] if e["date"]] + [c["date"] for c in ctx["corrections"][:1]]
-    ctx["updated"] = max(dates, key=PartialDate.last_day, default=None)
     return ctx

@@ -211,13 +211,16 @@ def render_route(index: Index, route: Route, env, sitemap: list[Route]) -> tuple
     from .citations import PageRefs  # the page-making code, loaded when a page is made
     from .context import CONTEXTS
     from .export import data_file
-    from .languages import sitemap_entries
+    from .feeds import sitemap_entries  # with each page's versions (languages.py) and lastmod
     from .templates import TemplateProblem, for_language, render_template
     if route.kind == "robots":
         sitemap_url = index.urls.absolute(index.urls.path("sitemap.xml"))
         return f"User-agent: *\nAllow: /\n\nSitemap: {sitemap_url}\n".encode(), []
     if route.kind == "data":
         return data_file(index, route.key), []
+    if route.kind in ("card", "resized"):  # images the build makes (pages/images.py)
+        from .images import made_image
+        return made_image(index, route)
     refs = PageRefs(index, route.language)
     context = CONTEXTS[route.kind](index, route, refs)
     if route.kind == "sitemap":

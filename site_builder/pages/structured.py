@@ -16,6 +16,7 @@ from ..model import Competing, Document, FactSheet, Fragment, Money, PartialDate
 from .citations import fragment_text
 from .languages import shown_document, shown_sheet
 from ..site.index import Index
+from ..site.extra_routes import split_page
 from ..site.resolve import field_values, fragments_of, value_sources
 from ..site.routes import Route
 
@@ -354,13 +355,16 @@ def _collection(index: Index, route: Route, page: str, name: str, ids: list[str]
 
 
 def _collection_ids(index: Index, route: Route) -> tuple[str, list[str]]:
+    base, number = split_page(route.key)  # a long list's page 2 on lists only its own share
+    per_page = index.config.publish.per_page
+    share = slice((number - 1) * per_page, number * per_page)
     if route.kind == "type-index":
-        tspec = index.config.type(route.key)
-        return tspec.plural, index.ids_of_type(tspec.name)
+        tspec = index.config.type(base)
+        return tspec.plural, index.ids_of_type(tspec.name)[share]
     if route.kind == "tag":
-        return f"Tagged {route.key}", list(index.tagged(route.key))
+        return f"Tagged {base}", list(index.tagged(base))[share]
     if route.kind == "timeline":
-        return "Timeline", index.ids_of_type("event")
+        return "Timeline", index.ids_of_type("event")[share]
     if route.kind == "home":
         return index.config.title, index.ids_of_kind("explainer")
     return "Tags", []

@@ -10,13 +10,15 @@ from ..diagnostics import Location, Problems, did_you_mean, suggest
 from .fields import FieldContext, parse_corrections, parse_date, parse_field, parse_sources
 from .frontmatter import split_front_matter
 from .markup import ID_RE, MarkdownRenderer
+from .redirects import parse_redirects
 from ..text import slugify
 from ..model import Document, Fact, FactSheet, Image, PartialDate, RefValue
 from .translations import check_shared, missing_hint, parse_sheet_translations, required_keys, split_language
 from .yamlio import Marks, load_yaml
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-DOC_KEYS = ("title", "summary", "date", "updated", "authors", "tags", "about", "image", "draft", "corrections")
+DOC_KEYS = ("title", "summary", "date", "updated", "authors", "tags", "about", "image", "draft", "corrections",
+            "redirect_from")
 FACT_KEYS = ("label", "value", "source", "note")
 
 
@@ -78,11 +80,12 @@ def parse_document(kind: str, text: str, rel_path: str, config: SiteConfig, md: 
         problems.error("draft must be true or false", marks.at(("draft",)))
         draft = False
     corrections = parse_corrections(data.get("corrections"), FieldContext(rel_path, marks, problems, md))
+    redirects = parse_redirects(data.get("redirect_from"), marks, problems)
     body = md.render(split.body, rel_path, problems, split.body_line, keep_source=False)  # the file has it
     if not ok or not title:
         return None
     return Document(kind, slug, rel_path, title, body, summary or "", date, corrected(date, updated, corrections),
-                    tuple(authors), tuple(tags), tuple(about), image, draft, corrections, language)
+                    tuple(authors), tuple(tags), tuple(about), image, draft, corrections, language, redirects)
 
 
 def corrected(date: PartialDate | None, updated: PartialDate | None, corrections: tuple) -> PartialDate | None:
@@ -218,6 +221,7 @@ def parse_factsheet(text: str, rel_path: str, tspec: TypeSpec, config: SiteConfi
             problems.error("'body' must be Markdown text", marks.at(("body",)))
     image = parse_image(data.get("image"), ("image",), marks, problems)
     corrections = parse_corrections(data.get("corrections"), ctx)
+    redirects = parse_redirects(data.get("redirect_from"), marks, problems)
     translations = parse_sheet_translations(data.get("translations"), tspec, config, ctx)
     written = data.get(tspec.title_key)
     if not name and isinstance(written, str) and (tspec.builtin or written != ""):  # blank: never drop it silently
@@ -225,7 +229,7 @@ def parse_factsheet(text: str, rel_path: str, tspec: TypeSpec, config: SiteConfi
     if not ok or not name:
         return None
     return FactSheet(f"{tspec.folder}/{slug}", tspec.name, rel_path, name, summary, tuple(aliases),
-                     tuple(fields), tuple(facts), body, image, top, corrections, translations)
+                     tuple(fields), tuple(facts), body, image, top, corrections, translations, redirects)
 
 
 def holds_several(tspec: TypeSpec, name: str) -> bool:

@@ -52,6 +52,8 @@ class Links:
     language: str  # a translation's language ("" for an original, which is in the site's language)
     base: str  # the original's id (its own, for an original)
     titles: tuple[tuple[str, str], ...]  # a fact sheet's name in each language it is translated into
+    redirects: tuple[tuple[str, int, int], ...]  # its old addresses (redirect_from), each with its line and column
+    image: str  # the rel_path of its own image, or ""
     problems: tuple[Diagnostic, ...]
 
     @property
@@ -83,11 +85,12 @@ class Tables:
     corrected: dict[str, tuple[str, ...]] = field(default_factory=dict)  # ALL -> ids with corrections, newest first
     versions: dict[str, tuple[str, ...]] = field(default_factory=dict)  # an original's id -> its translations' ids
     translated: dict[str, tuple[str, ...]] = field(default_factory=dict)  # language -> fact sheets translated into it
+    redirects: dict[str, tuple[str, ...]] = field(default_factory=dict)  # old path -> ids that claim it
     warnings: dict[str, tuple[Diagnostic, ...]] = field(default_factory=dict)  # sheet id -> site-wide warnings
 
     # what each Index method reads, by table letter (the keys `key` makes)
     NAMES = {"backlinks": "B", "citers": "W", "events": "E", "tags": "T", "kinds": "K", "types": "Y", "docs": "D",
-             "corrected": "Q", "versions": "V", "translated": "X"}
+             "corrected": "Q", "versions": "V", "translated": "X", "redirects": "A"}
 
 
 class Index:
@@ -98,6 +101,7 @@ class Index:
         self.config, self.urls, self.media = config, urls, world.media
         self._links, self._tables, self._world, self._item_of = links, tables, world, item_of
         self.recorder: set[str] | None = None
+        self.store = None  # where images the build makes are kept (incremental/images.py), set by the build
 
     @contextmanager
     def recording(self):
@@ -262,6 +266,27 @@ class Index:
     def doc_order(self) -> list[str]:
         """Every explainer and page in list order (newest first; undated pages by slug, after them)."""
         return list(self._table("docs", "all"))
+
+    # ---- media, old addresses, dates (images, redirects, git dates)
+    def media_info(self, rel_path: str):
+        """A media file's MediaInfo (an image's size, or why it cannot be read), or None."""
+        self._note("G", rel_path)
+        return self._world.info.get(rel_path)
+
+    def redirect_paths(self) -> dict[str, tuple[str, ...]]:
+        """Every old address written in a redirect_from, with the ids that claim it, by path."""
+        self._note("A", ALL)
+        return dict(sorted(self._tables.redirects.items()))
+
+    def share_cards(self) -> bool:
+        """Whether the site makes share cards (share_cards in site.yml, and its size for auto)."""
+        self._note("S", ALL)
+        return self._world.cards
+
+    def file_date(self, id_: str):
+        """The date of the last commit that touched an item's file (updated_from_git), or None."""
+        self._note("U", id_)
+        return self._world.dates.get(self._world.paths.get(id_, ""))
 
     def place_of(self, id_: str) -> tuple[str, str, str]:
         """(kind, type, rel_path) of an item, for planning its route (what exists, not what it shows)."""

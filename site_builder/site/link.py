@@ -19,10 +19,12 @@ from dataclasses import dataclass
 
 from ..config import SiteConfig
 from ..diagnostics import Diagnostic
-from ..model import FactSheet
+from ..model import FactSheet, MediaInfo, PartialDate
 from ..read.parse import Parsed
 from .checks import world_facts
 from .index import ALL, Index, Links, Tables, key
+from .dates import dated_items, update_dates
+from .media import image_keys, media_keys, update_cards, update_media
 from .resolve import World, resolve_item, site_warnings
 from .urls import Urls
 
@@ -44,10 +46,12 @@ class Linked:
     problems: tuple[Diagnostic, ...]
 
 
-def link(config: SiteConfig, urls: Urls, parsed: Parsed, media: frozenset[str], memo: LinkMemo,
-         drafts: bool) -> Linked:
+def link(config: SiteConfig, urls: Urls, parsed: Parsed, media: dict[str, MediaInfo], memo: LinkMemo,
+         drafts: bool, dates: dict[str, PartialDate] | None = None) -> Linked:
+    """`media`: every media file's MediaInfo; `dates`: the content files' git dates (site/dates.py), if used."""
     fresh, removed = _changed_items(parsed, memo, drafts)
-    names = _update_world(memo, fresh, removed, media)
+    names = _update_world(memo, fresh, removed, frozenset(media))
+    names |= update_media(memo.world, media)
     todo = dict(fresh)
     if names:
         anything_new = any(n.startswith(("id:", "media:")) for n in names)
@@ -60,12 +64,17 @@ def link(config: SiteConfig, urls: Urls, parsed: Parsed, media: frozenset[str], 
     changed.update(key("P", n.partition(":")[2]) for n in names if n.startswith(("path:", "media:")))
     if any(n.startswith("media:") for n in names):
         changed.add(key("M", ALL))  # the set of media files (each one a route)
+    changed.update(media_keys(names))
+    changed.update(update_dates(memo.world, dates or {}))
     old = {id_: memo.links.get(id_) for id_ in removed | new.keys()}
     changed.update(_update_items(memo, new, removed))
+    changed.update(image_keys(old, new))
     changed.update(_update_tables(memo, new, old))
+    changed.update(update_cards(memo.world, memo.tables, config.publish))
     problems = tuple(d for found in memo.problems.values() for d in found)
     problems += tuple(d for found in memo.tables.warnings.values() for d in found)
-    index = Index(config, urls, memo.links, memo.tables, memo.world, lambda links: parsed.items(links.rel_path))
+    item_of = dated_items(parsed.items, memo.world.dates)
+    index = Index(config, urls, memo.links, memo.tables, memo.world, lambda links: item_of(links.rel_path))
     return Linked(index, frozenset(changed), problems)
 
 
@@ -199,6 +208,7 @@ LISTS = {  # table -> (what an item's links put it in, sort key of the members)
     "corrected": (lambda links: (ALL,) if links.corrected else (), _correction_order),
     "versions": (lambda links: (links.base,) if links.language else (), lambda links: (links.language,)),
     "translated": (lambda links: links.languages if links.kind == "fact" else (), _order),
+    "redirects": (lambda links: tuple(path for path, _, _ in links.redirects), _rank),
 }
 
 
@@ -233,6 +243,8 @@ def _update_tables(memo: LinkMemo, new: dict[str, Links], old: dict[str, Links |
         changed.add(key("T", ALL))
     if any(k.startswith("K\x00") for k in changed):
         changed.add(key("K", ALL))
+    if any(k.startswith("A\x00") for k in changed):
+        changed.add(key("A", ALL))  # the old addresses there are (each one a route)
     _update_warnings(memo, new, {id_ for id_, before in old.items() if id_ not in new}, changed)
     return changed
 

@@ -15,6 +15,7 @@ from ..model import (CiteSlot, Competing, Document, FactSheet, FieldValue, Fragm
                      RefSlot, RefValue, SourceRef)
 from .checks import check_dates, check_via, party_types
 from .index import Links
+from .media import image_problems
 
 
 class World:
@@ -28,6 +29,9 @@ class World:
         self.paths: dict[str, str] = {}  # id -> rel_path
         self.media: frozenset[str] = frozenset()
         self.facts: dict[str, tuple] = {}  # fact-sheet id -> (date as (y, m, d) or None, hosts)
+        self.info: dict = {}  # media rel_path -> MediaInfo (site/media.py)
+        self.dates: dict = {}  # content rel_path -> PartialDate of its last commit (site/dates.py)
+        self.cards: bool = False  # whether the site makes share cards (site/media.py)
 
 
 class Lookups:
@@ -65,6 +69,11 @@ class Lookups:
         """The web hosts a fact sheet gives as its own (checks.hosts_of)."""
         self.names.add(f"host:{id_}")
         return self.world.facts.get(id_, (None, ()))[1]
+
+    def picture(self, rel: str):
+        """The MediaInfo of a media file (its size, or why it cannot be read)."""
+        self.names.add(f"pixels:{rel}")
+        return self.world.info.get(rel)
 
 
 def card_fields(item) -> tuple:
@@ -194,6 +203,7 @@ def resolve_item(item, digest: str, world: World, config) -> Links:
         close = suggest(item.image.src.removeprefix("content/"), [m.removeprefix("content/") for m in world.media])
         problems.error(f"image '{item.image.src.removeprefix('content/')}' does not exist", item.image.location,
                        "files go in content/media/" + phrase(close), suggestions=close)
+    image_problems(item, fragments_of(item), ask, problems)
     out.discard(item.id)
     fact = isinstance(item, FactSheet)
     newest = max((c.date for c in item.corrections), key=PartialDate.last_day, default=None)
@@ -202,7 +212,9 @@ def resolve_item(item, digest: str, world: World, config) -> Links:
                  _digest(card_fields(item)), frozenset(map(sys.intern, out)), tuple(sorted(cited)), about,
                  frozenset(map(sys.intern, ask.names)), newest.last_day() if newest else (),
                  "" if fact else item.language, item.id if fact else item.base_id,
-                 tuple((t.language, t.name) for t in item.translations) if fact else (), tuple(problems.items))
+                 tuple((t.language, t.name) for t in item.translations) if fact else (),
+                 tuple((r.path, r.location.line, r.location.col) for r in item.redirect_from),
+                 item.image.src if item.image is not None else "", tuple(problems.items))
 
 
 def _allowed(config, type_name: str, field: str) -> tuple[str, ...]:

@@ -40,6 +40,10 @@ KINDS = {k.name: k for k in (
     Kind("robots"),
     Kind("data"),
     Kind("asset", copied=True),
+    Kind("tag-feed", "feed.xml"),  # the rest: see extra_routes.py
+    Kind("redirect", "redirect.html"),  # an old address: a small page that sends the reader on (not in the sitemap)
+    Kind("card"),  # a share card (PNG), made by code
+    Kind("resized"),  # a resized copy of a large image, made by code
 )}
 
 
@@ -66,7 +70,7 @@ class Route:
         if self.kind == "fact":
             names = [self.template, "fact.html"]
         elif self.kind == "type-index":
-            names = [f"type-index-{self.key}.html", "type-index.html"]
+            names = [f"type-index-{self.key.partition('/')[0]}.html", "type-index.html"]  # (page 2 on: 'name/2')
         else:
             names = [self.template] if self.template else []
         if self.language:
@@ -148,6 +152,8 @@ def plan_routes(index: Index, static_files: dict[str, str], problems: Problems) 
         add(urls.media(rel), "asset", rel, origin=rel)
     for out, origin in sorted(static_files.items()):
         add(urls.path(out), "asset", origin, origin=origin)
+    from .extra_routes import extra_routes
+    routes.extend(extra_routes(index, routes, problems))
     _check_collisions(routes, problems)
     return routes
 

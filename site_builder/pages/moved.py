@@ -1,0 +1,14 @@
+"""Redirect pages: what an old address (`redirect_from:`) shows, through redirect.html.
+
+The page sends the reader on at once (a meta refresh), names the new address as canonical, asks
+search engines not to index it, and shows a link for readers whose browser does not follow."""
+
+from __future__ import annotations
+
+
+def redirect_context(index, route, refs) -> dict:
+    from .context import common
+    target, title = index.url(route.key), index.title(route.key)
+    ctx = common(index, route, refs, title, f"{title} has moved to {target}.")
+    ctx["target"] = {"url": target, "abs_url": index.urls.absolute(target), "title": title}
+    return ctx

@@ -25,7 +25,7 @@ from .files import Kept, file_digest
 from .incremental import state as saved_state
 from .incremental.cache import CACHE_DIR, DiskCache, code_digest, settings_digest
 from .incremental.state import BuildState  # noqa: F401 (callers keep one between builds)
-from .output.write import WriteStats, build_lock, check_output_dir, read_manifest, write_output
+from .output.write import WriteStats, build_lock, check_output_dir, on_disk, write_output
 from .pages import search
 from .pages.render import render_pages
 from .pages.templates import THEME_DIR, TemplateDeps, make_environment
@@ -226,11 +226,7 @@ def _templates(root: Path, found: Discovery, config: SiteConfig, state: BuildSta
 
 def _kept_on_disk(out: Path, written):
     """Whether the output folder still holds a page the last write made (by the manifest it wrote)."""
-    if written is not None and written.holds(out.resolve()):
-        return lambda path, digest: written.manifest.get(path) == digest
-    manifest = read_manifest(out) or {}
-    base = os.fspath(out)
-    return lambda path, digest: manifest.get(path) == digest and os.path.isfile(os.path.join(base, path))
+    return on_disk(out, written)
 
 
 def _search_index(out: Path, outputs: dict, routes: list[Route], config: SiteConfig, problems: Problems) -> dict:

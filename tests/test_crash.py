@@ -21,7 +21,7 @@ import pytest
 from site_builder import cli
 from site_builder.output.write import build_lock
 
-from conftest import write_site
+from conftest import files_of, write_site
 
 PAGES = 300
 KILLS = 10
@@ -55,9 +55,7 @@ def big_site(root: Path, version: str) -> Path:
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
-    if not folder.is_dir():
-        return {}
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+    return files_of(folder)
 
 
 def cli_build(root: Path) -> subprocess.Popen:

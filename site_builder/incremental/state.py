@@ -18,7 +18,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from ..files import atomic_write
+from ..files import atomic_write, read_regular
 from ..output.write import Written
 from ..pages.render import PageRecord, PageRecords
 from ..read.discover import Entry, FileTable
@@ -27,10 +27,10 @@ from ..site.index import Links, Tables
 from ..site.link import LinkMemo
 from ..site.routes import Route
 from . import codec
-from .cache import read_regular
+
 
 STATE_FILE = "state"
-_FORMAT = b"sb-state-4\n"
+_FORMAT = b"sb-state-5\n"
 
 
 class ProcessMemory:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -103,6 +104,9 @@ def main(argv: list[str] | None = None) -> int:
         from .preview.server import serve  # the only module that needs livereload and tornado
 
         return serve(root, host=args.host, port=args.port, drafts=args.drafts, open_browser=args.open)
+    wrong = _wrong_values(args)
+    if wrong:
+        return _fail(wrong, 2)
     options = BuildOptions(drafts=args.drafts, strict=args.strict,
                            base_url=getattr(args, "base_url", None),
                            out=Path(args.output) if getattr(args, "output", None) else None)
@@ -114,6 +118,10 @@ def main(argv: list[str] | None = None) -> int:
         result = build_site(root, options, write=(args.command == "build"), progress=progress)
     except OutputRefused as exc:
         print(f"site-builder: error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # the system refused a write (a full disk, a read-only or special file system)
+        where = f" ({exc.filename})" if exc.filename else ""
+        print(f"site-builder: error: could not write the site: {exc.strerror or exc}{where}", file=sys.stderr)
         return 2
     finally:
         progress.close()
@@ -135,6 +143,29 @@ def main(argv: list[str] | None = None) -> int:
         else:
             print(f"check passed: {pages} pages in {result.seconds:.2f} s" + (f" ({counts})" if counts else ""))
     return 0
+
+
+def _wrong_values(args) -> str:
+    """The first command-line value that its site.yml twin would refuse, said in one line ("" if none)."""
+    from .config import BASE_URL_RULE, valid_base_url
+
+    base_url = getattr(args, "base_url", None)
+    if base_url is not None and not valid_base_url(base_url):
+        return f"--base-url {base_url!r}: {BASE_URL_RULE.removeprefix('base_url ')}"
+    if getattr(args, "output", None):
+        return output_problem(args.output)
+    return ""
+
+
+def output_problem(given: str) -> str:
+    """Why -o cannot name an output folder ("" when it can): a path through a file, or where nothing can be made."""
+    path = Path(os.path.abspath(given))
+    existing = next(p for p in (path, *path.parents) if os.path.lexists(p))
+    if existing != path and not existing.is_dir():
+        return f"-o {given!r}: '{existing.name}' is a file, not a folder"
+    if existing.is_dir() and not os.access(existing, os.W_OK):
+        return f"-o {given!r}: this user cannot write in '{existing}'"
+    return ""
 
 
 def _list_changes(before: dict, after: dict) -> None:

@@ -171,8 +171,8 @@ def build_lock(out: Path):
     try:
         fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o644)
     except OSError as exc:
-        raise OutputRefused(f"cannot use the lock file '{lock_path.name}' beside the output folder "
-                            f"({exc.strerror}); a link there is never followed: remove it") from None
+        why = "it is a link, which is never followed: remove it" if exc.errno == errno.ELOOP else exc.strerror
+        raise OutputRefused(f"cannot use the lock file '{lock_path.name}' beside the output folder ({why})") from None
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

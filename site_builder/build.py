@@ -76,7 +76,8 @@ def build_site(root: Path, options: BuildOptions = BuildOptions(), write: bool =
         return BuildResult(problems.sorted(), False)
     run = Run.begin(root, options, write, cache, changed, config)
     with _one_build(run.state):
-        found = discover(root, {t.folder: t.name for t in config.types}, run.state.files, run.told)
+        found = discover(root, {t.folder: t.name for t in config.types}, run.state.files, run.told,
+                         check_media=config.raw_html == "escape")
         parsed = parse(root, found, config, run.state.parsed, run.disk, progress)
         linked = link(config, Urls(config.base_url), parsed, _media(found), run.state.links, options.drafts)
         planned = plan(root, found, linked.index)

@@ -20,6 +20,7 @@ from pathlib import Path
 from ..diagnostics import Diagnostic, Location, Problems, did_you_mean
 from ..files import digest_bytes, stat_signature
 from ..model import SourceFile
+from .media import check_active, is_active
 
 MAX_TEXT_BYTES = 5_000_000
 RACY_SECONDS = 2.0  # a file changed this recently is read again even if its stat looks unchanged
@@ -111,7 +112,8 @@ def _same(a: SourceFile, b: SourceFile) -> bool:
 class _Look:
     """One discovery's pass over some paths, updating the table and noting what changed."""
 
-    def __init__(self, root: Path, type_folders: dict[str, str], table: FileTable):
+    def __init__(self, root: Path, type_folders: dict[str, str], table: FileTable, check_media: bool = False):
+        self.check_media = check_media  # refuse HTML and SVG media that could run script (raw_html: escape)
         self.base = os.fspath(root)
         self.real_root = os.path.realpath(root)
         self.type_folders = type_folders
@@ -233,7 +235,10 @@ class _Look:
         if old is None or not _same(old.file, found):
             self.changed.add(rel)
         recent = self.now - st.st_mtime <= RACY_SECONDS or self.now - st.st_ctime <= RACY_SECONDS
-        self.table.entries[rel] = Entry(None if recent else signature, replace(found, text=None))  # None: read again
+        active = check_active(rel, data) if self.check_media and kind[0] == "media" and is_active(rel) else None
+        if active is not None:
+            self.note(rel, active)  # and read again next time, so the error is told again
+        self.table.entries[rel] = Entry(None if recent or active else signature, replace(found, text=None))
         self.read[rel] = found
         return True
 
@@ -266,13 +271,14 @@ class _Look:
         return True
 
 
-def discover(root: Path, type_folders: dict[str, str], table: FileTable, told: set[str] | None = None) -> Discovery:
+def discover(root: Path, type_folders: dict[str, str], table: FileTable, told: set[str] | None = None,
+             check_media: bool = False) -> Discovery:
     """Every content, media and template file of the site (site.yml is read by the caller).
 
     `told`: the paths that may have changed since the last discovery with this table (relative to
-    root), or None to look at every file.
+    root), or None to look at every file. `check_media`: refuse HTML and SVG media that could run script.
     """
-    look = _Look(root, type_folders, table)
+    look = _Look(root, type_folders, table, check_media)
     if told is None or not all(look.told(rel) for rel in sorted(told)):
         look.walk_all(root)
     files = {rel: look.read.get(rel) or table.entries[rel].file for rel in sorted(table.entries)}

@@ -20,6 +20,7 @@ from cmarkgfm import cmark
 
 from ..diagnostics import Location, Problems
 from ..model import CiteItem, CiteSlot, Fragment, LinkSlot, RefSlot
+from .sanitize import clean_raw_html
 
 OPEN, CLOSE = "\ue000", "\ue001"
 PLACEHOLDER_RE = re.compile(OPEN + r"(\d+)" + CLOSE)
@@ -273,8 +274,10 @@ class MarkdownRenderer:
             out = out.replace(_HREF_OPEN, OPEN).replace(_HREF_CLOSE, CLOSE)
         if "<h" in out:
             out = _heading_ids(out)
-        if "href=" in out or "src=" in out:
-            out = _safe_urls(out)
+        if self.raw_html == "allow" and "<" in text:
+            out = clean_raw_html(out)  # raw HTML: parsed as a browser would, active URLs removed (sanitize.py)
+        elif "href=" in out or "src=" in out:
+            out = _safe_urls(out)  # only cmark's own attributes here, in the one spelling it writes
         return out.rstrip("\n")
 
     def render(self, text: str, rel_path: str, problems: Problems, line0: int = 1, col0: int = 0,

@@ -86,7 +86,7 @@ def build_site(root: Path, options: BuildOptions = BuildOptions(), write: bool =
         outputs = {**rendered.outputs, **planned.copies}
         ok = not problems.has_errors(options.strict)
         if ok and write and config.search != "off" and search.available():
-            outputs.update(_search_index(run.out, outputs, planned.routes, config, problems))
+            outputs.update(_search_index(run.out, outputs, planned.routes, config, problems, root / CACHE_DIR))
         stats = _write(root, run.out, outputs, run.state) if ok and write else None
         if ok and run.saved and (found.read or found.changed or rendered.rendered or stats.written or stats.removed):
             saved_state.save(run.state, run.saved)  # (nothing read, rendered or written: the saved state is this)
@@ -230,7 +230,8 @@ def _kept_on_disk(out: Path, written):
     return on_disk(out, written)
 
 
-def _search_index(out: Path, outputs: dict, routes: list[Route], config: SiteConfig, problems: Problems) -> dict:
+def _search_index(out: Path, outputs: dict, routes: list[Route], config: SiteConfig, problems: Problems,
+                  cache: Path) -> dict:
     """The search index over the pages search reads (optional: pages work without it)."""
     pages = []
     for r in routes:
@@ -238,7 +239,7 @@ def _search_index(out: Path, outputs: dict, routes: list[Route], config: SiteCon
         if r.spec.searched and data is not None:
             pages.append((r.out_path, data if isinstance(data, bytes) else (out / r.out_path).read_bytes()))
     try:
-        return search.build_index(pages, config.language)
+        return search.build_index(pages, config.language, cache=cache)
     except search.SearchError as exc:  # the site is fine; only its search index is missing
         problems.warning(f"search index not built: {exc}", Location("site.yml"),
                          "reinstall pagefind, or set 'search: off' in site.yml")

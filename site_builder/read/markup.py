@@ -20,6 +20,7 @@ from cmarkgfm import cmark
 
 from ..diagnostics import Location, Problems
 from ..model import CiteItem, CiteSlot, Fragment, LinkSlot, RefSlot
+from .depth import TooDeep, check_depth, report as report_depth
 from .sanitize import clean_raw_html
 
 OPEN, CLOSE = "\ue000", "\ue001"
@@ -270,6 +271,7 @@ class MarkdownRenderer:
         if self.raw_html != "allow":
             text = _escape_raw_html(text)
         out = cmarkgfm.markdown_to_html_with_extensions(text, self._options, _EXTENSIONS)
+        check_depth(out)  # TooDeep before anything else reads the fragment (depth.py)
         if _HREF_OPEN in out:
             out = out.replace(_HREF_OPEN, OPEN).replace(_HREF_CLOSE, CLOSE)
         if "<h" in out:
@@ -285,7 +287,11 @@ class MarkdownRenderer:
         """The Fragment for Markdown text; keep_source=False leaves out the text as written (a whole
         explainer body is not needed twice in memory)."""
         scanned = scan(text, rel_path, problems, line0, col0, indent, exact)
-        html_text = self.convert(scanned.text)
+        try:
+            html_text = self.convert(scanned.text)
+        except TooDeep:
+            report_depth(text, rel_path, problems, line0)
+            html_text = ""
         if inline and html_text.startswith("<p>") and html_text.endswith("</p>") and html_text.count("<p>") == 1:
             html_text = html_text[3:-4]
         return Fragment(html_text, tuple(scanned.slots), text if keep_source else "")

@@ -89,7 +89,7 @@ def _index(pages: list[tuple[str, bytes]], language: str, binary: str, cache: Pa
 def budget(pages: list[tuple[str, bytes]]) -> tuple[float, int]:
     """Seconds and bytes of memory the indexer may use, growing with the pages it reads (see bounded.py)."""
     size = sum(len(data) for _, data in pages)
-    return 60 + 0.05 * len(pages) + size / 1_000_000, 1_000_000_000 + 16 * size
+    return 60 + 0.05 * len(pages) + size / 1_000_000, 4_000_000_000 + 64 * size  # virtual memory: threads reserve much
 
 
 @contextmanager

@@ -54,6 +54,8 @@ def report(text: str, rel_path: str, problems: Problems, line0: int) -> None:
         count = len(_MARKER_RE.findall(prefix)) + (len(prefix) - len(prefix.lstrip(" \t"))) // 2  # indented lists
         if count > best:
             best, best_at = count, m.start()
+    if best == 0:  # nested tags, not blocks: the first line with text
+        best_at = len(text) - len(text.lstrip())
     best_line = text.count("\n", 0, best_at)
     problems.error(f"Markdown nested more than {MAX_DEPTH} levels deep", Location(rel_path, line0 + best_line, 1),
                    "blockquotes, lists and HTML tags may nest only so deep: flatten this part")

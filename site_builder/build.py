@@ -31,6 +31,7 @@ from .pages.render import render_pages
 from .pages.templates import THEME_DIR, TemplateDeps, make_environment
 from .read.discover import Discovery, decode, discover, read_text
 from .read.parse import parse
+from .read.portable import check_names
 from .site.link import link
 from .site.routes import Route, plan_routes
 from .site.urls import Urls
@@ -127,6 +128,9 @@ def plan(root: Path, found: Discovery, index) -> Planned:
     problems = Problems()
     statics = static_files(root, found)
     routes = plan_routes(index, {k: str(v) for k, v in statics.items()}, problems)
+    named = check_names((rel, rel) for rel in found.files)  # portable names (read/portable.py)
+    flagged = {d.location.rel_path for d in named}
+    problems.extend(named + check_names((r.out_path, r.origin) for r in routes if r.origin not in flagged))
     copies = {r.out_path: statics.get(r.out_path) or root / r.key for r in routes if r.spec.copied}
     return Planned(routes, copies, tuple(problems.items))
 
@@ -150,6 +154,10 @@ def read_config(root: Path, options: BuildOptions) -> tuple[SiteConfig | None, P
     if not path.is_file():
         problems.error("no site.yml here: is this the site's folder?", Location("site.yml"),
                        "run the command in the site's folder, or give the folder: site-builder build SITE")
+        return None, problems
+    if path.is_symlink() and not os.path.realpath(path).startswith(os.path.realpath(root) + os.sep):
+        problems.error("site.yml is a symbolic link to a file outside the site", Location("site.yml"),
+                       "make site.yml a real file inside the site's folder")
         return None, problems
     text = decode(path.read_bytes(), "site.yml", problems)
     config = load_config(text, "site.yml", problems) if text is not None else None

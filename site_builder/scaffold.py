@@ -17,7 +17,7 @@ from .config import FieldSpec, SiteConfig, TypeSpec
 
 MAX_SLUG = 60
 COMMENT_COL = 30
-SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*\Z")
 
 
 class ScaffoldRefused(Exception):

@@ -70,7 +70,7 @@ def test_yaml_aliases_are_refused_so_billion_laughs_cannot_grow():
     assert data is None
     assert len(problems.items) == 1
     assert problems.items[0].format().splitlines()[0] == \
-        "laughs.yml:2:10: error: YAML syntax: aliases (*name) are not allowed in site files"
+        "laughs.yml:1:5: error: YAML syntax: anchors (&name) are not allowed in site files"
 
 
 def test_yaml_merge_keys_are_refused():

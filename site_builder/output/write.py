@@ -373,7 +373,10 @@ def _place(target: Path, data: bytes | Path, live: Path | None, ident) -> list[i
     elif isinstance(data, bytes):
         st = new_file(tmp, data)
     else:
-        shutil.copyfile(data, tmp)
+        try:
+            shutil.copyfile(data, tmp)
+        except FileNotFoundError:
+            raise OutputRefused(f"'{data.name}' was removed while the site was built; build again") from None
         st = os.lstat(tmp)
     os.replace(tmp, target)
     return identity(st)

@@ -12,6 +12,7 @@ file whose bytes are the same as before is unchanged. A cold build is a walk wit
 from __future__ import annotations
 
 import os
+import re
 import stat
 import time
 from dataclasses import dataclass, replace
@@ -28,6 +29,7 @@ IGNORED_PREFIXES = (".", "_", "~", "#")
 IGNORED_SUFFIXES = ("~", ".swp", ".swo", ".tmp", ".bak")
 TOPS = ("content", "templates")
 TEXT_TEMPLATES = (".html", ".xml", ".txt", ".j2")
+_CONTROL_RE = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]")  # C0 controls but tab and newline, and DEL
 
 
 def ignored(name: str) -> bool:
@@ -50,7 +52,15 @@ def decode(data: bytes, rel_path: str, problems: Problems) -> str | None:
     if "\x00" in text:
         problems.error("the file contains NUL bytes", Location(rel_path, 1, 1), "save the file as UTF-8 text")
         return None
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    bad = _CONTROL_RE.search(text)
+    if bad is not None:
+        line = text.count("\n", 0, bad.start()) + 1
+        problems.error(f"the file contains the control character U+{ord(bad.group()):04X}",
+                       Location(rel_path, line, bad.start() - (text.rfind("\n", 0, bad.start()) + 1) + 1),
+                       "delete it: control characters (ESC and the like) never reach a page")
+        return None
+    return text
 
 
 @dataclass(slots=True)

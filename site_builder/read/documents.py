@@ -13,7 +13,7 @@ from .markup import ID_RE, MarkdownRenderer
 from ..model import Document, Fact, FactSheet, Image, RefValue
 from .yamlio import Marks, load_yaml
 
-SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*\Z")
 DOC_KEYS = ("title", "summary", "date", "updated", "authors", "tags", "about", "image", "draft")
 FACT_KEYS = ("label", "value", "source", "note")
 

@@ -13,8 +13,8 @@ from .markup import ID_RE, MarkdownRenderer
 from ..model import FieldValue, Fragment, Money, PartialDate, RefValue, SourceRef
 from .yamlio import Marks
 
-DATE_RE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
-CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
+DATE_RE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?\Z")
+CURRENCY_RE = re.compile(r"^[A-Z]{3}\Z")
 LONGHAND_KEYS = {"value", "source", "note"}
 
 

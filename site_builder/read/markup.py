@@ -21,11 +21,11 @@ from cmarkgfm import cmark
 from ..diagnostics import Location, Problems
 from ..model import CiteItem, CiteSlot, Fragment, LinkSlot, RefSlot
 from .depth import TooDeep, check_depth, report as report_depth
-from .sanitize import clean_raw_html
+from .sanitize import clean_raw_html, no_controls
 
 OPEN, CLOSE = "\ue000", "\ue001"
 PLACEHOLDER_RE = re.compile(OPEN + r"(\d+)" + CLOSE)
-ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*(/[a-z0-9][a-z0-9-]*)?$")
+ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*(/[a-z0-9][a-z0-9-]*)?\Z")
 
 _FENCE_RE = re.compile(r"^ {0,3}(`{3,}|~{3,})", re.M)
 _CODE_SPAN_RE = re.compile(r"(`+)(?!`)(.+?)(?<!`)\1(?!`)", re.S)
@@ -272,6 +272,7 @@ class MarkdownRenderer:
             text = _escape_raw_html(text)
         out = cmarkgfm.markdown_to_html_with_extensions(text, self._options, _EXTENSIONS)
         check_depth(out)  # TooDeep before anything else reads the fragment (depth.py)
+        out = no_controls(out)
         if _HREF_OPEN in out:
             out = out.replace(_HREF_OPEN, OPEN).replace(_HREF_CLOSE, CLOSE)
         if "<h" in out:

@@ -54,3 +54,11 @@ def clean_raw_html(fragment: str) -> str:
     return nh3.clean(fragment, tags=tags, clean_content_tags=set(), attributes={"*": set()},
                      generic_attribute_prefixes=_ATTRIBUTE_STARTS, attribute_filter=_keep_attribute,
                      strip_comments=False, link_rel=None, url_schemes=SAFE_SCHEMES)
+
+
+_CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def no_controls(fragment: str) -> str:
+    """Control characters a character reference made (&#27; is ESC) shown as U+FFFD: none reaches a page."""
+    return _CONTROL_RE.sub("\ufffd", fragment) if _CONTROL_RE.search(fragment) else fragment

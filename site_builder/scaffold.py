@@ -289,7 +289,7 @@ The publication is on the [timeline](../facts/events/1843-notes-published.yml).
   becomes a link to that file's page.
 """
 
-INIT_GITIGNORE = "output/\n.output.lock\n"
+INIT_GITIGNORE = "output/\n.output.lock\n.output.spare/\n.output.staging-*\n.site-builder-cache/\n"
 
 
 def init_files(today: datetime.date) -> dict[str, str]:

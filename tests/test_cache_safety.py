@@ -189,3 +189,11 @@ def test_pipes_sockets_and_devices_in_the_site_are_located_errors(site, kind, wh
     lines = [d.format().splitlines()[0] for d in result.diagnostics]
     assert f"{where}: error: this is not a regular file (a pipe, socket or device)" in lines
     assert not result.ok
+
+
+def test_init_git_ignores_the_cache_and_the_trees_beside_the_output(tmp_path):
+    from site_builder.scaffold import init_site
+
+    init_site(tmp_path / "new")
+    ignored = (tmp_path / "new/.gitignore").read_text().split()
+    assert {".site-builder-cache/", "output/", ".output.spare/", ".output.lock"} <= set(ignored)

@@ -8,6 +8,8 @@ are the ones its manifest recorded when it was written.
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import os
 import shutil
 import stat
@@ -144,3 +146,34 @@ def new_file(path: Path, data: bytes) -> os.stat_result:
         f.write(data)
         f.flush()
         return os.fstat(f.fileno())
+
+
+def exchange(a: Path, b: Path) -> bool:
+    """Atomically swap two paths (Linux renameat2 RENAME_EXCHANGE); False where unsupported."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        fn = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    at_fdcwd = -100
+    if fn(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), 2) == 0:
+        return True
+    if ctypes.get_errno() in (errno.EINVAL, errno.ENOSYS, errno.EPERM, errno.ENOTSUP):
+        return False
+    raise OSError(ctypes.get_errno(), "could not swap the new output in", str(b))
+
+
+def remove(tree: Path, path: str) -> None:
+    """Delete one file and the folders it leaves empty (up to the tree itself)."""
+    try:
+        os.unlink(tree / path)
+    except FileNotFoundError:
+        pass
+    parent = (tree / path).parent
+    while parent != tree:
+        try:
+            os.rmdir(parent)
+        except OSError:
+            break
+        parent = parent.parent

@@ -8,7 +8,6 @@ rename exchange where the system offers it.
 
 from __future__ import annotations
 
-import ctypes
 import errno
 import fcntl
 import json
@@ -20,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..files import Kept, digest_bytes, file_digest, read_regular, signature_of
-from .trees import Folders, Stranger, all_ours, clear, identity, new_file, ours, real_dir, walk
+from .trees import Folders, Stranger, all_ours, clear, exchange, identity, new_file, ours, real_dir, remove, walk
 
 MANIFEST = ".site-builder-manifest.json"
 PARALLEL_WRITES_MIN = 500  # files to write before threads pay for themselves
@@ -183,22 +182,6 @@ def build_lock(out: Path):
         os.close(fd)
 
 
-def _exchange(a: Path, b: Path) -> bool:
-    """Atomically swap two paths (Linux renameat2 RENAME_EXCHANGE); False where unsupported."""
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        fn = libc.renameat2
-    except (OSError, AttributeError):
-        return False
-    fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
-    at_fdcwd = -100
-    if fn(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), 2) == 0:
-        return True
-    if ctypes.get_errno() in (errno.EINVAL, errno.ENOSYS, errno.EPERM, errno.ENOTSUP):
-        return False
-    raise OSError(ctypes.get_errno(), "could not swap the new output in", str(b))
-
-
 def write_output(out: Path, outputs: dict[str, bytes | Path | Kept], known: dict[str, str] | None = None,
                  trusted: Written | None = None) -> WriteStats:
     """Make out hold exactly outputs. Bytes are written; Paths are copied files; a Kept file (a page the
@@ -217,10 +200,7 @@ def write_output(out: Path, outputs: dict[str, bytes | Path | Kept], known: dict
     out = out.resolve()
     trust = trusted is not None and trusted.holds(out)
     if not trust:
-        for leftover in out.parent.glob(f".{out.name}.staging-*"):
-            clear(leftover)
-        if out.is_dir():
-            _check_tree(out, f"the output folder '{out.name}'", read_manifest(out))
+        _look_untrusted(out)
     old = trusted.manifest if trust else read_manifest(out) or {} if out.is_dir() else {}
     old_ids = _ids(trusted, out)  # without a record of the last write, nothing is linked from the live tree
     digests, plan = _plan(out, outputs, known, old, old_ids, trust, stats)
@@ -238,17 +218,10 @@ def write_output(out: Path, outputs: dict[str, bytes | Path | Kept], known: dict
     removals = sorted(set(spare_manifest) - set(outputs))
     if kept is not None:
         _guard(spare, [path for path, _, _ in todo] + removals)  # before either tree is touched
-    staging = out.parent / f".{out.name}.staging-{os.getpid()}"
-    clear(staging)
-    if kept is not None:
-        os.rename(spare, staging)
-        os.unlink(staging / MANIFEST)  # from here on the tree is unfinished until the new manifest
-    else:
-        clear(spare)
-        staging.mkdir()
+    staging = _staging(out, spare, kept is not None)
     try:
         for path in removals:
-            _remove(staging, path)
+            remove(staging, path)
         placed = _place_all(staging, out, todo, old_ids)
         ids = {path: placed.get(path) or spare_ids.get(path) or identity(os.lstat(staging / path)) for path in digests}
         new_file(staging / MANIFEST, json.dumps(digests, indent=0, sort_keys=True).encode("utf-8"))
@@ -264,6 +237,28 @@ def write_output(out: Path, outputs: dict[str, bytes | Path | Kept], known: dict
         stats.written_state = Written(os.fspath(out), digests, signature, old if had_out else None, spare_signature,
                                       ids, old_ids if had_out else None)
     return stats
+
+
+def _look_untrusted(out: Path) -> None:
+    """Before a write that cannot trust the last one: staging trees left by killed builds go (links as
+    links), and the output folder is refused if it holds a link or a file the builder did not write."""
+    for leftover in out.parent.glob(f".{out.name}.staging-*"):
+        clear(leftover)
+    if out.is_dir():
+        _check_tree(out, f"the output folder '{out.name}'", read_manifest(out))
+
+
+def _staging(out: Path, spare: Path, reuse: bool) -> Path:
+    """The staging tree: the spare, renamed, when it is to be updated; else a new folder (the spare goes)."""
+    staging = out.parent / f".{out.name}.staging-{os.getpid()}"
+    clear(staging)
+    if reuse:
+        os.rename(spare, staging)
+        os.unlink(staging / MANIFEST)  # from here on the tree is unfinished until the new manifest
+    else:
+        clear(spare)
+        staging.mkdir()
+    return staging
 
 
 def _plan(out: Path, outputs: dict, known: dict | None, old: dict, old_ids: dict, trust: bool, stats: WriteStats):
@@ -339,7 +334,7 @@ def _swap_in(staging: Path, out: Path, spare: Path, had_out: bool) -> None:
     if not had_out:
         os.rename(staging, out)
         return
-    if not _exchange(staging, out):
+    if not exchange(staging, out):
         retired = out.parent / f".{out.name}.staging-{os.getpid()}-old"
         clear(retired)
         os.rename(out, retired)
@@ -380,18 +375,3 @@ def _place(target: Path, data: bytes | Path, live: Path | None, ident) -> list[i
         st = os.lstat(tmp)
     os.replace(tmp, target)
     return identity(st)
-
-
-def _remove(tree: Path, path: str) -> None:
-    """Delete one file and the folders it leaves empty (up to the tree itself)."""
-    try:
-        os.unlink(tree / path)
-    except FileNotFoundError:
-        pass
-    parent = (tree / path).parent
-    while parent != tree:
-        try:
-            os.rmdir(parent)
-        except OSError:
-            break
-        parent = parent.parent

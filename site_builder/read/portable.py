@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from typing import Iterable
 
 from ..diagnostics import Diagnostic, Location
@@ -40,12 +41,17 @@ def _folded(path: str) -> str:
     return unicodedata.normalize("NFC", path).casefold()
 
 
-def check_names(paths: Iterable[tuple[str, str]], checked: set[str] | None = None) -> list[Diagnostic]:
+def check_names(paths: Iterable[tuple[str, str]]) -> list[Diagnostic]:
     """Problems with (path, origin) pairs: each name of each path, and paths (or folders on them) that are
-    one on a file system that ignores case or normalisation. `checked`: paths already looked at (skipped)."""
+    one on a file system that ignores case or normalisation. The same paths as last time cost a lookup."""
+    return list(_check(tuple(paths)))
+
+
+@lru_cache(maxsize=4)
+def _check(paths: tuple[tuple[str, str], ...]) -> tuple[Diagnostic, ...]:
     found: list[Diagnostic] = []
     seen: dict[str, str] = {}
-    checked = checked if checked is not None else set()
+    checked: set[str] = set()
     for path, origin in paths:
         parts = path.split("/")
         for i in range(len(parts)):
@@ -62,4 +68,4 @@ def check_names(paths: Iterable[tuple[str, str]], checked: set[str] | None = Non
                 found.append(Diagnostic(
                     "error", f"'{prefix}' and '{first}' differ only in case or accents written another way; "
                     "on macOS and Windows they are one and the same", Location(origin), "rename one of them"))
-    return found
+    return tuple(found)

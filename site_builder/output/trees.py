@@ -8,7 +8,6 @@ are the ones its manifest recorded when it was written.
 
 from __future__ import annotations
 
-import ctypes
 import errno
 import os
 import shutil
@@ -150,6 +149,7 @@ def new_file(path: Path, data: bytes) -> os.stat_result:
 
 def exchange(a: Path, b: Path) -> bool:
     """Atomically swap two paths (Linux renameat2 RENAME_EXCHANGE); False where unsupported."""
+    import ctypes  # loaded only when a write swaps trees
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         fn = libc.renameat2

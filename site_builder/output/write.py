@@ -13,7 +13,6 @@ import fcntl
 import json
 import os
 import shutil
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -206,7 +205,7 @@ def write_output(out: Path, outputs: dict[str, bytes | Path | Kept], known: dict
     digests, plan = _plan(out, outputs, known, old, old_ids, trust, stats)
     stats.removed = len(set(old) - set(outputs))
     if out.is_dir() and stats.written == 0 and stats.removed == 0:
-        stats.written_state = trusted if trust else None
+        stats.written_state = trusted if trust else _as_found(out, trusted)
         return stats
     spare = _spare(out)
     kept = _spare_tree(out, spare, outputs, trusted if trust else None)
@@ -237,6 +236,20 @@ def write_output(out: Path, outputs: dict[str, bytes | Path | Kept], known: dict
         stats.written_state = Written(os.fspath(out), digests, signature, old if had_out else None, spare_signature,
                                       ids, old_ids if had_out else None)
     return stats
+
+
+def _as_found(out: Path, last: Written | None) -> Written | None:
+    """What a write that changed nothing found, for the next write to trust: only while the record of the
+    last write into out still names every file of both trees (device and inode), else None."""
+    if last is None or last.out != os.fspath(out):
+        return None
+    spare = _spare(out)
+    signature = signature_of(out / MANIFEST)
+    spare_signature = signature_of(spare / MANIFEST) if real_dir(spare) else None
+    if signature is None:
+        return None
+    found = Written.again(os.fspath(out), signature, spare_signature, last.ids, last.spare_ids)
+    return found if found is not None and found.whole else None
 
 
 def _look_untrusted(out: Path) -> None:
@@ -271,7 +284,7 @@ def _plan(out: Path, outputs: dict, known: dict | None, old: dict, old_ids: dict
         if isinstance(data, Kept):
             digest = str(data)
         else:
-            digest = known.get(path) if known and isinstance(data, bytes) else None  # from an earlier build
+            digest = known.get(path) if known else None  # bytes of an earlier build, or a media file read already
         if digest is None:
             digest = digest_bytes(data) if isinstance(data, bytes) else file_digest(data)
         digests[path] = digest
@@ -322,6 +335,7 @@ def _place_all(staging: Path, out: Path, todo: list, old_ids: dict) -> dict[str,
     for folder in sorted({target.parent for target, _, _, _ in jobs}):
         folder.mkdir(parents=True, exist_ok=True)
     if len(jobs) >= PARALLEL_WRITES_MIN:  # file system calls release the GIL: a few threads overlap them
+        from concurrent.futures import ThreadPoolExecutor
         with ThreadPoolExecutor(4) as pool:
             done = list(pool.map(lambda job: _place(*job), jobs))
     else:

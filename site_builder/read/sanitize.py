@@ -13,8 +13,6 @@ from __future__ import annotations
 import html
 import re
 
-import nh3
-
 SAFE_SCHEMES = {"http", "https", "mailto", "tel"}
 
 # Attributes whose value a browser follows as a URL (besides those Ammonia itself checks).
@@ -50,6 +48,7 @@ def _keep_attribute(element: str, name: str, value: str) -> str | None:
 
 def clean_raw_html(fragment: str) -> str:
     """The fragment as the HTML parser reads it, with every active URL attribute removed."""
+    import nh3  # loaded only when a page has raw HTML
     tags = {m.group(1).lower() for m in _TAG_NAME_RE.finditer(fragment)} | set(nh3.ALLOWED_TAGS)
     return nh3.clean(fragment, tags=tags, clean_content_tags=set(), attributes={"*": set()},
                      generic_attribute_prefixes=_ATTRIBUTE_STARTS, attribute_filter=_keep_attribute,

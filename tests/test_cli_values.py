@@ -35,6 +35,12 @@ def test_a_base_url_that_site_yml_would_refuse_is_refused(site, capsys, url):
     assert not (site / "output").exists()
 
 
+def test_diff_checks_its_base_url_before_anything_is_built(site, capsys):
+    err = one_line_error(capsys, "diff", site, "--base-url", "javascript://%0aalert(1)//x/")
+    assert "--base-url" in err and "absolute http(s) URL" in err
+    assert not (site / "output").exists() and not (site / ".site-builder-cache").exists()
+
+
 @pytest.mark.parametrize("out, says", [
     ("site.yml/out", "'site.yml' is a file, not a folder"),
     ("site.yml/a/b", "'site.yml' is a file, not a folder"),

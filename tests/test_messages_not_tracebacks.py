@@ -109,6 +109,17 @@ def test_names_that_do_not_travel_are_located_errors(make_site, capsys, files, s
     assert not (root / "output").exists()
 
 
+def test_unportable_names_are_found_by_a_build_that_keeps_the_last_routes(make_site, capsys):
+    """A new template changes no route, so the routes are the last build's: its name is checked all the same."""
+    root = make_site({})
+    assert run_cli(capsys, "build", root)[0] == 0
+    write_site(root, {"templates/notes.html": "a", "templates/Notes.html": "b"})
+    code, err = run_cli(capsys, "build", root)
+    assert code == 1 and "'templates/notes.html' and 'templates/Notes.html' differ only in case" in err, err
+    (root / "templates/Notes.html").unlink()
+    assert run_cli(capsys, "build", root)[0] == 0
+
+
 def test_a_file_deleted_during_a_command_line_build_is_a_message(make_site, capsys, monkeypatch):
     root = make_site({"content/media/a.jpg": b"jpeg", "content/pages/about.md": "---\ntitle: About\n---\n![x](../media/a.jpg)\n",
                       "content/explainers/one.md": DOC.format(title="One", summary="S", tag="t")})

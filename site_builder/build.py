@@ -84,7 +84,8 @@ def build_site(root: Path, options: BuildOptions = BuildOptions(), write: bool =
         named = tuple(check_names((rel, rel) for rel in found.files))  # portable names (read/portable.py)
         planned, replanned = plan(root, found, linked, run.state, {d.location.rel_path for d in named})
         rendered = render(root, found, config, linked, planned, replanned, run, progress)
-        problems.extend(found.problems + named + parsed.problems + linked.problems + planned.problems + rendered.problems)
+        problems.extend(found.problems + named + parsed.problems + linked.problems + planned.problems
+                        + rendered.problems)
         outputs = {**rendered.outputs, **planned.copies}
         ok = not problems.has_errors(options.strict)
         if ok and write and config.search != "off":
@@ -118,8 +119,14 @@ class Run:
 
 
 # What the routes depend on besides site.yml and the static files: which explainers and pages there
-# are and in what order, which fact sheets, which tags, which media files.
+# are and in what order, which fact sheets, which tags, which media files, and (any key of the list of
+# fact sheets translated into a language) which sheets have a page in each language.
 PLAN_KEYS = frozenset({key("D", "all"), key("F", ALL), key("T", ALL), key("M", ALL)})
+TRANSLATED = key("X", "")
+
+
+def _replan(changed: set) -> bool:
+    return not changed.isdisjoint(PLAN_KEYS) or any(k.startswith(TRANSLATED) for k in changed)
 
 
 def plan(root: Path, found: Discovery, linked, state: BuildState, unportable: set) -> tuple[Planned, bool]:
@@ -127,7 +134,7 @@ def plan(root: Path, found: Discovery, linked, state: BuildState, unportable: se
     build's plan while nothing it depends on changed. Also whether the routes were planned anew."""
     statics = static_files(root, found)
     last = state.plan
-    if last is not None and last.statics == tuple(statics) and linked.changed.isdisjoint(PLAN_KEYS):
+    if last is not None and last.statics == tuple(statics) and not _replan(linked.changed):
         return last, False
     problems = Problems()
     routes = plan_routes(linked.index, {k: str(v) for k, v in statics.items()}, problems)
@@ -145,7 +152,7 @@ def render(root: Path, found: Discovery, config: SiteConfig, linked, planned: Pl
             if sf.kind == "template" and (sf.text is not None or rel.endswith((".html", ".xml", ".txt", ".j2")))}
     digests = {name: sf.digest for name, sf in site.items()}
     on_disk = _kept_on_disk(run.out, run.state.process.written) if run.saved else None
-    return render_pages(linked.index, planned.routes, replanned, lambda: _jinja(root, site, digests, config, run.state),
+    return render_pages(linked.index, planned, replanned, lambda: _jinja(root, site, digests, config, run.state),
                         run.state.pages, linked.changed, digests, on_disk, progress)
 
 
@@ -259,7 +266,7 @@ def _search_index(out: Path, outputs: dict, routes: list[Route], config: SiteCon
         if r.spec.searched and data is not None:
             pages.append((r.out_path, data if isinstance(data, bytes) else (out / r.out_path).read_bytes()))
     try:
-        return search.build_index(pages, config.language, cache=cache)
+        return search.build_index(pages, config.language if len(config.published) == 1 else None, cache=cache)
     except search.SearchError as exc:  # the site is fine; only its search index is missing
         problems.warning(f"search index not built: {exc}", Location("site.yml"),
                          "reinstall pagefind, or set 'search: off' in site.yml")

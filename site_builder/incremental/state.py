@@ -220,4 +220,4 @@ def _saved_plan(planned) -> tuple | None:
 
 
 _LINK_FIELDS = tuple(f.name for f in dataclasses.fields(Links))
-_TABLES = ("backlinks", "citers", "events", "tags", "kinds", "types", "docs")
+_TABLES = ("backlinks", "citers", "events", "tags", "kinds", "types", "docs", "versions", "translated")

@@ -92,7 +92,7 @@ def scratch(cache: Path, name: str):
         pid = entry.name.removeprefix(f"{name}-")
         if entry.name.startswith(f"{name}-") and pid.isdigit() and (int(pid) == os.getpid() or not _running(int(pid))):
             clear(Path(entry.path))
-    folder = cache / f"{name}-{os.getpid()}"
+    folder = Path(os.path.abspath(cache / f"{name}-{os.getpid()}"))  # whole: a tool run inside it is given it
     folder.mkdir()
     try:
         yield folder

@@ -33,7 +33,7 @@ from . import codec
 from .lazy import LazyDict
 
 STATE_FILE = "state"
-_FORMAT = b"sb-state-7\n"
+_FORMAT = b"sb-state-9\n"
 
 
 class Numbering:
@@ -119,7 +119,7 @@ def save(state: BuildState, path: Path) -> None:
                   for rel, e in state.files.entries.items()},
         "notes": {rel: codec.encode(found) for rel, found in state.files.notes.items()},
         "problems": {rel: (digest, codec.encode(found)) for rel, (digest, found) in state.parsed.problems.items()},
-        "world": (world.ids, world.short, world.by_path, world.paths, world.media),
+        "world": (world.ids, world.short, world.by_path, world.paths, world.media, world.facts),
         "links": _saved(links.links, _encode_links),
         "link_problems": {id_: codec.encode(found) for id_, found in links.problems.items()},
         "tables": {name: getattr(links.tables, name) for name in _TABLES},
@@ -190,7 +190,7 @@ def _fill(state: BuildState, plain: dict) -> None:
     state.files.notes = {rel: codec.decode(found) for rel, found in plain["notes"].items()}
     state.parsed.problems = {rel: (digest, codec.decode(found)) for rel, (digest, found) in plain["problems"].items()}
     world = state.links.world
-    world.ids, short, world.by_path, world.paths, media = plain["world"]
+    world.ids, short, world.by_path, world.paths, media, world.facts = plain["world"]
     world.short, world.media = {k: tuple(v) for k, v in short.items()}, frozenset(media)
     state.links.links = LazyDict(plain["links"], _decode_links)  # an entry is decoded when a build reads it
     state.links.problems = {id_: codec.decode(found) for id_, found in plain["link_problems"].items()}
@@ -215,9 +215,10 @@ def _fill(state: BuildState, plain: dict) -> None:
 def _saved_plan(planned) -> tuple | None:
     if planned is None:
         return None
-    routes = [(r.url, r.out_path, r.kind, r.key, r.template, r.origin) for r in planned.routes]
+    routes = [tuple(getattr(r, name) for name in _ROUTE_FIELDS) for r in planned.routes]
     return routes, {out: str(p) for out, p in planned.copies.items()}, codec.encode(planned.problems), planned.statics
 
 
 _LINK_FIELDS = tuple(f.name for f in dataclasses.fields(Links))
-_TABLES = ("backlinks", "citers", "events", "tags", "kinds", "types", "docs", "versions", "translated")
+_ROUTE_FIELDS = tuple(f.name for f in dataclasses.fields(Route))  # every field, so a new one is saved too
+_TABLES = ("backlinks", "citers", "events", "tags", "kinds", "types", "docs", "corrected", "versions", "translated")

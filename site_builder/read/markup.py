@@ -27,7 +27,10 @@ ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*(/[a-z0-9][a-z0-9-]*)?\Z")
 
 _FENCE_RE = re.compile(r"^ {0,3}(`{3,}|~{3,})", re.M)
 _CODE_SPAN_RE = re.compile(r"(`+)(?!`)(.+?)(?<!`)\1(?!`)", re.S)
-_REF_RE = re.compile(r"(?<!\\)\[\[([^\[\]\n]*)\]\]")
+# A ref's target stays on one line; its text may wrap onto the next line, as prose does, but not
+# across a blank line (that would join two paragraphs).
+_REF_RE = re.compile(r"(?<!\\)\[\[([^\[\]\n|]*(?:\|(?:[^\[\]\n]|\n(?![ \t]*\n))*)?)\]\]")
+_OPEN_REF_RE = re.compile(r"(?<!\\)\[\[")
 _CITE_RE = re.compile(r"(?<!\\)\[(@[^\[\]\n]*)\](?!\()")
 _LINK_RE = re.compile(r"\]\(\s*<?([^()\s<>]+(?:\([^()\s]*\)[^()\s<>]*)*)>?(\s+\"[^\"]*\")?\s*\)")
 _SCHEME_RE = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]*):")
@@ -119,9 +122,11 @@ def scan(text: str, rel_path: str, problems: Problems, line0: int = 1, col0: int
         found.append((start, end, f"{OPEN}{len(slots)}{CLOSE}"))
         slots.append(slot)
 
+    ref_spans = []
     for m in _REF_RE.finditer(text):
         if is_masked(m.start()):
             continue
+        ref_spans.append((m.start(), m.end()))
         inner = m.group(1)
         target, _, label = inner.partition("|")
         target = target.strip()
@@ -130,7 +135,8 @@ def scan(text: str, rel_path: str, problems: Problems, line0: int = 1, col0: int
             problems.error(f"'[[{inner}]]' is not a valid reference", loc,
                            "write [[folder/id]] or [[folder/id|text]], ids are lower-case a-z, 0-9 and '-'")
             continue
-        add(m.start(), m.end(), RefSlot(target, label.strip() or None, loc))
+        add(m.start(), m.end(), RefSlot(target, " ".join(label.split()) or None, loc))
+    _warn_unclosed_refs(text, ref_spans, is_masked, pos, problems)
     for m in _CITE_RE.finditer(text):
         if is_masked(m.start()):
             continue
@@ -185,6 +191,16 @@ def scan(text: str, rel_path: str, problems: Problems, line0: int = 1, col0: int
         last = end
     out.append(text[last:])
     return Scanned("".join(out), slots)
+
+
+def _warn_unclosed_refs(text: str, spans: list, is_masked, pos: "_Positions", problems: Problems) -> None:
+    """A '[[' that no reference closed would reach the reader as brackets; say where it is."""
+    for m in _OPEN_REF_RE.finditer(text):
+        if is_masked(m.start()) or any(start <= m.start() < end for start, end in spans):
+            continue
+        problems.warning("'[[' opens a reference that is never closed", pos.at(m.start()),
+                         "close it with ']]'; its text may wrap onto the next line but not past a blank line,"
+                         " and its id must stay on one line; write '\\[[' for literal brackets")
 
 
 _ATTR_URL_RE = re.compile(r'(\s(?:href|src))="([^"]*)"')

@@ -32,6 +32,7 @@ KINDS = {k.name: k for k in (
     Kind("timeline", "timeline.html", html=True),
     Kind("tags", "tags.html", html=True),
     Kind("tag", "tag.html", html=True),
+    Kind("corrections", "corrections.html", html=True, searched=True),
     Kind("404", "404.html"),
     Kind("feed", "feed.xml"),
     Kind("sitemap", "sitemap.xml"),
@@ -40,6 +41,9 @@ KINDS = {k.name: k for k in (
     Kind("data"),
     Kind("asset", copied=True),
 )}
+
+
+CORRECTIONS_PAGE = "pages/corrections"  # a page of this id opens the site's list of corrections
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,8 +113,11 @@ def plan_routes(index: Index, static_files: dict[str, str], problems: Problems) 
     for id_ in index.doc_order():
         kind, _, rel = index.place_of(id_)
         slug, _, language = id_.partition("/")[2].partition(".")  # a translation's id ends in its language
+        kind = "corrections" if id_ == CORRECTIONS_PAGE else kind
         add(urls.explainer(slug, language) if kind == "explainer" else urls.page(slug, language), kind, id_,
             origin=rel, language=language)
+    if not index.has(CORRECTIONS_PAGE) and index.corrected():
+        add(urls.path("corrections/"), "corrections")
     for tspec in index.config.types:
         add(urls.type_index(tspec.folder), "type-index", tspec.name)
     for id_ in index.fact_ids():

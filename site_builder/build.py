@@ -25,7 +25,7 @@ from .files import Kept, file_digest
 from .incremental import state as saved_state
 from .incremental.cache import CACHE_DIR, DiskCache, code_digest, settings_digest
 from .incremental.state import BuildState  # noqa: F401 (callers keep one between builds)
-from .output.write import WriteStats, build_lock, check_output_dir, read_manifest, write_output
+from .output.write import WriteStats, build_lock, check_output_dir, on_disk, write_output
 from .pages import THEME_DIR
 from .pages.render import render_pages
 from .incremental.images import ImageStore
@@ -33,6 +33,7 @@ from .read.discover import Discovery, decode, discover, ignored, read_text
 from .read.gitdates import git_dates
 from .read.images import probe_media
 from .read.parse import parse
+from .read.portable import check_names
 from .site.index import ALL, key
 from .site.link import link
 from .site.routes import Planned, Route, plan_routes
@@ -79,19 +80,22 @@ def build_site(root: Path, options: BuildOptions = BuildOptions(), write: bool =
         return BuildResult(problems.sorted(), False)
     run = Run.begin(root, options, write, cache, changed, config)
     with _one_build(run.state):
-        found = discover(root, {t.folder: t.name for t in config.types}, run.state.files, run.told)
+        found = discover(root, {t.folder: t.name for t in config.types}, run.state.files, run.told,
+                         check_media=config.raw_html == "escape")
         parsed = parse(root, found, config, run.state.parsed, run.disk, progress)
         media = probe_media(root, found.files, run.state.links.world.info)
         dates = _git_dates(root, config, run.state, problems)
         linked = link(config, Urls(config.base_url), parsed, media, run.state.links, options.drafts, dates)
         linked.index.store = ImageStore(root, root / CACHE_DIR, options.disk_cache and (write or cache is not None))
-        planned, replanned = plan(root, found, linked, run.state)
+        named = tuple(check_names((rel, rel) for rel in found.files))  # portable names (read/portable.py)
+        planned, replanned = plan(root, found, linked, run.state, {d.location.rel_path for d in named})
         rendered = render(root, found, config, linked, planned, replanned, run, progress)
-        problems.extend(found.problems + parsed.problems + linked.problems + planned.problems + rendered.problems)
+        problems.extend(found.problems + named + parsed.problems + linked.problems + planned.problems
+                        + rendered.problems)
         outputs = {**rendered.outputs, **planned.copies}
         ok = not problems.has_errors(options.strict)
         if ok and write and config.search != "off":
-            outputs.update(_search_index(run.out, outputs, planned.routes, config, problems))
+            outputs.update(_search_index(run.out, outputs, planned.routes, config, problems, root / CACHE_DIR))
         stats = _write(root, run.out, outputs, run.state, found) if ok and write else None
         if ok and run.saved and (found.read or found.changed or rendered.rendered or stats.written or stats.removed):
             saved_state.save(run.state, run.saved)  # (nothing read, rendered or written: the saved state is this)
@@ -134,7 +138,7 @@ def plan_keys(config: SiteConfig) -> frozenset[str]:
     return PLAN_KEYS | {key("X", language) for language in config.published[1:]}
 
 
-def plan(root: Path, found: Discovery, linked, state: BuildState) -> tuple[Planned, bool]:
+def plan(root: Path, found: Discovery, linked, state: BuildState, unportable: set) -> tuple[Planned, bool]:
     """Every route of the site, and the files copied as they are (media, theme and site assets): the last
     build's plan while nothing it depends on changed. Also whether the routes were planned anew."""
     statics = static_files(root, found)
@@ -143,6 +147,8 @@ def plan(root: Path, found: Discovery, linked, state: BuildState) -> tuple[Plann
         return last, False
     problems = Problems()
     routes = plan_routes(linked.index, {k: str(v) for k, v in statics.items()}, problems)
+    # every file it publishes has a portable name (read/portable.py); those of a misnamed file are told there
+    problems.extend(check_names((r.out_path, r.origin) for r in routes if r.origin not in unportable))
     copies = {r.out_path: statics.get(r.out_path) or root / r.key for r in routes if r.spec.copied}
     state.plan = Planned(routes, copies, tuple(problems.items), tuple(statics))
     return state.plan, True
@@ -175,6 +181,10 @@ def read_config(root: Path, options: BuildOptions) -> tuple[SiteConfig | None, P
     if not path.is_file():
         problems.error("no site.yml here: is this the site's folder?", Location("site.yml"),
                        "run the command in the site's folder, or give the folder: site-builder build SITE")
+        return None, problems
+    if path.is_symlink() and not os.path.realpath(path).startswith(os.path.realpath(root) + os.sep):
+        problems.error("site.yml is a symbolic link to a file outside the site", Location("site.yml"),
+                       "make site.yml a real file inside the site's folder")
         return None, problems
     text = decode(path.read_bytes(), "site.yml", problems)
     config = load_config(text, "site.yml", problems) if text is not None else None
@@ -255,14 +265,11 @@ def _jinja(root: Path, site: dict, digests: dict[str, str], config: SiteConfig, 
 
 def _kept_on_disk(out: Path, written):
     """Whether the output folder still holds a page the last write made (by the manifest it wrote)."""
-    if written is not None and written.holds(out.resolve()):
-        return lambda path, digest: written.manifest.get(path) == digest
-    manifest = read_manifest(out) or {}
-    base = os.fspath(out)
-    return lambda path, digest: manifest.get(path) == digest and os.path.isfile(os.path.join(base, path))
+    return on_disk(out, written)
 
 
-def _search_index(out: Path, outputs: dict, routes: list[Route], config: SiteConfig, problems: Problems) -> dict:
+def _search_index(out: Path, outputs: dict, routes: list[Route], config: SiteConfig, problems: Problems,
+                  cache: Path) -> dict:
     """The search index over the pages search reads (optional: pages work without it)."""
     from .pages import search
     if not search.available():
@@ -273,7 +280,7 @@ def _search_index(out: Path, outputs: dict, routes: list[Route], config: SiteCon
         if r.spec.searched and data is not None:
             pages.append((r.out_path, data if isinstance(data, bytes) else (out / r.out_path).read_bytes()))
     try:
-        return search.build_index(pages, config.language if len(config.published) == 1 else None)
+        return search.build_index(pages, config.language if len(config.published) == 1 else None, cache=cache)
     except search.SearchError as exc:  # the site is fine; only its search index is missing
         problems.warning(f"search index not built: {exc}", Location("site.yml"),
                          "reinstall pagefind, or set 'search: off' in site.yml")

@@ -121,6 +121,9 @@ def main(argv: list[str] | None = None) -> int:
         return init_command(Path(args.dir))
     if args.command == "new":
         return new_command(Path(args.site), args.kind, args.title, args.slug)
+    wrong = _wrong_values(args)  # --base-url and -o, checked as site.yml's twins are
+    if wrong:
+        return _fail(wrong, 2)
     if args.command == "diff":
         from .report.command import diff_command
 
@@ -154,6 +157,10 @@ def build_command(args: argparse.Namespace, root: Path) -> int:
     except OutputRefused as exc:
         print(f"site-builder: error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # the system refused a write (a full disk, a read-only or special file system)
+        where = f" ({exc.filename})" if exc.filename else ""
+        print(f"site-builder: error: could not write the site: {exc.strerror or exc}{where}", file=sys.stderr)
+        return 2
     finally:
         progress.close()
     if fmt != "text":
@@ -176,6 +183,29 @@ def build_command(args: argparse.Namespace, root: Path) -> int:
         else:
             print(f"check passed: {pages} pages in {result.seconds:.2f} s" + (f" ({counts})" if counts else ""))
     return 0
+
+
+def _wrong_values(args) -> str:
+    """The first command-line value that its site.yml twin would refuse, said in one line ("" if none)."""
+    from .config import BASE_URL_RULE, valid_base_url
+
+    base_url = getattr(args, "base_url", None)
+    if base_url is not None and not valid_base_url(base_url):
+        return f"--base-url {base_url!r}: {BASE_URL_RULE.removeprefix('base_url ')}"
+    if getattr(args, "output", None):
+        return output_problem(args.output)
+    return ""
+
+
+def output_problem(given: str) -> str:
+    """Why -o cannot name an output folder ("" when it can): a path through a file, or where nothing can be made."""
+    path = Path(os.path.abspath(given))
+    existing = next(p for p in (path, *path.parents) if os.path.lexists(p))
+    if existing != path and not existing.is_dir():
+        return f"-o {given!r}: '{existing.name}' is a file, not a folder"
+    if existing.is_dir() and not os.access(existing, os.W_OK):
+        return f"-o {given!r}: this user cannot write in '{existing}'"
+    return ""
 
 
 def _list_changes(before: dict, after: dict) -> None:

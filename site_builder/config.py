@@ -16,7 +16,7 @@ from .text import is_web_url
 FIELD_TYPES = ("text", "markdown", "number", "date", "money", "url", "ref", "list", "party", "passage")
 RESERVED_FOLDERS = {"explainers", "pages", "tags", "timeline", "media", "static", "data", "assets", "404.html",
                     "search", "pagefind"}
-NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*\Z")
 SITE_KEYS = ("title", "description", "base_url", "language", "languages", "types", "markdown", "author", "copyright",
              "nav", "search", "sources") + PUBLISH_KEYS
 SOURCES_KEYS = ("require_via",)

@@ -17,7 +17,7 @@ from .config import FieldSpec, SiteConfig, TypeSpec
 
 MAX_SLUG = 60
 COMMENT_COL = 30
-SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*\Z")
 
 
 class ScaffoldRefused(Exception):
@@ -285,7 +285,7 @@ The publication is on the [timeline](../facts/events/1843-notes-published.yml).
   becomes a link to that file's page.
 """
 
-INIT_GITIGNORE = "output/\n.output.lock\n"
+INIT_GITIGNORE = "output/\n.output.lock\n.output.spare/\n.output.staging-*\n.site-builder-cache/\n"
 
 
 def init_files(today: datetime.date) -> dict[str, str]:

@@ -66,6 +66,13 @@ def make_site(tmp_path):
     return make
 
 
+def files_of(folder: Path) -> dict[str, bytes]:
+    """Every file under folder with its bytes."""
+    if not folder.is_dir():
+        return {}
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
 def build(root: Path, write: bool = False, **options):
     return build_site(root, BuildOptions(**options), write=write)
 

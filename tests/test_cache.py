@@ -16,7 +16,7 @@ from site_builder.build import BuildOptions, BuildState, build_site
 from site_builder.incremental.cache import CACHE_DIR
 from site_builder.output.write import OutputRefused
 
-from conftest import MINIMAL_SITE_YML, write_site
+from conftest import MINIMAL_SITE_YML, files_of, write_site
 
 SITE = {
     "site.yml": MINIMAL_SITE_YML,
@@ -25,10 +25,6 @@ SITE = {
     "content/explainers/one.md": "---\ntitle: One\nsummary: First.\ndate: 2024-01-01\n---\n\n"
                                  "About [[people/ada]] [@s1].\n\n<b>bold</b>\n",
 }
-
-
-def files_of(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 @pytest.fixture

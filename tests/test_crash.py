@@ -20,8 +20,9 @@ import pytest
 
 from site_builder import cli
 from site_builder.output.write import build_lock
+from site_builder.pages import search
 
-from conftest import write_site
+from conftest import files_of, write_site
 
 PAGES = 300
 KILLS = 10
@@ -38,9 +39,9 @@ types:
 """
 
 
-def big_site(root: Path, version: str) -> Path:
+def big_site(root: Path, version: str, search_on: bool = False) -> Path:
     """PAGES fact sheets plus explainers; every page's text depends on `version`."""
-    files = {"site.yml": SITE_YML,
+    files = {"site.yml": SITE_YML.replace("search: off\n", "") if search_on else SITE_YML,
              "content/facts/sources/s.yml": f"title: The source ({version})\n"}
     for i in range(PAGES):
         files[f"content/facts/things/t{i:03d}.yml"] = (
@@ -55,9 +56,7 @@ def big_site(root: Path, version: str) -> Path:
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
-    if not folder.is_dir():
-        return {}
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+    return files_of(folder)
 
 
 def cli_build(root: Path) -> subprocess.Popen:
@@ -104,6 +103,103 @@ def test_sigkill_at_any_moment_leaves_a_whole_output(tmp_path):
     assert snapshot(out) == whole[target]
     assert not list(root.glob(".output.staging-*"))
     assert -signal.SIGKILL in outcomes  # at least one kill landed on a running build
+
+
+WRITE_KILLS = 16
+
+
+def _children(parent: int) -> dict[int, str]:
+    """The running children of a process, by pid, with their names (this machine's /proc)."""
+    found = {}
+    for pid in os.listdir("/proc"):
+        if pid.isdigit():
+            try:
+                stat = Path(f"/proc/{pid}/stat").read_text()
+            except OSError:
+                continue
+            name, rest = stat[stat.index("(") + 1:stat.rindex(")")], stat[stat.rindex(")") + 2:].split()
+            if int(rest[1]) == parent and rest[0] != "Z":
+                found[int(pid)] = name
+    return found
+
+
+def _after_the_indexer(proc: subprocess.Popen, seconds: float = 300) -> float | None:
+    """Wait until the build's search indexer has run and exited: what follows is the write phase.
+    Returns the moment it exited (time.monotonic), or None when the build ended first."""
+    end, seen = time.monotonic() + seconds, False
+    while time.monotonic() < end and proc.poll() is None:
+        running = any("pagefind" in name for name in _children(proc.pid).values())
+        if running:
+            seen = True
+        elif seen:
+            return time.monotonic()
+        time.sleep(0.0005)
+    return None
+
+
+def _output_changes(out: Path, proc: subprocess.Popen, seconds: float = 60) -> None:
+    """Wait until the output folder, or one of its first and last files, is not what it was."""
+    names = sorted(p.name for p in out.iterdir())
+    watched = [out, out / names[0], out / names[-1], out / "index.html"]
+
+    def look():
+        found = []
+        for path in watched:
+            try:
+                st = os.stat(path)
+                found.append((st.st_ino, st.st_mtime_ns, st.st_size))
+            except OSError:
+                found.append(None)
+        return found
+    before, end = look(), time.monotonic() + seconds
+    while look() == before and proc.poll() is None and time.monotonic() < end:
+        time.sleep(0.0002)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not search.available(), reason="pagefind is not installed")
+def test_sigkill_in_the_write_phase_with_search_on_leaves_a_whole_output(tmp_path):
+    """Kills aimed at the write phase, with search on: anywhere between the indexer's exit and the build's,
+    or just after the published folder first changes. A file-by-file copy in place of the atomic swap
+    leaves a mixed folder here within a few kills."""
+    root = tmp_path / "site"
+    out = root / "output"
+    whole, phases = {}, []
+    for version in ("a", "b", "a"):
+        big_site(root, version, search_on=True)
+        proc = cli_build(root)
+        indexed = _after_the_indexer(proc)
+        assert proc.wait(timeout=300) == 0, proc.stderr.read().decode()
+        assert indexed is not None, "the indexer never ran"
+        phases.append(time.monotonic() - indexed)
+        snap = snapshot(out)
+        assert "pagefind/pagefind.js" in snap and (version not in whole or whole[version] == snap)
+        whole[version] = snap
+    seed = random.randrange(1 << 30)
+    rng = random.Random(seed)
+    write_phase = max(phases)  # from the indexer's exit to the build's: the write, then the saved state
+    current, landed = "a", 0
+    for n in range(WRITE_KILLS):
+        target = "b" if current == "a" else "a"
+        big_site(root, target, search_on=True)
+        proc = cli_build(root)
+        if _after_the_indexer(proc) is not None:
+            if n % 2:  # the first moment the published folder changes, and a few milliseconds on
+                _output_changes(out, proc)
+                time.sleep(rng.uniform(0, 0.02))
+            else:  # anywhere in the write phase
+                time.sleep(rng.uniform(0, write_phase))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=60)
+        landed += proc.returncode == -signal.SIGKILL
+        snap = snapshot(out)
+        matches = [v for v in (current, target) if whole[v] == snap]
+        assert matches, f"kill {n} in the write phase (seed {seed}) left a mixed output folder"
+        current = matches[-1]
+    assert landed >= WRITE_KILLS // 2  # most kills landed on a running build, in its write phase
+    proc = cli_build(root)
+    assert proc.wait(timeout=300) == 0, proc.stderr.read().decode()
+    assert snapshot(out) == whole[target]
 
 
 def test_a_second_build_at_the_same_time_is_refused_with_a_clear_message(tmp_path, capsys):

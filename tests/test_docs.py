@@ -221,7 +221,8 @@ def test_docs_link_to_files_that_exist():
 # Where each module's messages are explained: writers see content messages, site builders see site.yml's.
 MESSAGE_DOCS = {
     "writing.md": ["read/documents", "read/fields", "site/resolve", "site/checks", "read/markup", "read/discover",
-                   "read/yamlio", "read/frontmatter", "site/routes", "build", "read/translations"],
+                   "read/yamlio", "read/frontmatter", "site/routes", "build", "read/translations", "read/media",
+                   "read/depth", "read/portable"],
     "site-builders.md": ["config", "pages/render", "pages/templates", "output/write", "i18n/settings"],
 }
 REPORTERS = {"error", "warning", "TemplateProblem", "OutputRefused", "Diagnostic"}

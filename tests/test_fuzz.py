@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from pathlib import Path
 
 import yaml
@@ -19,7 +20,7 @@ from site_builder.config import FIELD_TYPES, FieldSpec, load_config
 from site_builder.diagnostics import Location, Problems
 from site_builder.read.fields import FieldContext, parse_field, parse_value
 from site_builder.read.frontmatter import split_front_matter
-from site_builder.read.markup import MarkdownRenderer, scan
+from site_builder.read.markup import MarkdownRenderer, link_scheme, scan
 from site_builder.site.urls import Urls
 from site_builder.model import CiteSlot
 from site_builder.read.yamlio import Marks, load_yaml
@@ -39,9 +40,17 @@ MARKUP_PIECES = [
     "`", "``", "```", "~~~", "    ", "\n", "\n\n", "\t", "\\", "\\[[x]]", "|", "#", "---", "...", ":", "- ",
     "<b>", "</b>", "<script>", "&#x61;", "\ue000", "\ue001", "\ue0000\ue001", "\r\n", "\r", "\u2028",
     "\x85", "é", "😀", "a", "word ", "1", "-", "\"", "'", "{", "}",
+    # raw HTML attributes in every spelling a browser accepts
+    "<a ", "<A ", "<iframe ", "<img ", "<svg><a ", "<form ", "<button ", "<object ", " href", " HREF", " Href",
+    " src", " SRC", " xlink:href", " action", " formaction", " data", " onclick", "=", " = ", "='", "=\"",
+    "javascript:alert(1)", "JaVaScRiPt:", "jav&#x61;script:", "&#106;avascript:", "java&Tab;script:",
+    "java&#x0A;script:", "vbscript:", "data:text/html,", "&#x20;", "&colon;", "'>", "\">", ">", "/>", "</a>",
+    "&#27;", "&#xD800;", "&#1;",
 ]
 
 YAML_PIECES = [
+    '"\\ud800"', '"\\udfff x"', '"\\ud83d\\ude00"', '"\\ud83d"', '"\\e"', '"\\x1b[31m"', '"\\x7f"', '"\\u0007"',
+    '"\\x85"', '"\\N\\_\\L"', "\\u", "\\x", "\\e", "\\ud800",
     "a: 1\n", "name: X\n", "key: value\n", "- item\n", "  ", "    ", "\t", ": ", ":", "-", "? ", "[", "]", "{", "}",
     ",", "'", "\"", "|\n", ">\n", "|-\n", "&a ", "*a", "!!str ", "!!python/object:os.system ", "!!binary ",
     "!!set ", "!foo ", "<<: ", "%YAML 1.1\n", "---\n", "...\n", "#", "\n", "\r", "\r\n", "\x85", "\u2028",
@@ -121,11 +130,29 @@ def test_scan_never_fails_and_locates_inside_the_text(text, line0):
 def test_markdown_render_never_fails_and_emits_no_active_url(text, policy):
     problems = Problems()
     fragment = MarkdownRenderer(policy).render(text, "content/pages/x.md", problems)
-    lowered = fragment.html.lower()
-    for scheme in ("javascript:", "vbscript:", "data:"):
-        assert f'href="{scheme}' not in lowered and f'src="{scheme}' not in lowered
+    for tag, name, value in attributes_of(fragment.html):  # every attribute, as a browser's tokenizer reads it
+        if name.rpartition(":")[2] in URL_ATTRIBUTES:
+            assert link_scheme(value) in ("", "http", "https", "mailto", "tel"), (tag, name, value, fragment.html)
+    assert not CONTROL_RE.search(fragment.html)
     if policy == "escape":
-        assert "<script" not in lowered
+        assert "<script" not in fragment.html.lower() and not any(n.startswith("on") for _, n, _ in attributes_of(fragment.html))
+
+
+URL_ATTRIBUTES = {"href", "src", "action", "formaction", "data", "poster", "background", "ping", "cite"}
+CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def attributes_of(html_text: str) -> list[tuple[str, str, str]]:
+    from html.parser import HTMLParser
+
+    found = []
+
+    class Attributes(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            found.extend((tag, name, value) for name, value in attrs if value is not None)
+        handle_startendtag = handle_starttag
+    Attributes(convert_charrefs=True).feed(html_text)
+    return found
 
 
 # --- YAML ------------------------------------------------------------------------
@@ -141,6 +168,20 @@ def test_yaml_loader_never_fails_and_locates_inside_the_text(text, offset):
     for line in marks.block_lines.values():
         assert 1 + offset <= line <= offset + line_count(text) + 1
     _assert_plain_data(data)
+    _assert_writable(data)  # no lone surrogate or control character from an escape gets through
+
+
+def _assert_writable(data) -> None:
+    if isinstance(data, dict):
+        for key, value in data.items():
+            _assert_writable(key)
+            _assert_writable(value)
+    elif isinstance(data, list):
+        for value in data:
+            _assert_writable(value)
+    elif isinstance(data, str):
+        data.encode("utf-8")  # a lone surrogate cannot be
+        assert not CONTROL_RE.search(data), repr(data)
 
 
 def _load_both_ways(text: str, monkeypatch_loader) -> list:
@@ -190,8 +231,10 @@ def _assert_plain_data(data) -> None:
         assert data is None or type(data) in (str, int, float, bool), type(data)
 
 
+# text a writer can type (control characters and lone surrogates are refused; they have their own tests)
+typed_text = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")) | st.sampled_from("\t\n"), max_size=12)
 yaml_values = st.recursive(
-    st.none() | st.booleans() | st.integers(-10**20, 10**20) | st.floats() | st.text(max_size=12)
+    st.none() | st.booleans() | st.integers(-10**20, 10**20) | st.floats() | typed_text
     | st.sampled_from(["2024", "2024-02", "2024-02-30", "0000-02-29", "9999-12-31", "https://example.org/x",
                        "javascript:alert(1)", "https://[::1", "http://e.org:99999/", "https://e.org:x/",
                        "people/ada", "ada", "USD", "[[people/ada]]", "[@src]", "sources/src",
@@ -293,10 +336,14 @@ def _explainer(front: str, body: str) -> str:
     return f"---\n{front}---\n{body}"
 
 
+ESCAPES = ["\\ud800 x", "\\udfff", "\\ud83d\\ude00", "\\ud83d", "\\e[31m", "\\x07", "\\x7f", "ok"]
+
 site_files = st.fixed_dictionaries({
     "content/explainers/one.md": st.one_of(
         st.builds(_explainer, pieces(YAML_PIECES, 12), pieces(MARKUP_PIECES, 25)),
         st.builds(_explainer, st.just("title: One\nsummary: S\ndate: 2024-01-02\n"), pieces(MARKUP_PIECES, 25)),
+        st.builds(_explainer, st.sampled_from(ESCAPES).map(  # YAML escapes that make what cannot be written
+            lambda e: f'title: One\nsummary: "S {e}"\ndate: 2024-01-02\ntags: ["t{e}"]\n'), pieces(MARKUP_PIECES, 25)),
         pieces(FRONT_PIECES + MARKUP_PIECES, 20),
     ),
     "content/facts/people/ada.yml": st.one_of(
@@ -316,14 +363,24 @@ site_files = st.fixed_dictionaries({
 @settings(max_examples=60 * SCALE, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                   HealthCheck.too_slow])
 @given(files=site_files)
-def test_whole_small_sites_check_without_exceptions(tmp_path_factory, files):
-    root = write_site(tmp_path_factory.mktemp("fuzz"), {"site.yml": MINIMAL_SITE_YML})
+def test_whole_small_sites_build_and_write_without_exceptions(tmp_path_factory, files):
+    root = write_site(tmp_path_factory.mktemp("fuzz"), {"site.yml": MINIMAL_SITE_YML + "search: off\n"})
     for rel, text in files.items():
         path = root / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(text.encode("utf-8", "surrogatepass"))
-    result = build_site(root, BuildOptions(), write=False)
-    assert not (root / "output").exists()
+    result = build_site(root, BuildOptions(), write=True)
+    if not result.ok:
+        assert not (root / "output").exists()  # a build with errors writes nothing
+    else:
+        written = {p.relative_to(root / "output").as_posix(): p.read_bytes()
+                   for p in (root / "output").rglob("*") if p.is_file()}
+        for rel, data in result.outputs.items():
+            if isinstance(data, bytes):
+                assert written[rel] == data, rel
+        for rel, data in written.items():
+            if rel.endswith((".html", ".xml", ".json")):
+                assert not CONTROL_RE.search(data.decode("utf-8")), rel
     for d in result.diagnostics:
         path = root / d.location.rel_path
         if not path.is_file():

@@ -678,3 +678,21 @@ def test_a_build_that_raises_leaves_no_half_updated_build_to_start_from(site, mo
     assert state.settings is None  # the next build starts over
     result = told(site, state, [str(path)])
     assert "explainers/first/index.html" in result.rendered  # everything, from what is certain
+
+
+@pytest.mark.parametrize("tell", [False, True])
+def test_a_fact_sheet_translated_or_no_longer_translated_is_planned_anew(monkeypatch, tmp_path, tell):
+    """A sheet's page in another language is a route: the last build's routes are not kept (the property
+    test's example, fixed)."""
+    monkeypatch.setattr(discover, "RACY_SECONDS", 0.0)
+    root = write_site(tmp_path, {"site.yml": TRANSLATED_SITE_YML, **BASE,
+                                 "content/explainers/first.ko.md": translation(1)})
+    age_files(root, 0)
+    state, options = BuildState(), BuildOptions(disk_cache=False)
+    same_as_clean(root, state, options)
+    for step, n in enumerate((1, 3), 1):  # translated, then not
+        before = snapshot(root)
+        apply_edit(root, ("sheet_translation", 0, n))
+        age_files(root, step)
+        result = same_as_clean(root, state, options, changed_paths(before, snapshot(root)) if tell else None)
+        assert any(p.startswith("ko/") and "ada" in p for p in result.outputs) == (n % 3 != 0)

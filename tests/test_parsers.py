@@ -46,6 +46,10 @@ def test_yaml_refuses_object_tags_and_aliases():
     assert "not allowed" in problems.items[0].message
     problems = Problems()
     load_yaml("a: &x [1, 2]\nb: *x\n", "f.yml", problems)
+    assert "anchors" in problems.items[0].message  # refused where the anchor is, before any alias
+    assert problems.items[0].location.line == 1
+    problems = Problems()
+    load_yaml("a: 1\nb: *x\n", "f.yml", problems)
     assert "aliases" in problems.items[0].message
     assert problems.items[0].location.line == 2
 

@@ -15,7 +15,7 @@ from site_builder.read.markup import MarkdownRenderer, link_scheme
 from site_builder.pages.templates import THEME_DIR
 from site_builder.read.yamlio import MAX_YAML_BYTES, load_yaml
 
-from conftest import build, messages, png
+from conftest import MINIMAL_SITE_YML, build, messages, png
 
 SECRET = "TOP-SECRET-5f2c"
 
@@ -70,7 +70,7 @@ def test_yaml_aliases_are_refused_so_billion_laughs_cannot_grow():
     assert data is None
     assert len(problems.items) == 1
     assert problems.items[0].format().splitlines()[0] == \
-        "laughs.yml:2:10: error: YAML syntax: aliases (*name) are not allowed in site files"
+        "laughs.yml:1:5: error: YAML syntax: anchors (&name) are not allowed in site files"
 
 
 def test_yaml_merge_keys_are_refused():
@@ -259,18 +259,55 @@ def test_templates_cannot_reach_python_internals(make_site, expression):
         first_lines(result)
 
 
-def test_a_build_writes_nothing_outside_its_output_folder(make_site, tmp_path):
-    root = make_site({"content/pages/about.md": "---\ntitle: About\n---\nHi [x](../media/a.jpg).\n",
+def _everything(folder: Path) -> dict[Path, tuple]:
+    """Every file, folder and link under folder (never through a link) with what a write would change."""
+    found = {}
+    for dirpath, dirnames, filenames in os.walk(folder):
+        for name in dirnames + filenames:
+            path = Path(dirpath) / name
+            st = path.lstat()
+            body = path.read_bytes() if path.is_file() and not path.is_symlink() else os.readlink(path) \
+                if path.is_symlink() else None
+            found[path] = (body, st.st_mtime_ns, st.st_ino, st.st_mode)
+    return found
+
+
+def test_a_build_writes_nothing_outside_its_output_folder(make_site, tmp_path, monkeypatch):
+    """Not a new path, not a changed file, not a file in TMPDIR, and nothing through a link, in two builds
+    (the second writes only what changed, into the spare tree) with search on."""
+    import tempfile
+    root = make_site({"site.yml": MINIMAL_SITE_YML,  # search on, where pagefind is installed
+                      "content/pages/about.md": "---\ntitle: About\n---\nHi [x](../media/a.jpg).\n",
                       "content/media/a.jpg": png(fmt="JPEG"), "content/media/deep/b c.png": png()})
-    before = {p for p in tmp_path.rglob("*")}
+    tmpdir, outside = tmp_path / "tmp", tmp_path / "outside"
+    tmpdir.mkdir()
+    outside.mkdir()
+    (outside / "state").write_text("not a state")
+    (outside / "index.html").write_text("precious")
+    monkeypatch.setenv("TMPDIR", str(tmpdir))
+    monkeypatch.setattr(tempfile, "tempdir", None)
     out = tmp_path / "out"
-    result = build_site(root, BuildOptions(out=out))
-    assert result.ok
-    new = {p for p in tmp_path.rglob("*")} - before
-    cache = root / ".site-builder-cache"  # the site's own parse cache, beside its sources
-    outside_out = {p for p in new if out not in p.parents and p != out and cache not in p.parents and p != cache}
-    # the lock file beside the output folder is the only other thing written
-    assert outside_out == {tmp_path / ".out.lock"}
+    cache = root / ".site-builder-cache"
+    cache.mkdir()
+    (tmp_path / ".out.spare").symlink_to(outside, target_is_directory=True)  # links where the builder writes
+    (cache / "parse").symlink_to(outside, target_is_directory=True)
+    (cache / "state").symlink_to(outside / "state")
+    before = _everything(tmp_path)
+    for n in range(2):
+        if n:
+            (root / "content/pages/about.md").write_text("---\ntitle: About\n---\nHi again.\n")
+        assert build_site(root, BuildOptions(out=out)).ok
+    after = _everything(tmp_path)
+    ours = (out, tmp_path / ".out.spare", cache)  # the output, its spare and the site's cache, made real
+    mine = {root / "content/pages/about.md", root / "content/pages"}  # what the test itself edited
+
+    def elsewhere(path: Path) -> bool:
+        return not any(path == p or p in path.parents for p in ours) and path not in mine
+    assert {p for p in after if elsewhere(p)} - set(before) == {tmp_path / ".out.lock"}
+    assert {p for p in before if elsewhere(p) and after.get(p) != before[p]} == set()
+    assert list(tmpdir.iterdir()) == []
+    assert {p.name: p.read_text() for p in outside.iterdir()} == {"state": "not a state", "index.html": "precious"}
+    assert not (tmp_path / ".out.spare").is_symlink() and not (cache / "parse").is_symlink()
     assert (out / "media/deep/b c.png").read_bytes() == png()  # served at /media/deep/b%20c.png
 
 

@@ -307,7 +307,8 @@ async def _browser_scenario(browser, root: Path, server: ServerProcess) -> None:
     await call("Page.navigate", url=f"http://127.0.0.1:{server.port}/docs/explainers/hello/")
     await until("document.body && document.body.innerText.includes('VERSION-ONE')")
     end = time.monotonic() + DEADLINE  # livereload.js has finished its handshake once the server logs it
-    while "Browser Connected: http://127.0.0.1" not in server.log.read_text() and time.monotonic() < end:
+    hello = f"Browser Connected: http://127.0.0.1:{server.port}/docs/explainers/hello/"  # this page's, not the last
+    while hello not in server.log.read_text() and time.monotonic() < end:
         await asyncio.sleep(0.05)
     await evaluate("window.__marker = 'before the edit'")
 

@@ -22,7 +22,7 @@ import stat
 import sys
 from pathlib import Path
 
-from ..files import atomic_write, digest_bytes
+from ..files import atomic_write, digest_bytes, read_regular
 from . import codec
 
 CACHE_DIR = ".site-builder-cache"
@@ -90,23 +90,6 @@ def real_folder(path: Path) -> bool:
             return False
     except OSError:
         return False
-
-
-def read_regular(path: Path) -> bytes | None:
-    """A regular file's bytes, never through a symbolic link; None for anything else."""
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
-    except OSError:
-        return None
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            return None
-        with os.fdopen(fd, "rb", closefd=False) as f:
-            return f.read()
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
 
 
 class DiskCache:

@@ -20,7 +20,7 @@ from array import array
 import marshal
 from pathlib import Path
 
-from ..files import atomic_write
+from ..files import atomic_write, read_regular
 from ..output.write import Written
 from ..pages.render import PageRecord, PageRecords
 from ..read.discover import Entry, FileTable
@@ -30,7 +30,6 @@ from ..site.link import LinkMemo
 from ..model import SourceFile
 from ..site.routes import Planned, Route
 from . import codec
-from .cache import read_regular
 from .lazy import LazyDict
 
 STATE_FILE = "state"

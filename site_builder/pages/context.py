@@ -122,7 +122,8 @@ def site_url(urls, url: str) -> str:
     if not url.startswith("/") or url.startswith("//"):
         return url
     path, hash_, fragment = url[1:].partition("#")
-    return urls.path(path) + hash_ + fragment
+    path, mark, query = path.partition("?")  # the query and fragment are kept as written
+    return urls.path(path) + mark + query + hash_ + fragment
 
 
 def nav_state(urls, link: str, page_url: str) -> str:

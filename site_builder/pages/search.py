@@ -9,9 +9,11 @@ builds stay reproducible.
 
 from __future__ import annotations
 
-import subprocess
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
+
+from . import bounded
 
 INDEXED_KINDS = ("explainer", "page", "fact")
 OUT_FOLDER = "pagefind"
@@ -43,7 +45,8 @@ def available() -> bool:
     return executable() is not None
 
 
-def build_index(pages: list[tuple[str, bytes]], language: str | None, binary: str | None = None) -> dict[str, bytes]:
+def build_index(pages: list[tuple[str, bytes]], language: str | None, binary: str | None = None,
+                cache: Path | None = None) -> dict[str, bytes]:
     """Index (out_path, html) pairs; returns {'pagefind/<file>': bytes} for the output folder.
 
     `language`: the one language of every page, or None for a site in several, whose pages each say
@@ -56,7 +59,14 @@ def build_index(pages: list[tuple[str, bytes]], language: str | None, binary: st
     binary = binary or executable()
     if not pages or binary is None:
         return {}
-    with tempfile.TemporaryDirectory(prefix="site-search-") as tmp:
+    try:
+        return _index(pages, language, binary, cache)
+    except OSError as exc:  # the scratch folder could not be made or written
+        raise SearchError(str(exc)) from None
+
+
+def _index(pages: list[tuple[str, bytes]], language: str, binary: str, cache: Path | None) -> dict[str, bytes]:
+    with _scratch(cache) as tmp:  # in the site's cache folder, where the next build removes what a kill left
         site, index_dir = Path(tmp) / "site", Path(tmp) / "index"
         for out_path, data in pages:
             path = site / out_path
@@ -66,9 +76,10 @@ def build_index(pages: list[tuple[str, bytes]], language: str | None, binary: st
                    "--exclude-selectors", ", ".join(EXCLUDED), "--silent"]
         if language is not None:
             command[5:5] = ["--force-language", language]
+        seconds, memory = budget(pages)
         try:  # run in the scratch folder, so no pagefind config file of the user's changes the index
-            done = subprocess.run(command, cwd=tmp, capture_output=True, text=True, timeout=600)
-        except (OSError, subprocess.TimeoutExpired) as exc:
+            done = bounded.run(command, Path(tmp), seconds, memory)
+        except (OSError, bounded.OverBudget) as exc:
             raise SearchError(str(exc)) from None
         if done.returncode != 0 or not (index_dir / "pagefind.js").is_file():
             raise SearchError((done.stderr or done.stdout).strip() or f"pagefind exited with {done.returncode}")
@@ -78,3 +89,19 @@ def build_index(pages: list[tuple[str, bytes]], language: str | None, binary: st
             if path.is_file() and not rel.startswith(_UNUSED):
                 out[f"{OUT_FOLDER}/{rel}"] = path.read_bytes()
         return out
+
+
+def budget(pages: list[tuple[str, bytes]]) -> tuple[float, int]:
+    """Seconds and bytes of memory the indexer may use, growing with the pages it reads (see bounded.py)."""
+    size = sum(len(data) for _, data in pages)
+    return 60 + 0.05 * len(pages) + size / 1_000_000, 4_000_000_000 + 64 * size  # virtual memory: threads reserve much
+
+
+@contextmanager
+def _scratch(cache: Path | None):
+    if cache is None:
+        with tempfile.TemporaryDirectory(prefix="site-search-") as tmp:
+            yield tmp
+    else:
+        with bounded.scratch(cache, "search") as folder:
+            yield folder

@@ -12,6 +12,7 @@ file whose bytes are the same as before is unchanged. A cold build is a walk wit
 from __future__ import annotations
 
 import os
+import re
 import stat
 import time
 from dataclasses import dataclass, replace
@@ -20,6 +21,7 @@ from pathlib import Path
 from ..diagnostics import Diagnostic, Location, Problems, did_you_mean, suggest
 from ..files import digest_bytes, stat_signature
 from ..model import SourceFile
+from .media import check_active, is_active
 
 MAX_TEXT_BYTES = 5_000_000
 RACY_SECONDS = 2.0  # a file changed this recently is read again even if its stat looks unchanged
@@ -27,6 +29,7 @@ IGNORED_PREFIXES = (".", "_", "~", "#")
 IGNORED_SUFFIXES = ("~", ".swp", ".swo", ".swx", ".tmp", ".bak")
 TOPS = ("content", "templates")
 TEXT_TEMPLATES = (".html", ".xml", ".txt", ".j2")
+_CONTROL_RE = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]")  # C0 controls but tab and newline, and DEL
 
 
 def ignored(name: str) -> bool:
@@ -49,7 +52,15 @@ def decode(data: bytes, rel_path: str, problems: Problems) -> str | None:
     if "\x00" in text:
         problems.error("the file contains NUL bytes", Location(rel_path, 1, 1), "save the file as UTF-8 text")
         return None
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    bad = _CONTROL_RE.search(text)
+    if bad is not None:
+        line = text.count("\n", 0, bad.start()) + 1
+        problems.error(f"the file contains the control character U+{ord(bad.group()):04X}",
+                       Location(rel_path, line, bad.start() - (text.rfind("\n", 0, bad.start()) + 1) + 1),
+                       "delete it: control characters (ESC and the like) never reach a page")
+        return None
+    return text
 
 
 @dataclass(slots=True)
@@ -112,7 +123,8 @@ def _same(a: SourceFile, b: SourceFile) -> bool:
 class _Look:
     """One discovery's pass over some paths, updating the table and noting what changed."""
 
-    def __init__(self, root: Path, type_folders: dict[str, str], table: FileTable):
+    def __init__(self, root: Path, type_folders: dict[str, str], table: FileTable, check_media: bool = False):
+        self.check_media = check_media  # refuse HTML and SVG media that could run script (raw_html: escape)
         self.base = os.fspath(root)
         self.real_root = os.path.realpath(root)
         self.type_folders = type_folders
@@ -235,7 +247,10 @@ class _Look:
         if old is None or not _same(old.file, found):
             self.changed.add(rel)
         recent = self.now - st.st_mtime <= RACY_SECONDS or self.now - st.st_ctime <= RACY_SECONDS
-        self.table.entries[rel] = Entry(None if recent else signature, replace(found, text=None))  # None: read again
+        active = check_active(rel, data) if self.check_media and kind[0] == "media" and is_active(rel) else None
+        if active is not None:
+            self.note(rel, active)  # and read again next time, so the error is told again
+        self.table.entries[rel] = Entry(None if recent or active else signature, replace(found, text=None))
         self.read[rel] = found
         return True
 
@@ -268,13 +283,14 @@ class _Look:
         return True
 
 
-def discover(root: Path, type_folders: dict[str, str], table: FileTable, told: set[str] | None = None) -> Discovery:
+def discover(root: Path, type_folders: dict[str, str], table: FileTable, told: set[str] | None = None,
+             check_media: bool = False) -> Discovery:
     """Every content, media and template file of the site (site.yml is read by the caller).
 
     `told`: the paths that may have changed since the last discovery with this table (relative to
-    root), or None to look at every file.
+    root), or None to look at every file. `check_media`: refuse HTML and SVG media that could run script.
     """
-    look = _Look(root, type_folders, table)
+    look = _Look(root, type_folders, table, check_media)
     if told is None or not all(look.told(rel) for rel in sorted(told)):
         look.walk_all(root)
     files = {rel: look.read.get(rel) or table.entries[rel].file for rel in sorted(table.entries)}

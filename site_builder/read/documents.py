@@ -16,7 +16,7 @@ from ..model import Document, Fact, FactSheet, Image, PartialDate, RefValue
 from .translations import check_shared, missing_hint, parse_sheet_translations, required_keys, split_language
 from .yamlio import Marks, load_yaml
 
-SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*\Z")
 DOC_KEYS = ("title", "summary", "date", "updated", "authors", "tags", "about", "image", "draft", "corrections",
             "redirect_from")
 FACT_KEYS = ("label", "value", "source", "note")

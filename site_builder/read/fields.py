@@ -13,8 +13,8 @@ from ..text import is_web_url
 from ..model import Competing, Correction, FieldValue, Fragment, Money, PartialDate, Passage, RefValue, SourceRef
 from .yamlio import Marks
 
-DATE_RE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
-CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
+DATE_RE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?\Z")
+CURRENCY_RE = re.compile(r"^[A-Z]{3}\Z")
 LONGHAND_KEYS = {"value", "source", "note"}
 COMPETING_KEYS = ("values", "note")
 PASSAGE_KEYS = {"source", "locator"}

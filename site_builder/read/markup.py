@@ -18,10 +18,12 @@ from urllib.parse import quote
 
 from ..diagnostics import Location, Problems
 from ..model import CiteItem, CiteSlot, Fragment, LinkSlot, RefSlot
+from .depth import TooDeep, check_depth, report as report_depth
+from .sanitize import clean_raw_html, no_controls
 
 OPEN, CLOSE = "\ue000", "\ue001"
 PLACEHOLDER_RE = re.compile(OPEN + r"(\d+)" + CLOSE)
-ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*(/[a-z0-9][a-z0-9-]*)?$")
+ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*(/[a-z0-9][a-z0-9-]*)?\Z")
 
 _FENCE_RE = re.compile(r"^ {0,3}(`{3,}|~{3,})", re.M)
 _CODE_SPAN_RE = re.compile(r"(`+)(?!`)(.+?)(?<!`)\1(?!`)", re.S)
@@ -287,12 +289,16 @@ class MarkdownRenderer:
         if self.raw_html != "allow":
             text = _escape_raw_html(text)
         out = self._to_html(text, self._options, _EXTENSIONS)
+        check_depth(out)  # TooDeep before anything else reads the fragment (depth.py)
+        out = no_controls(out)
         if _HREF_OPEN in out:
             out = out.replace(_HREF_OPEN, OPEN).replace(_HREF_CLOSE, CLOSE)
         if "<h" in out:
             out = _heading_ids(out)
-        if "href=" in out or "src=" in out:
-            out = _safe_urls(out)
+        if self.raw_html == "allow" and "<" in text:
+            out = clean_raw_html(out)  # raw HTML: parsed as a browser would, active URLs removed (sanitize.py)
+        elif "href=" in out or "src=" in out:
+            out = _safe_urls(out)  # only cmark's own attributes here, in the one spelling it writes
         return out.rstrip("\n")
 
     def render(self, text: str, rel_path: str, problems: Problems, line0: int = 1, col0: int = 0,
@@ -300,7 +306,11 @@ class MarkdownRenderer:
         """The Fragment for Markdown text; keep_source=False leaves out the text as written (a whole
         explainer body is not needed twice in memory)."""
         scanned = scan(text, rel_path, problems, line0, col0, indent, exact)
-        html_text = self.convert(scanned.text)
+        try:
+            html_text = self.convert(scanned.text)
+        except TooDeep:
+            report_depth(text, rel_path, problems, line0)
+            html_text = ""
         if inline and html_text.startswith("<p>") and html_text.endswith("</p>") and html_text.count("<p>") == 1:
             html_text = html_text[3:-4]
         return Fragment(html_text, tuple(scanned.slots), text if keep_source else "")

@@ -51,6 +51,11 @@ class _NoAliasLoader(yaml.SafeLoader):
             raise yaml.composer.ComposerError(
                 None, None, "aliases (*name) are not allowed in site files", event.start_mark
             )
+        event = self.peek_event()
+        if getattr(event, "anchor", None) is not None:  # an anchor alone does nothing: refused like aliases
+            raise yaml.composer.ComposerError(
+                None, None, "anchors (&name) are not allowed in site files", event.start_mark
+            )
         return super().compose_node(parent, index)
 
 
@@ -202,8 +207,29 @@ def load_yaml(text: str, rel_path: str, problems: Problems, line_offset: int = 0
     return data, marks
 
 
+# What a double-quoted escape can make that is not text: C0 controls (ESC...), DEL and UTF-16 surrogates.
+_UNWRITABLE_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+
+
+def _unwritable(value: str, loc: Location, problems: Problems):
+    """A value with a surrogate pair escaped ("\\ud83d\\ude00") becomes its character; a lone surrogate or
+    a control character is refused, located at the value."""
+    try:
+        value = value.encode("utf-16-le", "surrogatepass").decode("utf-16-le")
+    except UnicodeDecodeError:
+        problems.error("a \\u escape here makes half a character (a lone surrogate such as \\ud800)", loc,
+                       "write the character itself, or both halves of the pair: \"\\ud83d\\ude00\"")
+        return _REFUSED
+    bad = _UNWRITABLE_RE.search(value)
+    if bad is not None:
+        problems.error(f"an escape here makes the control character U+{ord(bad.group()):04X}, which is not allowed",
+                       loc, "delete the escape (\\e, \\x1b ...); control characters never reach a page")
+        return _REFUSED
+    return value
+
+
 def _syntax_hint(message: str) -> str:
-    if message.startswith("aliases"):
+    if message.startswith(("aliases", "anchors")):
         return "write the value out in full where it is needed"
     if "mapping values are not allowed" in message:
         return "a value containing ': ' must be quoted"
@@ -245,6 +271,8 @@ def _convert(node, path, marks: Marks, loader, problems: Problems, off: int, dep
             problems.error(f"YAML tag '{_shown(node.tag)}' is not allowed", loc, "remove the '!' tag")
             return _REFUSED
         _note_layout(node, path, marks, lines, loc)
+        if _UNWRITABLE_RE.search(node.value):
+            return _unwritable(node.value, loc, problems)
         if node.tag == "tag:yaml.org,2002:timestamp":
             return node.value  # dates stay text: the date field keeps partial dates partial
         if node.tag == "tag:yaml.org,2002:str":
@@ -272,6 +300,10 @@ def _convert(node, path, marks: Marks, loader, problems: Problems, off: int, dep
                 problems.error("keys must be plain names", key_loc)
                 continue
             key = key_node.value
+            if _UNWRITABLE_RE.search(key):
+                key = _unwritable(key, key_loc, problems)
+                if key is _REFUSED:
+                    continue
             if key in result:
                 first = marks.keys.get(path + (key,))
                 where = f" (first written at line {first.line})" if first else ""

@@ -1,0 +1,179 @@
+"""The output trees are the builder's own, all the way down: nothing in them is followed.
+
+The live output, its spare and the staging tree are looked at without ever following a symbolic
+link: a walk lists links as links; a folder about to be written into or removed from is checked
+component by component; a file is taken as one the builder wrote only when its device and inode
+are the ones its manifest recorded when it was written.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import shutil
+import stat
+from pathlib import Path
+
+
+class Stranger(Exception):
+    """Something in an output tree that the builder did not make: a link, a device, a file where a folder goes."""
+
+    def __init__(self, rel: str):
+        super().__init__(rel)
+        self.rel = rel
+
+
+def walk(tree: Path) -> tuple[list[str], list[str]]:
+    """(files, strangers) under tree: every regular file, and every symbolic link or other entry that
+    is neither a file nor a folder, as POSIX paths relative to tree. No link is ever followed."""
+    files: list[str] = []
+    strangers: list[str] = []
+    base = os.fspath(tree)
+    stack = [""]
+    while stack:
+        rel = stack.pop()
+        try:
+            entries = list(os.scandir(os.path.join(base, rel) if rel else base))
+        except FileNotFoundError:
+            continue
+        except OSError:
+            strangers.append(rel or ".")  # a folder that cannot be read is not one we made
+            continue
+        for entry in entries:
+            path = f"{rel}/{entry.name}" if rel else entry.name
+            try:
+                if entry.is_symlink():
+                    strangers.append(path)
+                elif entry.is_dir(follow_symlinks=False):
+                    stack.append(path)
+                elif entry.is_file(follow_symlinks=False):
+                    files.append(path)
+                else:
+                    strangers.append(path)
+            except OSError:
+                strangers.append(path)
+    return sorted(files), sorted(strangers)
+
+
+def identity(st: os.stat_result) -> list[int]:
+    """What a manifest records of a file it names: the device and the inode."""
+    return [st.st_dev, st.st_ino]
+
+
+def ours(path: str | Path, ident) -> os.stat_result | None:
+    """The stat of the file at path when it is a regular file with the recorded identity, else None."""
+    if not ident:
+        return None
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return None
+    return st if stat.S_ISREG(st.st_mode) and identity(st) == list(ident) else None
+
+
+def all_ours(tree: Path, manifest: dict, ids: dict) -> bool:
+    """Whether every file a manifest names is the one the builder wrote there, under real folders only."""
+    base = os.fspath(tree)
+    folders: set[str] = set()
+    for rel in manifest:
+        if ours(os.path.join(base, rel), ids.get(rel)) is None:
+            return False
+        folders.add(rel.rpartition("/")[0])
+    folders.discard("")
+    guard = Folders(tree)
+    try:
+        for folder in folders:
+            guard.check(folder)
+    except Stranger:
+        return False
+    return True
+
+
+class Folders:
+    """Checks folders inside a tree, each component once: a real folder, or not there yet; never a link."""
+
+    def __init__(self, tree: Path):
+        self.base = os.fspath(tree)
+        self.known: set[str] = set()
+
+    def check(self, folder: str) -> None:
+        """Raise Stranger at the first component of folder (relative to the tree) that is not a real folder."""
+        parts = folder.split("/") if folder else []
+        for i in range(1, len(parts) + 1):
+            rel = "/".join(parts[:i])
+            if rel in self.known:
+                continue
+            try:
+                st = os.lstat(os.path.join(self.base, rel))
+            except FileNotFoundError:
+                return  # made later, by the builder, as a real folder
+            except OSError:
+                raise Stranger(rel) from None
+            if not stat.S_ISDIR(st.st_mode):
+                raise Stranger(rel)
+            self.known.add(rel)
+
+
+def clear(path: Path) -> None:
+    """Remove whatever is at path: a link or file as itself, a folder with what it holds (links inside are
+    removed as links, never followed)."""
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return
+    if stat.S_ISDIR(st.st_mode):
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        try:
+            os.unlink(path)
+        except FileNotFoundError:
+            pass
+
+
+def real_dir(path: Path) -> bool:
+    """A real folder (not a link to one) is at path."""
+    try:
+        return stat.S_ISDIR(os.lstat(path).st_mode)
+    except OSError:
+        return False
+
+
+def new_file(path: Path, data: bytes) -> os.stat_result:
+    """Create a file that must not exist (never through a link) and write data; its stat."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o644)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+        f.flush()
+        return os.fstat(f.fileno())
+
+
+def exchange(a: Path, b: Path) -> bool:
+    """Atomically swap two paths (Linux renameat2 RENAME_EXCHANGE); False where unsupported."""
+    import ctypes  # loaded only when a write swaps trees
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        fn = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    at_fdcwd = -100
+    if fn(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), 2) == 0:
+        return True
+    if ctypes.get_errno() in (errno.EINVAL, errno.ENOSYS, errno.EPERM, errno.ENOTSUP):
+        return False
+    raise OSError(ctypes.get_errno(), "could not swap the new output in", str(b))
+
+
+def remove(tree: Path, path: str) -> None:
+    """Delete one file and the folders it leaves empty (up to the tree itself)."""
+    try:
+        os.unlink(tree / path)
+    except FileNotFoundError:
+        pass
+    parent = (tree / path).parent
+    while parent != tree:
+        try:
+            os.rmdir(parent)
+        except OSError:
+            break
+        parent = parent.parent

@@ -1,0 +1,177 @@
+"""The output folder is the builder's own, all the way down: no link inside the output, its spare, its
+staging tree or beside them is ever followed, and a file is hard-linked only when it is one the builder wrote."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from site_builder import cli
+from site_builder.build import BuildOptions, BuildState, build_site
+from site_builder.output.write import OutputRefused
+
+from conftest import files_of, write_site
+
+SITE = {
+    "site.yml": "title: T\nbase_url: https://example.org/\nsearch: off\n",
+    "content/explainers/one.md": "---\ntitle: One\nsummary: First.\ndate: 2024-01-01\n---\n\nFirst.\n",
+    "content/pages/about.md": "---\ntitle: About\n---\n\nHello.\n",
+}
+
+
+@pytest.fixture
+def site(tmp_path):
+    return write_site(tmp_path / "site", dict(SITE))
+
+
+@pytest.fixture
+def elsewhere(tmp_path):
+    """A folder outside the site with files that look like the builder's."""
+    folder = tmp_path / "elsewhere"
+    folder.mkdir()
+    (folder / "index.html").write_text("precious, not a page")
+    (folder / "notes.txt").write_text("precious too")
+    return folder
+
+
+def state_of(folder: Path, links: bool = True) -> dict:
+    """Every file's bytes, time stamp and link count: anything done through a link changes one of them."""
+    out = {}
+    for p in sorted(folder.rglob("*")):
+        st = p.lstat()
+        out[p.relative_to(folder).as_posix()] = (p.read_bytes() if p.is_file() else None, st.st_mtime_ns,
+                                                 st.st_nlink if links else None)
+    return out
+
+
+def edit(site: Path, text: str) -> None:
+    path = site / "content/explainers/one.md"
+    path.write_text(path.read_text().rsplit("\n\n", 1)[0] + f"\n\n{text}\n")
+
+
+def cli_build(site: Path, capsys) -> tuple[int, str]:
+    capsys.readouterr()
+    code = cli.main(["build", str(site), "-q"])
+    return code, capsys.readouterr().err
+
+
+def test_a_folder_in_the_output_swapped_for_a_link_is_refused_and_never_written_through(site, elsewhere, capsys):
+    assert cli_build(site, capsys)[0] == 0
+    target = site / "output/explainers/one"
+    shutil.rmtree(target)
+    target.symlink_to(elsewhere, target_is_directory=True)
+    before = state_of(elsewhere)
+    for change in ("Edited.", "Edited again."):  # the red team built twice
+        edit(site, change)
+        code, err = cli_build(site, capsys)
+        assert code == 2 and err.count("\n") == 1, err
+        assert "holds a symbolic link or special file (explainers/one)" in err
+    (site / "content/explainers/one.md").unlink()  # and a removed page must not delete through the link
+    assert cli_build(site, capsys)[0] == 2
+    assert state_of(elsewhere) == before
+    assert target.is_symlink()
+
+
+def test_a_folder_moved_out_and_linked_back_is_refused(site, tmp_path, capsys):
+    """The files keep their inodes when the folder is moved: the link itself must be seen."""
+    assert cli_build(site, capsys)[0] == 0
+    moved = tmp_path / "moved"
+    (site / "output/explainers/one").rename(moved)
+    (site / "output/explainers/one").symlink_to(moved, target_is_directory=True)
+    before = state_of(moved)
+    edit(site, "Edited.")
+    code, err = cli_build(site, capsys)
+    assert code == 2 and "symbolic link" in err
+    assert state_of(moved) == before
+
+
+def test_an_output_folder_holding_only_a_folder_link_is_not_empty(site, elsewhere, capsys):
+    out = site / "output"
+    out.mkdir()
+    (out / "stuff").symlink_to(elsewhere, target_is_directory=True)
+    before = state_of(elsewhere)
+    for _ in range(2):
+        code, err = cli_build(site, capsys)
+        assert code == 2 and "holds a symbolic link or special file (stuff)" in err, err
+    assert (out / "stuff").is_symlink() and state_of(elsewhere) == before
+
+
+@pytest.mark.parametrize("trusted", [True, False], ids=["same-process", "command-line"])
+def test_a_link_in_the_spare_tree_is_refused_before_either_tree_is_touched(site, elsewhere, trusted, capsys):
+    state = BuildState() if trusted else None
+    options = BuildOptions(disk_cache=not trusted)
+    for n in range(2):  # the second build leaves a spare tree
+        edit(site, f"Edit {n}.")
+        assert build_site(site, options, cache=state).ok
+    spare = site / ".output.spare"
+    shutil.rmtree(spare / "explainers/one")
+    (spare / "explainers/one").symlink_to(elsewhere, target_is_directory=True)
+    before, live = state_of(elsewhere), files_of(site / "output")
+    edit(site, "Edit 3.")
+    with pytest.raises(OutputRefused, match=r"spare output folder '.output.spare' holds a symbolic link"):
+        build_site(site, options, cache=state, changed=[str(site / "content/explainers/one.md")] if trusted else None)
+    assert state_of(elsewhere) == before and files_of(site / "output") == live
+    assert (spare / "explainers/one").is_symlink()
+
+
+@pytest.mark.parametrize("trusted", [True, False], ids=["same-process", "command-line"])
+def test_a_spare_tree_that_is_a_link_is_removed_as_a_link(site, tmp_path, trusted):
+    state = BuildState() if trusted else None
+    options = BuildOptions(disk_cache=not trusted)
+    for n in range(2):
+        edit(site, f"Edit {n}.")
+        assert build_site(site, options, cache=state).ok
+    moved = tmp_path / "moved-spare"
+    (site / ".output.spare").rename(moved)  # its manifest keeps its inode and time stamps
+    (site / ".output.spare").symlink_to(moved, target_is_directory=True)
+    before = state_of(moved, links=False)  # (its files share inodes with the live tree's, which stay linked)
+    edit(site, "Edit 3.")
+    assert build_site(site, options, cache=state).ok
+    assert state_of(moved, links=False) == before
+    assert not (site / ".output.spare").is_symlink()
+    assert b"Edit 3." in (site / "output/explainers/one/index.html").read_bytes()
+
+
+def test_links_where_staging_trees_go_are_removed_as_links(site, elsewhere):
+    assert build_site(site, BuildOptions()).ok
+    before = state_of(elsewhere)
+    for name in (f".output.staging-{os.getpid()}", ".output.staging-99999999", f".output.staging-{os.getpid()}-old"):
+        (site / name).symlink_to(elsewhere, target_is_directory=True)
+    shutil.rmtree(site / ".site-builder-cache")  # no saved state: the leftovers are looked for
+    edit(site, "Edited.")
+    result = build_site(site, BuildOptions())
+    assert result.ok
+    assert state_of(elsewhere) == before
+    assert not list(site.glob(".output.staging-*"))
+    assert b"Edited." in (site / "output/explainers/one/index.html").read_bytes()
+
+
+def test_a_lock_file_that_is_a_link_is_refused(site, tmp_path, capsys):
+    (site / ".output.lock").symlink_to(tmp_path / "created-elsewhere")
+    code, err = cli_build(site, capsys)
+    assert code == 2 and err.startswith("site-builder: error: cannot use the lock file '.output.lock'"), err
+    assert not (tmp_path / "created-elsewhere").exists()
+
+
+def test_only_files_the_builder_wrote_are_hard_linked(site, tmp_path, capsys):
+    """A page replaced by another file (here a hard link to a file elsewhere) is written anew, never linked."""
+    assert cli_build(site, capsys)[0] == 0
+    page = site / "output/about/index.html"
+    good = page.read_bytes()
+    secret = tmp_path / "secret.html"
+    secret.write_text("a secret that must not be published")
+    page.unlink()
+    os.link(secret, page)
+    edit(site, "Edited.")  # something to write, so the other page is taken from the live tree
+    assert cli_build(site, capsys)[0] == 0
+    assert page.read_bytes() == good
+    assert os.stat(secret).st_nlink == 2  # the one link made by hand, now in the spare tree; none by the builder
+    spare_page = site / ".output.spare/about/index.html"
+    assert os.path.samefile(spare_page, secret)
+    edit(site, "Edited again.")
+    assert cli_build(site, capsys)[0] == 0
+    assert os.stat(secret).st_nlink == 1 and page.read_bytes() == good
+    assert all(b"secret" not in data for data in files_of(site / "output").values())

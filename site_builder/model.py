@@ -97,6 +97,16 @@ class Fragment:
 
 
 @dataclass(frozen=True, slots=True)
+class TocEntry:
+    """A heading, as a table of contents lists it."""
+
+    level: int  # 1 to 6, from <h1> to <h6>
+    id: str  # the heading's anchor
+    text: str  # its words, as plain text
+    depth: int = 1  # how deep the contents nest it (1 at the top; never more than one below the entry before)
+
+
+@dataclass(frozen=True, slots=True)
 class RefValue:
     target: str
     location: Location
@@ -183,6 +193,7 @@ class Document:
     about: tuple[RefValue, ...] = ()
     image: Image | None = None
     draft: bool = False
+    toc: tuple[TocEntry, ...] = ()  # the table of contents shown with it: empty when it has none
 
     @property
     def id(self) -> str:

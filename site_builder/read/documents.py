@@ -9,13 +9,14 @@ from ..config import SHEET_KEYS, SiteConfig, TypeSpec
 from ..diagnostics import Location, Problems, did_you_mean, suggest
 from .fields import FieldContext, parse_date, parse_field, parse_sources
 from .frontmatter import split_front_matter
+from .headings import contents
 from .markup import ID_RE, MarkdownRenderer
 from ..text import slugify
 from ..model import Document, Fact, FactSheet, Image, RefValue
 from .yamlio import Marks, load_yaml
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-DOC_KEYS = ("title", "summary", "date", "updated", "authors", "tags", "about", "image", "draft")
+DOC_KEYS = ("title", "summary", "date", "updated", "authors", "tags", "about", "image", "draft", "toc")
 FACT_KEYS = ("label", "value", "source", "note")
 
 
@@ -69,15 +70,33 @@ def parse_document(kind: str, text: str, rel_path: str, config: SiteConfig, md: 
                            f"write '{slugify(tag) or 'untitled'}'")
     about = _refs(data, "about", marks, problems)
     image = parse_image(data.get("image"), ("image",), marks, problems)
-    draft = data.get("draft", False)
-    if not isinstance(draft, bool):
-        problems.error("draft must be true or false", marks.at(("draft",)))
-        draft = False
-    body = md.render(split.body, rel_path, problems, split.body_line, keep_source=False)  # the file has it
+    draft = _flag(data, "draft", False, marks, problems)
+    toc = _flag(data, "toc", None, marks, problems)
+    body, headings = md.for_config(config).render_with_headings(split.body, rel_path, problems, split.body_line,
+                                                                keep_source=False)  # the file has the text
     if not ok or not title:
         return None
     return Document(kind, slug, rel_path, title, body, summary or "", date, updated, tuple(authors),
-                    tuple(tags), tuple(about), image, draft)
+                    tuple(tags), tuple(about), image, draft, _contents(headings, toc, config))
+
+
+def _flag(data: dict, key: str, default, marks: Marks, problems: Problems):
+    value = data.get(key, default)
+    if value is not default and not isinstance(value, bool):
+        problems.error(f"{key} must be true or false", marks.at((key,)))
+        return default
+    return value
+
+
+def _contents(headings: list, toc: bool | None, config: SiteConfig) -> tuple:
+    """The table of contents: on with enough headings when the site has contents on, unless the
+    front matter says (toc: true shows one for even a single heading; toc: false none)."""
+    if toc is False or (toc is None and not config.toc):
+        return ()
+    entries = contents(headings, config.toc_max_level)
+    if toc is None and len(entries) < config.toc_min_headings:
+        return ()
+    return entries
 
 
 def _plain(data: dict, key: str, marks: Marks, problems: Problems) -> str:
@@ -157,7 +176,7 @@ def parse_factsheet(text: str, rel_path: str, tspec: TypeSpec, config: SiteConfi
     if not isinstance(data, dict):
         problems.error("a fact sheet must be a mapping of fields to values", top)
         return None
-    ctx = FieldContext(rel_path, marks, problems, md)
+    ctx = FieldContext(rel_path, marks, problems, md.for_config(config))
     known = [f.name for f in tspec.fields] + list(SHEET_KEYS) + list(tspec.broken_fields)
     if tspec.builtin:
         known.remove("name")

@@ -1,9 +1,10 @@
-"""Markdown with references, citations and file links.
+"""Markdown with references, citations, file links and maths.
 
 The Markdown converter never sees source positions, so refs ``[[id|text]]``, citations
-``[@id, locator]`` and links to site files are scanned here first, with their
+``[@id, locator]``, links to site files and maths (``$...$``) are scanned here first, with their
 line and column, and replaced by placeholders that Markdown carries through
-untouched. ``resolve``/``render`` later fill the placeholders in for each page.
+untouched. Maths becomes MathML right after Markdown; ``resolve``/``render`` later fill the
+other placeholders in for each page.
 """
 
 from __future__ import annotations
@@ -12,15 +13,19 @@ import bisect
 import html
 import posixpath
 import re
-import unicodedata
 from urllib.parse import quote
 
-
 from ..diagnostics import Location, Problems
-from ..model import CiteItem, CiteSlot, Fragment, LinkSlot, RefSlot
+from ..model import CiteItem, CiteSlot, Fragment, LinkSlot, RefSlot, TocEntry
+from .callouts import SOURCE_MARK_RE, callouts
+from .engines import make_engine
+from .headings import headings
+from .highlight import Highlighter
+from .maths import MATH_CLOSE, MATH_OPEN, MathItem, fill_maths, find_maths
 
 OPEN, CLOSE = "\ue000", "\ue001"
 PLACEHOLDER_RE = re.compile(OPEN + r"(\d+)" + CLOSE)
+_PRIVATE_USE_RE = re.compile("[\ue000-\ue003]")  # the placeholders' own characters, never taken from a writer
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*(/[a-z0-9][a-z0-9-]*)?$")
 
 _FENCE_RE = re.compile(r"^ {0,3}(`{3,}|~{3,})", re.M)
@@ -53,13 +58,25 @@ SITE_SUFFIXES = (".md", ".yml")
 
 
 class Scanned:
-    """Markdown text with placeholders, and the slots they stand for."""
+    """Markdown text with placeholders, the slots and the maths they stand for, and where the text is."""
 
-    __slots__ = ("text", "slots")
+    __slots__ = ("text", "slots", "maths", "positions")
 
-    def __init__(self, text: str, slots: list):
+    def __init__(self, text: str, slots: list, maths: list | None = None, positions: "_Positions | None" = None):
         self.text = text
         self.slots = slots
+        self.maths = maths or []
+        self.positions = positions
+
+    def placeholder_text(self, placeholder: str) -> str:
+        """A placeholder as plain words: a reference's text (or its id's last part), maths' TeX, else ''."""
+        n = int(placeholder[1:-1])
+        if placeholder[0] == MATH_OPEN:
+            return self.maths[n].tex.strip()
+        slot = self.slots[n]
+        if isinstance(slot, RefSlot):
+            return slot.text or slot.target.rsplit("/", 1)[-1].replace("-", " ").title()
+        return ""
 
 
 def _masked_ranges(text: str) -> list[tuple[int, int]]:
@@ -103,15 +120,22 @@ class _Positions:
 def scan(text: str, rel_path: str, problems: Problems, line0: int = 1, col0: int = 0,
          indent: int = 0, exact: bool = True) -> Scanned:
     """Find refs, citations and site-file links; replace them by placeholders."""
-    text = text.replace(OPEN, "\ufffd").replace(CLOSE, "\ufffd")
+    text = _PRIVATE_USE_RE.sub("\ufffd", text)
     masked = _masked_ranges(text)
     pos = _Positions(text, rel_path, line0, col0, indent, exact)
     found: list[tuple[int, int, str]] = []  # (start, end, replacement)
     slots: list = []
+    maths: list[MathItem] = []
 
     def is_masked(offset: int) -> bool:
         i = bisect.bisect_right(masked, (offset, float("inf"))) - 1
         return i >= 0 and masked[i][0] <= offset < masked[i][1]
+
+    if "$" in text:  # maths first: nothing in it is a reference, a citation or a link
+        for span in find_maths(text, is_masked):
+            found.append((span.start, span.end, f"{MATH_OPEN}{len(maths)}{MATH_CLOSE}"))
+            maths.append(MathItem(text[span.start:span.end], span.tex, span.display, pos.at(span.start)))
+        masked = sorted(masked + [(start, end) for start, end, _ in found])
 
     def add(start: int, end: int, slot) -> None:
         found.append((start, end, f"{OPEN}{len(slots)}{CLOSE}"))
@@ -182,18 +206,16 @@ def scan(text: str, rel_path: str, problems: Problems, line0: int = 1, col0: int
         out.append(rep)
         last = end
     out.append(text[last:])
-    return Scanned("".join(out), slots)
+    return Scanned("".join(out), slots, maths, pos)
 
 
 _ATTR_URL_RE = re.compile(r'(\s(?:href|src))="([^"]*)"')
-_HEADING_RE = re.compile(r"<h([1-6])>(.*?)</h\1>", re.S)
-_TAG_RE = re.compile(r"<[^>]*>")
-_SLUG_DROP_RE = re.compile(r"[^\w\s-]")
-_SLUG_JOIN_RE = re.compile(r"[-\s]+")
 # A '<' that would open raw HTML in CommonMark: a tag, a closing tag, a comment, a declaration or an
 # instruction; not an autolink (<https://...>, <name@host>) and not a link destination in <...>.
 _RAW_OPEN_RE = re.compile(r"(?<!\\)<(?=[A-Za-z/!?])(?![A-Za-z][A-Za-z0-9+.-]{1,31}:[^\s<>]*>)(?![^\s<>@]+@[^\s<>]+>)")
 _DEST_BEFORE_RE = re.compile(r"(?:\]\(|\]:)[ \t]*$")
+# A fence in the source, inside quotes and list items too: where a warning about its language points
+_FENCE_INFO_RE = re.compile(r"^(?:[ \t]*(?:>|[-*+][ \t]|\d{1,9}[.)][ \t]))*[ \t]*(`{3,}|~{3,})[ \t]*\{?\.?([^\s`{}]*)", re.M)
 
 
 def _escape_raw_html(text: str) -> str:
@@ -222,69 +244,80 @@ def _safe_urls(html_text: str) -> str:
     return _ATTR_URL_RE.sub(check, html_text)
 
 
-def slugify(text: str) -> str:
-    """A heading's anchor: its text in lower case, words joined by '-' (as Python-Markdown's toc did)."""
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    text = _SLUG_DROP_RE.sub("", text).strip().lower()
-    return _SLUG_JOIN_RE.sub("-", text)
-
-
-def _heading_ids(html_text: str) -> str:
-    """Give every heading an id from its text, unique within the fragment (a second 'Notes' is notes_1)."""
-    seen: dict[str, int] = {}
-
-    def anchor(m: re.Match) -> str:
-        text = PLACEHOLDER_RE.sub("", html.unescape(_TAG_RE.sub("", m.group(2))))
-        base = slugify(text) or "section"
-        slug = base
-        while slug in seen:
-            seen[base] += 1
-            slug = f"{base}_{seen[base]}"
-        seen.setdefault(slug, 0)
-        return f'<h{m.group(1)} id="{slug}">{m.group(2)}</h{m.group(1)}>'
-    return _HEADING_RE.sub(anchor, html_text)
-
-
-_EXTENSIONS = ["table", "strikethrough", "autolink"]
 _HREF_OPEN, _HREF_CLOSE = quote(OPEN), quote(CLOSE)  # how a placeholder reads once put in a link's URL
 
 
-class MarkdownRenderer:
-    """CommonMark with GitHub's tables, strikethrough and autolinks, footnotes and smart punctuation.
+def _locator(text: str, pos: _Positions, pattern: re.Pattern, group: int, back: int = 0):
+    """locate(name): where the next match of pattern with that name (group) is in the source, for a
+    warning about it; the match's first group starts the place, moved back by `back` characters."""
+    used: dict[str, int] = {}
 
-    The conversion is cmark-gfm's (C): Markdown was most of a build's time with a pure-Python
-    converter. Raw HTML passes through (markdown.raw_html: allow) or is shown as text (escape);
-    active URLs are dropped either way, and every heading gets an anchor.
+    def locate(name: str) -> Location:
+        nth = used[name] = used.get(name, -1) + 1
+        found = [m for m in pattern.finditer(text) if m.group(group) == name]
+        return pos.at(found[nth].start(1) - back if nth < len(found) else 0)
+    return locate
+
+
+class MarkdownRenderer:
+    """Markdown to HTML: references, citations, file links and maths found first, then the engine's HTML
+    (cmark-gfm by default, or Python-Markdown), then code highlighted, callouts made, headings
+    given ids, self-links and a list for the contents, and maths made MathML.
+
+    Raw HTML passes through (markdown.raw_html: allow) or is shown as text (escape); active URLs
+    are dropped either way.
     """
 
-    def __init__(self, raw_html: str = "allow"):
-        import cmarkgfm  # the C converter, loaded when something is parsed
-        from cmarkgfm import cmark
-        self.raw_html = raw_html
-        self._to_html = cmarkgfm.markdown_to_html_with_extensions
-        options = cmark.Options
-        self._options = (options.CMARK_OPT_FOOTNOTES | options.CMARK_OPT_SMART
-                         | options.CMARK_OPT_TABLE_PREFER_STYLE_ATTRIBUTES
-                         | (options.CMARK_OPT_UNSAFE if raw_html == "allow" else 0))
+    def __init__(self, raw_html: str = "allow", engine: str = "cmark-gfm", extensions: tuple = ()):
+        self.raw_html, self.engine, self.extensions = raw_html, engine, tuple(extensions)
+        self._engine = make_engine(engine, raw_html, self.extensions)
+        self._highlighter = Highlighter()
+        self._others: dict[tuple, MarkdownRenderer] = {}
+
+    def for_config(self, config) -> "MarkdownRenderer":
+        """The renderer for a site's settings: this one, or one made (once) for another engine."""
+        key = (config.raw_html, config.markdown_engine, config.markdown_extensions)
+        if key == (self.raw_html, self.engine, self.extensions):
+            return self
+        if key not in self._others:
+            self._others[key] = MarkdownRenderer(*key)
+        return self._others[key]
 
     def convert(self, text: str) -> str:
-        if self.raw_html != "allow":
+        """The engine's HTML for Markdown text (placeholders kept), with raw HTML as the site allows."""
+        if self.raw_html != "allow" and self.engine == "cmark-gfm":
             text = _escape_raw_html(text)
-        out = self._to_html(text, self._options, _EXTENSIONS)
+        out = self._engine.convert(text)
         if _HREF_OPEN in out:
             out = out.replace(_HREF_OPEN, OPEN).replace(_HREF_CLOSE, CLOSE)
-        if "<h" in out:
-            out = _heading_ids(out)
-        if "href=" in out or "src=" in out:
-            out = _safe_urls(out)
-        return out.rstrip("\n")
+        return out
 
     def render(self, text: str, rel_path: str, problems: Problems, line0: int = 1, col0: int = 0,
                indent: int = 0, inline: bool = False, exact: bool = True, keep_source: bool = True) -> Fragment:
         """The Fragment for Markdown text; keep_source=False leaves out the text as written (a whole
         explainer body is not needed twice in memory)."""
+        return self.render_with_headings(text, rel_path, problems, line0, col0, indent, inline, exact,
+                                         keep_source)[0]
+
+    def render_with_headings(self, text: str, rel_path: str, problems: Problems, line0: int = 1, col0: int = 0,
+                             indent: int = 0, inline: bool = False, exact: bool = True,
+                             keep_source: bool = True) -> tuple[Fragment, list[TocEntry]]:
+        """render(), and the fragment's headings in order (level, id and text), for a table of contents."""
         scanned = scan(text, rel_path, problems, line0, col0, indent, exact)
         html_text = self.convert(scanned.text)
+        entries: list[TocEntry] = []
+        if "<pre><code class=" in html_text:
+            html_text = self._highlighter.blocks(html_text, problems,
+                                                 _locator(text, scanned.positions, _FENCE_INFO_RE, 2))
+        if "[!" in html_text:
+            html_text = callouts(html_text, problems, _locator(text, scanned.positions, SOURCE_MARK_RE, 1, 2))
+        if "<h" in html_text:
+            html_text, entries = headings(html_text, scanned.placeholder_text, links=not inline)
+        if scanned.maths:
+            html_text = fill_maths(html_text, scanned.maths, problems)
+        if "href=" in html_text or "src=" in html_text:
+            html_text = _safe_urls(html_text)
+        html_text = html_text.rstrip("\n")
         if inline and html_text.startswith("<p>") and html_text.endswith("</p>") and html_text.count("<p>") == 1:
             html_text = html_text[3:-4]
-        return Fragment(html_text, tuple(scanned.slots), text if keep_source else "")
+        return Fragment(html_text, tuple(scanned.slots), text if keep_source else ""), entries

@@ -1,0 +1,52 @@
+"""Callouts: GitHub's alert block quotes (> [!NOTE], [!TIP], [!IMPORTANT], [!WARNING], [!CAUTION]).
+
+Both engines write such a quote as a block quote whose first paragraph starts with the marker; it
+becomes an aside with the note role, a name and a visible title, styled by the theme.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Callable
+
+from ..diagnostics import Location, Problems, did_you_mean
+
+KINDS = {"note": "Note", "tip": "Tip", "important": "Important", "warning": "Warning", "caution": "Caution"}
+_START_RE = re.compile(r"<blockquote>\n?<p>\[!([A-Za-z]+)\](\n|</p>\n?)")
+_QUOTE_TAG_RE = re.compile(r"<(/?)blockquote>")
+SOURCE_MARK_RE = re.compile(r"^[ \t]*(?:>[ \t]*)+\[!([A-Za-z]+)\][ \t]*$", re.M)
+
+
+def _closing(html_text: str, start: int) -> int:
+    """Where the block quote open at start closes (the start of its '</blockquote>'), or -1."""
+    depth = 0
+    for m in _QUOTE_TAG_RE.finditer(html_text, start):
+        depth += -1 if m.group(1) else 1
+        if depth == 0:
+            return m.start()
+    return -1
+
+
+def callouts(html_text: str, problems: Problems, locate: Callable[[str], Location]) -> str:
+    """Alert block quotes as asides; locate(marker) finds a marker in the source, for a misspelt kind."""
+    out, last = [], 0
+    for m in _START_RE.finditer(html_text):
+        if m.start() < last:  # inside a callout already made: its own quotes are found below
+            continue
+        kind = m.group(1).lower()
+        if kind not in KINDS:
+            problems.warning(f"unknown callout '[!{m.group(1)}]'{did_you_mean(m.group(1).upper(), [k.upper() for k in KINDS])}",
+                             locate(m.group(1)), "callouts are [!NOTE], [!TIP], [!IMPORTANT], [!WARNING] and [!CAUTION]")
+            continue
+        end = _closing(html_text, m.start())
+        if end == -1:  # pragma: no cover - both engines close what they open
+            continue
+        title = KINDS[kind]
+        rest = "<p>" if m.group(2) == "\n" else ""
+        inner = callouts(html_text[m.end():end], problems, locate)
+        out.append(html_text[last:m.start()])
+        out.append(f'<aside class="callout {kind}" role="note" aria-label="{title}">\n'
+                   f'<p class="callout-title">{title}</p>\n{rest}{inner}</aside>')
+        last = end + len("</blockquote>")
+    out.append(html_text[last:])
+    return "".join(out)

@@ -10,6 +10,7 @@ HTML goes through the same steps after (highlighting, callouts, headings, maths)
 
 from __future__ import annotations
 
+import importlib
 import json
 import re
 
@@ -50,6 +51,7 @@ class PythonMarkdown:
     def convert(self, text: str) -> str:
         if self._md is None:
             self._md = make_python_markdown(self.extensions)
+            self._md.ESCAPED_CHARS.append("$")  # \$ is a dollar sign, not maths, as with cmark-gfm
             if self.raw_html != "allow":  # HTML written in the text is shown as text
                 for registry, name in ((self._md.preprocessors, "html_block"), (self._md.inlinePatterns, "html")):
                     if name in registry:
@@ -84,9 +86,14 @@ def _extension_names() -> list[str]:
     names = [e.name for e in metadata.entry_points(group="markdown.extensions")]
     try:
         import pymdownx
-        names += [f"pymdownx.{m.name}" for m in pkgutil.iter_modules(pymdownx.__path__) if not m.name.startswith("_")]
     except ImportError:
-        pass
+        return names
+    for module in (m for m in pkgutil.iter_modules(pymdownx.__path__) if not m.name.startswith("_")):
+        try:  # only the modules that are extensions (not pymdownx.util, ...)
+            if hasattr(importlib.import_module(f"pymdownx.{module.name}"), "makeExtension"):
+                names.append(f"pymdownx.{module.name}")
+        except Exception:  # a module that does not import here is not offered
+            continue
     return names
 
 

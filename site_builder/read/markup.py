@@ -21,7 +21,7 @@ from .callouts import SOURCE_MARK_RE, callouts
 from .engines import make_engine
 from .headings import headings
 from .highlight import Highlighter
-from .maths import MATH_CLOSE, MATH_OPEN, MathItem, fill_maths, find_maths
+from .maths import MATH_CLOSE, MATH_OPEN, MathItem, fill_maths, find_maths, tex_words
 
 OPEN, CLOSE = "\ue000", "\ue001"
 PLACEHOLDER_RE = re.compile(OPEN + r"(\d+)" + CLOSE)
@@ -72,7 +72,7 @@ class Scanned:
         """A placeholder as plain words: a reference's text (or its id's last part), maths' TeX, else ''."""
         n = int(placeholder[1:-1])
         if placeholder[0] == MATH_OPEN:
-            return self.maths[n].tex.strip()
+            return tex_words(self.maths[n].tex)
         slot = self.slots[n]
         if isinstance(slot, RefSlot):
             return slot.text or slot.target.rsplit("/", 1)[-1].replace("-", " ").title()
@@ -117,9 +117,67 @@ class _Positions:
         return Location(self.rel_path, self.line0 + i, col)
 
 
+def _ref_slot(m: re.Match, pos: _Positions, problems: Problems, rel_path: str) -> RefSlot | None:
+    inner = m.group(1)
+    target, _, label = inner.partition("|")
+    target = target.strip()
+    loc = pos.at(m.start())
+    if not ID_RE.match(target):
+        problems.error(f"'[[{inner}]]' is not a valid reference", loc,
+                       "write [[folder/id]] or [[folder/id|text]], ids are lower-case a-z, 0-9 and '-'")
+        return None
+    return RefSlot(target, label.strip() or None, loc)
+
+
+def _cite_slot(m: re.Match, pos: _Positions, problems: Problems, rel_path: str) -> CiteSlot | None:
+    items = []
+    ok = True
+    offset = m.start() + 1
+    for part in m.group(1).split(";"):
+        lead = len(part) - len(part.lstrip())
+        loc = pos.at(offset + lead)
+        offset += len(part) + 1
+        part = part.strip()
+        key, _, locator = part.partition(",")
+        key = key.strip()
+        if not key.startswith("@") or not ID_RE.match(key[1:].strip()):
+            problems.error(f"'{part}' is not a valid citation", loc,
+                           "write [@source-id], [@source-id, p. 4] or [@a; @b]")
+            ok = False
+            continue
+        items.append(CiteItem(key[1:].strip(), locator.strip(), loc))
+    return CiteSlot(tuple(items)) if ok and items else None
+
+
+def _link_slot(m: re.Match, pos: _Positions, problems: Problems, rel_path: str) -> LinkSlot | None:
+    target = m.group(1)
+    loc = pos.at(m.start(1))
+    if link_scheme(target):
+        if not is_safe_link(target):
+            problems.error(f"unsafe link '{target[:40]}'", loc, "links may use http, https, mailto or tel")
+        return None
+    if target.startswith("/") and not target.startswith("//") and OPEN not in target:
+        path, _, frag = target.partition("#")  # a root-relative site URL: moved under the base path
+        return LinkSlot(path, frag, loc)
+    if target.startswith(("/", "#")) or OPEN in target:
+        return None
+    path, _, frag = target.partition("#")
+    if not (path.endswith(SITE_SUFFIXES) or "/media/" in "/" + path):
+        return None
+    resolved = posixpath.normpath(posixpath.join(posixpath.dirname(rel_path), path))
+    if resolved.startswith("../") or resolved == ".." or not resolved.startswith("content/"):
+        problems.error(f"link '{target}' points outside the site's content", loc)
+        return None
+    return LinkSlot(resolved, frag, loc)
+
+
+# What scan looks for, in order (the order numbers the slots), and the group a placeholder replaces
+_CONSTRUCTS = ((_REF_RE, _ref_slot, 0), (_CITE_RE, _cite_slot, 0), (_LINK_RE, _link_slot, 1))
+
+
 def scan(text: str, rel_path: str, problems: Problems, line0: int = 1, col0: int = 0,
          indent: int = 0, exact: bool = True) -> Scanned:
-    """Find refs, citations and site-file links; replace them by placeholders."""
+    """Find maths, refs, citations and site-file links; replace them by placeholders."""
     text = _PRIVATE_USE_RE.sub("\ufffd", text)
     masked = _masked_ranges(text)
     pos = _Positions(text, rel_path, line0, col0, indent, exact)
@@ -136,67 +194,14 @@ def scan(text: str, rel_path: str, problems: Problems, line0: int = 1, col0: int
             found.append((span.start, span.end, f"{MATH_OPEN}{len(maths)}{MATH_CLOSE}"))
             maths.append(MathItem(text[span.start:span.end], span.tex, span.display, pos.at(span.start)))
         masked = sorted(masked + [(start, end) for start, end, _ in found])
-
-    def add(start: int, end: int, slot) -> None:
-        found.append((start, end, f"{OPEN}{len(slots)}{CLOSE}"))
-        slots.append(slot)
-
-    for m in _REF_RE.finditer(text):
-        if is_masked(m.start()):
-            continue
-        inner = m.group(1)
-        target, _, label = inner.partition("|")
-        target = target.strip()
-        loc = pos.at(m.start())
-        if not ID_RE.match(target):
-            problems.error(f"'[[{inner}]]' is not a valid reference", loc,
-                           "write [[folder/id]] or [[folder/id|text]], ids are lower-case a-z, 0-9 and '-'")
-            continue
-        add(m.start(), m.end(), RefSlot(target, label.strip() or None, loc))
-    for m in _CITE_RE.finditer(text):
-        if is_masked(m.start()):
-            continue
-        items = []
-        ok = True
-        offset = m.start() + 1
-        for part in m.group(1).split(";"):
-            lead = len(part) - len(part.lstrip())
-            loc = pos.at(offset + lead)
-            offset += len(part) + 1
-            part = part.strip()
-            key, _, locator = part.partition(",")
-            key = key.strip()
-            if not key.startswith("@") or not ID_RE.match(key[1:].strip()):
-                problems.error(f"'{part}' is not a valid citation", loc,
-                               "write [@source-id], [@source-id, p. 4] or [@a; @b]")
-                ok = False
+    for pattern, make, group in _CONSTRUCTS:
+        for m in pattern.finditer(text):
+            if is_masked(m.start()):
                 continue
-            items.append(CiteItem(key[1:].strip(), locator.strip(), loc))
-        if ok and items:
-            add(m.start(), m.end(), CiteSlot(tuple(items)))
-    for m in _LINK_RE.finditer(text):
-        if is_masked(m.start()):
-            continue
-        target = m.group(1)
-        loc = pos.at(m.start(1))
-        if link_scheme(target):
-            if not is_safe_link(target):
-                problems.error(f"unsafe link '{target[:40]}'", loc, "links may use http, https, mailto or tel")
-            continue
-        if target.startswith("/") and not target.startswith("//") and OPEN not in target:
-            path, _, frag = target.partition("#")  # a root-relative site URL: moved under the base path
-            add(m.start(1), m.end(1), LinkSlot(path, frag, loc))
-            continue
-        if target.startswith(("/", "#")) or OPEN in target:
-            continue
-        path, _, frag = target.partition("#")
-        if not (path.endswith(SITE_SUFFIXES) or "/media/" in "/" + path):
-            continue
-        resolved = posixpath.normpath(posixpath.join(posixpath.dirname(rel_path), path))
-        if resolved.startswith("../") or resolved == ".." or not resolved.startswith("content/"):
-            problems.error(f"link '{target}' points outside the site's content", loc)
-            continue
-        add(m.start(1), m.end(1), LinkSlot(resolved, frag, loc))
+            slot = make(m, pos, problems, rel_path)
+            if slot is not None:
+                found.append((m.start(group), m.end(group), f"{OPEN}{len(slots)}{CLOSE}"))
+                slots.append(slot)
     found.sort()
     out, last = [], 0
     for start, end, rep in found:

@@ -122,6 +122,27 @@ def find_maths(text: str, is_masked: Callable[[int], bool]) -> list[MathSpan]:
     return spans
 
 
+_TEX_TOKEN_RE = re.compile(r"\\([A-Za-z]+)|\\(.)|[{}]", re.S)
+
+
+def tex_words(tex: str) -> str:
+    """Maths as plain text, for a heading's words in the contents and its self-link's name: a command
+    that is a symbol becomes the symbol (\\alpha: α), another its name; spacing is a space, braces go."""
+    from latex2mathml.symbols_parser import convert_symbol
+
+    def word(m: re.Match) -> str:
+        if m.group(1):
+            code = convert_symbol("\\" + m.group(1))
+            try:
+                return chr(int(code, 16)) if code else m.group(1)
+            except ValueError:
+                return m.group(1)
+        if m.group(2) is not None:  # \, \; \! and \  are spacing; \{ \$ \% are the characters
+            return " " if m.group(2) in ",;:! " else m.group(2)
+        return ""
+    return " ".join(_TEX_TOKEN_RE.sub(word, tex).split())
+
+
 def _balanced(tex: str) -> str:
     """'' when the braces of tex pair up, else what is wrong."""
     depth = 0

@@ -104,6 +104,10 @@ def test_the_guides_example_site_builds_without_a_single_warning(tmp_path):
     assert "17,000 GBP" in machine and "1847" in machine and "designed between 1847 and 1849" in machine
     assert "1991" in (out / "timeline/index.html").read_text("utf-8")
     assert (out / "media/engine.svg").is_file()
+    note = (out / "explainers/note-g/index.html").read_text("utf-8")
+    assert '<nav class="toc"' in note and 'aria-label="Link to section: The numbers"' in note
+    assert '<math display="block">' in note and '<span class="kn">from</span>' in note
+    assert '<aside class="callout note" role="note" aria-label="Note">' in note
 
 
 def test_the_guides_fact_sheets_are_valid_for_the_editor_schemas(tmp_path):
@@ -175,6 +179,23 @@ def test_the_site_builders_guide_names_every_template_variable(tmp_path):
     assert sorted(missing) == []
 
 
+def test_the_site_builders_guide_settings_examples_load_without_a_message():
+    """The settings example and the Markdown engines example of docs/site-builders.md are valid site.yml."""
+    from site_builder.config import load_config
+
+    shown = [b["text"] for b in blocks("site-builders.md") if b["lang"] == "yaml"
+             and b["text"].startswith(("title:", "markdown:"))]
+    assert len(shown) == 2
+    configs = []
+    for text in shown:
+        problems = Problems()
+        configs.append(load_config(text if text.startswith("title:") else "title: T\n" + text, "site.yml", problems))
+        assert [d.format() for d in problems.items] == []
+    assert (configs[0].toc, configs[0].toc_min_headings, configs[0].raw_html) == (True, 3, "escape")
+    assert configs[1].markdown_engine == "python-markdown"
+    assert [name for name, _ in configs[1].markdown_extensions] == ["admonition", "attr_list", "pymdownx.tilde"]
+
+
 def test_the_pages_workflow_builds_strictly_and_deploys_with_the_official_actions():
     workflow = yaml.safe_load((DOCS.parent / ".github/workflows/pages.yml").read_text("utf-8"))
     build = workflow["jobs"]["build"]["steps"]
@@ -202,8 +223,8 @@ def test_docs_link_to_files_that_exist():
 # Where each module's messages are explained: writers see content messages, site builders see site.yml's.
 MESSAGE_DOCS = {
     "writing.md": ["read/documents", "read/fields", "site/resolve", "read/markup", "read/discover", "read/yamlio",
-                   "read/frontmatter", "site/routes", "build"],
-    "site-builders.md": ["config", "pages/render", "pages/templates", "output/write"],
+                   "read/frontmatter", "site/routes", "build", "read/maths", "read/highlight", "read/callouts"],
+    "site-builders.md": ["config", "pages/render", "pages/templates", "output/write", "read/engines"],
 }
 REPORTERS = {"error", "warning", "TemplateProblem", "OutputRefused", "Diagnostic"}
 

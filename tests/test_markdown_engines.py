@@ -176,6 +176,7 @@ def test_the_bundled_site_reads_the_same_from_both_engines(tmp_path):
     "~~gone~~",  # strikethrough is pymdownx.tilde's
     "See https://example.org",  # bare addresses are pymdownx.magiclink's
     "1) one\n2) two\n",  # lists numbered with ')'
+    "| a |\n| - |\n| `x|y` |\n",  # a pipe in code in a table cell
 ])
 def test_the_documented_differences_are_real(text):
     """docs/writing.md lists these; if an engine changes, the list must too."""

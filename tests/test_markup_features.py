@@ -30,7 +30,7 @@ def test_inline_and_display_maths_become_mathml_with_no_script():
     out, found, _ = render("Energy $E=mc^2$ here.\n\n$$\n\\sum_{i=1}^n i = \\frac{n(n+1)}{2}\n$$\n")
     assert found == []
     assert '<math display="inline"><mrow><mi>E</mi>' in out and "<msup><mi>c</mi><mn>2</mn></msup>" in out
-    assert '<div class="math-display"><math display="block">' in out and "<mfrac>" in out
+    assert '<div class="math-display" tabindex="0"><math display="block">' in out and "<mfrac>" in out
     assert "$" not in out and "<script" not in out
 
 

@@ -210,9 +210,10 @@ def to_mathml(tex: str, display: bool) -> tuple[str, str]:
 
 def fill_maths(html_text: str, items: list[MathItem], problems: Problems) -> str:
     """Put MathML where the placeholders are; in code (an indented code block) the TeX as written."""
-    if any(item.display for item in items):  # display maths alone in a paragraph is a block of its own
+    if any(item.display for item in items):  # display maths alone in a paragraph is a block of its own,
+        # which scrolls when it is too wide, from the keyboard too
         html_text = re.sub(r"<p>(" + MATH_OPEN + r"(\d+)" + MATH_CLOSE + r")</p>",
-                           lambda m: f'<div class="math-display">{m.group(1)}</div>'
+                           lambda m: f'<div class="math-display" tabindex="0">{m.group(1)}</div>'
                            if items[int(m.group(2))].display else m.group(0), html_text)
     code = [m.span() for m in _CODE_RE.finditer(html_text)] if "<code" in html_text or "<pre" in html_text else []
 

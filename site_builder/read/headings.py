@@ -15,7 +15,8 @@ from typing import Callable
 from ..model import TocEntry
 
 _HEADING_RE = re.compile(r'<h([1-6])((?:\s+[a-zA-Z-]+="[^"]*")*)>(.*?)</h\1>', re.S)
-_ID_ATTR_RE = re.compile(r'\sid="([^"]*)"')
+_ID_ATTR_RE = re.compile(r' id="([^"]*)"')  # a literal start: searched fast (both engines write ' id="')
+_OTHER_ID_RE = re.compile(r' id="(?!fnref-\d|fn-\d)([^"]*)"')  # not numbered footnotes' (reserved below)
 _TAG_RE = re.compile(r"<[^>]*>")
 _SPACE_RE = re.compile(r"\s+")
 _SLUG_DROP_RE = re.compile(r"[^\w\s-]")
@@ -34,8 +35,13 @@ def slugify(text: str) -> str:
     return _SLUG_JOIN_RE.sub("-", text)
 
 
+_PLAIN_RE = re.compile(r"[^<&\ue000-\ue003\s]+(?: [^<&\ue000-\ue003\s]+)*")  # words and single spaces only
+
+
 def heading_text(inner_html: str, placeholder_text: Callable[[str], str]) -> str:
     """The words of a heading: tags dropped, each placeholder as placeholder_text gives it."""
+    if _PLAIN_RE.fullmatch(inner_html):  # most headings: nothing to drop or decode
+        return inner_html
     text = _PLACEHOLDER_RE.sub(lambda m: placeholder_text(m.group(0)), _TAG_RE.sub("", inner_html))
     return _SPACE_RE.sub(" ", html.unescape(text)).strip()
 
@@ -46,7 +52,7 @@ def headings(html_text: str, placeholder_text: Callable[[str], str], links: bool
     links, a link to itself; and list them, in order, as (level, id, text) entries."""
     seen: dict[str, int] = {}
     entries: list[TocEntry] = []
-    for m in _ID_ATTR_RE.finditer(html_text):  # ids the text gives itself stay; new ones avoid them
+    for m in _OTHER_ID_RE.finditer(html_text):  # ids the text gives itself stay; new ones avoid them
         seen.setdefault(m.group(1), 0)
 
     def unique(base: str) -> str:
@@ -63,9 +69,10 @@ def headings(html_text: str, placeholder_text: Callable[[str], str], links: bool
         given = _ID_ATTR_RE.search(attrs)
         if given:
             anchor = given.group(1)
-        else:
-            anchor = unique(slugify(heading_text(inner, lambda p: "" if p[0] == "\ue000" else
-                                                 placeholder_text(p))) or "section")
+        else:  # references and citations are left out of the anchor (as they always were)
+            words = heading_text(inner, lambda p: "" if p[0] == "\ue000" else placeholder_text(p)) \
+                if "\ue000" in inner else text
+            anchor = unique(slugify(words) or "section")
             attrs += f' id="{anchor}"'
         entries.append(TocEntry(int(level), anchor, text))
         heading = f"<h{level}{attrs}>{inner}</h{level}>"

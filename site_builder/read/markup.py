@@ -25,7 +25,7 @@ from .maths import MATH_CLOSE, MATH_OPEN, MathItem, fill_maths, find_maths, tex_
 
 OPEN, CLOSE = "\ue000", "\ue001"
 PLACEHOLDER_RE = re.compile(OPEN + r"(\d+)" + CLOSE)
-_PRIVATE_USE_RE = re.compile("[\ue000-\ue003]")  # the placeholders' own characters, never taken from a writer
+_PRIVATE_USE = (OPEN, CLOSE, "\ue002", "\ue003")  # the characters placeholders are made of
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*(/[a-z0-9][a-z0-9-]*)?$")
 
 _FENCE_RE = re.compile(r"^ {0,3}(`{3,}|~{3,})", re.M)
@@ -178,7 +178,9 @@ _CONSTRUCTS = ((_REF_RE, _ref_slot, 0), (_CITE_RE, _cite_slot, 0), (_LINK_RE, _l
 def scan(text: str, rel_path: str, problems: Problems, line0: int = 1, col0: int = 0,
          indent: int = 0, exact: bool = True) -> Scanned:
     """Find maths, refs, citations and site-file links; replace them by placeholders."""
-    text = _PRIVATE_USE_RE.sub("\ufffd", text)
+    for private in _PRIVATE_USE:  # the placeholders' own characters are never taken from a writer
+        if private in text:
+            text = text.replace(private, "\ufffd")
     masked = _masked_ranges(text)
     pos = _Positions(text, rel_path, line0, col0, indent, exact)
     found: list[tuple[int, int, str]] = []  # (start, end, replacement)
@@ -310,6 +312,8 @@ class MarkdownRenderer:
         """render(), and the fragment's headings in order (level, id and text), for a table of contents."""
         scanned = scan(text, rel_path, problems, line0, col0, indent, exact)
         html_text = self.convert(scanned.text)
+        if "href=" in html_text or "src=" in html_text:  # the writer's links; what follows adds only #anchors
+            html_text = _safe_urls(html_text)
         entries: list[TocEntry] = []
         if "<pre><code class=" in html_text:
             html_text = self._highlighter.blocks(html_text, problems,
@@ -320,8 +324,6 @@ class MarkdownRenderer:
             html_text, entries = headings(html_text, scanned.placeholder_text, links=not inline)
         if scanned.maths:
             html_text = fill_maths(html_text, scanned.maths, problems)
-        if "href=" in html_text or "src=" in html_text:
-            html_text = _safe_urls(html_text)
         html_text = html_text.rstrip("\n")
         if inline and html_text.startswith("<p>") and html_text.endswith("</p>") and html_text.count("<p>") == 1:
             html_text = html_text[3:-4]

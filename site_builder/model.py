@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from html import escape
 from typing import Any
 
 from .diagnostics import Location
@@ -107,6 +108,32 @@ class TocEntry:
 
 
 @dataclass(frozen=True, slots=True)
+class Contents:
+    """A table of contents: its entries as data (iterate it, index it, take its length) and, written out
+    in a template ({{ doc.toc }}), nested ordered lists of links to the headings."""
+
+    entries: tuple[TocEntry, ...] = ()
+
+    def __iter__(self):
+        return iter(self.entries)
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def __getitem__(self, i):
+        return self.entries[i]
+
+    def __html__(self) -> str:
+        out = ["<ol>"]
+        for n, entry in enumerate(self.entries):
+            after = self.entries[n + 1].depth if n + 1 < len(self.entries) else 1
+            out.append(f'\n<li><a href="#{escape(entry.id)}">{escape(entry.text)}</a>')
+            out.append("<ol>" if after > entry.depth else "</li>" + "</ol></li>" * (entry.depth - after))
+        out.append("\n</ol>")
+        return "".join(out)
+
+
+@dataclass(frozen=True, slots=True)
 class RefValue:
     target: str
     location: Location
@@ -193,7 +220,7 @@ class Document:
     about: tuple[RefValue, ...] = ()
     image: Image | None = None
     draft: bool = False
-    toc: tuple[TocEntry, ...] = ()  # the table of contents shown with it: empty when it has none
+    toc: Contents = Contents()  # the table of contents shown with it: empty when it has none
 
     @property
     def id(self) -> str:

@@ -133,7 +133,7 @@ def test_references_citations_links_contents_maths_and_callouts_work_alike(make_
         assert '<nav class="toc"' in page and '<aside class="callout warning" role="note"' in page
         assert '<math display="block">' in page and '<span class="k">def</span>' in page
         assert 'aria-label="Link to section: What Ada wrote"' in page
-        assert [e.id for e in result.index.docs["explainers/both"].toc] == ["what-wrote", "the-code", "further"]
+        assert [e.id for e in result.index.item("explainers/both").toc] == ["what-wrote", "the-code", "further"]
     assert words(pages["cmark-gfm"]) == words(pages["python-markdown"])
 
 

@@ -251,7 +251,7 @@ def test_contents_are_on_by_default_and_turned_off_per_explainer_or_site(make_si
     result = build(root)
     assert result.ok, messages(result)
     assert ('class="toc"' in result.outputs["explainers/all/index.html"].decode()) is shown
-    toc = result.index.docs["explainers/all"].toc
+    toc = result.index.item("explainers/all").toc
     assert bool(toc) is shown and (not toc or ("code" in [e.id for e in toc]) is ("max_level" not in site))
 
 
@@ -259,8 +259,8 @@ def test_few_headings_get_no_contents_unless_asked(make_site):
     short = "---\ntitle: Short\nsummary: S.\ndate: 2024-01-01\n{}---\n\n## One\n\n## Two\n"
     root = make_site({"content/explainers/a.md": short.format(""), "content/explainers/b.md": short.format("toc: true\n")})
     result = build(root)
-    assert not result.index.docs["explainers/a"].toc
-    assert [e.text for e in result.index.docs["explainers/b"].toc] == ["One", "Two"]
+    assert not result.index.item("explainers/a").toc
+    assert [e.text for e in result.index.item("explainers/b").toc] == ["One", "Two"]
 
 
 def test_templates_read_the_contents_as_data(make_site):
@@ -269,6 +269,17 @@ def test_templates_read_the_contents_as_data(make_site):
                       "templates/explainer.html": template})
     page = build(root).outputs["explainers/all/index.html"].decode()
     assert "[2 1 the-program The first program][3 2 code Code][2 1 notes Notes][2 1 notes_1 Notes]" in page
+
+
+def test_contents_written_out_are_nested_lists_whatever_the_depths():
+    from site_builder.model import Contents, TocEntry
+    toc = Contents((TocEntry(2, "a", "A <b>"), TocEntry(3, "b", "B", 2), TocEntry(4, "c", "C", 3),
+                    TocEntry(2, "d", "D"), TocEntry(3, "e", "E", 2)))
+    assert re.sub(r"\s+", "", toc.__html__()) == (
+        '<ol><li><ahref="#a">A&lt;b&gt;</a><ol><li><ahref="#b">B</a><ol><li><ahref="#c">C</a></li></ol></li></ol>'
+        '</li><li><ahref="#d">D</a><ol><li><ahref="#e">E</a></li></ol></li></ol>')
+    assert [e.id for e in toc] == ["a", "b", "c", "d", "e"] and len(toc) == 5 and toc[3].text == "D"
+    assert not Contents() and Contents().__html__() == "<ol>\n</ol>"
 
 
 @pytest.mark.parametrize("setting, message", [

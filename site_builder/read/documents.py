@@ -12,7 +12,7 @@ from .frontmatter import split_front_matter
 from .headings import contents
 from .markup import ID_RE, MarkdownRenderer
 from ..text import slugify
-from ..model import Document, Fact, FactSheet, Image, RefValue
+from ..model import Contents, Document, Fact, FactSheet, Image, RefValue
 from .yamlio import Marks, load_yaml
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -88,15 +88,15 @@ def _flag(data: dict, key: str, default, marks: Marks, problems: Problems):
     return value
 
 
-def _contents(headings: list, toc: bool | None, config: SiteConfig) -> tuple:
+def _contents(headings: list, toc: bool | None, config: SiteConfig) -> Contents:
     """The table of contents: on with enough headings when the site has contents on, unless the
     front matter says (toc: true shows one for even a single heading; toc: false none)."""
     if toc is False or (toc is None and not config.toc):
-        return ()
+        return Contents()
     entries = contents(headings, config.toc_max_level)
     if toc is None and len(entries) < config.toc_min_headings:
-        return ()
-    return entries
+        return Contents()
+    return Contents(entries)
 
 
 def _plain(data: dict, key: str, marks: Marks, problems: Problems) -> str:

@@ -196,7 +196,8 @@ def _toc(data: dict, marks: Marks, problems: Problems) -> tuple[bool, int, int]:
         return True, 3, 3
     for key in raw:
         if key not in TOC_KEYS:
-            problems.error(f"unknown toc setting '{key}'{did_you_mean(str(key), TOC_KEYS)}", marks.key(("toc", key)))
+            problems.error(f"unknown toc setting '{key}'{did_you_mean(str(key), TOC_KEYS)}", marks.key(("toc", key)),
+                           suggestions=suggest(str(key), TOC_KEYS))
     min_headings, max_level = raw.get("min_headings", 3), raw.get("max_level", 3)
     if isinstance(min_headings, bool) or not isinstance(min_headings, int) or min_headings < 1:
         problems.error("toc.min_headings must be a whole number from 1", marks.at(("toc", "min_headings")))

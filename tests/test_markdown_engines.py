@@ -183,3 +183,13 @@ def test_the_documented_differences_are_real(text):
     def tags(engine: str) -> list[str]:
         return re.findall(r"<(\w+)", MarkdownRenderer("allow", engine).render(text, "x.md", Problems()).html)
     assert tags("cmark-gfm") != tags("python-markdown")
+
+
+def test_the_converters_load_only_when_something_is_parsed():
+    """A build that parses nothing (an edit to a template, a no-change build) pays for none of them."""
+    import subprocess
+    import sys
+    code = ("import sys, site_builder.build, site_builder.config, site_builder.read.markup\n"
+            "print([m for m in ('cmarkgfm', 'pygments', 'latex2mathml', 'markdown') if m in sys.modules])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

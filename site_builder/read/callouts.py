@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Callable
 
-from ..diagnostics import Location, Problems, did_you_mean
+from ..diagnostics import Location, Problems, phrase, suggest
 
 KINDS = {"note": "Note", "tip": "Tip", "important": "Important", "warning": "Warning", "caution": "Caution"}
 _START_RE = re.compile(r"<blockquote>\n?<p>\[!([A-Za-z]+)\](\n|</p>\n?)")
@@ -35,8 +35,10 @@ def callouts(html_text: str, problems: Problems, locate: Callable[[str], Locatio
             continue
         kind = m.group(1).lower()
         if kind not in KINDS:
-            problems.warning(f"unknown callout '[!{m.group(1)}]'{did_you_mean(m.group(1).upper(), [k.upper() for k in KINDS])}",
-                             locate(m.group(1)), "callouts are [!NOTE], [!TIP], [!IMPORTANT], [!WARNING] and [!CAUTION]")
+            close = suggest(m.group(1).upper(), [k.upper() for k in KINDS])
+            problems.warning(f"unknown callout '[!{m.group(1)}]'{phrase(close)}",
+                             locate(m.group(1)), "callouts are [!NOTE], [!TIP], [!IMPORTANT], [!WARNING] and [!CAUTION]",
+                             suggestions=close)
             continue
         end = _closing(html_text, m.start())
         if end == -1:  # pragma: no cover - both engines close what they open

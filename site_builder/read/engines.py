@@ -14,10 +14,7 @@ import importlib
 import json
 import re
 
-import cmarkgfm
-from cmarkgfm import cmark
-
-from ..diagnostics import Problems, did_you_mean
+from ..diagnostics import Problems, did_you_mean, suggest
 
 ENGINES = ("cmark-gfm", "python-markdown")
 RAW_HTML = ("allow", "escape")
@@ -26,8 +23,6 @@ MARKDOWN_KEYS = ("engine", "raw_html")
 # lists as CommonMark starts and ends them, and typographic quotes and dashes
 BASE_EXTENSIONS = ("tables", "footnotes", "fenced_code", "sane_lists", "smarty")
 
-_OPTIONS = (cmark.Options.CMARK_OPT_FOOTNOTES | cmark.Options.CMARK_OPT_SMART
-            | cmark.Options.CMARK_OPT_TABLE_PREFER_STYLE_ATTRIBUTES)
 _EXTENSIONS = ["table", "strikethrough", "autolink"]
 
 
@@ -35,10 +30,16 @@ class Cmark:
     """cmark-gfm: raw HTML passes through (allow) or was escaped before (escape)."""
 
     def __init__(self, raw_html: str):
-        self._options = _OPTIONS | (cmark.Options.CMARK_OPT_UNSAFE if raw_html == "allow" else 0)
+        import cmarkgfm  # the C converter, loaded when something is parsed
+        from cmarkgfm import cmark
+        self._to_html = cmarkgfm.markdown_to_html_with_extensions
+        options = cmark.Options
+        self._options = (options.CMARK_OPT_FOOTNOTES | options.CMARK_OPT_SMART
+                         | options.CMARK_OPT_TABLE_PREFER_STYLE_ATTRIBUTES
+                         | (options.CMARK_OPT_UNSAFE if raw_html == "allow" else 0))
 
     def convert(self, text: str) -> str:
-        return cmarkgfm.markdown_to_html_with_extensions(text, self._options, _EXTENSIONS)
+        return self._to_html(text, self._options, _EXTENSIONS)
 
 
 class PythonMarkdown:
@@ -104,8 +105,10 @@ def _check_extension(name: str, options: dict, where, problems: Problems) -> boo
     try:
         markdown.Markdown(extensions=[name], extension_configs={name: options} if options else {})
     except ImportError:
-        problems.error(f"unknown Markdown extension '{name}'{did_you_mean(name, _extension_names())}", where,
-                       "install the package that provides it (pip install pymdown-extensions for pymdownx.*)")
+        names = _extension_names()
+        problems.error(f"unknown Markdown extension '{name}'{did_you_mean(name, names)}", where,
+                       "install the package that provides it (pip install pymdown-extensions for pymdownx.*)",
+                       suggestions=suggest(name, names))
         return False
     except Exception as exc:  # an extension's own complaint about its options, whatever its class
         problems.error(f"the Markdown extension '{name}' does not accept these options: {exc}", where,
@@ -127,13 +130,14 @@ def load_markdown_settings(data: dict, marks, problems: Problems) -> tuple[str, 
     for key in md or {}:
         if key not in MARKDOWN_KEYS:
             problems.error(f"unknown markdown setting '{key}'{did_you_mean(str(key), MARKDOWN_KEYS)}",
-                           marks.key(("markdown", key)))
+                           marks.key(("markdown", key)), suggestions=suggest(str(key), MARKDOWN_KEYS))
     if md is not None:
         engine = md.get("engine", engine)
         if engine not in ENGINES:
             problems.error(f"the markdown engine must be one of: {', '.join(ENGINES)}"
                            f"{did_you_mean(str(engine), ENGINES)}", marks.at(where),
-                           "cmark-gfm is the default; python-markdown takes markdown_extensions")
+                           "cmark-gfm is the default; python-markdown takes markdown_extensions",
+                           suggestions=suggest(str(engine), ENGINES))
             engine = "cmark-gfm"
         raw_html = md.get("raw_html", raw_html)
         if raw_html not in RAW_HTML:

@@ -11,7 +11,7 @@ import html
 import re
 from typing import Callable
 
-from ..diagnostics import Location, Problems, did_you_mean
+from ..diagnostics import Location, Problems, phrase, suggest
 
 # A fenced block as both engines write it: cmark-gfm and Python-Markdown's fenced_code alike
 _BLOCK_RE = re.compile(r'<pre><code class="language-([^"\s]+)">(.*?)</code></pre>', re.S)
@@ -71,9 +71,11 @@ class Highlighter:
                 return m.group(0)
             done = self.highlight(language, html.unescape(m.group(2)))
             if done is None:
-                problems.warning(f"unknown code language '{language}'{did_you_mean(language.lower(), known_languages())}"
+                close = suggest(language.lower(), known_languages())
+                problems.warning(f"unknown code language '{language}'{phrase(close)}"
                                  ": the block is shown without colours", locate(language),
-                                 "name a language Pygments knows (python, js, sh, yaml, ...) or text for none")
+                                 "name a language Pygments knows (python, js, sh, yaml, ...) or text for none",
+                                 suggestions=close)
                 return m.group(0)
             return f'<pre class="highlight" tabindex="0"><code class="language-{m.group(1)}">{done}</code></pre>'
         return _BLOCK_RE.sub(one, html_text)

@@ -30,8 +30,9 @@ from .pages import THEME_DIR
 from .pages.render import render_pages
 from .read.discover import Discovery, decode, discover, ignored, read_text
 from .read.parse import parse
+from .site.index import ALL, key
 from .site.link import link
-from .site.routes import Route, plan_routes
+from .site.routes import Planned, Route, plan_routes
 from .site.urls import Urls
 
 
@@ -78,14 +79,14 @@ def build_site(root: Path, options: BuildOptions = BuildOptions(), write: bool =
         found = discover(root, {t.folder: t.name for t in config.types}, run.state.files, run.told)
         parsed = parse(root, found, config, run.state.parsed, run.disk, progress)
         linked = link(config, Urls(config.base_url), parsed, _media(found), run.state.links, options.drafts)
-        planned = plan(root, found, linked.index)
-        rendered = render(root, found, config, linked, planned, run, progress)
+        planned, replanned = plan(root, found, linked, run.state)
+        rendered = render(root, found, config, linked, planned, replanned, run, progress)
         problems.extend(found.problems + parsed.problems + linked.problems + planned.problems + rendered.problems)
         outputs = {**rendered.outputs, **planned.copies}
         ok = not problems.has_errors(options.strict)
         if ok and write and config.search != "off":
             outputs.update(_search_index(run.out, outputs, planned.routes, config, problems))
-        stats = _write(root, run.out, outputs, run.state) if ok and write else None
+        stats = _write(root, run.out, outputs, run.state, found) if ok and write else None
         if ok and run.saved and (found.read or found.changed or rendered.rendered or stats.written or stats.removed):
             saved_state.save(run.state, run.saved)  # (nothing read, rendered or written: the saved state is this)
     return BuildResult(problems.sorted(), ok, linked.index, planned.routes, outputs, stats,
@@ -113,29 +114,33 @@ class Run:
         return cls(state, out, saved, told, disk)
 
 
-@dataclass(frozen=True)
-class Planned:
-    routes: list[Route]
-    copies: dict[str, Path]  # out_path -> the file copied there
-    problems: tuple[Diagnostic, ...]
+# What the routes depend on besides site.yml and the static files: which explainers and pages there
+# are and in what order, which fact sheets, which tags, which media files.
+PLAN_KEYS = frozenset({key("D", "all"), key("F", ALL), key("T", ALL), key("M", ALL)})
 
 
-def plan(root: Path, found: Discovery, index) -> Planned:
-    """Every route of the site, and the files copied as they are (media, theme and site assets)."""
-    problems = Problems()
+def plan(root: Path, found: Discovery, linked, state: BuildState) -> tuple[Planned, bool]:
+    """Every route of the site, and the files copied as they are (media, theme and site assets): the last
+    build's plan while nothing it depends on changed. Also whether the routes were planned anew."""
     statics = static_files(root, found)
-    routes = plan_routes(index, {k: str(v) for k, v in statics.items()}, problems)
+    last = state.plan
+    if last is not None and last.statics == tuple(statics) and linked.changed.isdisjoint(PLAN_KEYS):
+        return last, False
+    problems = Problems()
+    routes = plan_routes(linked.index, {k: str(v) for k, v in statics.items()}, problems)
     copies = {r.out_path: statics.get(r.out_path) or root / r.key for r in routes if r.spec.copied}
-    return Planned(routes, copies, tuple(problems.items))
+    state.plan = Planned(routes, copies, tuple(problems.items), tuple(statics))
+    return state.plan, True
 
 
-def render(root: Path, found: Discovery, config: SiteConfig, linked, planned: Planned, run: Run, progress):
+def render(root: Path, found: Discovery, config: SiteConfig, linked, planned: Planned, replanned: bool, run: Run,
+           progress):
     """The pages, rendered again where what they read changed (see pages/render.py)."""
     site = {rel.removeprefix("templates/"): sf for rel, sf in found.files.items()
             if sf.kind == "template" and (sf.text is not None or rel.endswith((".html", ".xml", ".txt", ".j2")))}
     digests = {name: sf.digest for name, sf in site.items()}
     on_disk = _kept_on_disk(run.out, run.state.process.written) if run.saved else None
-    return render_pages(linked.index, planned.routes, lambda: _jinja(root, site, digests, config, run.state),
+    return render_pages(linked.index, planned, replanned, lambda: _jinja(root, site, digests, config, run.state),
                         run.state.pages, linked.changed, digests, on_disk, progress)
 
 
@@ -248,14 +253,14 @@ def _search_index(out: Path, outputs: dict, routes: list[Route], config: SiteCon
         if r.spec.searched and data is not None:
             pages.append((r.out_path, data if isinstance(data, bytes) else (out / r.out_path).read_bytes()))
     try:
-        return search.build_index(pages, config.language)
+        return search.build_index(pages, config.language if len(config.published) == 1 else None)
     except search.SearchError as exc:  # the site is fine; only its search index is missing
         problems.warning(f"search index not built: {exc}", Location("site.yml"),
                          "reinstall pagefind, or set 'search: off' in site.yml")
         return {}
 
 
-def _write(root: Path, out: Path, outputs: dict, state: BuildState) -> WriteStats:
+def _write(root: Path, out: Path, outputs: dict, state: BuildState, found: Discovery) -> WriteStats:
     """Bring the output folder up to date, trusting what the last write left there while its manifests hold."""
     memory = state.process
     written = memory.written
@@ -263,6 +268,8 @@ def _write(root: Path, out: Path, outputs: dict, state: BuildState) -> WriteStat
     with build_lock(out.resolve()):
         known = {path: record.digest for path, record in state.pages.records.items()
                  if record.data is not None and outputs.get(path) is record.data}
+        known.update((r.out_path, found.files[r.key].digest) for r in state.plan.routes  # media: read already
+                     if r.kind == "asset" and r.key in found.files)
         memory.written = None
         stats = write_output(out, outputs, known, written)
         memory.written = stats.written_state

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, field, fields
 from typing import Iterable
 
@@ -84,6 +83,7 @@ class Problems:
 
 def suggest(word: str, candidates: Iterable[str], n: int = 3) -> list[str]:
     """The closest candidates to a mistyped word, best first."""
+    import difflib  # only when something is misspelt
     pool = sorted(set(candidates))
     close = difflib.get_close_matches(word, pool, n=n, cutoff=0.6)
     if not close and "/" in word:

@@ -1,7 +1,7 @@
 """Plain data for what the builder keeps on disk: parsed files, problems, and build records.
 
 Kept files hold only plain values (strings, numbers, tuples, lists, dicts, sets) written with
-`marshal`, behind a format line and a digest of the payload, so a damaged or foreign file is
+`marshal`, behind a format line, a checksum and the length of the payload, so a damaged or foreign file is
 refused rather than half read. Nothing in a kept file can run code: unlike pickle, reading
 marshal data calls nothing, and the builder only ever uses what it reads as data (model
 classes are made from it by `decode`, which refuses any value of a type it did not write).
@@ -15,8 +15,9 @@ them back. Class numbers come from the sorted class names, so a change of the bu
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import marshal
+import struct
+import zlib
 
 from .. import diagnostics, model
 
@@ -80,19 +81,20 @@ def decode(data):
 
 
 def pack(fmt: bytes, plain) -> bytes:
-    """A file's bytes: the format line, a digest of the payload, the payload."""
+    """A file's bytes: the format line, a checksum and the length of the payload, the payload."""
     payload = marshal.dumps(plain)
-    return fmt + hashlib.blake2b(payload, digest_size=16).digest() + payload
+    return fmt + struct.pack("<IQ", zlib.crc32(payload), len(payload)) + payload
 
 
 def unpack(fmt: bytes, data: bytes):
-    """The plain data `pack` wrote; Refused when the format or digest is not right or a value is not plain."""
-    head = len(fmt) + 16
+    """The plain data `pack` wrote; Refused when the format, length or checksum is not right."""
+    head = len(fmt) + 12
     if not data.startswith(fmt) or len(data) < head:
         raise Refused("not a file of this format")
-    payload = data[head:]
-    if hashlib.blake2b(payload, digest_size=16).digest() != data[len(fmt):head]:
-        raise Refused("damaged: the digest does not match")
+    checksum, length = struct.unpack_from("<IQ", data, len(fmt))
+    payload = memoryview(data)[head:]
+    if length != len(payload) or zlib.crc32(payload) != checksum:
+        raise Refused("damaged: the checksum does not match")
     try:
         return marshal.loads(payload)
     except (EOFError, ValueError, TypeError) as exc:

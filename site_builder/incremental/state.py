@@ -28,12 +28,13 @@ from ..read.parse import ParseCache
 from ..site.index import Links, Tables
 from ..site.link import LinkMemo
 from ..model import SourceFile
+from ..site.routes import Planned, Route
 from . import codec
 from .cache import read_regular
 from .lazy import LazyDict
 
 STATE_FILE = "state"
-_FORMAT = b"sb-state-6\n"
+_FORMAT = b"sb-state-7\n"
 
 
 class Numbering:
@@ -41,9 +42,11 @@ class Numbering:
 
     def __init__(self, names=()):
         self.names = list(names)
-        self.number = {name: n for n, name in enumerate(self.names)}
+        self.number: dict[str, int] | None = None  # made when first packing (a build that only reads needs none)
 
     def pack(self, names) -> bytes:
+        if self.number is None:
+            self.number = {name: n for n, name in enumerate(self.names)}
         numbers = []
         for name in names:
             n = self.number.get(name)
@@ -89,6 +92,7 @@ class BuildState:
         self.files = FileTable()
         self.parsed = ParseCache()
         self.links = LinkMemo()
+        self.plan = None  # build.Planned: the routes of the last build
         self.pages = PageRecords()
         self.process = ProcessMemory()
         self.numbers = (Numbering(), Numbering())  # for the saved state: keys, pages
@@ -128,6 +132,7 @@ def save(state: BuildState, path: Path) -> None:
         "templates": pages.templates,
         "sitemap": pages.sitemap,
         "written": state.process.written.identity() if state.process.written is not None else None,
+        "plan": _saved_plan(state.plan),
     }
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -202,7 +207,18 @@ def _fill(state: BuildState, plain: dict) -> None:
     state.pages.templates, state.pages.sitemap = dict(plain["templates"]), plain["sitemap"]
     if plain["written"] is not None:
         state.process.written = Written.again(*plain["written"])
+    if plain["plan"] is not None:
+        routes, copies, problems, statics = plain["plan"]
+        state.plan = Planned([Route(*fields) for fields in routes], {out: Path(p) for out, p in copies.items()},
+                             codec.decode(problems), tuple(statics))
+
+
+def _saved_plan(planned) -> tuple | None:
+    if planned is None:
+        return None
+    routes = [(r.url, r.out_path, r.kind, r.key, r.template, r.origin) for r in planned.routes]
+    return routes, {out: str(p) for out, p in planned.copies.items()}, codec.encode(planned.problems), planned.statics
 
 
 _LINK_FIELDS = tuple(f.name for f in dataclasses.fields(Links))
-_TABLES = ("backlinks", "citers", "events", "tags", "kinds", "types", "docs")
+_TABLES = ("backlinks", "citers", "events", "tags", "kinds", "types", "docs", "versions", "translated")

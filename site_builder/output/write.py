@@ -213,7 +213,7 @@ def write_output(out: Path, outputs: dict[str, bytes | Path | Kept], known: dict
         if isinstance(data, Kept):
             digest = str(data)
         else:
-            digest = known.get(path) if known and isinstance(data, bytes) else None  # from an earlier build
+            digest = known.get(path) if known else None  # bytes of an earlier build, or a media file read already
         if digest is None:
             digest = digest_bytes(data) if isinstance(data, bytes) else file_digest(data)
         digests[path] = digest

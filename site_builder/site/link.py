@@ -57,6 +57,8 @@ def link(config: SiteConfig, urls: Urls, parsed: Parsed, media: frozenset[str], 
     new = {id_: resolve_item(item, digest, memo.world, config) for id_, (item, digest) in sorted(todo.items())}
     changed = {key("L", n.partition(":")[2]) for n in names if n.startswith(("id:", "short:"))}
     changed.update(key("P", n.partition(":")[2]) for n in names if n.startswith(("path:", "media:")))
+    if any(n.startswith("media:") for n in names):
+        changed.add(key("M", ALL))  # the set of media files (each one a route)
     old = {id_: memo.links.get(id_) for id_ in removed | new.keys()}
     changed.update(_update_items(memo, new, removed))
     changed.update(_update_tables(memo, new, old))
@@ -168,9 +170,11 @@ LISTS = {  # table -> (what an item's links put it in, sort key of the members)
     "citers": (lambda links: links.cited, _rank),
     "events": (lambda links: links.about, _order),
     "tags": (lambda links: links.tags, _order),
-    "kinds": (lambda links: (links.kind,) if links.kind != "fact" else (), _kind_order),
+    "kinds": (lambda links: (links.kind,) if links.kind != "fact" and not links.language else (), _kind_order),
     "docs": (lambda links: ("all",) if links.kind != "fact" else (), _order),
     "types": (lambda links: (links.type,) if links.kind == "fact" else (), _order),
+    "versions": (lambda links: (links.base,) if links.language else (), lambda links: (links.language,)),
+    "translated": (lambda links: links.languages if links.kind == "fact" else (), _order),
 }
 
 

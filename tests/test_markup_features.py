@@ -341,3 +341,37 @@ def test_every_token_class_pygments_writes_for_common_code_is_styled_or_plain():
     styled = set(re.findall(r"\.highlight \.([\w-]+)", css))
     plain = {"", "n", "p", "w", "o", "x", "g", "l", "ld", "pm", "py", "nx", "esc", "ges"}  # the text's own colour
     assert set(STANDARD_TYPES.values()) - styled - plain == set()
+
+
+TRANSLATED = ("---\ntitle: {title}\nsummary: S.\n{date}---\n\n## {a}\n\n> [!WARNING]\n> {w}\n\n## {b}\n\n"
+              "### {c}\n")
+
+
+def test_the_words_the_builder_adds_are_in_the_texts_language(make_site):
+    from conftest import MINIMAL_SITE_YML
+    root = make_site({"site.yml": MINIMAL_SITE_YML + "languages: [en, de]\n",
+                      "content/explainers/all.md": TRANSLATED.format(title="All", date="date: 2024-01-01\n", a="One",
+                                                                     w="Careful.", b="Two", c="Three"),
+                      "content/explainers/all.de.md": TRANSLATED.format(title="Alles", date="", a="Eins",
+                                                                        w="Vorsicht.", b="Zwei", c="Drei")})
+    result = build(root)
+    assert result.ok, messages(result)
+    english = result.outputs["explainers/all/index.html"].decode()
+    german = result.outputs["de/explainers/all/index.html"].decode()
+    assert '<h2 id="toc-heading">Contents</h2>' in english and '<h2 id="toc-heading">Inhalt</h2>' in german
+    assert 'aria-label="Link to section: One"' in english and 'aria-label="Link zum Abschnitt: Eins"' in german
+    assert '<aside class="callout warning" role="note" aria-label="Warning">' in english
+    assert '<aside class="callout warning" role="note" aria-label="Warnung">' in german
+    assert '<p class="callout-title">Warnung</p>' in german and "Link to section" not in german
+
+
+def test_a_renderer_for_another_language_is_made_once():
+    from site_builder.config import SiteConfig
+    md = MarkdownRenderer()
+    config = SiteConfig(title="T", base_url="/", types={}, language="ko")
+    assert md.for_config(config) is md.for_config(config) is not md
+    assert md.for_config(config, "en") is md and md.for_config(config).language == "ko"
+    html = md.for_config(config).render("## 하나\n\n> [!NOTE]\n> 참고.\n", "x.md", Problems()).html
+    assert 'aria-label="섹션 링크: 하나"' in html and '<p class="callout-title">참고</p>' in html
+    tip = md.in_language("de").render("> [!TIP]\n> Ein Tipp.\n", "x.yml", Problems()).html
+    assert '<p class="callout-title">Tipp</p>' in tip and md.in_language("en") is md

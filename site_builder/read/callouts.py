@@ -11,7 +11,7 @@ from typing import Callable
 
 from ..diagnostics import Location, Problems, phrase, suggest
 
-KINDS = {"note": "Note", "tip": "Tip", "important": "Important", "warning": "Warning", "caution": "Caution"}
+KINDS = ("note", "tip", "important", "warning", "caution")
 _START_RE = re.compile(r"<blockquote>\n?<p>\[!([A-Za-z]+)\](\n|</p>\n?)")
 _QUOTE_TAG_RE = re.compile(r"<(/?)blockquote>")
 SOURCE_MARK_RE = re.compile(r"^[ \t]*(?:>[ \t]*)+\[!([A-Za-z]+)\][ \t]*$", re.M)
@@ -27,7 +27,17 @@ def _closing(html_text: str, start: int) -> int:
     return -1
 
 
-def callouts(html_text: str, problems: Problems, locate: Callable[[str], Location]) -> str:
+def title_of(kind: str, language: str) -> str:
+    """A callout's title in the text's language (the theme's catalogs)."""
+    from ..i18n.catalogs import gettext
+
+    titles = {"note": gettext(language, "Note"), "tip": gettext(language, "Tip"),
+              "important": gettext(language, "Important"), "warning": gettext(language, "Warning"),
+              "caution": gettext(language, "Caution")}
+    return titles[kind]
+
+
+def callouts(html_text: str, problems: Problems, locate: Callable[[str], Location], language: str = "en") -> str:
     """Alert block quotes as asides; locate(marker) finds a marker in the source, for a misspelt kind."""
     out, last = [], 0
     for m in _START_RE.finditer(html_text):
@@ -43,9 +53,9 @@ def callouts(html_text: str, problems: Problems, locate: Callable[[str], Locatio
         end = _closing(html_text, m.start())
         if end == -1:  # pragma: no cover - both engines close what they open
             continue
-        title = KINDS[kind]
+        title = title_of(kind, language)
         rest = "<p>" if m.group(2) == "\n" else ""
-        inner = callouts(html_text[m.end():end], problems, locate)
+        inner = callouts(html_text[m.end():end], problems, locate, language)
         out.append(html_text[last:m.start()])
         out.append(f'<aside class="callout {kind}" role="note" aria-label="{title}">\n'
                    f'<p class="callout-title">{title}</p>\n{rest}{inner}</aside>')

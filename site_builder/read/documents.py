@@ -76,7 +76,7 @@ def parse_document(kind: str, text: str, rel_path: str, config: SiteConfig, md: 
     image = parse_image(data.get("image"), ("image",), marks, problems)
     draft = _flag(data, "draft", False, marks, problems)
     toc = _flag(data, "toc", None, marks, problems)
-    body, headings = md.for_config(config).render_with_headings(split.body, rel_path, problems, split.body_line,
+    body, headings = md.for_config(config, language).render_with_headings(split.body, rel_path, problems, split.body_line,
                                                                 keep_source=False)  # the file has the text
     if not ok or not title:
         return None

@@ -46,10 +46,13 @@ def heading_text(inner_html: str, placeholder_text: Callable[[str], str]) -> str
     return _SPACE_RE.sub(" ", html.unescape(text)).strip()
 
 
-def headings(html_text: str, placeholder_text: Callable[[str], str], links: bool = True
+def headings(html_text: str, placeholder_text: Callable[[str], str], links: bool = True, language: str = "en"
              ) -> tuple[str, list[TocEntry]]:
     """Give every heading an id (unique within the fragment: a second 'Notes' is notes_1) and, with
-    links, a link to itself; and list them, in order, as (level, id, text) entries."""
+    links, a link to itself named in the text's language; and list them, in order, as (level, id,
+    text) entries."""
+    from ..i18n.catalogs import gettext  # Babel, loaded when a heading is found
+
     seen: dict[str, int] = {}
     entries: list[TocEntry] = []
     for m in _OTHER_ID_RE.finditer(html_text):  # ids the text gives itself stay; new ones avoid them
@@ -78,7 +81,7 @@ def headings(html_text: str, placeholder_text: Callable[[str], str], links: bool
         heading = f"<h{level}{attrs}>{inner}</h{level}>"
         if not links:
             return heading
-        label = html.escape(f"Link to section: {text}", quote=True)
+        label = html.escape(gettext(language, "Link to section: %(heading)s", heading=text), quote=True)
         return (f'<div class="heading heading-{level}">{heading}<a class="self-link" href="#{anchor}" '
                 f'aria-label="{label}" data-pagefind-ignore><span aria-hidden="true">#</span></a></div>')
     return _HEADING_RE.sub(one, html_text), entries

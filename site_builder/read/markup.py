@@ -275,16 +275,26 @@ class MarkdownRenderer:
     are dropped either way.
     """
 
-    def __init__(self, raw_html: str = "allow", engine: str = "cmark-gfm", extensions: tuple = ()):
+    def __init__(self, raw_html: str = "allow", engine: str = "cmark-gfm", extensions: tuple = (),
+                 language: str = "en"):
         self.raw_html, self.engine, self.extensions = raw_html, engine, tuple(extensions)
+        self.language = language  # of the words the builder adds: heading links' names, callouts' titles
         self._engine = make_engine(engine, raw_html, self.extensions)
         self._highlighter = Highlighter()
         self._others: dict[tuple, MarkdownRenderer] = {}
 
-    def for_config(self, config) -> "MarkdownRenderer":
-        """The renderer for a site's settings: this one, or one made (once) for another engine."""
-        key = (config.raw_html, config.markdown_engine, config.markdown_extensions)
-        if key == (self.raw_html, self.engine, self.extensions):
+    def for_config(self, config, language: str = "") -> "MarkdownRenderer":
+        """The renderer for a site's settings and a text's language (the site's unless given): this
+        one, or one made (once) for another engine or language."""
+        return self._variant((config.raw_html, config.markdown_engine, config.markdown_extensions,
+                              language or config.language))
+
+    def in_language(self, language: str) -> "MarkdownRenderer":
+        """This renderer's settings for a text in another language (a fact sheet's translation)."""
+        return self._variant((self.raw_html, self.engine, self.extensions, language))
+
+    def _variant(self, key: tuple) -> "MarkdownRenderer":
+        if key == (self.raw_html, self.engine, self.extensions, self.language):
             return self
         if key not in self._others:
             self._others[key] = MarkdownRenderer(*key)
@@ -319,9 +329,11 @@ class MarkdownRenderer:
             html_text = self._highlighter.blocks(html_text, problems,
                                                  _locator(text, scanned.positions, _FENCE_INFO_RE, 2))
         if "[!" in html_text:
-            html_text = callouts(html_text, problems, _locator(text, scanned.positions, SOURCE_MARK_RE, 1, 2))
+            html_text = callouts(html_text, problems, _locator(text, scanned.positions, SOURCE_MARK_RE, 1, 2),
+                                 self.language)
         if "<h" in html_text:
-            html_text, entries = headings(html_text, scanned.placeholder_text, links=not inline)
+            html_text, entries = headings(html_text, scanned.placeholder_text, links=not inline,
+                                          language=self.language)
         if scanned.maths:
             html_text = fill_maths(html_text, scanned.maths, problems)
         html_text = html_text.rstrip("\n")

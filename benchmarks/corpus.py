@@ -37,6 +37,13 @@ def set_search(site: Path, on: bool) -> None:
     path.write_text("".join(lines) + ("" if on else "search: off\n"), "utf-8")
 
 
+def set_engine(site: Path, engine: str) -> None:
+    """Build a site with one Markdown engine: no `markdown` key for the default (cmark-gfm), else the name."""
+    path = site / "site.yml"
+    lines = [line for line in path.read_text("utf-8").splitlines(keepends=True) if not line.startswith("markdown:")]
+    path.write_text("".join(lines) + ("" if engine == "cmark-gfm" else f"markdown: {engine}\n"), "utf-8")
+
+
 def article_site(plain_dir: Path, out: Path) -> Path:
     """Turn the generator's neutral layout (plain/*.md) into a site of explainers."""
     if out.exists():

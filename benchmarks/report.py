@@ -5,7 +5,8 @@
 * search off: our builders against Hugo, Eleventy, MkDocs and Pelican, with the in-process edits;
 * before/after, when more than one revision of our builder ran: each measure side by side, and the
   ratio of the last builder to the first;
-* the command-line edit goal of the engine rewrite (issue 13, search off).
+* the command-line edit goal of the engine rewrite (issue 13, search off);
+* the Markdown engines: this checkout's cold build with Python-Markdown beside cmark-gfm's.
 """
 
 from __future__ import annotations
@@ -42,6 +43,11 @@ def table(header: list[str], rows: list[list[str]]) -> str:
 
 def rows_of(rows: list[dict], search: bool) -> list[dict]:
     return [r for r in rows if r["search"] == search]
+
+
+def ours(rows: list[dict]) -> list[dict]:
+    """Our builder's rows with the default Markdown engine (the other engines have a table of their own)."""
+    return [r for r in rows if r["ours"] and r.get("engine") in (None, "cmark-gfm")]
 
 
 def base_cold(rows: list[dict], corpus: str, tool: str):
@@ -114,14 +120,14 @@ def goals_tables(rows: list[dict]) -> str:
     on = rows_of(rows, True)
     out = []
     for corpus in dict.fromkeys(r["corpus"] for r in on):
-        ours = [r for r in on if r["corpus"] == corpus and r["ours"]]
-        if not ours:
+        mine = [r for r in ours(on) if r["corpus"] == corpus]
+        if not mine:
             continue
         hugo_pf = base_cold(on, corpus, "Hugo + Pagefind")
-        body = [[measure, goal, *(goal_cell(r, key, limit, unit, hugo_pf) for r in ours)]
+        body = [[measure, goal, *(goal_cell(r, key, limit, unit, hugo_pf) for r in mine)]
                 for key, measure, goal, limit, unit in GOALS]
         out.append(f"Goals, {corpus}, default config (search on):\n\n"
-                   + table(["measure", "goal", *(r["tool"] for r in ours)], body))
+                   + table(["measure", "goal", *(r["tool"] for r in mine)], body))
     return "\n\n".join(out)
 
 
@@ -132,13 +138,13 @@ BEFORE_AFTER = (("cold", "cold s", sec), ("cold_cpu", "cold, CPU s", sec), ("noc
 
 def before_after_table(rows: list[dict]) -> str:
     """Each of our builders side by side, with the last one's ratio to the first ("after / before")."""
-    ours = [r for r in rows if r["ours"]]
-    labels = list(dict.fromkeys(r["tool"] for r in ours))
+    mine = ours(rows)
+    labels = list(dict.fromkeys(r["tool"] for r in mine))
     if len(labels) < 2:
         return ""
     body = []
-    for (corpus, search) in dict.fromkeys((r["corpus"], r["search"]) for r in ours):
-        by = {r["tool"]: {**r, **(r.get("inprocess") or {})} for r in ours if (r["corpus"], r["search"]) == (corpus, search)}
+    for (corpus, search) in dict.fromkeys((r["corpus"], r["search"]) for r in mine):
+        by = {r["tool"]: {**r, **(r.get("inprocess") or {})} for r in mine if (r["corpus"], r["search"]) == (corpus, search)}
         for key, name, show in BEFORE_AFTER:
             values = [by.get(label, {}).get(key) for label in labels]
             if all(v is None for v in values):
@@ -149,7 +155,7 @@ def before_after_table(rows: list[dict]) -> str:
 
 
 def engine_goal(rows: list[dict]) -> str:
-    off = [r for r in rows_of(rows, False) if r["ours"] and r["corpus"].startswith("articles")]
+    off = [r for r in ours(rows_of(rows, False)) if r["corpus"].startswith("articles")]
     if not off:
         return ""
     largest = max(r["pages"] for r in off)
@@ -158,6 +164,19 @@ def engine_goal(rows: list[dict]) -> str:
     return ("The engine rewrite's goal (issue 13): one edited explainer rebuilt by the command line, search off, "
             f"under {ENGINE_EDIT_GOAL} s at 10,000 articles (here at {largest:,}):\n\n"
             + table(["corpus", "builder", "measured"], body))
+
+
+def engines_table(rows: list[dict]) -> str:
+    """Cold builds of this checkout with each Markdown engine, search off, against cmark-gfm's."""
+    others = [r for r in rows_of(rows, False) if r["ours"] and r.get("engine") not in (None, "cmark-gfm")]
+    body = []
+    for r in others:
+        base = next((b for b in ours(rows_of(rows, False))
+                     if b["corpus"] == r["corpus"] and r["tool"].startswith(b["tool"] + ", ")), {})
+        body.append([r["corpus"], r["engine"], sec(r.get("cold")), sec(base.get("cold")),
+                     ratio(r.get("cold"), base.get("cold")), sec(r.get("cold_cpu")), sec(base.get("cold_cpu"))])
+    return table(["corpus", "engine", "cold s", "cmark-gfm cold s", "cold / cmark-gfm", "cold, CPU s",
+                  "cmark-gfm cold, CPU s"], body) if body else ""
 
 
 def problems(rows: list[dict]) -> str:
@@ -176,6 +195,9 @@ def render(rows: list[dict]) -> str:
     if rows_of(rows, False):
         parts += ["## Search off: against Hugo, Eleventy, MkDocs and Pelican", search_off_table(rows),
                   engine_goal(rows)]
+        engines = engines_table(rows)
+        if engines:
+            parts += ["## Markdown engines: cold builds, search off", engines]
     before_after = before_after_table(rows)
     if before_after:
         parts += ["## Before and after: our builders side by side", before_after]

@@ -3,7 +3,8 @@
 
     python benchmarks/run.py [--sizes 1000,10000] [--runs 3] [--peer-runs 3] [--edits 3]
                              [--builder-rev REV ...] [--tables on,off] [--peers hugo,eleventy,mkdocs,pelican]
-                             [--no-peers] [--explainers N] [--work DIR] [--save FILE]
+                             [--no-peers] [--explainers N] [--engines cmark-gfm,python-markdown]
+                             [--work DIR] [--save FILE]
     python benchmarks/run.py --report FILE       # print the tables of a saved run again
 
 For each article corpus (the peers' own generator, turned into a site of explainers):
@@ -11,6 +12,9 @@ For each article corpus (the peers' own generator, turned into a site of explain
 1. Default config, search on: `site-builder build` against Hugo followed by Pagefind.
 2. Search off: `site-builder build` against Hugo, Eleventy, MkDocs and Pelican, plus our builder's
    in-process edits (inprocess_edits.py); then the explainer-shaped corpus, ours alone.
+3. Markdown engines, search off: this checkout's builder again on each corpus with every other
+   engine of --engines (`markdown: python-markdown` in site.yml), cold and no-change builds
+   only, so the cold times of both engines stand side by side (report.py's engines table).
 
 Every tool gets the same command-line measures (session.py): cold, no change, and one edited
 article rebuilt by new processes; peak memory summed over every process of the build, sampled
@@ -57,6 +61,8 @@ def parse_args() -> argparse.Namespace:
     ap.add_argument("--builder-rev", action="append", default=[], metavar="REV",
                     help="also measure our builder at this git revision (repeatable), before this checkout's")
     ap.add_argument("--tables", default="on,off", help="which tables: on (search on), off (search off)")
+    ap.add_argument("--engines", default="cmark-gfm,python-markdown",
+                    help="Markdown engines to time cold builds with, search off (cmark-gfm is always measured)")
     ap.add_argument("--explainers", type=int, default=None,
                     help="explainers in the explainer-shaped corpus, 0 to skip (default: largest size / 10)")
     ap.add_argument("--work", default=os.environ.get("BENCH_WORK", str(PROJECT / ".bench")),
@@ -100,10 +106,11 @@ class Bench:
             return []
         return [p for p in self.args.peers.split(",") if p in tools.LAYOUTS and tools.peer_installed(p, self.cache)]
 
-    def add(self, tool, corpus_name: str, pages: int, search: bool, runs: int, ours: bool) -> dict:
+    def add(self, tool, corpus_name: str, pages: int, search: bool, runs: int, ours: bool, edits=None) -> dict:
         log(f"  {tool.label}, search {'on' if search else 'off'} ...")
         row = {"corpus": corpus_name, "pages": pages, "tool": tool.label, "search": search, "ours": ours,
-               **session.session(tool, runs, self.args.edits, log=log)}
+               "engine": getattr(tool, "engine", None),
+               **session.session(tool, runs, self.args.edits if edits is None else edits, log=log)}
         self.rows.append(row)
         return row
 
@@ -127,6 +134,18 @@ class Bench:
         for peer in self.peers() if peers_dir is not None else []:
             tool = tools.PeerBuild(tools.LAYOUTS[peer], peers_dir, self.scripts, self.cache)
             self.add(tool, name, n, False, self.args.peer_runs, False)
+        self.other_engines(name, site, n)
+
+    def other_engines(self, name: str, site: Path, n: int) -> None:
+        """This checkout's cold and no-change builds with each engine besides the default, search off."""
+        engines = [e.strip() for e in self.args.engines.split(",") if e.strip() not in ("", "cmark-gfm")]
+        try:
+            for engine in engines:
+                corpus.set_engine(site, engine)
+                self.add(tools.OurBuild(self.builders[-1], site, False, engine), name, n, False, self.args.runs,
+                         True, edits=0)
+        finally:
+            corpus.set_engine(site, "cmark-gfm")
 
     def run(self) -> None:
         generator = self.scripts / "gen_corpus.py"

@@ -81,10 +81,11 @@ class OurBuild:
     builder: Builder
     site: Path
     search: bool
+    engine: str = "cmark-gfm"  # the Markdown engine the site is built with (corpus.set_engine)
 
     @property
     def label(self) -> str:
-        return self.builder.label
+        return self.builder.label if self.engine == "cmark-gfm" else f"{self.builder.label}, {self.engine}"
 
     def steps(self) -> list[Step]:
         # Run from the code's folder: `python -m` puts the working folder first on sys.path.

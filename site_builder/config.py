@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
 
 from .diagnostics import Location, Problems, did_you_mean, suggest
+from .read.engines import load_markdown_settings
 from .i18n.settings import load_languages
 from .read.markup import is_safe_link
 from .publish_settings import KEYS as PUBLISH_KEYS, PublishSettings, load_publish
@@ -17,9 +18,10 @@ FIELD_TYPES = ("text", "markdown", "number", "date", "money", "url", "ref", "lis
 RESERVED_FOLDERS = {"explainers", "pages", "tags", "timeline", "media", "static", "data", "assets", "404.html",
                     "search", "pagefind"}
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*\Z")
-SITE_KEYS = ("title", "description", "base_url", "language", "languages", "types", "markdown", "author", "copyright",
-             "nav", "search", "sources") + PUBLISH_KEYS
+SITE_KEYS = ("title", "description", "base_url", "language", "languages", "types", "markdown", "markdown_extensions",
+             "author", "copyright", "nav", "search", "toc", "sources") + PUBLISH_KEYS
 SOURCES_KEYS = ("require_via",)
+TOC_KEYS = ("min_headings", "max_level")
 SEARCH_CHOICES = ("pagefind", "off")
 TYPE_KEYS = ("folder", "label", "fields", "schema_org", "description")
 FIELD_KEYS = ("type", "required", "to", "of", "choices", "description", "label")
@@ -80,6 +82,11 @@ class SiteConfig:
     nav: tuple[tuple[str, str], ...] = ()  # (label, url or ref id)
     search: str = "pagefind"  # "pagefind": a static search index when the pagefind package is installed; "off"
     require_via: bool = False  # sources: a url off its publisher's host must say which copy was read (via:)
+    markdown_engine: str = "cmark-gfm"  # or "python-markdown"
+    markdown_extensions: tuple[tuple[str, str], ...] = ()  # Python-Markdown's: (name, its options as JSON)
+    toc: bool = True  # a table of contents on explainers and pages with enough headings
+    toc_min_headings: int = 3
+    toc_max_level: int = 3  # the contents list headings down to <h3>
     languages: tuple[str, ...] = ()  # every language published, `language` first; () for a site in one language
     publish: PublishSettings = PublishSettings()  # share cards, feeds, long lists, git dates
     extra: dict = field(default_factory=dict, compare=False, hash=False)
@@ -157,20 +164,8 @@ def load_config(text: str, rel_path: str, problems: Problems) -> SiteConfig | No
     if not valid_base_url(base_url):
         problems.error(BASE_URL_RULE, marks.at(("base_url",)))
         base_url = "/"  # the build fails anyway; the rest of the checks still run
-    raw_html = "allow"
-    md = data.get("markdown")
-    if md is not None:
-        if not isinstance(md, dict):
-            problems.error("markdown must be a mapping, e.g. {raw_html: escape}", marks.at(("markdown",)))
-        else:
-            for key in md:
-                if key != "raw_html":
-                    problems.error(f"unknown markdown setting '{key}'{did_you_mean(key, ['raw_html'])}",
-                                   marks.key(("markdown", key)), suggestions=suggest(key, ['raw_html']))
-            raw_html = md.get("raw_html", "allow")
-            if raw_html not in ("allow", "escape"):
-                problems.error("markdown.raw_html must be 'allow' or 'escape'", marks.at(("markdown", "raw_html")))
-                raw_html = "escape"
+    raw_html, engine, extensions = load_markdown_settings(data, marks, problems)
+    toc, min_headings, max_level = _toc(data, marks, problems)
     types = _load_types(data.get("types"), marks, problems)
     _check_ref_targets(types, marks, problems)
     nav = _load_nav(data.get("nav"), marks, problems)
@@ -189,6 +184,11 @@ def load_config(text: str, rel_path: str, problems: Problems) -> SiteConfig | No
         search=_search(data, marks, problems),
         require_via=_require_via(data.get("sources"), marks, problems),
         publish=load_publish(data, marks, problems),
+        markdown_engine=engine,
+        markdown_extensions=extensions,
+        toc=toc,
+        toc_min_headings=min_headings,
+        toc_max_level=max_level,
     )
 
 
@@ -220,6 +220,29 @@ def _search(data: dict, marks: Marks, problems: Problems) -> str:
                        suggestions=suggest(str(value), SEARCH_CHOICES))
         return "off"
     return value
+
+
+def _toc(data: dict, marks: Marks, problems: Problems) -> tuple[bool, int, int]:
+    """(on, fewest headings, deepest level) from `toc: true`, `toc: false` or `toc: {min_headings, max_level}`."""
+    raw = data.get("toc", True)
+    if isinstance(raw, bool):
+        return raw, 3, 3
+    if not isinstance(raw, dict):
+        problems.error("toc must be true, false or {min_headings: 3, max_level: 3}", marks.at(("toc",)))
+        return True, 3, 3
+    for key in raw:
+        if key not in TOC_KEYS:
+            problems.error(f"unknown toc setting '{key}'{did_you_mean(str(key), TOC_KEYS)}", marks.key(("toc", key)),
+                           suggestions=suggest(str(key), TOC_KEYS))
+    min_headings, max_level = raw.get("min_headings", 3), raw.get("max_level", 3)
+    if isinstance(min_headings, bool) or not isinstance(min_headings, int) or min_headings < 1:
+        problems.error("toc.min_headings must be a whole number from 1", marks.at(("toc", "min_headings")))
+        min_headings = 3
+    if isinstance(max_level, bool) or not isinstance(max_level, int) or not 1 <= max_level <= 6:
+        problems.error("toc.max_level must be a heading level from 1 to 6", marks.at(("toc", "max_level")),
+                       "2 lists the ## headings only, 3 (the default) the ### ones too")
+        max_level = 3
+    return True, min_headings, max_level
 
 
 def _text(data: dict, key: str, marks: Marks, problems: Problems, required: bool = False) -> str | None:

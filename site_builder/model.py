@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass
+from html import escape
 from typing import Any
 
 from .diagnostics import Location
@@ -98,6 +99,42 @@ class Fragment:
     html: str
     slots: tuple = ()
     source: str = ""  # the Markdown as written (for search, summaries and feeds)
+
+
+@dataclass(frozen=True, slots=True)
+class TocEntry:
+    """A heading, as a table of contents lists it."""
+
+    level: int  # 1 to 6, from <h1> to <h6>
+    id: str  # the heading's anchor
+    text: str  # its words, as plain text
+    depth: int = 1  # how deep the contents nest it (1 at the top; never more than one below the entry before)
+
+
+@dataclass(frozen=True, slots=True)
+class Contents:
+    """A table of contents: its entries as data (iterate it, index it, take its length) and, written out
+    in a template ({{ doc.toc }}), nested ordered lists of links to the headings."""
+
+    entries: tuple[TocEntry, ...] = ()
+
+    def __iter__(self):
+        return iter(self.entries)
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def __getitem__(self, i):
+        return self.entries[i]
+
+    def __html__(self) -> str:
+        out = ["<ol>"]
+        for n, entry in enumerate(self.entries):
+            after = self.entries[n + 1].depth if n + 1 < len(self.entries) else 1
+            out.append(f'\n<li><a href="#{escape(entry.id)}">{escape(entry.text)}</a>')
+            out.append("<ol>" if after > entry.depth else "</li>" + "</ol></li>" * (entry.depth - after))
+        out.append("\n</ol>")
+        return "".join(out)
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,6 +290,7 @@ class Document:
     image: Image | None = None
     draft: bool = False
     corrections: tuple[Correction, ...] = ()  # `updated` is never earlier than the newest of them
+    toc: Contents = Contents()  # the table of contents shown with it: empty when it has none
     language: str = ""  # a translation's language (the file's name says it: the-gift.ko.md); "" for an original
     redirect_from: tuple[Redirect, ...] = ()
 

@@ -118,6 +118,10 @@ def test_the_guides_example_site_builds_without_a_single_warning(tmp_path):
     assert "/machines/the-engine/" not in (out / "sitemap.xml").read_text("utf-8")
     assert "<entry>" in (out / "tags/history/feed.xml").read_text("utf-8")  # a feed per tag
     assert (out / "people/ada-lovelace/card.png").read_bytes()[16:24] == (1200).to_bytes(4, "big") + (630).to_bytes(4, "big")
+    note = (out / "explainers/note-g/index.html").read_text("utf-8")
+    assert '<nav class="toc"' in note and 'aria-label="Link to section: The numbers"' in note
+    assert '<math display="block">' in note and '<span class="kn">from</span>' in note
+    assert '<aside class="callout note" role="note" aria-label="Note">' in note
     german = (out / "de/explainers/first-program/index.html").read_text("utf-8")
     assert '<html lang="de">' in german and "Quellen" in german and "1. März 2024" in german  # the original's date
     assert 'href="/engines/de/organizations/science-museum/"' in german  # the sheet's German page
@@ -194,6 +198,23 @@ def test_the_site_builders_guide_names_every_template_variable(tmp_path):
     assert sorted(missing) == []
 
 
+def test_the_site_builders_guide_settings_examples_load_without_a_message():
+    """The settings example and the Markdown engines example of docs/site-builders.md are valid site.yml."""
+    from site_builder.config import load_config
+
+    shown = [b["text"] for b in blocks("site-builders.md") if b["lang"] == "yaml"
+             and b["text"].startswith(("title:", "markdown:"))]
+    assert len(shown) == 2
+    configs = []
+    for text in shown:
+        problems = Problems()
+        configs.append(load_config(text if text.startswith("title:") else "title: T\n" + text, "site.yml", problems))
+        assert [d.format() for d in problems.items] == []
+    assert (configs[0].toc, configs[0].toc_min_headings, configs[0].raw_html) == (True, 3, "escape")
+    assert configs[1].markdown_engine == "python-markdown"
+    assert [name for name, _ in configs[1].markdown_extensions] == ["admonition", "attr_list", "pymdownx.tilde"]
+
+
 def test_the_pages_workflow_builds_strictly_and_deploys_with_the_official_actions():
     workflow = yaml.safe_load((DOCS.parent / ".github/workflows/pages.yml").read_text("utf-8"))
     build = workflow["jobs"]["build"]["steps"]
@@ -222,8 +243,8 @@ def test_docs_link_to_files_that_exist():
 MESSAGE_DOCS = {
     "writing.md": ["read/documents", "read/fields", "site/resolve", "site/checks", "read/markup", "read/discover",
                    "read/yamlio", "read/frontmatter", "site/routes", "build", "read/translations", "read/media",
-                   "read/depth", "read/portable"],
-    "site-builders.md": ["config", "pages/render", "pages/templates", "output/write", "i18n/settings"],
+                   "read/depth", "read/portable", "read/maths", "read/highlight", "read/callouts"],
+    "site-builders.md": ["config", "pages/render", "pages/templates", "output/write", "read/engines", "i18n/settings"],
 }
 REPORTERS = {"error", "warning", "TemplateProblem", "OutputRefused", "Diagnostic"}
 

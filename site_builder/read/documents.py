@@ -9,15 +9,16 @@ from ..config import BUILTIN_FIELDS, SHEET_KEYS, SiteConfig, TypeSpec
 from ..diagnostics import Location, Problems, did_you_mean, suggest
 from .fields import FieldContext, parse_corrections, parse_date, parse_field, parse_sources
 from .frontmatter import split_front_matter
+from .headings import contents
 from .markup import ID_RE, MarkdownRenderer
 from .redirects import parse_redirects
 from ..text import slugify
-from ..model import Document, Fact, FactSheet, Image, PartialDate, RefValue
+from ..model import Contents, Document, Fact, FactSheet, Image, PartialDate, RefValue
 from .translations import check_shared, missing_hint, parse_sheet_translations, required_keys, split_language
 from .yamlio import Marks, load_yaml
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*\Z")
-DOC_KEYS = ("title", "summary", "date", "updated", "authors", "tags", "about", "image", "draft", "corrections",
+DOC_KEYS = ("title", "summary", "date", "updated", "authors", "tags", "about", "image", "draft", "toc", "corrections",
             "redirect_from")
 FACT_KEYS = ("label", "value", "source", "note")
 
@@ -75,17 +76,17 @@ def parse_document(kind: str, text: str, rel_path: str, config: SiteConfig, md: 
                            f"write '{slugify(tag) or 'untitled'}'")
     about = _refs(data, "about", marks, problems)
     image = parse_image(data.get("image"), ("image",), marks, problems)
-    draft = data.get("draft", False)
-    if not isinstance(draft, bool):
-        problems.error("draft must be true or false", marks.at(("draft",)))
-        draft = False
+    draft = _flag(data, "draft", False, marks, problems)
+    toc = _flag(data, "toc", None, marks, problems)
     corrections = parse_corrections(data.get("corrections"), FieldContext(rel_path, marks, problems, md))
     redirects = parse_redirects(data.get("redirect_from"), marks, problems)
-    body = md.render(split.body, rel_path, problems, split.body_line, keep_source=False)  # the file has it
+    body, headings = md.for_config(config, language).render_with_headings(split.body, rel_path, problems, split.body_line,
+                                                                keep_source=False)  # the file has the text
     if not ok or not title:
         return None
     return Document(kind, slug, rel_path, title, body, summary or "", date, corrected(date, updated, corrections),
-                    tuple(authors), tuple(tags), tuple(about), image, draft, corrections, language, redirects)
+                    tuple(authors), tuple(tags), tuple(about), image, draft, corrections,
+                    _contents(headings, toc, config), language, redirects)
 
 
 def corrected(date: PartialDate | None, updated: PartialDate | None, corrections: tuple) -> PartialDate | None:
@@ -98,6 +99,25 @@ def corrected(date: PartialDate | None, updated: PartialDate | None, corrections
     if since is None or newest.first_day() > since.last_day():
         return newest
     return updated
+
+
+def _flag(data: dict, key: str, default, marks: Marks, problems: Problems):
+    value = data.get(key, default)
+    if value is not default and not isinstance(value, bool):
+        problems.error(f"{key} must be true or false", marks.at((key,)))
+        return default
+    return value
+
+
+def _contents(headings: list, toc: bool | None, config: SiteConfig) -> Contents:
+    """The table of contents: on with enough headings when the site has contents on, unless the
+    front matter says (toc: true shows one for even a single heading; toc: false none)."""
+    if toc is False or (toc is None and not config.toc):
+        return Contents()
+    entries = contents(headings, config.toc_max_level)
+    if toc is None and len(entries) < config.toc_min_headings:
+        return Contents()
+    return Contents(entries)
 
 
 def _plain(data: dict, key: str, marks: Marks, problems: Problems) -> str:
@@ -177,7 +197,7 @@ def parse_factsheet(text: str, rel_path: str, tspec: TypeSpec, config: SiteConfi
     if not isinstance(data, dict):
         problems.error("a fact sheet must be a mapping of fields to values", top)
         return None
-    ctx = FieldContext(rel_path, marks, problems, md)
+    ctx = FieldContext(rel_path, marks, problems, md.for_config(config))
     known = [f.name for f in tspec.fields] + list(SHEET_KEYS) + list(tspec.broken_fields)
     if tspec.builtin:
         known.remove("name")

@@ -1,9 +1,10 @@
-"""Markdown with references, citations and file links.
+"""Markdown with references, citations, file links and maths.
 
 The Markdown converter never sees source positions, so refs ``[[id|text]]``, citations
-``[@id, locator]`` and links to site files are scanned here first, with their
+``[@id, locator]``, links to site files and maths (``$...$``) are scanned here first, with their
 line and column, and replaced by placeholders that Markdown carries through
-untouched. ``resolve``/``render`` later fill the placeholders in for each page.
+untouched. Maths becomes MathML right after Markdown; ``resolve``/``render`` later fill the
+other placeholders in for each page.
 """
 
 from __future__ import annotations
@@ -12,17 +13,21 @@ import bisect
 import html
 import posixpath
 import re
-import unicodedata
 from urllib.parse import quote
 
-
 from ..diagnostics import Location, Problems
-from ..model import CiteItem, CiteSlot, Fragment, LinkSlot, RefSlot
+from ..model import CiteItem, CiteSlot, Fragment, LinkSlot, RefSlot, TocEntry
+from .callouts import SOURCE_MARK_RE, callouts
 from .depth import TooDeep, check_depth, report as report_depth
+from .engines import make_engine
+from .headings import headings
+from .highlight import Highlighter
+from .maths import MATH_CLOSE, MATH_OPEN, MathItem, fill_maths, find_maths, tex_words
 from .sanitize import clean_raw_html, no_controls
 
 OPEN, CLOSE = "\ue000", "\ue001"
 PLACEHOLDER_RE = re.compile(OPEN + r"(\d+)" + CLOSE)
+_PRIVATE_USE = (OPEN, CLOSE, "\ue002", "\ue003")  # the characters placeholders are made of
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*(/[a-z0-9][a-z0-9-]*)?\Z")
 
 _FENCE_RE = re.compile(r"^ {0,3}(`{3,}|~{3,})", re.M)
@@ -58,13 +63,25 @@ SITE_SUFFIXES = (".md", ".yml")
 
 
 class Scanned:
-    """Markdown text with placeholders, and the slots they stand for."""
+    """Markdown text with placeholders, the slots and the maths they stand for, and where the text is."""
 
-    __slots__ = ("text", "slots")
+    __slots__ = ("text", "slots", "maths", "positions")
 
-    def __init__(self, text: str, slots: list):
+    def __init__(self, text: str, slots: list, maths: list | None = None, positions: "_Positions | None" = None):
         self.text = text
         self.slots = slots
+        self.maths = maths or []
+        self.positions = positions
+
+    def placeholder_text(self, placeholder: str) -> str:
+        """A placeholder as plain words: a reference's text (or its id's last part), maths' TeX, else ''."""
+        n = int(placeholder[1:-1])
+        if placeholder[0] == MATH_OPEN:
+            return tex_words(self.maths[n].tex)
+        slot = self.slots[n]
+        if isinstance(slot, RefSlot):
+            return slot.text or slot.target.rsplit("/", 1)[-1].replace("-", " ").title()
+        return ""
 
 
 def _masked_ranges(text: str) -> list[tuple[int, int]]:
@@ -105,82 +122,97 @@ class _Positions:
         return Location(self.rel_path, self.line0 + i, col)
 
 
+def _ref_slot(m: re.Match, pos: _Positions, problems: Problems, rel_path: str) -> RefSlot | None:
+    inner = m.group(1)
+    target, _, label = inner.partition("|")
+    target = target.strip()
+    loc = pos.at(m.start())
+    if not ID_RE.match(target):
+        problems.error(f"'[[{inner}]]' is not a valid reference", loc,
+                       "write [[folder/id]] or [[folder/id|text]], ids are lower-case a-z, 0-9 and '-'")
+        return None
+    return RefSlot(target, " ".join(label.split()) or None, loc)  # its text may wrap onto the next line
+
+
+def _cite_slot(m: re.Match, pos: _Positions, problems: Problems, rel_path: str) -> CiteSlot | None:
+    items = []
+    ok = True
+    offset = m.start() + 1
+    for part in m.group(1).split(";"):
+        lead = len(part) - len(part.lstrip())
+        loc = pos.at(offset + lead)
+        offset += len(part) + 1
+        part = part.strip()
+        key, _, locator = part.partition(",")
+        key = key.strip()
+        if not key.startswith("@") or not ID_RE.match(key[1:].strip()):
+            problems.error(f"'{part}' is not a valid citation", loc,
+                           "write [@source-id], [@source-id, p. 4] or [@a; @b]")
+            ok = False
+            continue
+        items.append(CiteItem(key[1:].strip(), locator.strip(), loc))
+    return CiteSlot(tuple(items)) if ok and items else None
+
+
+def _link_slot(m: re.Match, pos: _Positions, problems: Problems, rel_path: str) -> LinkSlot | None:
+    target = m.group(1)
+    loc = pos.at(m.start(1))
+    if link_scheme(target):
+        if not is_safe_link(target):
+            problems.error(f"unsafe link '{target[:40]}'", loc, "links may use http, https, mailto or tel")
+        return None
+    if target.startswith("/") and not target.startswith("//") and OPEN not in target:
+        path, _, frag = target.partition("#")  # a root-relative site URL: moved under the base path
+        return LinkSlot(path, frag, loc)
+    if target.startswith(("/", "#")) or OPEN in target:
+        return None
+    path, _, frag = target.partition("#")
+    if not (path.endswith(SITE_SUFFIXES) or "/media/" in "/" + path):
+        return None
+    resolved = posixpath.normpath(posixpath.join(posixpath.dirname(rel_path), path))
+    if resolved.startswith("../") or resolved == ".." or not resolved.startswith("content/"):
+        problems.error(f"link '{target}' points outside the site's content", loc)
+        return None
+    return LinkSlot(resolved, frag, loc)
+
+
+# What scan looks for, in order (the order numbers the slots), and the group a placeholder replaces
+_CONSTRUCTS = ((_REF_RE, _ref_slot, 0), (_CITE_RE, _cite_slot, 0), (_LINK_RE, _link_slot, 1))
+
+
 def scan(text: str, rel_path: str, problems: Problems, line0: int = 1, col0: int = 0,
          indent: int = 0, exact: bool = True) -> Scanned:
-    """Find refs, citations and site-file links; replace them by placeholders."""
-    text = text.replace(OPEN, "\ufffd").replace(CLOSE, "\ufffd")
+    """Find maths, refs, citations and site-file links; replace them by placeholders."""
+    for private in _PRIVATE_USE:  # the placeholders' own characters are never taken from a writer
+        if private in text:
+            text = text.replace(private, "\ufffd")
     masked = _masked_ranges(text)
     pos = _Positions(text, rel_path, line0, col0, indent, exact)
     found: list[tuple[int, int, str]] = []  # (start, end, replacement)
     slots: list = []
+    maths: list[MathItem] = []
 
     def is_masked(offset: int) -> bool:
         i = bisect.bisect_right(masked, (offset, float("inf"))) - 1
         return i >= 0 and masked[i][0] <= offset < masked[i][1]
 
-    def add(start: int, end: int, slot) -> None:
-        found.append((start, end, f"{OPEN}{len(slots)}{CLOSE}"))
-        slots.append(slot)
-
-    ref_spans = []
-    for m in _REF_RE.finditer(text):
-        if is_masked(m.start()):
-            continue
-        ref_spans.append((m.start(), m.end()))
-        inner = m.group(1)
-        target, _, label = inner.partition("|")
-        target = target.strip()
-        loc = pos.at(m.start())
-        if not ID_RE.match(target):
-            problems.error(f"'[[{inner}]]' is not a valid reference", loc,
-                           "write [[folder/id]] or [[folder/id|text]], ids are lower-case a-z, 0-9 and '-'")
-            continue
-        add(m.start(), m.end(), RefSlot(target, " ".join(label.split()) or None, loc))
-    _warn_unclosed_refs(text, ref_spans, is_masked, pos, problems)
-    for m in _CITE_RE.finditer(text):
-        if is_masked(m.start()):
-            continue
-        items = []
-        ok = True
-        offset = m.start() + 1
-        for part in m.group(1).split(";"):
-            lead = len(part) - len(part.lstrip())
-            loc = pos.at(offset + lead)
-            offset += len(part) + 1
-            part = part.strip()
-            key, _, locator = part.partition(",")
-            key = key.strip()
-            if not key.startswith("@") or not ID_RE.match(key[1:].strip()):
-                problems.error(f"'{part}' is not a valid citation", loc,
-                               "write [@source-id], [@source-id, p. 4] or [@a; @b]")
-                ok = False
+    if "$" in text:  # maths first: nothing in it is a reference, a citation or a link
+        for span in find_maths(text, is_masked):
+            found.append((span.start, span.end, f"{MATH_OPEN}{len(maths)}{MATH_CLOSE}"))
+            maths.append(MathItem(text[span.start:span.end], span.tex, span.display, pos.at(span.start)))
+        masked = sorted(masked + [(start, end) for start, end, _ in found])
+    ref_spans = []  # every reference written, valid or not: a '[[' inside one is not left unclosed
+    for pattern, make, group in _CONSTRUCTS:
+        for m in pattern.finditer(text):
+            if is_masked(m.start()):
                 continue
-            items.append(CiteItem(key[1:].strip(), locator.strip(), loc))
-        if ok and items:
-            add(m.start(), m.end(), CiteSlot(tuple(items)))
-    for m in _LINK_RE.finditer(text):
-        if is_masked(m.start()):
-            continue
-        target = m.group(1)
-        loc = pos.at(m.start(1))
-        if link_scheme(target):
-            if not is_safe_link(target):
-                problems.error(f"unsafe link '{target[:40]}'", loc, "links may use http, https, mailto or tel")
-            continue
-        if target.startswith("/") and not target.startswith("//") and OPEN not in target:
-            path, _, frag = target.partition("#")  # a root-relative site URL: moved under the base path
-            add(m.start(1), m.end(1), LinkSlot(path, frag, loc))
-            continue
-        if target.startswith(("/", "#")) or OPEN in target:
-            continue
-        path, _, frag = target.partition("#")
-        if not (path.endswith(SITE_SUFFIXES) or "/media/" in "/" + path):
-            continue
-        resolved = posixpath.normpath(posixpath.join(posixpath.dirname(rel_path), path))
-        if resolved.startswith("../") or resolved == ".." or not resolved.startswith("content/"):
-            problems.error(f"link '{target}' points outside the site's content", loc)
-            continue
-        add(m.start(1), m.end(1), LinkSlot(resolved, frag, loc))
+            if pattern is _REF_RE:
+                ref_spans.append((m.start(), m.end()))
+            slot = make(m, pos, problems, rel_path)
+            if slot is not None:
+                found.append((m.start(group), m.end(group), f"{OPEN}{len(slots)}{CLOSE}"))
+                slots.append(slot)
+    _warn_unclosed_refs(text, ref_spans, is_masked, pos, problems)
     found.sort()
     out, last = [], 0
     for start, end, rep in found:
@@ -190,7 +222,7 @@ def scan(text: str, rel_path: str, problems: Problems, line0: int = 1, col0: int
         out.append(rep)
         last = end
     out.append(text[last:])
-    return Scanned("".join(out), slots)
+    return Scanned("".join(out), slots, maths, pos)
 
 
 def _warn_unclosed_refs(text: str, spans: list, is_masked, pos: "_Positions", problems: Problems) -> None:
@@ -204,14 +236,12 @@ def _warn_unclosed_refs(text: str, spans: list, is_masked, pos: "_Positions", pr
 
 
 _ATTR_URL_RE = re.compile(r'(\s(?:href|src))="([^"]*)"')
-_HEADING_RE = re.compile(r"<h([1-6])>(.*?)</h\1>", re.S)
-_TAG_RE = re.compile(r"<[^>]*>")
-_SLUG_DROP_RE = re.compile(r"[^\w\s-]")
-_SLUG_JOIN_RE = re.compile(r"[-\s]+")
 # A '<' that would open raw HTML in CommonMark: a tag, a closing tag, a comment, a declaration or an
 # instruction; not an autolink (<https://...>, <name@host>) and not a link destination in <...>.
 _RAW_OPEN_RE = re.compile(r"(?<!\\)<(?=[A-Za-z/!?])(?![A-Za-z][A-Za-z0-9+.-]{1,31}:[^\s<>]*>)(?![^\s<>@]+@[^\s<>]+>)")
 _DEST_BEFORE_RE = re.compile(r"(?:\]\(|\]:)[ \t]*$")
+# A fence in the source, inside quotes and list items too: where a warning about its language points
+_FENCE_INFO_RE = re.compile(r"^(?:[ \t]*(?:>|[-*+][ \t]|\d{1,9}[.)][ \t]))*[ \t]*(`{3,}|~{3,})[ \t]*\{?\.?([^\s`{}]*)", re.M)
 
 
 def _escape_raw_html(text: str) -> str:
@@ -240,77 +270,100 @@ def _safe_urls(html_text: str) -> str:
     return _ATTR_URL_RE.sub(check, html_text)
 
 
-def slugify(text: str) -> str:
-    """A heading's anchor: its text in lower case, words joined by '-' (as Python-Markdown's toc did)."""
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    text = _SLUG_DROP_RE.sub("", text).strip().lower()
-    return _SLUG_JOIN_RE.sub("-", text)
-
-
-def _heading_ids(html_text: str) -> str:
-    """Give every heading an id from its text, unique within the fragment (a second 'Notes' is notes_1)."""
-    seen: dict[str, int] = {}
-
-    def anchor(m: re.Match) -> str:
-        text = PLACEHOLDER_RE.sub("", html.unescape(_TAG_RE.sub("", m.group(2))))
-        base = slugify(text) or "section"
-        slug = base
-        while slug in seen:
-            seen[base] += 1
-            slug = f"{base}_{seen[base]}"
-        seen.setdefault(slug, 0)
-        return f'<h{m.group(1)} id="{slug}">{m.group(2)}</h{m.group(1)}>'
-    return _HEADING_RE.sub(anchor, html_text)
-
-
-_EXTENSIONS = ["table", "strikethrough", "autolink"]
 _HREF_OPEN, _HREF_CLOSE = quote(OPEN), quote(CLOSE)  # how a placeholder reads once put in a link's URL
 
 
-class MarkdownRenderer:
-    """CommonMark with GitHub's tables, strikethrough and autolinks, footnotes and smart punctuation.
+def _locator(text: str, pos: _Positions, pattern: re.Pattern, group: int, back: int = 0):
+    """locate(name): where the next match of pattern with that name (group) is in the source, for a
+    warning about it; the match's first group starts the place, moved back by `back` characters."""
+    used: dict[str, int] = {}
 
-    The conversion is cmark-gfm's (C): Markdown was most of a build's time with a pure-Python
-    converter. Raw HTML passes through (markdown.raw_html: allow) or is shown as text (escape);
-    active URLs are dropped either way, and every heading gets an anchor.
+    def locate(name: str) -> Location:
+        nth = used[name] = used.get(name, -1) + 1
+        found = [m for m in pattern.finditer(text) if m.group(group) == name]
+        return pos.at(found[nth].start(1) - back if nth < len(found) else 0)
+    return locate
+
+
+class MarkdownRenderer:
+    """Markdown to HTML: references, citations, file links and maths found first, then the engine's HTML
+    (cmark-gfm by default, or Python-Markdown), then code highlighted, callouts made, headings
+    given ids, self-links and a list for the contents, and maths made MathML.
+
+    Raw HTML passes through (markdown.raw_html: allow) or is shown as text (escape); active URLs
+    are dropped either way.
     """
 
-    def __init__(self, raw_html: str = "allow"):
-        import cmarkgfm  # the C converter, loaded when something is parsed
-        from cmarkgfm import cmark
-        self.raw_html = raw_html
-        self._to_html = cmarkgfm.markdown_to_html_with_extensions
-        options = cmark.Options
-        self._options = (options.CMARK_OPT_FOOTNOTES | options.CMARK_OPT_SMART
-                         | options.CMARK_OPT_TABLE_PREFER_STYLE_ATTRIBUTES
-                         | (options.CMARK_OPT_UNSAFE if raw_html == "allow" else 0))
+    def __init__(self, raw_html: str = "allow", engine: str = "cmark-gfm", extensions: tuple = (),
+                 language: str = "en"):
+        self.raw_html, self.engine, self.extensions = raw_html, engine, tuple(extensions)
+        self.language = language  # of the words the builder adds: heading links' names, callouts' titles
+        self._engine = make_engine(engine, raw_html, self.extensions)
+        self._highlighter = Highlighter()
+        self._others: dict[tuple, MarkdownRenderer] = {}
+
+    def for_config(self, config, language: str = "") -> "MarkdownRenderer":
+        """The renderer for a site's settings and a text's language (the site's unless given): this
+        one, or one made (once) for another engine or language."""
+        return self._variant((config.raw_html, config.markdown_engine, config.markdown_extensions,
+                              language or config.language))
+
+    def in_language(self, language: str) -> "MarkdownRenderer":
+        """This renderer's settings for a text in another language (a fact sheet's translation)."""
+        return self._variant((self.raw_html, self.engine, self.extensions, language))
+
+    def _variant(self, key: tuple) -> "MarkdownRenderer":
+        if key == (self.raw_html, self.engine, self.extensions, self.language):
+            return self
+        if key not in self._others:
+            self._others[key] = MarkdownRenderer(*key)
+        return self._others[key]
 
     def convert(self, text: str) -> str:
-        if self.raw_html != "allow":
+        """The engine's HTML for Markdown text (placeholders kept), with raw HTML as the site allows."""
+        if self.raw_html != "allow" and self.engine == "cmark-gfm":
             text = _escape_raw_html(text)
-        out = self._to_html(text, self._options, _EXTENSIONS)
+        out = self._engine.convert(text)
         check_depth(out)  # TooDeep before anything else reads the fragment (depth.py)
         out = no_controls(out)
         if _HREF_OPEN in out:
             out = out.replace(_HREF_OPEN, OPEN).replace(_HREF_CLOSE, CLOSE)
-        if "<h" in out:
-            out = _heading_ids(out)
         if self.raw_html == "allow" and "<" in text:
             out = clean_raw_html(out)  # raw HTML: parsed as a browser would, active URLs removed (sanitize.py)
-        elif "href=" in out or "src=" in out:
-            out = _safe_urls(out)  # only cmark's own attributes here, in the one spelling it writes
-        return out.rstrip("\n")
+        return out
 
     def render(self, text: str, rel_path: str, problems: Problems, line0: int = 1, col0: int = 0,
                indent: int = 0, inline: bool = False, exact: bool = True, keep_source: bool = True) -> Fragment:
         """The Fragment for Markdown text; keep_source=False leaves out the text as written (a whole
         explainer body is not needed twice in memory)."""
+        return self.render_with_headings(text, rel_path, problems, line0, col0, indent, inline, exact,
+                                         keep_source)[0]
+
+    def render_with_headings(self, text: str, rel_path: str, problems: Problems, line0: int = 1, col0: int = 0,
+                             indent: int = 0, inline: bool = False, exact: bool = True,
+                             keep_source: bool = True) -> tuple[Fragment, list[TocEntry]]:
+        """render(), and the fragment's headings in order (level, id and text), for a table of contents."""
         scanned = scan(text, rel_path, problems, line0, col0, indent, exact)
         try:
             html_text = self.convert(scanned.text)
         except TooDeep:
             report_depth(text, rel_path, problems, line0)
             html_text = ""
+        if "href=" in html_text or "src=" in html_text:  # the writer's links; what follows adds only #anchors
+            html_text = _safe_urls(html_text)
+        entries: list[TocEntry] = []
+        if "<pre><code class=" in html_text:
+            html_text = self._highlighter.blocks(html_text, problems,
+                                                 _locator(text, scanned.positions, _FENCE_INFO_RE, 2))
+        if "[!" in html_text:
+            html_text = callouts(html_text, problems, _locator(text, scanned.positions, SOURCE_MARK_RE, 1, 2),
+                                 self.language)
+        if "<h" in html_text:
+            html_text, entries = headings(html_text, scanned.placeholder_text, links=not inline,
+                                          language=self.language)
+        if scanned.maths:
+            html_text = fill_maths(html_text, scanned.maths, problems)
+        html_text = html_text.rstrip("\n")
         if inline and html_text.startswith("<p>") and html_text.endswith("</p>") and html_text.count("<p>") == 1:
             html_text = html_text[3:-4]
-        return Fragment(html_text, tuple(scanned.slots), text if keep_source else "")
+        return Fragment(html_text, tuple(scanned.slots), text if keep_source else ""), entries

@@ -11,6 +11,7 @@ from __future__ import annotations
 from ..diagnostics import Location, Problems, did_you_mean
 from ..i18n.locales import known
 from ..model import Translation
+from .fields import FieldContext
 
 SHARED_KEYS = ("tags", "about")  # a translation shows its original's; it may not set its own
 
@@ -109,6 +110,7 @@ def _one(language: str, value: dict, path: tuple, tspec, ctx) -> Translation | N
             ctx.error(f"the '{language}' translation needs its own '{key}'", path,
                       f"a translation has its own {key}, in its language")
     texts = {}
+    ctx = FieldContext(ctx.rel_path, ctx.marks, ctx.problems, ctx.md.in_language(language))
     for key in keys:
         item = value.get(key)
         if item is None or item == "":

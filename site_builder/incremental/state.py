@@ -5,6 +5,7 @@
   parsed  the parse cache (parse): parsed files by path and digest, and each file's problems;
   links   linking's memory (link): the world, every item's links, the site-wide lists;
   pages   the page records (render): per page, what it read, its templates and the digest of its bytes;
+  search  the search index (search): per page the digest of its indexed part, per shard its key and files;
   process what lives only in one running process (the preview, or a test): the compiled templates,
           and what this process's last write left on disk.
 The preview keeps one in memory between builds. A command-line build loads the one the last good
@@ -23,6 +24,7 @@ from ..output.write import Written
 from ..pages.render import PageRecord, PageRecords
 from ..read.discover import Entry, FileTable
 from ..read.parse import ParseCache
+from ..search.stage import SearchMemory
 from ..site.index import Links, Tables
 from ..site.link import LinkMemo
 from ..site.routes import Route
@@ -30,7 +32,7 @@ from . import codec
 from .cache import read_regular
 
 STATE_FILE = "state"
-_FORMAT = b"sb-state-4\n"
+_FORMAT = b"sb-state-5\n"
 
 
 class ProcessMemory:
@@ -52,6 +54,7 @@ class BuildState:
         self.parsed = ParseCache()
         self.links = LinkMemo()
         self.pages = PageRecords()
+        self.search = SearchMemory()
         self.process = ProcessMemory()
 
     def start(self, settings) -> None:
@@ -83,6 +86,7 @@ def save(state: BuildState, path: Path) -> None:
                   for r in state.pages.records.values()],
         "templates": state.pages.templates,
         "sitemap": state.pages.sitemap,
+        "search": state.search.plain(),
         "written": state.process.written.identity() if state.process.written is not None else None,
     }
     try:
@@ -126,6 +130,7 @@ def _fill(state: BuildState, plain: dict) -> None:
         records[route.out_path] = PageRecord(route, None, tuple(codec.decode(found)), deps, templates, digest)
     state.pages.records, state.pages.templates = records, dict(plain["templates"])
     state.pages.sitemap = plain["sitemap"]
+    state.search = SearchMemory.from_plain(plain["search"])
     if plain["written"] is not None:
         state.process.written = Written.again(*plain["written"])
 

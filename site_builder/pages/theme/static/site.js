@@ -119,7 +119,7 @@
   var input = document.getElementById("search-q");
   var status = document.getElementById("search-status");
   var list = document.getElementById("search-results");
-  var pagefind = null;
+  var loading = null;      // the search module, once its shards are merged
   var searchSeq = 0;
 
   status.textContent = "";
@@ -155,21 +155,38 @@
                              : "Nothing found for “" + query + "”. Try another word, or browse the lists below.");
   }
 
+  /* The index may come in shards: the primary one at pagefind/, the others listed in
+     pagefind/shards.json and merged into it. A failed load is forgotten, so the next search tries again. */
+  function load() {
+    if (!loading) {
+      var folder = searchUrl.replace(/pagefind\.js$/, "");
+      // result URLs are stored relative to the site's root; the site may live in a sub-folder
+      var base = folder.replace(/pagefind\/$/, "");
+      // less weight on page length and repeated words, so a short source whose title has the word
+      // does not outrank the fact sheet or explainer that is about it
+      var options = {baseUrl: base, ranking: {pageLength: 0.2, termFrequency: 0.5}};
+      loading = import(searchUrl).then(function (mod) {
+        return Promise.resolve(mod.options(options))
+          .then(function () { return fetch(folder + "shards.json", {credentials: "same-origin"}); })
+          .then(function (r) { return r.ok ? r.json() : {merge: []}; })
+          .then(function (list) {
+            return Promise.all((list.merge || []).map(function (dir) { return mod.mergeIndex(folder + dir, options); }));
+          })
+          .then(function () { return mod; }, function (error) {  // start clean next time: no shard merged twice
+            return Promise.resolve(mod.destroy && mod.destroy()).then(function () { throw error; });
+          });
+      });
+      loading.catch(function () { loading = null; });
+    }
+    return loading;
+  }
+
   function run(query) {
     var seq = ++searchSeq;
     query = query.trim();
     if (!query) { list.hidden = true; list.textContent = ""; setStatus(""); return; }
     setStatus("Searching…");
-    var ready = pagefind ? Promise.resolve(pagefind) : import(searchUrl).then(function (mod) {
-      pagefind = mod;
-      // result URLs are stored relative to the site's root; the site may live in a sub-folder
-      var base = searchUrl.replace(/pagefind\/pagefind\.js$/, "");
-      // less weight on page length and repeated words, so a short source whose title has the word
-      // does not outrank the fact sheet or explainer that is about it
-      var options = {baseUrl: base, ranking: {pageLength: 0.2, termFrequency: 0.5}};
-      return Promise.resolve(mod.options(options)).then(function () { return mod; });
-    });
-    ready.then(function (pf) { return pf.search(query); })
+    load().then(function (pf) { return pf.search(query); })
       .then(function (res) {
         return Promise.all(res.results.slice(0, 20).map(function (r) { return r.data(); }));
       })

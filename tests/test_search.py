@@ -12,7 +12,7 @@ import pytest
 
 from site_builder import search
 from site_builder.build import BuildOptions, BuildState, build_site
-from site_builder.search import shards
+from site_builder.search import routing, shards
 from site_builder.search.extract import indexed_page
 from site_builder.search.indexer import Indexer, SearchError, executable, process_count
 from site_builder.search.stage import EXCLUDED, page_url
@@ -126,10 +126,13 @@ def test_adding_a_page_moves_no_other_page_unless_its_shard_splits():
 def test_the_primary_shard_sits_at_the_top_with_the_library_and_the_others_in_folders_of_their_own():
     files = {"pagefind.js": "js", "pagefind-worker.js": "w", "wasm.en.pagefind": "wasm",
              "pagefind-entry.json": "entry", "fragment/en_1.pf_fragment": "f"}
-    assert shards.placed_files(files, "0", "0", "pagefind") == {f"pagefind/{rel}": v for rel, v in files.items()}
-    assert shards.placed_files(files, "10", "0", "pagefind") == {
+    assert shards.folder("0", "0", "pagefind") == "pagefind/" and shards.folder("10", "0", "pagefind") == "pagefind/s10/"
+    assert shards.placed(files, "pagefind/", True) == {f"pagefind/{rel}": v for rel, v in files.items()}
+    assert shards.placed(files, "pagefind/s10/", False) == {
         "pagefind/s10/pagefind-entry.json": "entry", "pagefind/s10/fragment/en_1.pf_fragment": "f"}
-    assert shards.shard_list(["0", "10", "11"], "0") == b'{"merge":["s10/","s11/"]}\n'
+    assert shards.listing(["s10/", "s11/"], {}) == b'{"merge":["s10/","s11/"]}\n'
+    assert shards.listing(["s1/"], {7: {"path": "r7/", "ids": {"en_1": "1"}}}) == \
+        b'{"merge":["s1/"],"route":{"7":{"path":"r7/","ids":{"en_1":"1"}}}}\n'
 
 
 def test_result_addresses_are_the_pages_addresses_relative_to_the_site():
@@ -224,6 +227,14 @@ def small_shards(monkeypatch):
     monkeypatch.setattr(shards, "LIMIT", 6)
 
 
+def shards_of(result) -> list[str]:
+    return [name for name in result.indexed if not name.startswith("r")]
+
+
+def routes_of(result) -> list[str]:
+    return [name for name in result.indexed if name.startswith("r")]
+
+
 def shard_of(out_path: str, planned: dict) -> str:
     return next(name for name, members in planned.items() if out_path in members)
 
@@ -235,7 +246,7 @@ def test_only_the_shards_whose_indexed_text_changed_are_indexed_again(tmp_path, 
     first = build_site(root, BuildOptions(out=out, disk_cache=False), cache=state)
     assert first.ok, messages(first)
     names = set(state.search.shards)
-    assert len(names) >= 5 and set(first.indexed) == names
+    assert len(names) >= 5 and set(shards_of(first)) == names and routes_of(first)
     planned = shards.plan([p for p in state.search.pages], shards.LIMIT)
 
     again = build_site(root, BuildOptions(out=out, disk_cache=False), cache=state)
@@ -244,7 +255,8 @@ def test_only_the_shards_whose_indexed_text_changed_are_indexed_again(tmp_path, 
     pilot = root / "content/facts/people/pilot-07.yml"
     pilot.write_text(pilot.read_text().replace("keeps the", "keeps and mends the"))
     edited = build_site(root, BuildOptions(out=out, disk_cache=False), cache=state)
-    assert edited.indexed == [shard_of("people/pilot-07/index.html", planned)]
+    assert shards_of(edited) == [shard_of("people/pilot-07/index.html", planned)]
+    assert routes_of(edited) == [f"r{routing.bucket('m')}"]  # a new word, 'mends': its bucket's routing index
 
     # the header, footer and head of every page change; the indexed text of none
     write_site(root, {"templates/site-head.html": '<meta name="robots" content="noarchive">\n'})
@@ -258,7 +270,7 @@ def test_only_the_shards_whose_indexed_text_changed_are_indexed_again(tmp_path, 
     story.write_text(story.read_text() + f"\nSee also [[{target.removesuffix('/index.html')}]].\n")
     linked = build_site(root, BuildOptions(out=out, disk_cache=False), cache=state)
     assert target in linked.rendered
-    assert linked.indexed == [shard_of("explainers/who-runs-the-harbour/index.html", planned)]
+    assert shards_of(linked) == [shard_of("explainers/who-runs-the-harbour/index.html", planned)]
 
     clean = build_site(root, BuildOptions(out=tmp_path / "clean", disk_cache=False))
     assert on_disk(out) == on_disk(tmp_path / "clean")  # incremental == clean, byte for byte
@@ -270,7 +282,7 @@ def test_the_sharded_index_is_the_same_bytes_for_the_same_pages(tmp_path, small_
     one = build_site(root, BuildOptions(out=tmp_path / "one", disk_cache=False))
     two = build_site(root, BuildOptions(out=tmp_path / "two", disk_cache=False))
     assert one.ok and two.ok
-    assert len(one.indexed) >= 5
+    assert len(shards_of(one)) >= 5
     assert on_disk(tmp_path / "one") == on_disk(tmp_path / "two")
     listed = (tmp_path / "one" / "pagefind" / "shards.json").read_text()
     assert all((tmp_path / "one" / "pagefind" / folder / "pagefind-entry.json").is_file()
@@ -282,7 +294,7 @@ def test_the_sharded_index_is_the_same_bytes_for_the_same_pages(tmp_path, small_
 def test_a_command_line_build_keeps_its_index_in_the_saved_state(tmp_path, small_shards):
     root = write_site(tmp_path / "site", search_site(30))
     first = build_site(root)
-    assert first.ok and len(first.indexed) >= 5
+    assert first.ok and len(shards_of(first)) >= 5
     again = build_site(root)
     assert again.indexed == []
     folder = sorted(p for p in (root / "output" / "pagefind").iterdir() if p.name.startswith("s"))[0]

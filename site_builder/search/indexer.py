@@ -98,12 +98,14 @@ class Indexer:
         self._errors.close()
         self._scratch.cleanup()
 
-    def index(self, pages: Iterable[tuple[str, bytes]]) -> dict[str, bytes]:
-        """Index (url, html) pairs in the order given; {file path in the bundle: bytes}, Pagefind's UI left out."""
+    def index(self, pages: Iterable[tuple[str, bytes] | dict]) -> dict[str, bytes]:
+        """Index (url, html) pairs, or records (dicts of url, content, language, meta, filters, sort), in the
+        order given; {file path in the bundle: bytes}, Pagefind's UI left out."""
         deadline = time.monotonic() + self.timeout
         index_id = self._ask([{"type": "NewIndex", "config": self.config}], deadline)[0]["index_id"]
-        adds = ({"type": "AddFile", "index_id": index_id, "url": url, "file_path": None,
-                 "file_contents": html.decode("utf-8", "replace")} for url, html in pages)
+        adds = (({"type": "AddRecord", "index_id": index_id, **page} if isinstance(page, dict) else
+                 {"type": "AddFile", "index_id": index_id, "url": page[0], "file_path": None,
+                  "file_contents": page[1].decode("utf-8", "replace")}) for page in pages)
         answers = self._ask(_then(adds, {"type": "GetFiles", "index_id": index_id}), deadline)
         files = {f["path"]: base64.b64decode(f["content"]) for f in answers[-1]["files"]}
         self._ask([{"type": "DeleteIndex", "index_id": index_id}], deadline)

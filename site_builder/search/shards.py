@@ -58,15 +58,13 @@ def folder(name: str, primary: str, root: str) -> str:
     return f"{root}/" if name == primary else f"{root}/s{name}/"
 
 
-def placed_files(files: dict, name: str, primary: str, root: str) -> dict[str, object]:
-    """A shard's files under their output paths (the library files with the primary only)."""
-    base = folder(name, primary, root)
-    if name == primary:
-        return {base + rel: value for rel, value in files.items()}
-    return {base + rel: value for rel, value in files.items() if not rel.startswith(LIBRARY)}
+def placed(files: dict, base: str, library: bool) -> dict[str, object]:
+    """A bundle's files under their output paths in `base`; Pagefind's script and WebAssembly only with `library`."""
+    return {base + rel: value for rel, value in files.items() if library or not rel.startswith(LIBRARY)}
 
 
-def shard_list(names: list[str], primary: str) -> bytes:
-    """pagefind/shards.json: the folders the search script merges into the primary index, relative to it."""
-    merged = [f"s{name}/" for name in names if name != primary]
-    return (json.dumps({"merge": merged}, separators=(",", ":")) + "\n").encode("utf-8")
+def listing(merged: list[str], routes: dict[int, object]) -> bytes:
+    """pagefind/shards.json: the folders the search script merges into the primary index (relative to the
+    index folder), and the routing index of each bucket (see routing.py)."""
+    data = {"merge": merged, **({"route": {str(b): path for b, path in sorted(routes.items())}} if routes else {})}
+    return (json.dumps(data, separators=(",", ":")) + "\n").encode("utf-8")

@@ -6,7 +6,8 @@ did not change is not looked at again. Each shard (see shards.py) is keyed by th
 and settings and the indexed digests of its pages, in order; a shard whose key is the one it was
 last indexed with, and whose files are still where the last write put them (or in memory, for the
 preview), is kept as it is. The others are indexed again, in parallel (see indexer.py), from the
-pages in memory or, for a page kept from the last write, from the output folder.
+pages in memory or, for a page kept from the last write, from the output folder. A sharded index
+also has routing indexes (see routing.py), made again only for the buckets whose words changed.
 
 If the indexer is missing or fails, the site is built without an index, with a warning that says
 how to fix it; the next build tries again.
@@ -20,7 +21,7 @@ from typing import Callable
 
 from ..diagnostics import Diagnostic, Location
 from ..files import Kept, digest_bytes
-from . import shards
+from . import routing, shards
 from .extract import indexed_page
 from .indexer import SearchError, executable, index_shards
 
@@ -31,13 +32,21 @@ INDEXER_MEMORY = 512 * 2**20  # for the indexer processes together, as estimated
 _BASE_MEMORY, _PER_BYTE = 24 * 2**20, 40  # an indexer's memory: a base, and this much per byte of pages fed
 
 
-class Shard:
-    """One shard as last indexed: its key, the folder its files went to, their digests, and (preview) their bytes."""
+class Bundle:
+    """One Pagefind index as last made (a shard, or a routing index): its key, the folder its files went to,
+    their digests, their bytes (kept in memory by the preview only) and, for a shard of a sharded index,
+    its words by routing bucket; for a routing index, what its records stand for."""
 
-    __slots__ = ("key", "folder", "files", "data")
+    __slots__ = ("key", "folder", "files", "data", "words", "ids")
 
-    def __init__(self, key: str, folder: str, files: dict[str, str], data: dict[str, bytes] | None = None):
+    def __init__(self, key: str, folder: str, files: dict[str, str], data: dict[str, bytes] | None = None,
+                 words: dict[int, tuple[str, ...]] | None = None, ids: dict[str, str] | None = None):
         self.key, self.folder, self.files, self.data = key, folder, files, data
+        self.words = words or {}  # a shard's words by routing bucket
+        self.ids = ids or {}  # a routing index's records: {id: the shard it stands for}
+
+    def plain(self) -> tuple:
+        return (self.key, self.folder, self.files, self.words, self.ids)
 
 
 class SearchMemory:
@@ -45,24 +54,32 @@ class SearchMemory:
 
     def __init__(self):
         self.pages: dict[str, tuple[str, str, bool, int]] = {}  # out_path -> (page digest, indexed digest, region, size)
-        self.shards: dict[str, Shard] = {}
+        self.shards: dict[str, Bundle] = {}
+        self.routes: dict[int, Bundle] = {}  # routing bucket -> its routing index
 
     def plain(self) -> dict:
-        return {"pages": self.pages, "shards": {name: (s.key, s.folder, s.files) for name, s in self.shards.items()}}
+        return {"pages": self.pages, "shards": {name: b.plain() for name, b in self.shards.items()},
+                "routes": {which: b.plain() for which, b in self.routes.items()}}
 
     @classmethod
     def from_plain(cls, plain: dict) -> "SearchMemory":
         memory = cls()
         memory.pages = {path: tuple(values) for path, values in plain["pages"].items()}
-        memory.shards = {name: Shard(key, folder, dict(files)) for name, (key, folder, files) in plain["shards"].items()}
+        memory.shards = {name: _bundle(values) for name, values in plain["shards"].items()}
+        memory.routes = {which: _bundle(values) for which, values in plain["routes"].items()}
         return memory
+
+
+def _bundle(values) -> Bundle:
+    key, folder, files, words, ids = values
+    return Bundle(key, folder, dict(files), None, {b: tuple(w) for b, w in words.items()}, dict(ids))
 
 
 @dataclass(frozen=True)
 class Searched:
     outputs: dict[str, bytes | Kept]  # the index's files under their output paths
     digests: dict[str, str]  # the digest of every one of them (for the writer)
-    indexed: tuple[str, ...]  # the shards indexed anew
+    indexed: tuple[str, ...]  # the shards indexed anew (routing indexes as 'r<bucket>')
     problems: tuple[Diagnostic, ...]
 
 
@@ -73,6 +90,19 @@ class Sources:
     page_digest: Callable[[str, object], str]  # (out_path, bytes or Kept) -> the digest of the page's bytes
     read_kept: Callable[[str], bytes]  # out_path -> the bytes of a page kept from the last write
     on_disk: Callable[[str, str], bool] | None  # (output path, digest) -> the output folder holds it; None: no folder
+
+
+@dataclass(frozen=True)
+class _Run:
+    """What every bundle of one update shares."""
+
+    binary: str
+    config: dict
+    identity: tuple
+    folder: str
+    primary: str
+    sources: Sources
+    budget: int
 
 
 def update_index(pages: dict[str, bytes | Kept], memory: SearchMemory, language: str, sources: Sources,
@@ -91,31 +121,15 @@ def update_index(pages: dict[str, bytes | Kept], memory: SearchMemory, language:
     records = _records(pages, memory, sources)
     any_region = any(record[2] for record in records.values())
     planned = shards.plan([p for p, record in records.items() if record[2] or not any_region], limit or shards.LIMIT)
-    primary = next(iter(planned), "")
     config = {"force_language": language or "en", "exclude_selectors": EXCLUDED}
-    identity = (_binary_identity(binary), sorted(config.items()))
-    kept, jobs = {}, {}
-    for name, members in planned.items():
-        key = digest_bytes(repr((identity, [(m, records[m][1]) for m in members])).encode("utf-8"))
-        where = shards.folder(name, primary, folder)
-        old = memory.shards.get(name)
-        if old is not None and old.key == key and old.folder == where and _still_there(old, where, name, primary,
-                                                                                     folder, sources.on_disk):
-            kept[name] = old
-        else:
-            size = sum(records[m][3] for m in members)
-            jobs[name] = (key, where, members, _BASE_MEMORY + _PER_BYTE * size)
+    run = _Run(binary, config, (_binary_identity(binary), sorted(config.items())), folder,
+               next(iter(planned), ""), sources, budget or INDEXER_MEMORY)
     try:
-        made = index_shards({name: (job[3], _feeder(job[2], pages, sources)) for name, job in jobs.items()},
-                            binary, config, budget or INDEXER_MEMORY)
+        indexed = _update_shards(planned, records, pages, memory, run)
+        routed = _update_routes(memory, run) if len(planned) > 1 else []
     except SearchError as exc:
         return _without(memory, str(exc), _REINSTALL)
-    for name, (key, where, _, _) in jobs.items():
-        files = made[name]
-        memory.shards[name] = Shard(key, where, {rel: digest_bytes(data) for rel, data in files.items()},
-                                    files if sources.on_disk is None else None)
-    memory.shards = {name: memory.shards[name] for name in planned}
-    return _assemble(memory, primary, folder, set(jobs), made)
+    return _assemble(memory, run, indexed + [f"r{which}" for which in routed])
 
 
 _REINSTALL = "reinstall it: pip install --force-reinstall 'site-builder[search]'; or set 'search: off' in site.yml"
@@ -123,7 +137,7 @@ _REINSTALL = "reinstall it: pip install --force-reinstall 'site-builder[search]'
 
 def _without(memory: SearchMemory, why: str, hint: str) -> Searched:
     """No index this time (the next build indexes every shard again), and a warning that says why."""
-    memory.shards = {}
+    memory.shards, memory.routes = {}, {}
     warning = Diagnostic("warning", f"search index not built: {why}", Location("site.yml"), hint)
     return Searched({}, {}, (), (warning,))
 
@@ -143,13 +157,61 @@ def _records(pages: dict, memory: SearchMemory, sources: Sources) -> dict[str, t
     return records
 
 
-def _feeder(members: list[str], pages: dict, sources: Sources):
-    """The pages of one shard as the indexer takes them: (URL, indexed part), read when it asks."""
+def _update_shards(planned: dict[str, list[str]], records: dict, pages: dict, memory: SearchMemory,
+                   run: _Run) -> list[str]:
+    """Index again the shards whose key changed or whose files are gone; the shards indexed."""
+    sharded = len(planned) > 1
+    jobs = {}
+    for name, members in planned.items():
+        key = digest_bytes(repr((run.identity, name if sharded else "", [(m, records[m][1]) for m in members]))
+                           .encode("utf-8"))
+        where = shards.folder(name, run.primary, run.folder)
+        old = memory.shards.get(name)
+        if old is None or old.key != key or old.folder != where or not _still_there(old, name == run.primary, run):
+            size = sum(records[m][3] for m in members)
+            jobs[name] = (key, where, _BASE_MEMORY + _PER_BYTE * size,
+                          _feeder(members, pages, run.sources, name if sharded else None))
+    made = index_shards({name: (job[2], job[3]) for name, job in jobs.items()}, run.binary, run.config, run.budget)
+    for name, (key, where, _, _) in jobs.items():
+        files = made[name]
+        memory.shards[name] = Bundle(key, where, {rel: digest_bytes(data) for rel, data in files.items()},
+                                     files, routing.shard_words(files) if sharded else None)
+    memory.shards = {name: memory.shards[name] for name in planned}
+    return sorted(jobs)
+
+
+def _update_routes(memory: SearchMemory, run: _Run) -> list[int]:
+    """Make again the routing indexes of the buckets whose words changed; the buckets made."""
+    words = {name: shard.words for name, shard in memory.shards.items()}
+    buckets = sorted({which for by_bucket in words.values() for which in by_bucket})
+    jobs = {}
+    for which in buckets:
+        records = routing.routing_records(words, which, run.config["force_language"])
+        key = digest_bytes(repr((run.identity, which, records)).encode("utf-8"))
+        where = f"{run.folder}/r{which}/"
+        old = memory.routes.get(which)
+        if old is None or old.key != key or old.folder != where or not _still_there(old, False, run):
+            size = sum(len(r["content"]) for r in records)
+            jobs[which] = (key, where, _BASE_MEMORY + _PER_BYTE * size, records)
+    made = index_shards({str(which): (job[2], lambda records=job[3]: records) for which, job in jobs.items()},
+                        run.binary, run.config, run.budget)
+    for which, (key, where, _, _) in jobs.items():
+        files = made[str(which)]
+        memory.routes[which] = Bundle(key, where, {rel: digest_bytes(data) for rel, data in files.items()}, files,
+                                      ids=routing.record_ids(files))
+    memory.routes = {which: memory.routes[which] for which in buckets}
+    return sorted(jobs)
+
+
+def _feeder(members: list[str], pages: dict, sources: Sources, shard: str | None):
+    """The pages of one shard as the indexer takes them: (URL, indexed part), read when it asks; in a sharded
+    index each with its filters (see routing.py)."""
     def feed():
         for out_path in members:
             data = pages[out_path]
             html = data if isinstance(data, bytes) else sources.read_kept(out_path)
-            yield page_url(out_path), indexed_page(html).page
+            part = indexed_page(html).page
+            yield page_url(out_path), part if shard is None else routing.with_filters(part, shard)
     return feed
 
 
@@ -159,27 +221,35 @@ def page_url(out_path: str) -> str:
                   else out_path)
 
 
-def _still_there(old: Shard, where: str, name: str, primary: str, folder: str, on_disk) -> bool:
-    """Whether a shard's files are still at hand: in memory, or in the output folder as the last write left them."""
+def _still_there(old: Bundle, library: bool, run: _Run) -> bool:
+    """Whether a bundle's files are still at hand: in memory, or in the output folder as the last write left them."""
     if old.data is not None:
         return True
-    if on_disk is None:
-        return False
-    return all(on_disk(path, digest) for path, digest in shards.placed_files(old.files, name, primary, folder).items())
+    on_disk = run.sources.on_disk
+    return on_disk is not None and all(on_disk(path, digest)
+                                       for path, digest in shards.placed(old.files, old.folder, library).items())
 
 
-def _assemble(memory: SearchMemory, primary: str, folder: str, indexed: set[str], made: dict) -> Searched:
+def _assemble(memory: SearchMemory, run: _Run, indexed: list[str]) -> Searched:
+    """The index's files under their output paths: kept ones as the last write left them (or from memory)."""
     outputs: dict[str, bytes | Kept] = {}
     digests: dict[str, str] = {}
-    for name, shard in memory.shards.items():
-        data = made.get(name) or shard.data or {rel: Kept(digest) for rel, digest in shard.files.items()}
-        outputs.update(shards.placed_files(data, name, primary, folder))
-        digests.update(shards.placed_files(shard.files, name, primary, folder))
+    bundles = [(b, name == run.primary) for name, b in memory.shards.items()] + [(b, False) for b in memory.routes.values()]
+    for bundle, library in bundles:
+        data = bundle.data or {rel: Kept(digest) for rel, digest in bundle.files.items()}
+        outputs.update(shards.placed(data, bundle.folder, library))
+        digests.update(shards.placed(bundle.files, bundle.folder, library))
     if memory.shards:
-        listing = shards.shard_list(list(memory.shards), primary)
-        outputs[f"{folder}/{shards.SHARDS_FILE}"] = listing
-        digests[f"{folder}/{shards.SHARDS_FILE}"] = digest_bytes(listing)
-    return Searched(outputs, digests, tuple(sorted(indexed)), ())
+        base = f"{run.folder}/"
+        listing = shards.listing([b.folder.removeprefix(base) for name, b in memory.shards.items() if name != run.primary],
+                                 {which: {"path": b.folder.removeprefix(base), "ids": b.ids}
+                                  for which, b in memory.routes.items()})
+        outputs[base + shards.SHARDS_FILE] = listing
+        digests[base + shards.SHARDS_FILE] = digest_bytes(listing)
+    if run.sources.on_disk is not None:  # a build that writes: the bytes are on disk from now on
+        for bundle in [*memory.shards.values(), *memory.routes.values()]:
+            bundle.data = None
+    return Searched(outputs, digests, tuple(indexed), ())
 
 
 def _binary_identity(binary: str) -> tuple:

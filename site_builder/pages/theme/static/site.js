@@ -156,20 +156,31 @@
   }
 
   /* The index may come in shards: the primary one at pagefind/, the others listed in
-     pagefind/shards.json and merged into it. A failed load is forgotten, so the next search tries again. */
+     pagefind/shards.json and merged into it. A sharded index also has routing indexes, one per
+     bucket of first letters, whose records stand for shards: each query word is looked up there
+     first, and only the pages of the shards every word leads to are searched (a shard:<name>
+     filter), so a word resolves as it would in one index (see the builder's search/routing.py).
+     A failed load is forgotten, so the next search tries again. */
+  var BUCKETS = 32;
+  var folder = searchUrl.replace(/pagefind\.js$/, "");
+  // result URLs are stored relative to the site's root; the site may live in a sub-folder. Less weight
+  // on page length and repeated words, so a short source whose title has the word does not outrank
+  // the fact sheet or explainer that is about it
+  var options = {baseUrl: folder.replace(/pagefind\/$/, ""), ranking: {pageLength: 0.2, termFrequency: 0.5}};
+  var routes = null;       // bucket -> {path, ids: {record id: shard}}, once shards.json is read ({}: one index)
+  var merged = {};         // bucket -> the promise of its routing index's merge
+  var records = {};        // the ids of routing records merged so far: never a result
+
   function load() {
     if (!loading) {
-      var folder = searchUrl.replace(/pagefind\.js$/, "");
-      // result URLs are stored relative to the site's root; the site may live in a sub-folder
-      var base = folder.replace(/pagefind\/$/, "");
-      // less weight on page length and repeated words, so a short source whose title has the word
-      // does not outrank the fact sheet or explainer that is about it
-      var options = {baseUrl: base, ranking: {pageLength: 0.2, termFrequency: 0.5}};
       loading = import(searchUrl).then(function (mod) {
         return Promise.resolve(mod.options(options))
           .then(function () { return fetch(folder + "shards.json", {credentials: "same-origin"}); })
           .then(function (r) { return r.ok ? r.json() : {merge: []}; })
           .then(function (list) {
+            routes = list.route || {};
+            merged = {};
+            records = {};
             return Promise.all((list.merge || []).map(function (dir) { return mod.mergeIndex(folder + dir, options); }));
           })
           .then(function () { return mod; }, function (error) {  // start clean next time: no shard merged twice
@@ -181,17 +192,64 @@
     return loading;
   }
 
+  // after a failure: load the index afresh next time (a shard or routing index may have been half merged)
+  function forget() {
+    var was = loading;
+    loading = null;
+    if (was) was.then(function (mod) { return mod.destroy && mod.destroy(); }).catch(function () {});
+  }
+
+  // the words of a query as Pagefind reads them: lower case, no punctuation, no diacritics
+  function words(query) {
+    return query.toLocaleLowerCase().replace(/[\p{Pd}\p{Pe}\p{Pf}\p{Pi}\p{Po}\p{Ps}]/gu, "")
+      .normalize("NFD").replace(/\p{M}/gu, "").split(/\s+/).filter(Boolean);
+  }
+
+  // the shards holding what one word resolves to over the whole site
+  function route(pf, word) {
+    var which = word.codePointAt(0) % BUCKETS, bucket = routes[which];
+    if (!bucket) return Promise.resolve([]);
+    if (!merged[which]) {
+      merged[which] = pf.mergeIndex(folder + bucket.path, options).then(function () {
+        Object.keys(bucket.ids).forEach(function (id) { records[id] = true; });
+      });
+    }
+    return merged[which].then(function () { return pf.search(word); }).then(function (res) {
+      var found = {};
+      res.results.forEach(function (r) { if (bucket.ids[r.id]) found[bucket.ids[r.id]] = true; });
+      return Object.keys(found);
+    });
+  }
+
+  function pages(res) {
+    return {results: res.results.filter(function (r) { return !records[r.id]; })};
+  }
+
+  function find(pf, query) {
+    if (!Object.keys(routes).length) return pf.search(query);
+    var terms = words(query);
+    if (/^\s*".+"\s*$/.test(query) || !terms.length) return pf.search(query).then(pages);
+    return Promise.all(terms.map(function (word) { return route(pf, word); })).then(function (found) {
+      var shards = found.reduce(function (all, some) {
+        return all.filter(function (shard) { return some.indexOf(shard) >= 0; });
+      });
+      if (!shards.length) return {results: []};
+      return pf.search(query, {filters: {shard: {any: shards}}}).then(pages);
+    });
+  }
+
   function run(query) {
     var seq = ++searchSeq;
     query = query.trim();
     if (!query) { list.hidden = true; list.textContent = ""; setStatus(""); return; }
     setStatus("Searching…");
-    load().then(function (pf) { return pf.search(query); })
+    load().then(function (pf) { return find(pf, query); })
       .then(function (res) {
         return Promise.all(res.results.slice(0, 20).map(function (r) { return r.data(); }));
       })
       .then(function (results) { if (seq === searchSeq) render(results, query); })
       .catch(function () {
+        forget();
         if (seq === searchSeq) setStatus("Search is not available on this copy of the site. Browse the lists below.");
       });
   }

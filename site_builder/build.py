@@ -238,11 +238,11 @@ def _kept_on_disk(out: Path, written):
 
 
 def index_search(routes: list[Route], outputs: dict, config: SiteConfig, state: BuildState,
-                 out: Path | None = None) -> Searched | None:
+                 out: Path | None = None, processes: int | None = None) -> Searched | None:
     """The search index over the pages search reads, brought up to date (None with 'search: off').
 
     `out`: the output folder the last write filled (pages kept from it are read there), or None for a
-    build held in memory (the preview), whose pages are all bytes.
+    build held in memory (the preview), whose pages are all bytes; `processes`: indexers at most.
     """
     if config.search == "off":
         return None
@@ -259,7 +259,8 @@ def index_search(routes: list[Route], outputs: dict, config: SiteConfig, state: 
         return (out / out_path).read_bytes()
 
     on_disk = _kept_on_disk(out, state.process.written) if out is not None else None
-    return update_index(pages, state.search, config.language, Sources(page_digest, read_kept, on_disk))
+    return update_index(pages, state.search, config.language, Sources(page_digest, read_kept, on_disk),
+                        processes=processes)
 
 
 def _write(root: Path, out: Path, outputs: dict, state: BuildState, searched: Searched | None = None) -> WriteStats:

@@ -180,18 +180,18 @@ def _then(items: Iterator[dict], last: dict) -> Iterator[dict]:
     yield last
 
 
-def index_shards(jobs: dict[str, tuple[int, Callable[[], Iterable[tuple[str, bytes]]]]], binary: str, config: dict,
-                 budget: int, timeout: float | None = None) -> dict[str, dict[str, bytes]]:
+def index_shards(jobs: dict[str, tuple[int, Callable[[], Iterable]]], binary: str, config: dict, budget: int,
+                 timeout: float | None = None, processes: int | None = None) -> dict[str, dict[str, bytes]]:
     """Index several shards at once: {name: (estimated memory in bytes, its pages)} -> {name: files}.
 
-    As many indexer processes as there are cores, fewer when the largest shard's estimate times the
-    count would pass `budget` (at least one); each takes the next shard, largest first, when it is done
+    As many indexer processes as there are cores (at most `processes`), fewer when the largest shard's
+    estimate times the count would pass `budget` (at least one); each takes the next shard, largest first, when it is done
     with one. The first error ends every process and is raised.
     """
     order = sorted(jobs, key=lambda name: (-jobs[name][0], name))
     if not order:
         return {}
-    count = process_count([estimate for estimate, _ in jobs.values()], budget)
+    count = min(process_count([estimate for estimate, _ in jobs.values()], budget), processes or len(order))
     todo = queue.SimpleQueue()
     for name in order:
         todo.put(name)

@@ -103,14 +103,16 @@ class _Run:
     primary: str
     sources: Sources
     budget: int
+    processes: int | None
 
 
 def update_index(pages: dict[str, bytes | Kept], memory: SearchMemory, language: str, sources: Sources,
                  binary: str | None = None, limit: int | None = None, budget: int | None = None,
-                 folder: str = FOLDER) -> Searched:
+                 folder: str = FOLDER, processes: int | None = None) -> Searched:
     """The search index over these pages (out_path -> bytes, or Kept), in `folder`, for one language.
 
-    `limit`: pages in one shard at most (shards.LIMIT); `budget`: memory for the indexers (INDEXER_MEMORY).
+    `limit`: pages in one shard at most (shards.LIMIT); `budget`: memory for the indexers (INDEXER_MEMORY);
+    `processes`: indexer processes at most (default: one per core).
     """
     binary = binary or executable()
     if binary is None:
@@ -123,7 +125,7 @@ def update_index(pages: dict[str, bytes | Kept], memory: SearchMemory, language:
     planned = shards.plan([p for p, record in records.items() if record[2] or not any_region], limit or shards.LIMIT)
     config = {"force_language": language or "en", "exclude_selectors": EXCLUDED}
     run = _Run(binary, config, (_binary_identity(binary), sorted(config.items())), folder,
-               next(iter(planned), ""), sources, budget or INDEXER_MEMORY)
+               next(iter(planned), ""), sources, budget or INDEXER_MEMORY, processes)
     try:
         indexed = _update_shards(planned, records, pages, memory, run)
         routed = _update_routes(memory, run) if len(planned) > 1 else []
@@ -171,7 +173,8 @@ def _update_shards(planned: dict[str, list[str]], records: dict, pages: dict, me
             size = sum(records[m][3] for m in members)
             jobs[name] = (key, where, _BASE_MEMORY + _PER_BYTE * size,
                           _feeder(members, pages, run.sources, name if sharded else None))
-    made = index_shards({name: (job[2], job[3]) for name, job in jobs.items()}, run.binary, run.config, run.budget)
+    made = index_shards({name: (job[2], job[3]) for name, job in jobs.items()}, run.binary, run.config, run.budget,
+                        processes=run.processes)
     for name, (key, where, _, _) in jobs.items():
         files = made[name]
         memory.shards[name] = Bundle(key, where, {rel: digest_bytes(data) for rel, data in files.items()},
@@ -194,7 +197,7 @@ def _update_routes(memory: SearchMemory, run: _Run) -> list[int]:
             size = sum(len(r["content"]) for r in records)
             jobs[which] = (key, where, _BASE_MEMORY + _PER_BYTE * size, records)
     made = index_shards({str(which): (job[2], lambda records=job[3]: records) for which, job in jobs.items()},
-                        run.binary, run.config, run.budget)
+                        run.binary, run.config, run.budget, processes=run.processes)
     for which, (key, where, _, _) in jobs.items():
         files = made[str(which)]
         memory.routes[which] = Bundle(key, where, {rel: digest_bytes(data) for rel, data in files.items()}, files,

@@ -181,12 +181,14 @@ def _then(items: Iterator[dict], last: dict) -> Iterator[dict]:
 
 
 def index_shards(jobs: dict[str, tuple[int, Callable[[], Iterable]]], binary: str, config: dict, budget: int,
-                 timeout: float | None = None, processes: int | None = None) -> dict[str, dict[str, bytes]]:
-    """Index several shards at once: {name: (estimated memory in bytes, its pages)} -> {name: files}.
+                 timeout: float | None = None, processes: int | None = None,
+                 after: Callable[[dict[str, bytes]], object] | None = None) -> dict[str, tuple[dict[str, bytes], object]]:
+    """Index several shards at once: {name: (estimated memory in bytes, its pages)} -> {name: (files, after(files))}.
 
     As many indexer processes as there are cores (at most `processes`), fewer when the largest shard's
     estimate times the count would pass `budget` (at least one); each takes the next shard, largest first, when it is done
-    with one. The first error ends every process and is raised.
+    with one, and runs `after` on what it made (on its own thread, while the others index). The first
+    error ends every process and is raised.
     """
     order = sorted(jobs, key=lambda name: (-jobs[name][0], name))
     if not order:
@@ -195,7 +197,7 @@ def index_shards(jobs: dict[str, tuple[int, Callable[[], Iterable]]], binary: st
     todo = queue.SimpleQueue()
     for name in order:
         todo.put(name)
-    done: dict[str, dict[str, bytes]] = {}
+    done: dict[str, tuple[dict[str, bytes], object]] = {}
     failed: list[BaseException] = []
 
     def work() -> None:
@@ -206,7 +208,8 @@ def index_shards(jobs: dict[str, tuple[int, Callable[[], Iterable]]], binary: st
                         name = todo.get_nowait()
                     except queue.Empty:
                         return
-                    done[name] = indexer.index(jobs[name][1]())
+                    files = indexer.index(jobs[name][1]())
+                    done[name] = (files, after(files) if after is not None else None)
         except BaseException as exc:  # noqa: B902 (handed to the calling thread)
             failed.append(exc)
 

@@ -31,12 +31,21 @@ _FRAGMENT_SIGNATURE = b"pagefind_dcd"
 
 def bucket(char: str) -> int:
     """The routing bucket of a word that begins with this character (the search script computes the same)."""
-    plain = "".join(c for c in unicodedata.normalize("NFD", char.lower()) if not unicodedata.category(c).startswith("M"))
-    return ord(plain[0]) % BUCKETS if plain else ord(char) % BUCKETS
+    found = _BUCKET.get(char)
+    if found is None:
+        plain = "".join(c for c in unicodedata.normalize("NFD", char.lower())
+                        if not unicodedata.category(c).startswith("M"))
+        found = _BUCKET[char] = ord(plain[0]) % BUCKETS if plain else ord(char) % BUCKETS
+    return found
+
+
+_BUCKET: dict[str, int] = {}
 
 
 def word_buckets(token: str) -> set[int]:
     """The buckets a raw token belongs in: the first letter of the word, and of each part of it."""
+    if token.isalnum() and (token.islower() or token[1:].islower() or token.isdigit()):
+        return {bucket(token[0])}  # one plain word (most of them): no parts
     found = set()
     before = ""
     for char in token:

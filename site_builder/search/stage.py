@@ -174,11 +174,10 @@ def _update_shards(planned: dict[str, list[str]], records: dict, pages: dict, me
             jobs[name] = (key, where, _BASE_MEMORY + _PER_BYTE * size,
                           _feeder(members, pages, run.sources, name if sharded else None))
     made = index_shards({name: (job[2], job[3]) for name, job in jobs.items()}, run.binary, run.config, run.budget,
-                        processes=run.processes)
+                        processes=run.processes, after=routing.shard_words if sharded else None)
     for name, (key, where, _, _) in jobs.items():
-        files = made[name]
-        memory.shards[name] = Bundle(key, where, {rel: digest_bytes(data) for rel, data in files.items()},
-                                     files, routing.shard_words(files) if sharded else None)
+        files, words = made[name]
+        memory.shards[name] = Bundle(key, where, {rel: digest_bytes(data) for rel, data in files.items()}, files, words)
     memory.shards = {name: memory.shards[name] for name in planned}
     return sorted(jobs)
 
@@ -197,11 +196,11 @@ def _update_routes(memory: SearchMemory, run: _Run) -> list[int]:
             size = sum(len(r["content"]) for r in records)
             jobs[which] = (key, where, _BASE_MEMORY + _PER_BYTE * size, records)
     made = index_shards({str(which): (job[2], lambda records=job[3]: records) for which, job in jobs.items()},
-                        run.binary, run.config, run.budget, processes=run.processes)
+                        run.binary, run.config, run.budget, processes=run.processes, after=routing.record_ids)
     for which, (key, where, _, _) in jobs.items():
-        files = made[str(which)]
+        files, ids = made[str(which)]
         memory.routes[which] = Bundle(key, where, {rel: digest_bytes(data) for rel, data in files.items()}, files,
-                                      ids=routing.record_ids(files))
+                                      ids=ids)
     memory.routes = {which: memory.routes[which] for which in buckets}
     return sorted(jobs)
 

@@ -12,7 +12,8 @@ it times whole `site-builder build` processes:
 * one edited explainer: a sentence appended to one explainer, then `site-builder build` (median of
   --edits edits, each on another file, restored after);
 
-and, where the peers' Hugo is installed, Hugo followed by Pagefind over Hugo's output (what a user
+with --preview, the preview's edit-to-page time without and with search, and how long its index takes
+to catch up; and, where the peers' Hugo is installed, Hugo followed by Pagefind over Hugo's output (what a user
 would run instead). Memory is the peak of the memory of every process of the build added up (the
 builder, its workers and its indexers), sampled every 20 ms from /proc: the proportional set size
 (shared pages counted once) and the resident set size. With --search-off the cold and no-change
@@ -157,6 +158,56 @@ def builder(site: Path, runs: int, edits: int) -> dict:
     return row
 
 
+PREVIEW_SCRIPT = r"""
+import statistics, sys, time
+from pathlib import Path
+from site_builder.preview.app import Preview
+site, edits = Path(sys.argv[1]), int(sys.argv[2])
+files = sorted((site / "content" / "explainers").glob("*.md"))
+out = []
+for search in (False, True):
+    preview = Preview(site, log=lambda text: None, search=search)
+    preview.rebuild()
+    if search:
+        started = time.perf_counter()
+        assert preview.search.wait(3600)
+        first = time.perf_counter() - started
+    pages, caught = [], []
+    for k in range(edits):
+        path = files[(k * 7919) % len(files)]
+        original = path.read_bytes()
+        path.write_bytes(original + f"\n\nAn added sentence number {k}.\n".encode())
+        try:
+            started = time.perf_counter()
+            preview.rebuild({str(path)})
+            pages.append(time.perf_counter() - started)
+            if search:
+                assert preview.search.wait(3600)
+                caught.append(time.perf_counter() - started)
+        finally:
+            path.write_bytes(original)
+        preview.rebuild({str(path)})
+        if search:
+            preview.search.wait(3600)
+    out.append(statistics.median(pages))
+    if search:
+        out += [statistics.median(caught), first]
+print(*out)
+"""
+
+
+def preview(site: Path, edits: int) -> dict:
+    """The preview, in one process as `site-builder serve` keeps it: edit-to-page time (the rebuild after an
+    edit, told the file) without and with search, and with search the time until the index has caught up."""
+    done = subprocess.run([sys.executable, "-c", PREVIEW_SCRIPT, str(site), str(edits)], capture_output=True,
+                          text=True, cwd=site, env=ENV)
+    if done.returncode != 0:
+        print(done.stderr[-2000:], file=sys.stderr)
+        return {}
+    off, on, caught, first = map(float, done.stdout.split())
+    return {"page_search_off": off, "page_search_on": on, "index_caught_up": caught, "first_index": first}
+
+
 def hugo_then_pagefind(peers_corpus: Path, cache: Path, runs: int) -> dict:
     """Hugo's build of the same articles, then Pagefind over Hugo's output (as a Hugo user adds search)."""
     hugo = sorted(cache.glob("venv/lib/python3*/site-packages/hugo/binaries/hugo"))
@@ -198,6 +249,7 @@ def main() -> None:
     ap.add_argument("--peer-scripts", default=os.environ.get("PEER_BENCH", str(PROJECT.parent / "shared" / "bench")))
     ap.add_argument("--no-peers", action="store_true")
     ap.add_argument("--search-off", action="store_true", help="also time cold and no-change builds with search off")
+    ap.add_argument("--preview", action="store_true", help="also time the preview's edits, with search off and on")
     args = ap.parse_args()
     work = Path(args.work).resolve()
     work.mkdir(parents=True, exist_ok=True)
@@ -216,6 +268,9 @@ def main() -> None:
             print(f"site-builder, {n:,} articles, search off ...", flush=True)
             rows.append((n, "site-builder (search off)", builder(site, args.runs, 0)))
             search_site(scripts / "gen_corpus.py", n, work)
+        if args.preview:
+            print(f"the preview, {n:,} articles ...", flush=True)
+            rows[-1][2].update(preview(site, args.edits))
         if not args.no_peers:
             print(f"Hugo + Pagefind, {n:,} articles ...", flush=True)
             peer = hugo_then_pagefind(work / f"peers-{n}", cache, args.runs)
@@ -231,6 +286,11 @@ def main() -> None:
         cpu = ", ".join(fmt(row.get(f"{k}_cpu")) for k in ("cold", "warm", "edit"))
         print(f"| {n:,} | {tool} | {fmt(row['cold'])} | {fmt(row.get('warm'))} | {fmt(row.get('edit'))} | "
               f"{fmt(row['pss'], 'MiB')} | {fmt(row['rss'], 'MiB')} | {ratio} | {cpu} |")
+    for n, tool, row in rows:
+        if "page_search_on" in row:
+            print(f"\npreview, {n:,} articles: edit to page {fmt(row['page_search_off'])} s with search off, "
+                  f"{fmt(row['page_search_on'])} s with search on; the index caught up {fmt(row['index_caught_up'])} s "
+                  f"after the edit; the first index took {fmt(row['first_index'])} s after the first build")
 
 
 if __name__ == "__main__":

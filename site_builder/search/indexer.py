@@ -107,7 +107,10 @@ class Indexer:
                  {"type": "AddFile", "index_id": index_id, "url": page[0], "file_path": None,
                   "file_contents": page[1].decode("utf-8", "replace")}) for page in pages)
         answers = self._ask(_then(adds, {"type": "GetFiles", "index_id": index_id}), deadline)
-        files = {f["path"]: base64.b64decode(f["content"]) for f in answers[-1]["files"]}
+        try:
+            files = {f["path"]: base64.b64decode(f["content"]) for f in answers[-1]["files"]}
+        except (KeyError, TypeError, ValueError):
+            raise self._failed("the indexer gave an index that could not be read") from None
         self._ask([{"type": "DeleteIndex", "index_id": index_id}], deadline)
         return {path: data for path, data in sorted(files.items()) if not path.startswith(UNUSED)}
 
@@ -209,7 +212,7 @@ def index_shards(jobs: dict[str, tuple[int, Callable[[], Iterable]]], binary: st
                     except queue.Empty:
                         return
                     files = indexer.index(jobs[name][1]())
-                    done[name] = (files, after(files) if after is not None else None)
+                    done[name] = (files, _after(after, files))
         except BaseException as exc:  # noqa: B902 (handed to the calling thread)
             failed.append(exc)
 
@@ -224,6 +227,16 @@ def index_shards(jobs: dict[str, tuple[int, Callable[[], Iterable]]], binary: st
     if failed:
         raise failed[0]
     return done
+
+
+def _after(after, files: dict[str, bytes]):
+    """What `after` makes of an index; an index it cannot read is the indexer's failure, not the build's."""
+    if after is None:
+        return None
+    try:
+        return after(files)
+    except (ValueError, KeyError, TypeError, EOFError, OSError) as exc:  # gzip, JSON, a missing field
+        raise SearchError(f"the indexer gave an index that could not be read ({exc})") from None
 
 
 def process_count(estimates: list[int], budget: int) -> int:

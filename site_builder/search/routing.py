@@ -58,8 +58,9 @@ def word_buckets(token: str) -> set[int]:
     return found
 
 
-def shard_words(files: dict[str, bytes]) -> dict[int, tuple[str, ...]]:
-    """A shard's words by bucket, read from the fragments of the index Pagefind made of it."""
+def shard_words(files: dict[str, bytes]) -> dict[int, str]:
+    """A shard's words by bucket, read from the fragments of the index Pagefind made of it: {bucket: words
+    joined by spaces}, each word once in the form Pagefind reads alike (see `plain_token`)."""
     tokens: set[str] = set()
     for path, data in files.items():
         if path.startswith("fragment/"):
@@ -68,15 +69,31 @@ def shard_words(files: dict[str, bytes]) -> dict[int, tuple[str, ...]]:
             for value in (fragment.get("meta") or {}).values():
                 tokens.update(str(value).split())
     by_bucket: dict[int, set[str]] = {}
-    for token in tokens:
+    for token in {plain_token(t) for t in tokens}:
         for b in word_buckets(token):
             by_bucket.setdefault(b, set()).add(token)
-    return {b: tuple(sorted(words)) for b, words in sorted(by_bucket.items())}
+    return {b: " ".join(sorted(words)) for b, words in sorted(by_bucket.items())}
 
 
-def routing_records(words: dict[str, dict[int, tuple[str, ...]]], which: int, language: str) -> list[dict]:
+def plain_token(token: str) -> str:
+    """A token as Pagefind indexes it alike: without the punctuation around it, and in lower case unless a
+    capital inside it makes it a compound ('HarbourMaster' is also indexed as its parts)."""
+    start, end = 0, len(token)
+    while start < end and not _kept(token[start]):
+        start += 1
+    while end > start and not _kept(token[end - 1]):
+        end -= 1
+    core = token[start:end] or token
+    return core if any(c.isupper() for c in core[1:]) else core.lower()
+
+
+def _kept(char: str) -> bool:
+    return char.isalnum() or unicodedata.category(char) == "So"  # a letter, a digit, or an emoji
+
+
+def routing_records(words: dict[str, dict[int, str]], which: int, language: str) -> list[dict]:
     """The records of one bucket's routing index: one per shard that has words in it, in shard order."""
-    return [{"url": f"/{name}", "content": " ".join(by_bucket[which]), "language": language,
+    return [{"url": f"/{name}", "content": by_bucket[which], "language": language,
              "meta": {"title": name}, "filters": None, "sort": None}
             for name, by_bucket in sorted(words.items()) if which in by_bucket]
 

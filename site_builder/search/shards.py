@@ -22,7 +22,7 @@ import hashlib
 import json
 from typing import Iterable
 
-LIMIT = 384  # pages in one shard at most (10,000 pages: 32 shards of about 310)
+LIMIT = 256  # pages in one shard at most (10,000 pages: 64 shards of about 160)
 BITS = 32
 SHARDS_FILE = "shards.json"
 # A shard's files that only the primary's folder needs: the browser loads them once, from there

@@ -40,13 +40,15 @@ class Bundle:
     __slots__ = ("key", "folder", "files", "data", "words", "ids")
 
     def __init__(self, key: str, folder: str, files: dict[str, str], data: dict[str, bytes] | None = None,
-                 words: dict[int, tuple[str, ...]] | None = None, ids: dict[str, str] | None = None):
+                 words: dict[int, str] | None = None, ids: dict[str, str] | None = None):
         self.key, self.folder, self.files, self.data = key, folder, files, data
-        self.words = words or {}  # a shard's words by routing bucket
+        self.words = words or {}  # a shard's words by routing bucket, joined by spaces
         self.ids = ids or {}  # a routing index's records: {id: the shard it stands for}
 
     def plain(self) -> tuple:
-        return (self.key, self.folder, self.files, self.words, self.ids)
+        """As the saved state keeps it: the files as one string (a few large strings load fast, many small ones do not)."""
+        files = "\n".join(f"{rel}\t{digest}" for rel, digest in self.files.items())
+        return (self.key, self.folder, files, self.words, self.ids)
 
 
 class SearchMemory:
@@ -72,7 +74,8 @@ class SearchMemory:
 
 def _bundle(values) -> Bundle:
     key, folder, files, words, ids = values
-    return Bundle(key, folder, dict(files), None, {b: tuple(w) for b, w in words.items()}, dict(ids))
+    files = dict(line.split("\t") for line in files.split("\n")) if files else {}
+    return Bundle(key, folder, files, None, dict(words), dict(ids))
 
 
 @dataclass(frozen=True)

@@ -89,10 +89,13 @@ def browser():
         chromium.close()
 
 
-def results(browser, url: str) -> tuple[int, list[str]]:
-    """Run a query on the search page: (the number of results it reports, the addresses it lists, in order)."""
+def results(browser, url: str, fetched: list[str] | None = None) -> tuple[int, list[str]]:
+    """Run a query on the search page: (the number of results it reports, the addresses it lists, in order);
+    `fetched` gets the address of every request the page makes."""
     context = browser.new_context()
     tab = context.new_page()
+    if fetched is not None:
+        tab.on("request", lambda request: fetched.append(request.url))
     errors: list[str] = []
     tab.on("pageerror", lambda exc: errors.append(str(exc)))
     tab.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
@@ -122,3 +125,12 @@ def test_a_query_finds_the_same_pages_in_one_index_and_in_shards(sites, browser,
     assert sharded[1][0] == shown[0], f"{what}: the top result differs"
     if count <= len(shown):  # every result is listed: the same pages
         assert sorted(sharded[1]) == sorted(shown)
+
+
+def test_a_query_loads_only_the_shards_its_words_lead_to(sites, browser):
+    fetched: list[str] = []
+    count, shown = results(browser, f"{sites['sharded']}{BASE}search/?q=harbourmistress", fetched)
+    assert shown[:1] == [BASE + "people/ada-quill/"]
+    shards = {url.split("/pagefind/")[1].split("/")[0] for url in fetched
+              if "/pagefind/s" in url and url.endswith("pagefind-entry.json")}
+    assert len(shards) <= 1  # the shard that holds the word, if it is not the primary; not all of them

@@ -9,8 +9,9 @@ more pages than the limit has one shard, which is exactly today's single index.
 
 Each shard is a Pagefind index of its own. The first shard (in bit order) is the primary: its files
 sit at the top of the index folder (`pagefind/`) with Pagefind's script and WebAssembly, which the
-browser loads once; every other shard sits in `pagefind/s<bits>/` with its data files only, and the
-search script merges them (`mergeIndex`), listed in `pagefind/shards.json`. A hash spreads every kind
+browser loads once; every other shard sits in `pagefind/s<bits>/` with its data files only (the search
+script relies on that name), listed in `pagefind/shards.json`, and the search script merges them
+(`mergeIndex`): all of them for one index without routing, else each once a query leads to it. A hash spreads every kind
 of page over every shard, so each shard's word statistics (which rank results) stay close to the
 whole site's.
 """

@@ -160,6 +160,7 @@
      bucket of first letters, whose records stand for shards: each query word is looked up there
      first, and only the pages of the shards every word leads to are searched (a shard:<name>
      filter), so a word resolves as it would in one index (see the builder's search/routing.py).
+     Then a shard is merged only once a query leads to it (shard <name> is in s<name>/).
      A failed load is forgotten, so the next search tries again. */
   var BUCKETS = 32;
   var folder = searchUrl.replace(/pagefind\.js$/, "");
@@ -168,7 +169,8 @@
   // the fact sheet or explainer that is about it
   var options = {baseUrl: folder.replace(/pagefind\/$/, ""), ranking: {pageLength: 0.2, termFrequency: 0.5}};
   var routes = null;       // bucket -> {path, ids: {record id: shard}}, once shards.json is read ({}: one index)
-  var merged = {};         // bucket -> the promise of its routing index's merge
+  var shardDirs = {};      // the folders of the shards besides the primary
+  var merged = {};         // routing index or shard folder -> the promise of its merge
   var records = {};        // the ids of routing records merged so far: never a result
 
   function load() {
@@ -181,7 +183,10 @@
             routes = list.route || {};
             merged = {};
             records = {};
-            return Promise.all((list.merge || []).map(function (dir) { return mod.mergeIndex(folder + dir, options); }));
+            shardDirs = {};
+            (list.merge || []).forEach(function (dir) { shardDirs[dir] = true; });
+            if (Object.keys(routes).length) return null;  // shards are merged as queries lead to them
+            return Promise.all((list.merge || []).map(function (dir) { return merge(mod, dir); }));
           })
           .then(function () { return mod; }, function (error) {  // start clean next time: no shard merged twice
             return Promise.resolve(mod.destroy && mod.destroy()).then(function () { throw error; });
@@ -205,16 +210,26 @@
       .normalize("NFD").replace(/\p{M}/gu, "").split(/\s+/).filter(Boolean);
   }
 
+  function merge(pf, dir) {
+    if (!merged[dir]) merged[dir] = pf.mergeIndex(folder + dir, options);
+    return merged[dir];
+  }
+
+  // the shards (besides the primary) whose pages a query may find, merged
+  function mergeShards(pf, names) {
+    return Promise.all(names.map(function (name) {
+      return shardDirs["s" + name + "/"] ? merge(pf, "s" + name + "/") : null;  // else the primary
+    }));
+  }
+
   // the shards holding what one word resolves to over the whole site
   function route(pf, word) {
     var which = word.codePointAt(0) % BUCKETS, bucket = routes[which];
     if (!bucket) return Promise.resolve([]);
-    if (!merged[which]) {
-      merged[which] = pf.mergeIndex(folder + bucket.path, options).then(function () {
-        Object.keys(bucket.ids).forEach(function (id) { records[id] = true; });
-      });
-    }
-    return merged[which].then(function () { return pf.search(word); }).then(function (res) {
+    return merge(pf, bucket.path).then(function () {
+      Object.keys(bucket.ids).forEach(function (id) { records[id] = true; });
+      return pf.search(word);
+    }).then(function (res) {
       var found = {};
       res.results.forEach(function (r) { if (bucket.ids[r.id]) found[bucket.ids[r.id]] = true; });
       return Object.keys(found);
@@ -228,13 +243,18 @@
   function find(pf, query) {
     if (!Object.keys(routes).length) return pf.search(query);
     var terms = words(query);
-    if (/^\s*".+"\s*$/.test(query) || !terms.length) return pf.search(query).then(pages);
+    if (/^\s*".+"\s*$/.test(query) || !terms.length) {  // an exact phrase: every shard
+      return mergeShards(pf, Object.keys(shardDirs).map(function (dir) { return dir.slice(1, -1); }))
+        .then(function () { return pf.search(query); }).then(pages);
+    }
     return Promise.all(terms.map(function (word) { return route(pf, word); })).then(function (found) {
       var shards = found.reduce(function (all, some) {
         return all.filter(function (shard) { return some.indexOf(shard) >= 0; });
       });
       if (!shards.length) return {results: []};
-      return pf.search(query, {filters: {shard: {any: shards}}}).then(pages);
+      return mergeShards(pf, shards).then(function () {
+        return pf.search(query, {filters: {shard: {any: shards}}});
+      }).then(pages);
     });
   }
 

@@ -250,6 +250,7 @@ def main() -> None:
     ap.add_argument("--no-peers", action="store_true")
     ap.add_argument("--search-off", action="store_true", help="also time cold and no-change builds with search off")
     ap.add_argument("--preview", action="store_true", help="also time the preview's edits, with search off and on")
+    ap.add_argument("--no-builds", action="store_true", help="skip the command-line builds (time only the others)")
     args = ap.parse_args()
     work = Path(args.work).resolve()
     work.mkdir(parents=True, exist_ok=True)
@@ -261,16 +262,17 @@ def main() -> None:
     rows = []
     for n in [int(s) for s in args.sizes.split(",") if s]:
         site = search_site(scripts / "gen_corpus.py", n, work)
-        print(f"site-builder, {n:,} articles, search on ...", flush=True)
-        rows.append((n, "site-builder (search on)", builder(site, args.runs, args.edits)))
-        if args.search_off:
+        if not args.no_builds:
+            print(f"site-builder, {n:,} articles, search on ...", flush=True)
+            rows.append((n, "site-builder (search on)", builder(site, args.runs, args.edits)))
+        if args.search_off and not args.no_builds:
             search_site(scripts / "gen_corpus.py", n, work, search=False)
             print(f"site-builder, {n:,} articles, search off ...", flush=True)
             rows.append((n, "site-builder (search off)", builder(site, args.runs, 0)))
             search_site(scripts / "gen_corpus.py", n, work)
         if args.preview:
             print(f"the preview, {n:,} articles ...", flush=True)
-            rows[-1][2].update(preview(site, args.edits))
+            rows.append((n, "site-builder preview", preview(site, args.edits)))
         if not args.no_peers:
             print(f"Hugo + Pagefind, {n:,} articles ...", flush=True)
             peer = hugo_then_pagefind(work / f"peers-{n}", cache, args.runs)
@@ -281,6 +283,8 @@ def main() -> None:
           "| RSS MiB | cold / (Hugo + Pagefind) | CPU s: cold, no-change, edit |")
     print("| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
     for n, tool, row in rows:
+        if "cold" not in row:
+            continue
         peer = next((r["cold"] for m, t, r in rows if m == n and t == "Hugo + Pagefind"), None)
         ratio = f"{row['cold'] / peer:.2f}x" if peer else "-"
         cpu = ", ".join(fmt(row.get(f"{k}_cpu")) for k in ("cold", "warm", "edit"))

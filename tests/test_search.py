@@ -306,6 +306,23 @@ def test_a_command_line_build_keeps_its_index_in_the_saved_state(tmp_path, small
 
 
 @needs_pagefind
+def test_a_site_that_shrinks_to_one_index_drops_its_shards_and_routing(tmp_path, monkeypatch):
+    monkeypatch.setattr(shards, "LIMIT", 20)
+    root = write_site(tmp_path / "site", search_site(30))
+    state = BuildState()
+    big = build_site(root, BuildOptions(out=tmp_path / "out", disk_cache=False), cache=state)
+    assert len(shards_of(big)) >= 2 and routes_of(big)
+    assert "route" in json.loads(big.outputs["pagefind/shards.json"])
+    for path in (root / "content/facts/people").glob("pilot-*.yml"):
+        path.unlink()
+    small = build_site(root, BuildOptions(out=tmp_path / "out", disk_cache=False), cache=state)
+    assert small.ok and shards_of(small) == [""] and routes_of(small) == []
+    assert json.loads(small.outputs["pagefind/shards.json"]) == {"merge": []}
+    assert not any(p.startswith(("pagefind/s", "pagefind/r")) for p in small.outputs if p != "pagefind/shards.json")
+    assert not any((tmp_path / "out" / "pagefind").glob("[rs][0-9]*"))
+
+
+@needs_pagefind
 def test_search_off_indexes_nothing(tmp_path):
     files = search_site(2)
     files["site.yml"] = files["site.yml"].replace("language: en", "language: en\n        search: off")

@@ -46,7 +46,7 @@ class Bundle:
         self.ids = ids or {}  # a routing index's records: {id: the shard it stands for}
 
     def plain(self) -> tuple:
-        """As the saved state keeps it: the files as one string (a few large strings load fast, many small ones do not)."""
+        """As the saved state keeps it, the files as one string: a few large strings load fast, many small ones do not."""
         files = "\n".join(f"{rel}\t{digest}" for rel, digest in self.files.items())
         return (self.key, self.folder, files, self.words, self.ids)
 
@@ -132,6 +132,8 @@ def update_index(pages: dict[str, bytes | Kept], memory: SearchMemory, language:
     try:
         indexed = _update_shards(planned, records, pages, memory, run)
         routed = _update_routes(memory, run) if len(planned) > 1 else []
+        if len(planned) <= 1:
+            memory.routes = {}  # one index: nothing to route
     except SearchError as exc:
         return _without(memory, str(exc), _REINSTALL)
     return _assemble(memory, run, indexed + [f"r{which}" for which in routed])

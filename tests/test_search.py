@@ -215,6 +215,22 @@ def test_an_indexer_that_cannot_be_run_is_a_warning(tmp_path, monkeypatch):
     assert any("cannot be run" in d.message for d in result.diagnostics if d.severity == "warning")
 
 
+@needs_pagefind
+@pytest.mark.parametrize("budget, cores, processes", [(1, 4, 1), (2**30, 4, 4), (2**30, 1, 1)])
+def test_shards_are_indexed_by_as_many_processes_as_cores_and_the_memory_budget_allow(tmp_path, monkeypatch,
+                                                                                      budget, cores, processes):
+    from site_builder.search import indexer
+    launched = []
+    real = indexer.launch
+    monkeypatch.setattr(indexer, "launch", lambda *args: launched.append(1) or real(*args))
+    monkeypatch.setattr(indexer, "cpu_count", lambda: cores)
+    pages = rendered(write_site(tmp_path / "site", search_site(30)))
+    sources = search.Sources(lambda path, data: path, lambda path: b"", None)
+    done = search.update_index(pages, search.SearchMemory(), "en", sources, limit=6, budget=budget)
+    assert done.problems == () and len([n for n in done.indexed if not n.startswith("r")]) >= 5
+    assert len(launched) == 2 * processes  # as many for the shards, then as many for the routing indexes
+
+
 # ---------------------------------------------------------------- an index kept up to date
 
 

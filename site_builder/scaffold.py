@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import datetime
 import re
-import unicodedata
 from pathlib import Path
 
 import yaml
 
+from .text import slugify
 from .config import FieldSpec, SiteConfig, TypeSpec
 
 MAX_SLUG = 60
@@ -30,12 +30,7 @@ class ScaffoldRefused(Exception):
 
 def slug_for(title: str) -> str:
     """A file name from a title: accents dropped, lower-case a-z, 0-9 and '-', at most MAX_SLUG characters."""
-    ascii_text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode("ascii")
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
-    if len(slug) > MAX_SLUG:
-        cut = slug[:MAX_SLUG + 1].rsplit("-", 1)[0] if "-" in slug[:MAX_SLUG + 1] else slug[:MAX_SLUG]
-        slug = cut.strip("-")
-    return slug
+    return slugify(title, MAX_SLUG)
 
 
 def yaml_text(value: str) -> str:
@@ -293,6 +288,8 @@ INIT_GITIGNORE = "output/\n.output.lock\n"
 
 
 def init_files(today: datetime.date) -> dict[str, str]:
+    from .contributing import contributor_files
+
     return {
         "site.yml": INIT_SITE_YML,
         "content/explainers/first-computer-program.md": INIT_EXPLAINER.format(today=today.isoformat()),
@@ -300,6 +297,7 @@ def init_files(today: datetime.date) -> dict[str, str]:
         "content/facts/sources/menabrea-1843.yml": INIT_SOURCE,
         "content/facts/events/1843-notes-published.yml": INIT_EVENT,
         ".gitignore": INIT_GITIGNORE,
+        **contributor_files(),
     }
 
 

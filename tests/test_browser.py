@@ -22,6 +22,8 @@ from site_builder.build import BuildOptions, build_site
 from conftest import write_site
 from theme_site import SITE
 
+pytestmark = pytest.mark.slow  # a real browser: the quick tier leaves these out
+
 CHROME = os.environ.get("CHROME_PATH", "/usr/bin/chromium")
 CHROME_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                "--disable-component-update", "--disable-sync", "--no-first-run"]

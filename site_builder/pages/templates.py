@@ -14,7 +14,7 @@ from ..config import SiteConfig
 from ..diagnostics import Location
 from ..model import PartialDate
 
-THEME_DIR = Path(__file__).parent / "theme"
+from . import THEME_DIR  # noqa: F401 (where the built-in theme lives)
 ANY_TEMPLATE = "\x00any"  # reached by a route whose templates cannot be known statically
 
 

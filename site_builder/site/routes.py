@@ -64,6 +64,16 @@ class Route:
         return [self.template] if self.template else []
 
 
+@dataclass(frozen=True)
+class Planned:
+    """The plan stage's record: every route, the files copied as they are, and the collisions found."""
+
+    routes: list[Route]
+    copies: dict  # out_path -> the file (a Path) copied there
+    problems: tuple
+    statics: tuple[str, ...] = ()  # the static files it was planned with
+
+
 def plan_routes(index: Index, static_files: dict[str, str], problems: Problems) -> list[Route]:
     """All routes of the site. static_files maps 'static/<name>' output paths to their origin."""
     urls = index.urls
@@ -75,14 +85,14 @@ def plan_routes(index: Index, static_files: dict[str, str], problems: Problems) 
 
     add(urls.home(), "home")
     for id_ in index.doc_order():
-        links = index.links_of(id_)
-        url = urls.explainer(links.slug) if links.kind == "explainer" else urls.page(links.slug)
-        add(url, links.kind, id_, origin=links.rel_path)
+        kind, _, rel = index.place_of(id_)
+        slug = id_.partition("/")[2]
+        add(urls.explainer(slug) if kind == "explainer" else urls.page(slug), kind, id_, origin=rel)
     for tspec in index.config.types:
         add(urls.type_index(tspec.folder), "type-index", tspec.name)
     for id_ in index.fact_ids():
-        links = index.links_of(id_)
-        add(urls.fact(id_), "fact", id_, f"fact-{links.type}.html", links.rel_path)
+        _, type_name, rel = index.place_of(id_)
+        add(urls.fact(id_), "fact", id_, f"fact-{type_name}.html", rel)
     add(urls.path("timeline/"), "timeline")
     add(urls.path("tags/"), "tags")
     for tag in index.tag_counts():

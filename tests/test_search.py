@@ -216,6 +216,30 @@ def test_an_indexer_that_cannot_be_run_is_a_warning(tmp_path, monkeypatch):
 
 
 @needs_pagefind
+def test_pages_without_an_html_element_are_a_warning_about_the_template_not_the_indexer(tmp_path):
+    files = search_site(2)
+    files["templates/base.html"] = ('<title>{{ page.title }}</title>\n<main id="main"{% if page.kind in '
+                                    '("explainer", "page", "fact") %} data-pagefind-body{% endif %}>\n'
+                                    '{% block main %}{% endblock %}\n</main>\n')
+    root = write_site(tmp_path / "site", files)
+    result = build_site(root, BuildOptions(out=tmp_path / "out"))
+    assert result.ok, messages(result)
+    warning = next(d for d in result.diagnostics if d.message.startswith("search index not built"))
+    assert "no page has an <html> element" in warning.message, warning.message
+    assert warning.location.rel_path == "templates/base.html"
+    assert "<html>" in warning.hint and "<body>" in warning.hint and "reinstall" not in warning.hint
+    assert not any(p.startswith("pagefind/") for p in result.outputs) and result.indexed is None
+    assert (tmp_path / "out" / "people" / "ada-quill" / "index.html").is_file()
+
+
+def test_a_page_says_whether_it_has_an_html_element_whether_or_not_it_is_cut():
+    assert indexed_page(html(MAIN)).rooted
+    assert indexed_page(b"<!doctype html><HTML lang=en><body><p>whole</p></body></HTML>").rooted
+    assert not indexed_page(b'<main data-pagefind-body><h1>Ada</h1></main>').rooted
+    assert not indexed_page(b"<htmlish><p>no</p></htmlish>").rooted
+
+
+@needs_pagefind
 @pytest.mark.parametrize("budget, cores, processes", [(1, 4, 1), (2**30, 4, 4), (2**30, 1, 1)])
 def test_shards_are_indexed_by_as_many_processes_as_cores_and_the_memory_budget_allow(tmp_path, monkeypatch,
                                                                                       budget, cores, processes):

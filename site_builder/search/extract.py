@@ -29,6 +29,7 @@ IGNORE = b"data-pagefind-ignore"
 _DROPPED = ("head", "style", "script", "noscript", "label", "form", "svg", "footer", "nav", "iframe", "template")
 _VOID = frozenset(b"area base br col embed hr img input link meta param source track wbr".split())
 _TAG = re.compile(rb"<(/?)([a-zA-Z][a-zA-Z0-9:-]*)((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>")
+_HTML = re.compile(rb"<html[\s/>]", re.I)
 _COMMENT = re.compile(rb"<!--.*?-->", re.S)
 _DROP = re.compile(rb"<(" + "|".join(_DROPPED).encode() + rb")\b.*?</\1\s*>", re.S | re.I)
 # Blank text between tags that Pagefind reads as one space (a newline, or two blanks or more): made one space,
@@ -42,14 +43,15 @@ class Indexed(NamedTuple):
     page: bytes  # what the indexer is given
     digest: str  # its digest
     region: bool  # the page marks an indexed region (pages without one are left out when others have one)
+    rooted: bool  # the page has an <html> element (the indexer skips a page without one)
 
 
 def indexed_page(html: bytes) -> Indexed:
     """The part of a rendered page the indexer reads, as a page of its own (see the module's docstring)."""
     cut = _cut(html)
     if cut is None:
-        return Indexed(html, digest_bytes(html), BODY in html)
-    return Indexed(cut, digest_bytes(cut), True)
+        return Indexed(html, digest_bytes(html), BODY in html, _HTML.search(html) is not None)
+    return Indexed(cut, digest_bytes(cut), True, True)  # (a cut page begins with the page's <html> tag)
 
 
 def _cut(html: bytes) -> bytes | None:

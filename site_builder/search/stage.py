@@ -55,7 +55,8 @@ class SearchMemory:
     """The search stage's part of the build state."""
 
     def __init__(self):
-        self.pages: dict[str, tuple[str, str, bool, int]] = {}  # out_path -> (page digest, indexed digest, region, size)
+        # out_path -> (page digest, indexed digest, region, size, has an <html> element)
+        self.pages: dict[str, tuple[str, str, bool, int, bool]] = {}
         self.shards: dict[str, Bundle] = {}
         self.routes: dict[int, Bundle] = {}  # routing bucket -> its routing index
 
@@ -124,6 +125,10 @@ def update_index(pages: dict[str, bytes | Kept], memory: SearchMemory, language:
     if not os.access(binary, os.X_OK):
         return _without(memory, f"the indexer {binary} cannot be run", _REINSTALL)
     records = _records(pages, memory, sources)
+    if records and not any(record[4] for record in records.values()):
+        return _without(memory, "no page has an <html> element, and the indexer skips a page without one",
+                        "the base template (templates/base.html, or the template that replaces it) needs <html> "
+                        "and <body> elements around the page; or set 'search: off' in site.yml", "templates/base.html")
     any_region = any(record[2] for record in records.values())
     planned = shards.plan([p for p, record in records.items() if record[2] or not any_region], limit or shards.LIMIT)
     config = {"force_language": language or "en", "exclude_selectors": EXCLUDED}
@@ -142,15 +147,15 @@ def update_index(pages: dict[str, bytes | Kept], memory: SearchMemory, language:
 _REINSTALL = "reinstall it: pip install --force-reinstall 'site-builder[search]'; or set 'search: off' in site.yml"
 
 
-def _without(memory: SearchMemory, why: str, hint: str) -> Searched:
+def _without(memory: SearchMemory, why: str, hint: str, where: str = "site.yml") -> Searched:
     """No index this time (the next build indexes every shard again), and a warning that says why."""
     memory.shards, memory.routes = {}, {}
-    warning = Diagnostic("warning", f"search index not built: {why}", Location("site.yml"), hint)
+    warning = Diagnostic("warning", f"search index not built: {why}", Location(where), hint)
     return Searched({}, {}, (), (warning,))
 
 
-def _records(pages: dict, memory: SearchMemory, sources: Sources) -> dict[str, tuple[str, str, bool, int]]:
-    """Every page's (page digest, indexed digest, region, size), looked at again only where its bytes changed."""
+def _records(pages: dict, memory: SearchMemory, sources: Sources) -> dict[str, tuple[str, str, bool, int, bool]]:
+    """Every page's (page digest, indexed digest, region, size, rooted), looked at again only where its bytes changed."""
     records = {}
     for out_path, data in pages.items():
         digest = sources.page_digest(out_path, data)
@@ -158,7 +163,7 @@ def _records(pages: dict, memory: SearchMemory, sources: Sources) -> dict[str, t
         if old is None or old[0] != digest:
             html = data if isinstance(data, bytes) else sources.read_kept(out_path)
             found = indexed_page(html)
-            old = (digest, found.digest, found.region, len(found.page))
+            old = (digest, found.digest, found.region, len(found.page), found.rooted)
         records[out_path] = old
     memory.pages = records
     return records

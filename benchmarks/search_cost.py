@@ -4,7 +4,7 @@
     python benchmarks/search_cost.py [--sizes 1000,10000] [--runs 1] [--edits 3] [--work DIR]
                                      [--peer-scripts DIR] [--no-peers] [--search-off]
 
-On the article corpus of run.py (the peers' generator, turned into a site, here with `search: pagefind`)
+On the article corpus of run.py (the peers' generator, turned into a site in the default config, search on)
 it times whole `site-builder build` processes:
 
 * cold: no output folder and no cache;
@@ -40,7 +40,6 @@ sys.path.insert(0, str(HERE))
 import corpus  # noqa: E402
 
 BUILDER = [sys.executable, "-m", "site_builder"]
-SEARCH_ON = "search: pagefind\n"
 ENV = dict(os.environ)
 
 
@@ -122,8 +121,7 @@ def search_site(generator: Path, n: int, work: Path, search: bool = True) -> Pat
     site = work / f"search-{n}"
     if not (site / "content" / "explainers").is_dir() or len(list((site / "content" / "explainers").glob("*.md"))) != n:
         corpus.article_site(plain, site)
-    text = corpus.ARTICLE_SITE_YML.replace("search: off\n", SEARCH_ON if search else "search: off\n")
-    (site / "site.yml").write_text(text, "utf-8")
+    corpus.set_search(site, search)
     return site
 
 

@@ -120,8 +120,14 @@ class Run:
 
 
 # What the routes depend on besides site.yml and the static files: which explainers and pages there
-# are and in what order, which fact sheets, which tags, which media files.
+# are and in what order, which fact sheets, which tags, which media files, and which fact sheets are
+# translated into each further language. (Planning reads the index's tables for what exists, never what
+# an item shows, so these keys and not the ones its reads note.)
 PLAN_KEYS = frozenset({key("D", "all"), key("F", ALL), key("T", ALL), key("M", ALL)})
+
+
+def plan_keys(config: SiteConfig) -> frozenset[str]:
+    return PLAN_KEYS | {key("X", language) for language in config.published[1:]}
 
 
 def plan(root: Path, found: Discovery, linked, state: BuildState) -> tuple[Planned, bool]:
@@ -129,7 +135,7 @@ def plan(root: Path, found: Discovery, linked, state: BuildState) -> tuple[Plann
     build's plan while nothing it depends on changed. Also whether the routes were planned anew."""
     statics = static_files(root, found)
     last = state.plan
-    if last is not None and last.statics == tuple(statics) and linked.changed.isdisjoint(PLAN_KEYS):
+    if last is not None and last.statics == tuple(statics) and linked.changed.isdisjoint(plan_keys(linked.index.config)):
         return last, False
     problems = Problems()
     routes = plan_routes(linked.index, {k: str(v) for k, v in statics.items()}, problems)
@@ -145,7 +151,7 @@ def render(root: Path, found: Discovery, config: SiteConfig, linked, planned: Pl
             if sf.kind == "template" and (sf.text is not None or rel.endswith((".html", ".xml", ".txt", ".j2")))}
     digests = {name: sf.digest for name, sf in site.items()}
     on_disk = _kept_on_disk(run.out, run.state.process.written) if run.saved else None
-    return render_pages(linked.index, planned.routes, replanned, lambda: _jinja(root, site, digests, config, run.state),
+    return render_pages(linked.index, planned, replanned, lambda: _jinja(root, site, digests, config, run.state),
                         run.state.pages, linked.changed, digests, on_disk, progress)
 
 
@@ -269,7 +275,8 @@ def index_search(routes: list[Route], outputs: dict, config: SiteConfig, state: 
         return (out / out_path).read_bytes()
 
     on_disk = _kept_on_disk(out, state.process.written) if out is not None else None
-    return update_index(pages, state.search, config.language, Sources(page_digest, read_kept, on_disk),
+    language = config.language if len(config.published) == 1 else None  # several: each page's <html lang>
+    return update_index(pages, state.search, language, Sources(page_digest, read_kept, on_disk),
                         processes=processes)
 
 

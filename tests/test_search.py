@@ -371,3 +371,19 @@ def test_search_off_indexes_nothing(tmp_path):
     assert result.ok and result.indexed is None and not any(p.startswith("pagefind/") for p in result.outputs)
     assert not (tmp_path / "out" / "pagefind").exists()
     assert os.listdir(tmp_path / "out")
+
+
+@needs_pagefind
+def test_a_site_in_several_languages_is_one_index_with_an_index_per_language(tmp_path):
+    def page(lang: str, words: str) -> bytes:
+        return (f'<!doctype html><html lang="{lang}"><head><title>{words}</title></head><body>'
+                f'<main data-pagefind-body><h1>{words}</h1><p>{words}</p></main></body></html>').encode("utf-8")
+
+    pages = {f"p{n}/index.html": page("en", f"harbour pilot {n}") for n in range(4)}
+    pages.update({f"ko/p{n}/index.html": page("ko", f"항구 도선사 {n}") for n in range(3)})
+    sources = search.Sources(lambda path, data: path, lambda path: b"", None)
+    done = search.update_index(pages, search.SearchMemory(), None, sources, limit=2)
+    assert done.problems == () and done.indexed == ("",)  # one index, however small the shard limit
+    entry = json.loads(done.outputs["pagefind/pagefind-entry.json"])
+    assert {name: lang["page_count"] for name, lang in entry["languages"].items()} == {"en": 4, "ko": 3}
+    assert json.loads(done.outputs["pagefind/" + shards.SHARDS_FILE])["merge"] == []

@@ -91,6 +91,7 @@ class _Quiet(WSGIRequestHandler):
         pass
 
 
+@pytest.mark.slow  # a real browser: the quick tier leaves it out
 def test_a_writer_can_search_in_the_preview_while_the_index_catches_up(preview):
     _require(_missing())
     from playwright.sync_api import sync_playwright
@@ -103,7 +104,7 @@ def test_a_writer_can_search_in_the_preview_while_the_index_catches_up(preview):
 
     def first_result(tab, query: str) -> str | None:
         tab.goto(f"{base}search/?q={query}")
-        tab.wait_for_function("/result|Nothing found|not available/.test(document.getElementById('search-status')"
+        tab.wait_for_function("/[Rr]esult|Nothing found|not available/.test(document.getElementById('search-status')"
                               ".textContent)")
         assert "not available" not in tab.text_content("#search-status")
         link = tab.query_selector("#search-results li h2 a")

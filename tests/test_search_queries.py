@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import re
 import shutil
 import subprocess
 import threading
@@ -101,7 +102,7 @@ def results(browser, url: str, fetched: list[str] | None = None) -> tuple[int, l
     tab.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
     try:
         tab.goto(url)
-        tab.wait_for_function("/result|Nothing found|not available/.test("
+        tab.wait_for_function("/[Rr]esult|Nothing found|not available/.test("
                               "document.getElementById('search-status').textContent)")
         status = tab.text_content("#search-status")
         assert "not available" not in status, status
@@ -109,7 +110,8 @@ def results(browser, url: str, fetched: list[str] | None = None) -> tuple[int, l
     finally:
         context.close()
     assert errors == [], errors
-    count = int(status.split()[0]) if status.split()[0].isdigit() else 0
+    found = re.search(r":\s*(\d+)\.\s*$", status)  # "Results for “query”: N."
+    count = int(found.group(1)) if found else 0
     return count, hrefs
 
 

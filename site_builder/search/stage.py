@@ -110,10 +110,14 @@ class _Run:
     processes: int | None
 
 
-def update_index(pages: dict[str, bytes | Kept], memory: SearchMemory, language: str, sources: Sources,
+def update_index(pages: dict[str, bytes | Kept], memory: SearchMemory, language: str | None, sources: Sources,
                  binary: str | None = None, limit: int | None = None, budget: int | None = None,
                  folder: str = FOLDER, processes: int | None = None) -> Searched:
-    """The search index over these pages (out_path -> bytes, or Kept), in `folder`, for one language.
+    """The search index over these pages (out_path -> bytes, or Kept), in `folder`.
+
+    `language`: the one language of every page, or None for a site in several, whose pages each say
+    theirs in `<html lang>`: Pagefind then keeps an index per language, each with its own stemming. Such
+    a site is indexed as one index, not in shards (routing indexes are made for one language).
 
     `limit`: pages in one shard at most (shards.LIMIT); `budget`: memory for the indexers (INDEXER_MEMORY);
     `processes`: indexer processes at most (default: one per core).
@@ -130,8 +134,12 @@ def update_index(pages: dict[str, bytes | Kept], memory: SearchMemory, language:
                         "the base template (templates/base.html, or the template that replaces it) needs <html> "
                         "and <body> elements around the page; or set 'search: off' in site.yml", "templates/base.html")
     any_region = any(record[2] for record in records.values())
-    planned = shards.plan([p for p, record in records.items() if record[2] or not any_region], limit or shards.LIMIT)
-    config = {"force_language": language or "en", "exclude_selectors": EXCLUDED}
+    one_index = len(records) + 1 if language is None else None
+    planned = shards.plan([p for p, record in records.items() if record[2] or not any_region],
+                          one_index or limit or shards.LIMIT)
+    config = {"exclude_selectors": EXCLUDED}
+    if language is not None:
+        config["force_language"] = language or "en"
     run = _Run(binary, config, (_binary_identity(binary), sorted(config.items())), folder,
                next(iter(planned), ""), sources, budget or INDEXER_MEMORY, processes)
     try:

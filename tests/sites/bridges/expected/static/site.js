@@ -126,6 +126,13 @@
 
   function setStatus(text) { status.textContent = text; }
 
+  // the status messages in the page's language, from the search form (English where a site's template gives none)
+  function message(name, fallback, values) {
+    var text = form.getAttribute("data-" + name) || fallback;
+    Object.keys(values || {}).forEach(function (k) { text = text.split("{" + k + "}").join(values[k]); });
+    return text;
+  }
+
   function render(results, query) {
     list.textContent = "";
     results.forEach(function (r) {
@@ -151,8 +158,9 @@
       list.appendChild(li);
     });
     list.hidden = results.length === 0;
-    setStatus(results.length ? results.length + (results.length === 1 ? " result" : " results") + " for “" + query + "”."
-                             : "Nothing found for “" + query + "”. Try another word, or browse the lists below.");
+    setStatus(results.length ? message("found", "Results for “{query}”: {count}.", {query: query, count: results.length})
+                             : message("nothing", "Nothing found for “{query}”. Try another word, or browse the lists below.",
+                                       {query: query}));
   }
 
   /* The index may come in shards: the primary one at pagefind/, the others listed in
@@ -262,7 +270,7 @@
     var seq = ++searchSeq;
     query = query.trim();
     if (!query) { list.hidden = true; list.textContent = ""; setStatus(""); return; }
-    setStatus("Searching…");
+    setStatus(message("searching", "Searching…"));
     load().then(function (pf) { return find(pf, query); })
       .then(function (res) {
         return Promise.all(res.results.slice(0, 20).map(function (r) { return r.data(); }));
@@ -270,7 +278,7 @@
       .then(function (results) { if (seq === searchSeq) render(results, query); })
       .catch(function () {
         forget();
-        if (seq === searchSeq) setStatus("Search is not available on this copy of the site. Browse the lists below.");
+        if (seq === searchSeq) setStatus(message("unavailable", "Search is not available on this copy of the site. Browse the lists below."));
       });
   }
 

@@ -21,7 +21,7 @@ from typing import Iterable
 from . import __version__
 from .config import BASE_URL_RULE, SiteConfig, load_config, valid_base_url
 from .diagnostics import Diagnostic, Location, Problems
-from .files import Kept, file_digest
+from .files import Kept, digest_bytes, file_digest
 from .incremental import state as saved_state
 from .incremental.cache import CACHE_DIR, DiskCache, code_digest, settings_digest
 from .incremental.state import BuildState  # noqa: F401 (callers keep one between builds)
@@ -34,6 +34,7 @@ from .read.gitdates import git_dates
 from .read.images import probe_media
 from .read.parse import parse
 from .read.portable import check_names
+from .search import Searched, Sources, update_index
 from .site.index import ALL, key
 from .site.link import link
 from .site.routes import Planned, Route, plan_routes
@@ -59,6 +60,7 @@ class BuildResult:
     stats: WriteStats | None = None
     seconds: float = 0.0
     rendered: list[str] | None = None  # the out_paths rendered anew
+    indexed: list[str] | None = None  # the search index's shards indexed anew (None: no index this time)
 
     @property
     def errors(self) -> list[Diagnostic]:
@@ -94,13 +96,16 @@ def build_site(root: Path, options: BuildOptions = BuildOptions(), write: bool =
                         + rendered.problems)
         outputs = {**rendered.outputs, **planned.copies}
         ok = not problems.has_errors(options.strict)
-        if ok and write and config.search != "off":
-            outputs.update(_search_index(run.out, outputs, planned.routes, config, problems, root / CACHE_DIR))
-        stats = _write(root, run.out, outputs, run.state, found) if ok and write else None
+        searched = index_search(planned.routes, outputs, config, run.state, run.out) if ok and write else None
+        if searched is not None:
+            outputs.update(searched.outputs)
+            problems.extend(searched.problems)
+        stats = _write(root, run.out, outputs, run.state, found, searched) if ok and write else None
         if ok and run.saved and (found.read or found.changed or rendered.rendered or stats.written or stats.removed):
             saved_state.save(run.state, run.saved)  # (nothing read, rendered or written: the saved state is this)
     return BuildResult(problems.sorted(), ok, linked.index, planned.routes, outputs, stats,
-                       time.perf_counter() - started, list(rendered.rendered))
+                       time.perf_counter() - started, list(rendered.rendered),
+                       list(searched.indexed) if searched is not None and searched.outputs else None)
 
 
 @dataclass(frozen=True)
@@ -268,26 +273,35 @@ def _kept_on_disk(out: Path, written):
     return on_disk(out, written)
 
 
-def _search_index(out: Path, outputs: dict, routes: list[Route], config: SiteConfig, problems: Problems,
-                  cache: Path) -> dict:
-    """The search index over the pages search reads (optional: pages work without it)."""
-    from .pages import search
-    if not search.available():
-        return {}
-    pages = []
-    for r in routes:
-        data = outputs.get(r.out_path)
-        if r.spec.searched and data is not None:
-            pages.append((r.out_path, data if isinstance(data, bytes) else (out / r.out_path).read_bytes()))
-    try:
-        return search.build_index(pages, config.language if len(config.published) == 1 else None, cache=cache)
-    except search.SearchError as exc:  # the site is fine; only its search index is missing
-        problems.warning(f"search index not built: {exc}", Location("site.yml"),
-                         "reinstall pagefind, or set 'search: off' in site.yml")
-        return {}
+def index_search(routes: list[Route], outputs: dict, config: SiteConfig, state: BuildState,
+                 out: Path | None = None, processes: int | None = None) -> Searched | None:
+    """The search index over the pages search reads, brought up to date (None with 'search: off').
+
+    `out`: the output folder the last write filled (pages kept from it are read there), or None for a
+    build held in memory (the preview), whose pages are all bytes; `processes`: indexers at most.
+    """
+    if config.search == "off":
+        return None
+    pages = {r.out_path: outputs[r.out_path] for r in routes if r.spec.searched and r.out_path in outputs}
+    records = state.pages.records
+
+    def page_digest(out_path: str, data) -> str:
+        record = records.get(out_path)
+        if isinstance(data, Kept):
+            return str(data)
+        return record.digest if record is not None and record.data is data else digest_bytes(data)
+
+    def read_kept(out_path: str) -> bytes:
+        return (out / out_path).read_bytes()
+
+    on_disk = _kept_on_disk(out, state.process.written) if out is not None else None
+    language = config.language if len(config.published) == 1 else None  # several: each page's <html lang>
+    return update_index(pages, state.search, language, Sources(page_digest, read_kept, on_disk),
+                        processes=processes)
 
 
-def _write(root: Path, out: Path, outputs: dict, state: BuildState, found: Discovery) -> WriteStats:
+def _write(root: Path, out: Path, outputs: dict, state: BuildState, found: Discovery,
+           searched: Searched | None = None) -> WriteStats:
     """Bring the output folder up to date, trusting what the last write left there while its manifests hold."""
     memory = state.process
     written = memory.written
@@ -297,6 +311,8 @@ def _write(root: Path, out: Path, outputs: dict, state: BuildState, found: Disco
                  if record.data is not None and outputs.get(path) is record.data}
         known.update((r.out_path, found.files[r.key].digest) for r in state.plan.routes  # media: read already
                      if r.kind == "asset" and r.key in found.files)
+        if searched is not None:
+            known.update(searched.digests)
         memory.written = None
         stats = write_output(out, outputs, known, written)
         memory.written = stats.written_state

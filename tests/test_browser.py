@@ -16,8 +16,7 @@ from pathlib import Path
 
 import pytest
 
-
-from site_builder.pages import search
+from site_builder import search
 from site_builder.build import BuildOptions, build_site
 
 from conftest import write_site

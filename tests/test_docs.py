@@ -243,7 +243,7 @@ def test_docs_link_to_files_that_exist():
 MESSAGE_DOCS = {
     "writing.md": ["read/documents", "read/fields", "site/resolve", "site/checks", "read/markup", "read/discover",
                    "read/yamlio", "read/frontmatter", "site/routes", "build", "read/translations", "read/media",
-                   "read/depth", "read/portable", "read/maths", "read/highlight", "read/callouts"],
+                   "read/depth", "read/portable", "read/maths", "read/highlight", "read/callouts", "search/stage"],
     "site-builders.md": ["config", "pages/render", "pages/templates", "output/write", "read/engines", "i18n/settings"],
 }
 REPORTERS = {"error", "warning", "TemplateProblem", "OutputRefused", "Diagnostic"}

@@ -12,7 +12,7 @@ from babel.messages.checkers import python_format
 
 from site_builder.build import BuildOptions, build_site
 from site_builder.i18n import catalogs
-from site_builder.pages import search
+from site_builder import search
 from site_builder.i18n.locales import direction, format_partial, known, language_name
 from site_builder.model import PartialDate
 

@@ -5,6 +5,7 @@
   parsed  the parse cache (parse): parsed files by path and digest, and each file's problems;
   links   linking's memory (link): the world, every item's links, the site-wide lists;
   pages   the page records (render): per page, what it read, its templates and the digest of its bytes;
+  search  the search index (search): per page the digest of its indexed part, per shard its key and files;
   process what lives only in one running process (the preview, or a test): the compiled templates,
           and what this process's last write left on disk.
 The preview keeps one in memory between builds. A command-line build loads the one the last good
@@ -25,6 +26,7 @@ from ..output.write import Written
 from ..pages.render import PageRecord, PageRecords
 from ..read.discover import Entry, FileTable
 from ..read.parse import ParseCache
+from ..search.stage import SearchMemory
 from ..site.index import Links, Tables
 from ..site.link import LinkMemo
 from ..model import SourceFile
@@ -33,7 +35,7 @@ from . import codec
 from .lazy import LazyDict
 
 STATE_FILE = "state"
-_FORMAT = b"sb-state-10\n"
+_FORMAT = b"sb-state-11\n"
 
 
 class Numbering:
@@ -94,6 +96,7 @@ class BuildState:
         self.plan = None  # build.Planned: the routes of the last build
         self.git = None  # (HEAD commit, {rel_path: date}) of the last look at git (updated_from_git)
         self.pages = PageRecords()
+        self.search = SearchMemory()
         self.process = ProcessMemory()
         self.numbers = (Numbering(), Numbering())  # for the saved state: keys, pages
 
@@ -135,6 +138,7 @@ def save(state: BuildState, path: Path) -> None:
         "numbers": (keys.names, outs.names),
         "templates": pages.templates,
         "sitemap": pages.sitemap,
+        "search": state.search.plain(),
         "written": state.process.written.identity() if state.process.written is not None else None,
         "plan": _saved_plan(state.plan),
     }
@@ -213,6 +217,7 @@ def _fill(state: BuildState, plain: dict) -> None:
                            for out, (key, digest, deps, templates) in plain["pages"].items()}
     state.pages.dependents = LazyDict(plain["dependents"], lambda blob: set(outs.unpack(blob)))
     state.pages.templates, state.pages.sitemap = dict(plain["templates"]), plain["sitemap"]
+    state.search = SearchMemory.from_plain(plain["search"])
     if plain["written"] is not None:
         state.process.written = Written.again(*plain["written"])
     if plain["plan"] is not None:

@@ -24,8 +24,9 @@ from pathlib import Path
 from typing import Callable, Mapping
 from urllib.parse import quote, urlsplit
 
-from ..build import BuildOptions, BuildResult, BuildState, build_site
+from ..build import BuildOptions, BuildResult, BuildState, build_site, index_search
 from ..diagnostics import Diagnostic, Location
+from ..search.catchup import SearchCatchUp
 
 MAX_PATH = 2048
 OVERLAY_ID = "site-builder-errors"
@@ -99,7 +100,7 @@ class Preview:
     """Builds a site in memory and keeps the latest snapshot; safe to read from any thread at any time."""
 
     def __init__(self, root: Path, options: BuildOptions = BuildOptions(), build: Builder = build_site,
-                 log=None):
+                 log=None, search: bool = False):
         self.root = Path(root)
         self.options = options
         self._build = build
@@ -109,6 +110,15 @@ class Preview:
         self._log = log or (lambda text: print(text, file=sys.stderr, flush=True))
         self.snapshot = Snapshot()
         self.allowed = (self.root.resolve(), PACKAGE_DIR)
+        self._swap = threading.Lock()  # the snapshot is replaced by the rebuild thread and the search thread
+        # search: the index brought up to date after each good build, off the rebuild thread (search/catchup.py)
+        self.search = SearchCatchUp(index_search, self.swap_in, self._log) if search else None
+
+    def swap_in(self, make: Callable[[Snapshot], Snapshot]) -> Snapshot:
+        """Replace the snapshot with make(snapshot), in one step."""
+        with self._swap:
+            self.snapshot = make(self.snapshot)
+            return self.snapshot
 
     def rebuild(self, changed: set[str] | None = None) -> Snapshot:
         """Build, then swap the snapshot in one step. Never raises for a problem in the site.
@@ -131,22 +141,23 @@ class Preview:
                 crash = Diagnostic("error", f"internal error while building: {exc!r}", Location("site.yml"),
                                    "please report this")
                 self._log(crash.format())
-                self.snapshot = self._failed((crash,))
-                return self.snapshot
+                return self.swap_in(lambda old: self._failed(old, (crash,)))
             self._whole_site = False
-            self.snapshot = self._next(result)
+            snapshot = self.swap_in(lambda old: self._next(old, result))
             self._report(result, time.perf_counter() - started)
-            return self.snapshot
+            if self.search is not None and result.ok:
+                self.search.submit(result, self._state)
+            return snapshot
 
-    def _next(self, result: BuildResult) -> Snapshot:
-        old = self.snapshot
+    def _next(self, old: Snapshot, result: BuildResult) -> Snapshot:
         if result.ok and result.index is not None:
             types = {r.out_path: KIND_TYPES[r.kind] for r in result.routes if r.kind in KIND_TYPES}
-            return Snapshot(old.generation + 1, result.index.urls.base, dict(result.outputs), types, (), True)
-        return self._failed(tuple(d for d in result.diagnostics if d.severity == "error"))
+            index = {p: data for p, data in old.files.items() if p.startswith("pagefind/")}  # until it catches up
+            return Snapshot(old.generation + 1, result.index.urls.base, {**result.outputs, **index}, types, (), True)
+        return self._failed(old, tuple(d for d in result.diagnostics if d.severity == "error"))
 
-    def _failed(self, errors: tuple[Diagnostic, ...]) -> Snapshot:
-        old = self.snapshot
+    @staticmethod
+    def _failed(old: Snapshot, errors: tuple[Diagnostic, ...]) -> Snapshot:
         return Snapshot(old.generation + 1, old.base, old.files, old.types, errors, old.built)
 
     def _report(self, result: BuildResult, seconds: float) -> None:

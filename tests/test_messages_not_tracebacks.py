@@ -121,21 +121,21 @@ def test_unportable_names_are_found_by_a_build_that_keeps_the_last_routes(make_s
 
 
 def test_a_file_deleted_during_a_command_line_build_is_a_message(make_site, capsys, monkeypatch):
-    root = make_site({"content/media/a.jpg": b"jpeg", "content/pages/about.md": "---\ntitle: About\n---\n![x](../media/a.jpg)\n",
+    root = make_site({"content/media/a.pdf": b"%PDF-1.4", "content/pages/about.md": "---\ntitle: About\n---\n[x](../media/a.pdf)\n",
                       "content/explainers/one.md": DOC.format(title="One", summary="S", tag="t")})
     discover = build_module.discover
 
     def discover_then_delete(root_, *args, **kwargs):
         found = discover(root_, *args, **kwargs)
-        for rel in ("content/media/a.jpg", "content/explainers/one.md"):
+        for rel in ("content/media/a.pdf", "content/explainers/one.md"):  # not an image: images are read before
             (Path(root_) / rel).unlink()
         return found
 
     monkeypatch.setattr(build_module, "discover", discover_then_delete)
     code, err = run_cli(capsys, "build", root)
-    assert code == 2 and err == "site-builder: error: 'a.jpg' was removed while the site was built; build again\n"
+    assert code == 2 and err == "site-builder: error: 'a.pdf' was removed while the site was built; build again\n"
     monkeypatch.undo()
-    write_site(root, {"content/media/a.jpg": b"jpeg"})
+    write_site(root, {"content/media/a.pdf": b"%PDF-1.4"})
     code, err = run_cli(capsys, "build", root)
     assert code == 0, err  # and the next build sees the site as it is
 

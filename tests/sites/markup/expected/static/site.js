@@ -119,7 +119,7 @@
   var input = document.getElementById("search-q");
   var status = document.getElementById("search-status");
   var list = document.getElementById("search-results");
-  var pagefind = null;
+  var loading = null;      // the search module, once its shards are merged
   var searchSeq = 0;
 
   status.textContent = "";
@@ -163,26 +163,121 @@
                                        {query: query}));
   }
 
+  /* The index may come in shards: the primary one at pagefind/, the others listed in
+     pagefind/shards.json and merged into it. A sharded index also has routing indexes, one per
+     bucket of first letters, whose records stand for shards: each query word is looked up there
+     first, and only the pages of the shards every word leads to are searched (a shard:<name>
+     filter), so a word resolves as it would in one index (see the builder's search/routing.py).
+     Then a shard is merged only once a query leads to it (shard <name> is in s<name>/).
+     A failed load is forgotten, so the next search tries again. */
+  var BUCKETS = 32;
+  var folder = searchUrl.replace(/pagefind\.js$/, "");
+  // result URLs are stored relative to the site's root; the site may live in a sub-folder. Less weight
+  // on page length and repeated words, so a short source whose title has the word does not outrank
+  // the fact sheet or explainer that is about it
+  var options = {baseUrl: folder.replace(/pagefind\/$/, ""), ranking: {pageLength: 0.2, termFrequency: 0.5}};
+  var routes = null;       // bucket -> {path, ids: {record id: shard}}, once shards.json is read ({}: one index)
+  var shardDirs = {};      // the folders of the shards besides the primary
+  var merged = {};         // routing index or shard folder -> the promise of its merge
+  var records = {};        // the ids of routing records merged so far: never a result
+
+  function load() {
+    if (!loading) {
+      loading = import(searchUrl).then(function (mod) {
+        return Promise.resolve(mod.options(options))
+          .then(function () { return fetch(folder + "shards.json", {credentials: "same-origin"}); })
+          .then(function (r) { return r.ok ? r.json() : {merge: []}; })
+          .then(function (list) {
+            routes = list.route || {};
+            merged = {};
+            records = {};
+            shardDirs = {};
+            (list.merge || []).forEach(function (dir) { shardDirs[dir] = true; });
+            if (Object.keys(routes).length) return null;  // shards are merged as queries lead to them
+            return Promise.all((list.merge || []).map(function (dir) { return merge(mod, dir); }));
+          })
+          .then(function () { return mod; }, function (error) {  // start clean next time: no shard merged twice
+            return Promise.resolve(mod.destroy && mod.destroy()).then(function () { throw error; });
+          });
+      });
+      loading.catch(function () { loading = null; });
+    }
+    return loading;
+  }
+
+  // after a failure: load the index afresh next time (a shard or routing index may have been half merged)
+  function forget() {
+    var was = loading;
+    loading = null;
+    if (was) was.then(function (mod) { return mod.destroy && mod.destroy(); }).catch(function () {});
+  }
+
+  // the words of a query as Pagefind reads them: lower case, no punctuation, no diacritics
+  function words(query) {
+    return query.toLocaleLowerCase().replace(/[\p{Pd}\p{Pe}\p{Pf}\p{Pi}\p{Po}\p{Ps}]/gu, "")
+      .normalize("NFD").replace(/\p{M}/gu, "").split(/\s+/).filter(Boolean);
+  }
+
+  function merge(pf, dir) {
+    if (!merged[dir]) merged[dir] = pf.mergeIndex(folder + dir, options);
+    return merged[dir];
+  }
+
+  // the shards (besides the primary) whose pages a query may find, merged
+  function mergeShards(pf, names) {
+    return Promise.all(names.map(function (name) {
+      return shardDirs["s" + name + "/"] ? merge(pf, "s" + name + "/") : null;  // else the primary
+    }));
+  }
+
+  // the shards holding what one word resolves to over the whole site
+  function route(pf, word) {
+    var which = word.codePointAt(0) % BUCKETS, bucket = routes[which];
+    if (!bucket) return Promise.resolve([]);
+    return merge(pf, bucket.path).then(function () {
+      Object.keys(bucket.ids).forEach(function (id) { records[id] = true; });
+      return pf.search(word);
+    }).then(function (res) {
+      var found = {};
+      res.results.forEach(function (r) { if (bucket.ids[r.id]) found[bucket.ids[r.id]] = true; });
+      return Object.keys(found);
+    });
+  }
+
+  function pages(res) {
+    return {results: res.results.filter(function (r) { return !records[r.id]; })};
+  }
+
+  function find(pf, query) {
+    if (!Object.keys(routes).length) return pf.search(query);
+    var terms = words(query);
+    if (/^\s*".+"\s*$/.test(query) || !terms.length) {  // an exact phrase: every shard
+      return mergeShards(pf, Object.keys(shardDirs).map(function (dir) { return dir.slice(1, -1); }))
+        .then(function () { return pf.search(query); }).then(pages);
+    }
+    return Promise.all(terms.map(function (word) { return route(pf, word); })).then(function (found) {
+      var shards = found.reduce(function (all, some) {
+        return all.filter(function (shard) { return some.indexOf(shard) >= 0; });
+      });
+      if (!shards.length) return {results: []};
+      return mergeShards(pf, shards).then(function () {
+        return pf.search(query, {filters: {shard: {any: shards}}});
+      }).then(pages);
+    });
+  }
+
   function run(query) {
     var seq = ++searchSeq;
     query = query.trim();
     if (!query) { list.hidden = true; list.textContent = ""; setStatus(""); return; }
     setStatus(message("searching", "Searching…"));
-    var ready = pagefind ? Promise.resolve(pagefind) : import(searchUrl).then(function (mod) {
-      pagefind = mod;
-      // result URLs are stored relative to the site's root; the site may live in a sub-folder
-      var base = searchUrl.replace(/pagefind\/pagefind\.js$/, "");
-      // less weight on page length and repeated words, so a short source whose title has the word
-      // does not outrank the fact sheet or explainer that is about it
-      var options = {baseUrl: base, ranking: {pageLength: 0.2, termFrequency: 0.5}};
-      return Promise.resolve(mod.options(options)).then(function () { return mod; });
-    });
-    ready.then(function (pf) { return pf.search(query); })
+    load().then(function (pf) { return find(pf, query); })
       .then(function (res) {
         return Promise.all(res.results.slice(0, 20).map(function (r) { return r.data(); }));
       })
       .then(function (results) { if (seq === searchSeq) render(results, query); })
       .catch(function () {
+        forget();
         if (seq === searchSeq) setStatus(message("unavailable", "Search is not available on this copy of the site. Browse the lists below."));
       });
   }

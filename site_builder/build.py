@@ -10,6 +10,7 @@ file's stat signature with it. Nothing is written unless the build is good.
 
 from __future__ import annotations
 
+import datetime
 import gc
 import os
 import time
@@ -29,9 +30,11 @@ from .output.write import WriteStats, build_lock, check_output_dir, read_manifes
 from .pages import search
 from .pages.render import render_pages
 from .pages.templates import THEME_DIR, TemplateDeps, make_environment
-from .read.discover import Discovery, decode, discover, read_text
-from .read.parse import parse
-from .site.link import link
+from .model import SourceFile
+from .read.discover import Discovery, classify, decode, discover, read_text
+from .read.parse import CONTENT_KINDS, parse
+from .site.link import Shown, link
+from .site.resolve import UNREADABLE
 from .site.routes import Route, plan_routes
 from .site.urls import Urls
 
@@ -39,6 +42,7 @@ from .site.urls import Urls
 @dataclass(frozen=True)
 class BuildOptions:
     drafts: bool = False
+    future: bool = False  # publish explainers dated after today (the preview shows them, marked as scheduled)
     base_url: str | None = None
     strict: bool = False
     out: Path | None = None
@@ -78,7 +82,9 @@ def build_site(root: Path, options: BuildOptions = BuildOptions(), write: bool =
     with _one_build(run.state):
         found = discover(root, {t.folder: t.name for t in config.types}, run.state.files, run.told)
         parsed = parse(root, found, config, run.state.parsed, run.disk, progress)
-        linked = link(config, Urls(config.base_url), parsed, _media(found), run.state.links, options.drafts)
+        shown = Shown(options.drafts, options.future, datetime.date.fromisoformat(run.state.settings[-1]))
+        linked = link(config, Urls(config.base_url), parsed, _media(found), run.state.links, shown,
+                      _unread(found, config))
         planned = plan(root, found, linked.index)
         rendered = render(root, found, config, linked, planned, run, progress)
         problems.extend(found.problems + parsed.problems + linked.problems + planned.problems + rendered.problems)
@@ -89,8 +95,16 @@ def build_site(root: Path, options: BuildOptions = BuildOptions(), write: bool =
         stats = _write(root, run.out, outputs, run.state) if ok and write else None
         if ok and run.saved and (found.read or found.changed or rendered.rendered or stats.written or stats.removed):
             saved_state.save(run.state, run.saved)  # (nothing read, rendered or written: the saved state is this)
-    return BuildResult(problems.sorted(), ok, linked.index, planned.routes, outputs, stats,
-                       time.perf_counter() - started, list(rendered.rendered))
+    return BuildResult(problems.sorted(causes(found, run.state.links.world)), ok, linked.index, planned.routes,
+                       outputs, stats, time.perf_counter() - started, list(rendered.rendered))
+
+
+def causes(found: Discovery, world) -> set[str]:
+    """The files whose problems come first (after site.yml's): the files that could not be read, on which
+    the problems of other files may follow."""
+    out = {rel for rel, held in world.held.items() if held.why == UNREADABLE}
+    out.update(d.location.rel_path for d in found.problems if d.severity == "error")
+    return out
 
 
 @dataclass(frozen=True)
@@ -138,6 +152,17 @@ def render(root: Path, found: Discovery, config: SiteConfig, linked, planned: Pl
                         on_disk, progress)
 
 
+def _unread(found: Discovery, config: SiteConfig) -> dict[str, SourceFile]:
+    """The content files discovery could not read, as the files they would have been (without text)."""
+    folders = {t.folder: t.name for t in config.types}
+    out = {}
+    for d in found.problems:
+        kind = classify(d.location.rel_path, folders) if d.severity == "error" else None
+        if isinstance(kind, tuple) and kind[0] in CONTENT_KINDS:
+            out[d.location.rel_path] = SourceFile(kind[0], d.location.rel_path, None, "", kind[1])
+    return out
+
+
 def _media(found: Discovery) -> frozenset[str]:
     return frozenset(rel for rel, sf in found.files.items() if sf.kind == "media")
 
@@ -162,7 +187,7 @@ def read_config(root: Path, options: BuildOptions) -> tuple[SiteConfig | None, P
 def _settings(root: Path, options: BuildOptions, out: Path | None) -> tuple:
     """What every part of the state depends on: a change of any of these starts the state over."""
     return (__version__, code_digest(), str(root.resolve()), file_digest(root / "site.yml"), repr(options),
-            str(out.resolve()) if out is not None else "")
+            str(out.resolve()) if out is not None else "", datetime.date.today().isoformat())  # see link.Shown
 
 
 @contextmanager

@@ -156,8 +156,7 @@ def load_config(text: str, rel_path: str, problems: Problems) -> SiteConfig | No
             if raw_html not in ("allow", "escape"):
                 problems.error("markdown.raw_html must be 'allow' or 'escape'", marks.at(("markdown", "raw_html")))
                 raw_html = "escape"
-    types = _load_types(data.get("types"), marks, problems)
-    _check_ref_targets(types, marks, problems)
+    types = _check_ref_targets(_load_types(data.get("types"), marks, problems), marks, problems)
     nav = _load_nav(data.get("nav"), marks, problems)
     return SiteConfig(
         title=title or "Untitled site",
@@ -350,10 +349,13 @@ def _load_field(name: str, raw, path: tuple, marks: Marks, problems: Problems) -
                      str(raw.get("description", "")), str(raw.get("label", "")))
 
 
-def _check_ref_targets(types: tuple[TypeSpec, ...], marks: Marks, problems: Problems) -> None:
-    """Refs must point at declared types (checked once the whole type list is known)."""
+def _check_ref_targets(types: tuple[TypeSpec, ...], marks: Marks, problems: Problems) -> tuple[TypeSpec, ...]:
+    """Refs must point at declared types (checked once the whole type list is known). An unknown type is
+    reported here and left out of the field's `to`, so fact sheets are not blamed for site.yml's mistake."""
     names = [t.name for t in types]
+    out = []
     for tspec in types:
+        fields = []
         for fspec in tspec.fields:
             path = ("types", tspec.name, "fields", fspec.name)
             spec = fspec
@@ -363,3 +365,7 @@ def _check_ref_targets(types: tuple[TypeSpec, ...], marks: Marks, problems: Prob
                 if target not in names:
                     problems.error(f"field '{fspec.name}' of type '{tspec.name}' refers to unknown type "
                                    f"'{target}'{did_you_mean(target, names)}", marks.at(path + ("to",)))
+            known = replace(spec, to=tuple(t for t in spec.to if t in names))
+            fields.append(replace(fspec, of=known) if fspec.of is not None else known)
+        out.append(replace(tspec, fields=tuple(fields)))
+    return tuple(out)

@@ -62,7 +62,8 @@ BASE = {
 # One edit: (operation, which item, a number that varies the text).
 edits = st.tuples(
     st.sampled_from(["rename", "add_ref", "remove_refs", "cite", "template", "drop_template", "delete", "add",
-                     "site_yml", "employer", "reword", "reword", "summary", "retitle", "field", "draft"]),
+                     "site_yml", "employer", "reword", "reword", "summary", "retitle", "field", "draft",
+                     "unreadable"]),
     st.integers(0, 2), st.integers(0, 99))
 
 
@@ -145,6 +146,12 @@ def apply_edit(root: Path, edit: tuple[str, int, int]) -> None:
                 path.write_text(text.replace("draft: true\n", "", 1))
             else:
                 path.write_text(text.replace("---\n", "---\ndraft: true\n", 1))
+    elif op == "unreadable":  # a tab breaks the YAML (the id stays known), or the fix
+        path = [people / f"{PEOPLE[which]}.yml", root / f"content/explainers/{EXPLAINERS[which]}.md"][n % 2]
+        if path.exists():
+            text = path.read_text()
+            path.write_text(text.replace("\tsummary:", "summary:", 1) if "\tsummary:" in text
+                            else text.replace("summary:", "\tsummary:", 1))
     if op == "add" and n % 5 == 0:  # sometimes bring in the second organization as well
         write_site(root, {"content/facts/organizations/globex.yml": "name: Globex\nsummary: Another firm [@s-one].\n"})
 

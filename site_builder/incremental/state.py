@@ -25,12 +25,13 @@ from ..read.discover import Entry, FileTable
 from ..read.parse import ParseCache
 from ..site.index import Links, Tables
 from ..site.link import LinkMemo
+from ..site.resolve import Held
 from ..site.routes import Route
 from . import codec
 from .cache import read_regular
 
 STATE_FILE = "state"
-_FORMAT = b"sb-state-4\n"
+_FORMAT = b"sb-state-5\n"
 
 
 class ProcessMemory:
@@ -74,7 +75,8 @@ def save(state: BuildState, path: Path) -> None:
                   for rel, e in state.files.entries.items()},
         "notes": {rel: codec.encode(found) for rel, found in state.files.notes.items()},
         "problems": {rel: (digest, codec.encode(found)) for rel, (digest, found) in state.parsed.problems.items()},
-        "world": (world.ids, world.short, world.by_path, world.media),
+        "world": (world.ids, world.short, world.by_path, world.media,
+                  {rel: (h.id, h.fact, h.why) for rel, h in world.held.items()}),
         "links": {id_: (*(getattr(links_, f) for f in _LINK_FIELDS[:-1]), codec.encode(links_.problems))
                   for id_, links_ in links.links.items()},
         "tables": {name: getattr(links.tables, name) for name in _TABLES},
@@ -113,7 +115,9 @@ def _fill(state: BuildState, plain: dict) -> None:
     state.files.notes = {rel: codec.decode(found) for rel, found in plain["notes"].items()}
     state.parsed.problems = {rel: (digest, codec.decode(found)) for rel, (digest, found) in plain["problems"].items()}
     world = state.links.world
-    world.ids, world.short, world.by_path, world.media = plain["world"]
+    world.ids, world.short, world.by_path, world.media, held = plain["world"]
+    for rel, (id_, fact, why) in held.items():
+        world.hold(rel, Held(id_, fact, why))
     world.short = {k: tuple(v) for k, v in world.short.items()}
     world.media = frozenset(world.media)
     state.links.links = {id_: Links(*values[:-1], codec.decode(values[-1])) for id_, values in plain["links"].items()}

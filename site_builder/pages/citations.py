@@ -101,9 +101,7 @@ class PageRefs:
         self.uses: dict[int, list[tuple[str, str]]] = defaultdict(list)  # n -> [(anchor, locator)]
 
     def ref(self, target: str, text: str | None = None) -> Markup:
-        id_ = self.index.lookup(target)
-        if id_ is None:
-            raise KeyError(target)
+        id_ = self.index.known(target)  # a KeyError is shown as a located template error
         label = html.escape(text) if text is not None else html.escape(self.index.title(id_))
         return Markup(f'<a class="ref" href="{html.escape(self.index.url(id_))}" data-ref="{id_}">{label}</a>')
 

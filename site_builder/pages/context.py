@@ -127,17 +127,10 @@ def common(index: Index, route: Route, refs: PageRefs, title: str, description: 
         "ref": refs.ref,
         "static": urls.static,
         "absolute": urls.absolute,
-        "url_for": lambda id_: index.url(index.lookup(id_) or id_),
+        "url_for": lambda id_: index.url(index.known(id_)),
         "sheets": lambda type_name: sheets_of(index, refs, type_name),
-        "sheet": lambda id_: sheet_card(index, refs, _known(index, id_)),
+        "sheet": lambda id_: sheet_card(index, refs, index.known(id_)),
     }
-
-
-def _known(index: Index, id_: str) -> str:
-    found = index.lookup(id_)
-    if found is None:
-        raise KeyError(id_)  # shown as a located template error
-    return found
 
 
 def sheet_card(index: Index, refs: PageRefs, id_: str) -> dict:

@@ -15,7 +15,7 @@ from .. import workers
 from ..diagnostics import Diagnostic, Location
 from ..files import Kept, digest_bytes
 from ..read.markup import OPEN
-from ..site.index import ALL, Index, key
+from ..site.index import ALL, Index, Unreadable, key
 from ..site.routes import Route
 from .citations import PageRefs
 from .context import CONTEXTS
@@ -138,11 +138,13 @@ def render_route(index: Index, route: Route, env, sitemap: list[Route]) -> tuple
     if route.kind == "data":
         return data_file(index, route.key), []
     refs = PageRefs(index)
-    context = CONTEXTS[route.kind](index, route, refs)
-    if route.kind == "sitemap":
-        context["entries"] = [{"loc": index.urls.absolute(r.url)} for r in sitemap]
     try:
+        context = CONTEXTS[route.kind](index, route, refs)
+        if route.kind == "sitemap":
+            context["entries"] = [{"loc": index.urls.absolute(r.url)} for r in sitemap]
         data = render_template(env, route.template_names(), context)
+    except Unreadable:  # the page needs a file that could not be read: its error is the one to fix
+        return None, []
     except TemplateProblem as exc:
         dedupe = (str(exc.location), exc.message)
         return None, [(dedupe, Diagnostic("error", f"{exc.message} (rendering {route.url})", exc.location,

@@ -13,6 +13,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from ..config import SiteConfig
 from ..diagnostics import Location
 from ..model import PartialDate
+from ..site.index import Unreadable
 
 THEME_DIR = Path(__file__).parent / "theme"
 ANY_TEMPLATE = "\x00any"  # reached by a route whose templates cannot be known statically
@@ -103,7 +104,7 @@ def render_template(env: jinja2.Environment, names: list[str], context: dict) ->
     except jinja2.UndefinedError as exc:
         raise TemplateProblem(f"template error: {exc.message}", template_location(exc, names[0]),
                               "check the variable name; the site builders' guide lists what each page gets") from None
-    except TemplateProblem:
+    except (TemplateProblem, Unreadable):
         raise
     except Exception as exc:  # a template mistake (wrong filter argument, bad call): show where it happened
         loc = template_location(exc, names[0])

@@ -14,14 +14,16 @@ There is one way to link: a cold build is this, starting from nothing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import datetime
+import posixpath
+from dataclasses import dataclass, field
 
 from ..config import SiteConfig
 from ..diagnostics import Diagnostic
-from ..model import FactSheet
+from ..model import Document, FactSheet, SourceFile
 from ..read.parse import Parsed
 from .index import ALL, Index, Links, Tables, key
-from .resolve import World, resolve_item, site_warnings
+from .resolve import DRAFT, UNREADABLE, Held, World, resolve_item, site_warnings
 from .urls import Urls
 
 
@@ -35,6 +37,31 @@ class LinkMemo:
 
 
 @dataclass(frozen=True)
+class Shown:
+    """Which items a build publishes: drafts only when asked, explainers dated after today only when asked."""
+
+    drafts: bool = False
+    future: bool = False
+    today: datetime.date = field(default_factory=datetime.date.today)
+
+    def held_back(self, item) -> str:
+        """Why the item is not published ("" when it is): DRAFT, or the date it is scheduled for."""
+        if not isinstance(item, Document):
+            return ""
+        if item.draft and not self.drafts:
+            return DRAFT
+        if self.scheduled(item) and not self.future:
+            return item.date.iso()
+        return ""
+
+    def scheduled(self, item) -> bool:
+        """An explainer dated after today (shown only with --future, as the preview does)."""
+        return (isinstance(item, Document) and item.kind == "explainer" and item.date is not None
+                and (item.date.year, item.date.month, item.date.day) > (self.today.year, self.today.month,
+                                                                          self.today.day))
+
+
+@dataclass(frozen=True)
 class Linked:
     index: Index
     changed: frozenset[str]  # keys (index.key) whose value changed since the last build
@@ -42,9 +69,13 @@ class Linked:
 
 
 def link(config: SiteConfig, urls: Urls, parsed: Parsed, media: frozenset[str], memo: LinkMemo,
-         drafts: bool) -> Linked:
-    fresh, removed = _changed_items(parsed, memo, drafts)
+         shown: Shown = Shown(), unread: dict[str, SourceFile] | None = None) -> Linked:
+    """`unread`: the content files discovery could not read (not UTF-8, too large), by rel_path."""
+    fresh, removed, held = _changed_items(parsed, memo, shown)
+    held.update(_unread_changes(memo.world, parsed, unread or {}))
     names = _update_world(memo, fresh, removed, media)
+    for rel, entry in held.items():
+        names.update(memo.world.hold(rel, entry))
     todo = dict(fresh)
     if names:
         anything_new = any(n.startswith(("id:", "media:")) for n in names)
@@ -59,24 +90,52 @@ def link(config: SiteConfig, urls: Urls, parsed: Parsed, media: frozenset[str], 
     changed.update(_update_items(memo, new, removed))
     changed.update(_update_tables(memo, new, old))
     problems = tuple(d for links in memo.links.values() for d in links.problems)
-    problems += tuple(d for found in memo.tables.warnings.values() for d in found)
-    index = Index(config, urls, memo.links, memo.tables, memo.world, lambda links: parsed.items(links.rel_path))
+    if not any(h.why == UNREADABLE for h in memo.world.held.values()):  # else what cites or mentions is unknown
+        problems += tuple(d for found in memo.tables.warnings.values() for d in found)
+    index = Index(config, urls, memo.links, memo.tables, memo.world, lambda links: parsed.items(links.rel_path),
+                  shown)
     return Linked(index, frozenset(changed), problems)
 
 
-def _changed_items(parsed: Parsed, memo: LinkMemo, drafts: bool):
-    """The visible items of changed files ({id: (item, digest)}), and the ids of items no longer there."""
+def _changed_items(parsed: Parsed, memo: LinkMemo, shown: Shown):
+    """The visible items of changed files ({id: (item, digest)}), the ids of items no longer there, and for
+    each changed file, why it is held back (a Held), or None."""
     fresh: dict[str, tuple] = {}
     before: set[str] = set()
+    held: dict[str, Held | None] = {}
     for rel in parsed.changed:
         old_id = memo.world.by_path.get(rel)
         if old_id is not None:
             before.add(old_id)
+        held[rel] = None
         sf = parsed.content.get(rel)
-        item = parsed.items(rel) if sf is not None else None
-        if item is not None and (drafts or not getattr(item, "draft", False)):
+        if sf is None:
+            continue
+        item = parsed.items(rel)
+        if item is None:
+            if any(d.severity == "error" for d in parsed.items.parsed(rel).problems):
+                held[rel] = Held(_id_from_path(sf), sf.kind == "fact", UNREADABLE)
+        elif shown.held_back(item):
+            held[rel] = Held(item.id, False, shown.held_back(item))
+        else:
             fresh[item.id] = (item, sf.digest)
-    return fresh, before - fresh.keys()
+    return fresh, before - fresh.keys(), held
+
+
+def _unread_changes(world: World, parsed: Parsed, unread: dict[str, SourceFile]) -> dict[str, Held | None]:
+    """Files discovery could not read are held back as unreadable, as long as they stay so."""
+    out: dict[str, Held | None] = {rel: Held(_id_from_path(sf), sf.kind == "fact", UNREADABLE)
+                                   for rel, sf in unread.items()}
+    for rel, held in world.held.items():
+        if held.why == UNREADABLE and rel not in unread and rel not in parsed.content:
+            out[rel] = None
+    return out
+
+
+def _id_from_path(sf: SourceFile) -> str:
+    """The id a file's item would have: its type's folder (or explainers/, pages/) and its file name."""
+    slug = posixpath.splitext(posixpath.basename(sf.rel_path))[0]
+    return f"{sf.type_folder}/{slug}" if sf.kind == "fact" else f"{sf.kind}s/{slug}"
 
 
 def _update_world(memo: LinkMemo, fresh: dict, removed: set[str], media: frozenset[str]) -> set[str]:

@@ -8,6 +8,7 @@ change to what exists links again exactly the items that looked up a name that c
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 
 from ..diagnostics import Location, Problems, did_you_mean, suggest
 from ..model import (CiteSlot, Document, FactSheet, FieldValue, Fragment, LinkSlot, PartialDate, RefSlot,
@@ -16,13 +17,56 @@ from .index import Links
 
 
 class World:
-    """What exists: every item's id (with its type), fact sheets' short ids, content paths, media files."""
+    """What exists: every item's id (with its type), fact sheets' short ids, content paths, media files,
+    and the content files that are not items of this build (`held`)."""
 
     def __init__(self):
         self.ids: dict[str, str] = {}  # id -> type name (a fact type, or 'explainer' or 'page')
         self.short: dict[str, tuple[str, ...]] = {}  # a fact sheet's slug -> ids, sorted
         self.by_path: dict[str, str] = {}  # rel_path -> id
         self.media: frozenset[str] = frozenset()
+        self.held: dict[str, Held] = {}  # rel_path -> a file whose item is not in the site, and why
+        self.held_ids: dict[str, str] = {}  # the id of each of them -> its rel_path
+
+    def hold(self, rel: str, held: "Held | None") -> set[str]:
+        """Note that the file at rel is held back (or no longer is); the names whose answer changed."""
+        old = self.held.pop(rel, None)
+        if old == held:
+            if held is not None:
+                self.held[rel] = held
+            return set()
+        names: set[str] = set()
+        for entry in (old, held):
+            if entry is not None:
+                names.update((f"id:{entry.id}", f"short:{entry.id.rpartition('/')[2]}", f"path:{rel}"))
+        if old is not None and self.held_ids.get(old.id) == rel:
+            del self.held_ids[old.id]
+        if held is not None:
+            self.held[rel] = held
+            self.held_ids[held.id] = rel
+        return names
+
+    def held_item(self, target: str) -> "Held | None":
+        """The held file a written id, or a fact sheet's short id, names."""
+        rel = self.held_ids.get(target)
+        if rel is not None:
+            return self.held[rel]
+        if "/" not in target:
+            found = [h for h in self.held.values() if h.fact and h.id.rpartition("/")[2] == target]
+            return found[0] if len(found) == 1 else None
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Held:
+    """A content file that is not an item of this build: it could not be read, or it is not published yet."""
+
+    id: str  # from its path: the type's folder (or explainers/, pages/) and its file name
+    fact: bool  # a fact sheet (short ids name fact sheets only)
+    why: str  # UNREADABLE, DRAFT, or the date it is scheduled for (YYYY-MM-DD)
+
+
+UNREADABLE, DRAFT = "unreadable", "draft"
 
 
 class Lookups:
@@ -50,6 +94,10 @@ class Lookups:
     def medium(self, rel: str) -> bool:
         self.names.add(f"media:{rel}")
         return rel in self.world.media
+
+    def held(self, target: str) -> Held | None:
+        """The held file an id (or short id) names; ask only after lookup() found nothing (it notes the names)."""
+        return self.world.held_item(target)
 
 
 def card_fields(item) -> tuple:
@@ -117,19 +165,20 @@ def resolve_item(item, digest: str, world: World, config) -> Links:
     problems = Problems()
     out: set[str] = set()
     cited: dict[str, None] = {}
+    folders = {t.folder for t in config.types} | {"explainers", "pages"}
     for frag in fragments_of(item):
         for slot in frag.slots:
-            _check_slot(slot, ask, out, cited, problems)
+            _check_slot(slot, ask, out, cited, problems, folders)
     for ref, fv in ref_values_of(item):
-        target = _lookup(ref.target, ref.location, ask, problems)
+        target = _lookup(ref.target, ref.location, ask, problems, folders)
         if target is None:
             continue
         if fv is not None:
             spec = config.type(item.type).field(fv.name)
             allowed = (spec.of or spec).to if spec else ()
             if allowed and world.ids[target] not in allowed:
-                problems.error(f"'{ref.target}' is a {world.ids[target]}, but '{fv.name}' must refer to "
-                               f"a {' or '.join(allowed)}", ref.location)
+                problems.error(f"'{ref.target}' is {_a(world.ids[target])}, but '{fv.name}' must refer to "
+                               f"{' or '.join(_a(t) for t in allowed)}", ref.location)
                 continue
         out.add(target)
     about: tuple[str, ...] = ()
@@ -154,29 +203,54 @@ def resolve_item(item, digest: str, world: World, config) -> Links:
                  tuple(problems.items))
 
 
+def _a(word: str) -> str:
+    return ("an " if word[:1] in "aeiou" else "a ") + word
+
+
 def _media_hint(src: str, media) -> str:
     names = did_you_mean(src.removeprefix("content/"), [m.removeprefix("content/") for m in media])
     return ("files go in content/media/" + names) if names else "files go in content/media/"
 
 
-def _lookup(target: str, loc: Location, ask: Lookups, problems: Problems) -> str | None:
+def _lookup(target: str, loc: Location, ask: Lookups, problems: Problems, folders=()) -> str | None:
     found = ask.lookup(target)
     if found:
         return found
     world = ask.world
+    held = ask.held(target)
+    if held is not None:
+        _held_problem(held, f"'{target}'", loc, problems)
+        return None
     matches = world.short.get(target)
     if matches and len(matches) > 1:
         problems.error(f"'{target}' is ambiguous: it could be " + " or ".join(f"'{m}'" for m in matches), loc,
                        "write the full id with its folder")
         return None
-    candidates = world.ids if "/" in target else world.short
+    folder = target.partition("/")[0] if "/" in target else None
+    if folder in folders:  # a folder that exists: suggest only what is in it
+        candidates = [i for i in world.ids if i.startswith(folder + "/")]
+    else:
+        candidates = world.ids if "/" in target else world.short
     problems.error(f"unknown reference '{target}'{did_you_mean(target, candidates)}", loc)
     return None
 
 
-def _check_slot(slot, ask: Lookups, out: set, cited: dict, problems: Problems) -> None:
+def _held_problem(held: Held, what: str, loc: Location, problems: Problems) -> None:
+    """A reference or link to a file that is not in the site: nothing to add when the file could not be read
+    (its own error says why), else why it is not published."""
+    if held.why == UNREADABLE:
+        return
+    if held.why == DRAFT:
+        problems.error(f"{what} is a draft, so it is not published", loc,
+                       "remove 'draft: true' from it to publish it, or build with --drafts")
+    else:
+        problems.error(f"{what} is scheduled for {held.why}, so it is not published yet", loc,
+                       "build with --future to publish it now, or add the link once it is out")
+
+
+def _check_slot(slot, ask: Lookups, out: set, cited: dict, problems: Problems, folders=()) -> None:
     if isinstance(slot, RefSlot):
-        target = _lookup(slot.target, slot.location, ask, problems)
+        target = _lookup(slot.target, slot.location, ask, problems, folders)
         if target:
             out.add(target)
     elif isinstance(slot, CiteSlot):
@@ -187,6 +261,10 @@ def _check_slot(slot, ask: Lookups, out: set, cited: dict, problems: Problems) -
             return
         target = ask.path(slot.target)
         if target is None:
+            held = ask.world.held.get(slot.target)
+            if held is not None:
+                _held_problem(held, f"the link to '{slot.target}'", slot.location, problems)
+                return
             folder, _, name = slot.target.rpartition("/")
             world = ask.world
             siblings = {p.rpartition("/")[2]: p for p in list(world.by_path) + list(world.media)
@@ -200,6 +278,10 @@ def _check_slot(slot, ask: Lookups, out: set, cited: dict, problems: Problems) -
 
 def _check_source(source: str, loc: Location, ask: Lookups, cited: dict, problems: Problems) -> None:
     if not ask.has(f"sources/{source}"):
+        held = ask.held(f"sources/{source}")
+        if held is not None:
+            _held_problem(held, f"source '{source}'", loc, problems)
+            return
         sources = [i.split("/", 1)[1] for i in ask.world.ids if i.startswith("sources/")]
         problems.error(f"unknown source '{source}'{did_you_mean(source, sources)}", loc,
                        "sources are the fact sheets in content/facts/sources/")

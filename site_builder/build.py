@@ -153,11 +153,14 @@ def render(root: Path, found: Discovery, config: SiteConfig, linked, planned: Pl
 
 
 def _unread(found: Discovery, config: SiteConfig) -> dict[str, SourceFile]:
-    """The content files discovery could not read, as the files they would have been (without text)."""
+    """The content files discovery could not read (a fact sheet named .yaml too), as the files they would have
+    been, without text."""
     folders = {t.folder: t.name for t in config.types}
     out = {}
     for d in found.problems:
-        kind = classify(d.location.rel_path, folders) if d.severity == "error" else None
+        rel = d.location.rel_path
+        kind = classify(rel.removesuffix(".yaml") + ".yml" if rel.endswith(".yaml") else rel, folders) \
+            if d.severity == "error" else None
         if isinstance(kind, tuple) and kind[0] in CONTENT_KINDS:
             out[d.location.rel_path] = SourceFile(kind[0], d.location.rel_path, None, "", kind[1])
     return out

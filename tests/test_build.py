@@ -243,7 +243,8 @@ def test_ambiguous_short_ids_and_url_collisions(make_site):
     text = messages(result)
     assert any("'golden-gate' is ambiguous: it could be 'bridges/golden-gate' or 'companies/golden-gate'" in m
                for m in text)
-    assert any("would both write /bridges/bridges/" in m for m in text)
+    assert any("'content/pages/bridges.md' would be published at /bridges/bridges/, where the site's list of the "
+               "type 'bridge' goes" in m for m in text)
 
 
 def test_strict_turns_warnings_into_errors(make_site):

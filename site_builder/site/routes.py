@@ -103,6 +103,13 @@ def plan_routes(index: Index, static_files: dict[str, str], problems: Problems) 
     return routes
 
 
+# what each kind of built-in page is, for messages ({key}: the route's key)
+BUILT_IN = {"home": "home page", "type-index": "list of the type '{key}'", "timeline": "timeline",
+            "tags": "list of tags", "tag": "page of the tag '{key}'", "404": "not-found page", "feed": "feed",
+            "sitemap": "sitemap", "robots": "robots.txt", "data": "data file", "search": "search page",
+            "explainers": "list of explainers", "asset": "file '{key}'"}
+
+
 def _check_collisions(routes: list[Route], problems: Problems) -> None:
     seen: dict[str, Route] = {}
     for route in routes:
@@ -110,5 +117,14 @@ def _check_collisions(routes: list[Route], problems: Problems) -> None:
         if first is None:
             seen[route.out_path] = route
             continue
-        problems.error(f"'{route.origin}' and '{first.origin}' would both write {route.url}",
-                       Location(route.origin), "rename one of them")
+        written = [r for r in (first, route) if r.origin.startswith("content/")]
+        if len(written) == 1:  # a writer's file where a page of the site's own goes
+            mine, theirs = written[0], route if written[0] is first else first
+            what = BUILT_IN.get(theirs.kind, theirs.kind).format(key=theirs.key)
+            problems.error(f"'{mine.origin}' would be published at {route.url}, where the site's {what} goes "
+                           "(the address comes from the file's name, so no line is given)", Location(mine.origin),
+                           "rename the file" + (", or give the type another folder in site.yml"
+                                                if theirs.kind == "type-index" else ""))
+            continue
+        problems.error(f"'{route.origin}' and '{first.origin}' would both write {route.url} (the addresses come "
+                       "from names, so no line is given)", Location(route.origin), "rename one of them")

@@ -36,6 +36,7 @@ from .read.parse import CONTENT_KINDS, parse
 from .site.link import Shown, link
 from .site.resolve import UNREADABLE
 from .site.routes import Route, plan_routes
+from .site.sitelinks import check_site_links
 from .site.urls import Urls
 
 
@@ -136,10 +137,12 @@ class Planned:
 
 
 def plan(root: Path, found: Discovery, index) -> Planned:
-    """Every route of the site, and the files copied as they are (media, theme and site assets)."""
+    """Every route of the site, and the files copied as they are (media, theme and site assets); links into
+    the site checked against the routes."""
     problems = Problems()
     statics = static_files(root, found)
     routes = plan_routes(index, {k: str(v) for k, v in statics.items()}, problems)
+    check_site_links(index, routes, problems)
     copies = {r.out_path: statics.get(r.out_path) or root / r.key for r in routes if r.spec.copied}
     return Planned(routes, copies, tuple(problems.items))
 

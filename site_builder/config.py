@@ -75,6 +75,7 @@ class SiteConfig:
     copyright: str = ""
     nav: tuple[tuple[str, str], ...] = ()  # (label, url or ref id)
     search: str = "pagefind"  # "pagefind": a static search index when the pagefind package is installed; "off"
+    nav_at: tuple[Location, ...] = field(default=(), compare=False, repr=False)  # where each nav url is written
     extra: dict = field(default_factory=dict, compare=False, hash=False)
 
     @property
@@ -157,7 +158,7 @@ def load_config(text: str, rel_path: str, problems: Problems) -> SiteConfig | No
                 problems.error("markdown.raw_html must be 'allow' or 'escape'", marks.at(("markdown", "raw_html")))
                 raw_html = "escape"
     types = _check_ref_targets(_load_types(data.get("types"), marks, problems), marks, problems)
-    nav = _load_nav(data.get("nav"), marks, problems)
+    nav, nav_at = _load_nav(data.get("nav"), marks, problems)
     return SiteConfig(
         title=title or "Untitled site",
         base_url=base_url,
@@ -169,6 +170,7 @@ def load_config(text: str, rel_path: str, problems: Problems) -> SiteConfig | No
         copyright=_text(data, "copyright", marks, problems) or "",
         nav=nav,
         search=_search(data, marks, problems),
+        nav_at=nav_at,
     )
 
 
@@ -195,13 +197,14 @@ def _text(data: dict, key: str, marks: Marks, problems: Problems, required: bool
     return str(value)
 
 
-def _load_nav(raw, marks: Marks, problems: Problems) -> tuple:
+def _load_nav(raw, marks: Marks, problems: Problems) -> tuple[tuple, tuple]:
+    """The nav's (label, url) items, and where each url is written."""
     if raw is None:
-        return ()
+        return (), ()
     if not isinstance(raw, list):
         problems.error("nav must be a list of {label, url} items", marks.at(("nav",)))
-        return ()
-    items = []
+        return (), ()
+    items, where = [], []
     for i, item in enumerate(raw):
         if not isinstance(item, dict) or not isinstance(item.get("label"), str) or not isinstance(item.get("url"), str):
             problems.error("each nav item needs 'label' and 'url' (a path such as /timeline/)", marks.at(("nav", i)))
@@ -211,7 +214,8 @@ def _load_nav(raw, marks: Marks, problems: Problems) -> tuple:
                            marks.at(("nav", i, "url")), "nav links may be site paths such as /timeline/, or http(s)")
             continue
         items.append((item["label"], item["url"]))
-    return tuple(items)
+        where.append(marks.at(("nav", i, "url")))
+    return tuple(items), tuple(where)
 
 
 def _load_types(raw, marks: Marks, problems: Problems) -> tuple[TypeSpec, ...]:

@@ -202,7 +202,7 @@ def test_docs_link_to_files_that_exist():
 # Where each module's messages are explained: writers see content messages, site builders see site.yml's.
 MESSAGE_DOCS = {
     "writing.md": ["read/documents", "read/fields", "site/resolve", "read/markup", "read/discover", "read/yamlio",
-                   "read/frontmatter", "site/routes", "build"],
+                   "read/frontmatter", "site/routes", "site/sitelinks", "build"],
     "site-builders.md": ["config", "pages/render", "pages/templates", "output/write"],
 }
 REPORTERS = {"error", "warning", "TemplateProblem", "OutputRefused", "Diagnostic"}

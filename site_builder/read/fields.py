@@ -128,13 +128,7 @@ def parse_value(spec: FieldSpec, raw, path: tuple, ctx: FieldContext, what: str 
     kind = spec.type
     what = what or f"'{spec.name}'"
     if raw is None:
-        if what.startswith("item"):
-            hint = "give it a value, or remove the empty item"
-        elif spec.required:
-            hint = "give it a value: the field is required, so it cannot be left out"
-        else:
-            hint = "give it a value, or remove the line"
-        ctx.error(f"{what} has no value", path, hint)
+        ctx.error(f"{what} has no value", path, _fill_in(spec, what))
         return None
     if kind in ("text", "markdown"):
         if isinstance(raw, bool) or not isinstance(raw, (str, int, float)):
@@ -188,6 +182,15 @@ def parse_value(spec: FieldSpec, raw, path: tuple, ctx: FieldContext, what: str 
         return tuple(out)
     ctx.error(f"unknown field type '{kind}'", path)  # pragma: no cover - config rejects these
     return None
+
+
+def _fill_in(spec: FieldSpec, what: str) -> str:
+    """What to do about a key or list item written without a value."""
+    if what.startswith("item"):
+        return "give it a value, or remove the empty item"
+    if spec.required:
+        return "give it a value: the field is required, so it cannot be left out"
+    return "give it a value, or remove the line"
 
 
 def _money(what: str, raw, path: tuple, ctx: FieldContext) -> Money | None:

@@ -27,7 +27,7 @@ ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*(/[a-z0-9][a-z0-9-]*)?$")
 
 _FENCE_RE = re.compile(r"^ {0,3}(`{3,}|~{3,})", re.M)
 _CODE_SPAN_RE = re.compile(r"(`+)(?!`)(.+?)(?<!`)\1(?!`)", re.S)
-_REF_RE = re.compile(r"(?<!\\)\[\[([^\[\]\n]*)\]\]")
+_REF_RE = re.compile(r"(?<!\\)\[\[([^\[\]\n]*(?:\n(?![ \t]*\n)[^\[\]\n]*)*)\]\]")  # text may wrap, not a paragraph
 _CITE_RE = re.compile(r"(?<!\\)\[(@[^\[\]\n]*)\](?!\()")
 _LINK_RE = re.compile(r"\]\(\s*<?([^()\s<>]+(?:\([^()\s]*\)[^()\s<>]*)*)>?(\s+\"[^\"]*\")?\s*\)")
 _SCHEME_RE = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]*):")
@@ -57,11 +57,12 @@ SITE_SUFFIXES = (".md", ".yml")
 class Scanned:
     """Markdown text with placeholders, and the slots they stand for."""
 
-    __slots__ = ("text", "slots")
+    __slots__ = ("text", "slots", "urls")
 
     def __init__(self, text: str, slots: list):
         self.text = text
         self.slots = slots
+        self.urls: tuple = ()  # (address, Location) of each http(s) link: see open_forms
 
 
 def _masked_ranges(text: str) -> list[tuple[int, int]]:
@@ -184,7 +185,42 @@ def scan(text: str, rel_path: str, problems: Problems, line0: int = 1, col0: int
         out.append(rep)
         last = end
     out.append(text[last:])
-    return Scanned("".join(out), slots)
+    scanned = Scanned("".join(out), slots)
+    scanned.urls = open_forms(text, is_masked, pos, problems)
+    return scanned
+
+
+_FORM_START_RE = re.compile(r"(?<!\\)\[(?=[\[@])")
+_SPACED_CITE_RE = re.compile(r"(?:^|;)\s*@\s")
+
+
+def open_forms(text: str, is_masked, pos: _Positions, problems: Problems) -> tuple:
+    """Warn about what looks like a reference or citation but is not one, so would show as typed: '[['
+    never closed in its paragraph, '[@' never closed on its line, and '[@ x]' (a space after '@'). Returns
+    the address and location of every http(s) link (the build checks those into the site itself)."""
+    done = sorted(m.span() for rx in (_REF_RE, _CITE_RE) for m in rx.finditer(text) if not is_masked(m.start()))
+    starts = [a for a, _ in done]
+    for m in _FORM_START_RE.finditer(text):
+        at = m.start()
+        i = bisect.bisect_right(starts, at) - 1
+        if is_masked(at) or (i >= 0 and done[i][0] <= at < done[i][1]):
+            continue
+        line_end = text.find("\n", at)
+        rest = text[at:line_end if line_end >= 0 else len(text)]
+        if text.startswith("[[[", at):
+            continue  # '[[[': what the last two brackets start is looked at next
+        if re.match(r"\[@[^\[\]]*\]", rest):
+            continue  # a link whose text starts with '@' ([@name](...)): a citation would be in `done`
+        ends = "a reference ends with ']]' in its paragraph" if text.startswith("[[", at) else \
+            "a citation ends with ']' on its line"
+        problems.warning(f"'{rest.split()[0][:40]}' is not closed: {ends}", pos.at(at),
+                         "write [[folder/id]] or [@source-id]; to show the brackets as they are, write \\[")
+    for start, end in done:
+        if text.startswith("[@", start) and _SPACED_CITE_RE.search(text[start + 1:end - 1]):
+            problems.warning(f"'{text[start:end][:40]}': a citation has no space after '@'", pos.at(start),
+                             "write [@source-id]")
+    return tuple((m.group(1), pos.at(m.start(1))) for m in _LINK_RE.finditer(text)
+                 if m.group(1).startswith(("http://", "https://")) and not is_masked(m.start()))
 
 
 _ATTR_URL_RE = re.compile(r'(\s(?:href|src))="([^"]*)"')
@@ -285,4 +321,4 @@ class MarkdownRenderer:
         html_text = self.convert(scanned.text)
         if inline and html_text.startswith("<p>") and html_text.endswith("</p>") and html_text.count("<p>") == 1:
             html_text = html_text[3:-4]
-        return Fragment(html_text, tuple(scanned.slots), text if keep_source else "")
+        return Fragment(html_text, tuple(scanned.slots), text if keep_source else "", scanned.urls)

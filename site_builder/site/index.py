@@ -51,6 +51,7 @@ class Links:
     cited: tuple[str, ...]  # ids of the sources it cites
     about: tuple[str, ...]  # for an event: the ids of what it is about
     names: frozenset[str]  # what it looked up (see link.World): when one of them changes, it is linked again
+    site_links: tuple  # (prefix, path under the base, line, col) of each link into the site: see sitelinks.py
     problems: tuple[Diagnostic, ...]
 
     @property
@@ -214,6 +215,11 @@ class Index:
         """Every fact sheet's id, sorted."""
         self._note("F", ALL)
         return sorted(i for i, links in self._links.items() if links.kind == "fact")
+
+    def site_links(self):
+        """(rel_path, site_links) of every item with links into the site (for the check after planning,
+        not for pages: nothing is recorded)."""
+        return ((links.rel_path, links.site_links) for links in self._links.values() if links.site_links)
 
     def doc_order(self) -> list[str]:
         """Every explainer and page in list order (explainers newest first; undated pages by slug)."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from ..diagnostics import Location, Problems, did_you_mean, suggest
 from ..model import (CiteSlot, Document, FactSheet, FieldValue, Fragment, LinkSlot, PartialDate, RefSlot,
@@ -200,7 +201,37 @@ def resolve_item(item, digest: str, world: World, config) -> Links:
     return Links(item.id, item.rel_path, digest, "fact" if fact else item.kind, item.type if fact else item.kind,
                  item.name if fact else item.title, item.slug, order_of(item), () if fact else tuple(item.tags),
                  _digest(card_fields(item)), frozenset(out), tuple(sorted(cited)), about, frozenset(ask.names),
-                 tuple(problems.items))
+                 links_into_site(item, config.base_url), tuple(problems.items))
+
+
+def links_into_site(item, base_url: str) -> tuple:
+    """The links of an item that point into the site itself, which only the planned routes can tell are good:
+    (prefix, path under the base, line, col) for each root-relative link in Markdown ('/', 'explainers/x/'),
+    each link written with the site's own address, and each url field that points into the site."""
+    prefix = site_prefix(base_url)
+    out = []
+    for frag in fragments_of(item):
+        for slot in frag.slots:
+            if isinstance(slot, LinkSlot) and slot.target.startswith("/"):
+                out.append(("/", slot.target[1:], slot.location.line, slot.location.col))
+        for url, loc in frag.urls:
+            if prefix and url.startswith(prefix):
+                out.append((prefix, url[len(prefix):].partition("#")[0], loc.line, loc.col))
+    for fv in item.fields if isinstance(item, FactSheet) else ():
+        for value in fv.value if isinstance(fv.value, tuple) else (fv.value,):
+            if isinstance(value, str) and prefix and value.startswith(prefix):  # str values are url fields'
+                out.append((prefix, value[len(prefix):].partition("#")[0], fv.location.line, fv.location.col))
+    return tuple(out)
+
+
+def site_prefix(base_url: str) -> str | None:
+    """The address every page of the site starts with (https://example.org/engines/), or None for a site
+    built for '/' alone (no host: no address can be told to be the site's)."""
+    parts = urlsplit(base_url)
+    if not parts.scheme or not parts.netloc:
+        return None
+    path = parts.path if parts.path.endswith("/") else parts.path + "/"
+    return f"{parts.scheme}://{parts.netloc}{path}"
 
 
 def _a(word: str) -> str:

@@ -53,6 +53,14 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("init", help="start a new site in DIR that builds at once")
     p.add_argument("dir", metavar="DIR", help="a new or empty folder")
 
+    p = sub.add_parser("theme", help="where the built-in theme is, or a copy of one of its templates to start from")
+    site_arg(p)
+    what = p.add_mutually_exclusive_group(required=True)
+    what.add_argument("--path", action="store_true", help="print the folder of the built-in theme")
+    what.add_argument("--copy", metavar="NAME",
+                      help="copy the built-in template NAME (e.g. explainer.html) into SITE/templates/; "
+                           "never overwrites")
+
     p = sub.add_parser("schema", help="write a JSON Schema per fact-sheet type and point editors at them")
     site_arg(p)
     p.add_argument("--out", help=f"write the schemas here (default: SITE/{SCHEMA_DIR}/)")
@@ -93,6 +101,8 @@ def main(argv: list[str] | None = None) -> int:
         return init_command(Path(args.dir))
     if args.command == "new":
         return new_command(Path(args.site), args.kind, args.title, args.slug)
+    if args.command == "theme":
+        return theme_command(Path(args.site), args.path, args.copy)
     root = Path(args.site)
     if not root.is_dir():
         print(f"site-builder: error: '{args.site}' is not a folder", file=sys.stderr)
@@ -213,6 +223,29 @@ def new_command(root: Path, kind: str, title: str, slug: str | None) -> int:
         if others:
             print(f"note: {others[0]}/{path.stem} exists too; refer to this one as "
                   f"[[{tspec.folder}/{path.stem}]], with its folder", file=sys.stderr)
+    return 0
+
+
+def theme_command(root: Path, path: bool, name: str | None) -> int:
+    from .pages.templates import THEME_DIR, THEME_PREFIX
+    from .scaffold import ScaffoldRefused
+    from .themefiles import copy_theme_file
+
+    if path:
+        print(THEME_DIR)
+        return 0
+    if not (root / "site.yml").is_file():
+        return _fail(f"no site.yml in '{root}': is this a site's folder?", 2,
+                     "run the command in the site's folder, or give it: site-builder theme SITE --copy NAME")
+    try:
+        written = copy_theme_file(root, name)
+    except ScaffoldRefused as exc:
+        return _fail(exc.message, exc.code, exc.hint)
+    shown = written.relative_to(root).as_posix()
+    print(written.as_posix())
+    if shown.endswith(".html"):
+        print(f"note: {shown} now replaces the built-in one; to change only part of it, keep the blocks you change "
+              f'and start the file with {{% extends "{THEME_PREFIX}{written.name}" %}}', file=sys.stderr)
     return 0
 
 

@@ -16,6 +16,7 @@ from ..model import PartialDate
 from ..site.index import Unreadable
 
 THEME_DIR = Path(__file__).parent / "theme"
+THEME_PREFIX = "theme/"  # {% extends "theme/explainer.html" %}: the built-in template, even where the site has its own
 ANY_TEMPLATE = "\x00any"  # reached by a route whose templates cannot be known statically
 
 
@@ -26,7 +27,9 @@ class TemplateProblem(Exception):
 
 
 def make_environment(root: Path | None, template_files: dict[str, str], config: SiteConfig) -> jinja2.Environment:
-    """Site templates override the built-in theme file by file; autoescaping and StrictUndefined always."""
+    """Site templates override the built-in theme file by file, and reach the built-in ones by the prefix
+    'theme/' (so a site's explainer.html can extend the built-in explainer.html); autoescaping and
+    StrictUndefined always."""
     loaders: list[jinja2.BaseLoader] = []
     if root is not None and (root / "templates").is_dir():
         site_templates = {
@@ -34,6 +37,7 @@ def make_environment(root: Path | None, template_files: dict[str, str], config: 
         }
         loaders.append(_DictLoader(site_templates, "templates/"))
     loaders.append(jinja2.FileSystemLoader(str(THEME_DIR)))
+    loaders.append(jinja2.PrefixLoader({THEME_PREFIX.rstrip("/"): jinja2.FileSystemLoader(str(THEME_DIR))}))
     env = SandboxedEnvironment(  # site templates may not reach Python internals (no __globals__, no os)
         loader=jinja2.ChoiceLoader(loaders),
         autoescape=jinja2.select_autoescape(["html", "xml", "htm"], default_for_string=True, default=True),
@@ -106,6 +110,11 @@ def render_template(env: jinja2.Environment, names: list[str], context: dict) ->
                               "check the variable name; the site builders' guide lists what each page gets") from None
     except (TemplateProblem, Unreadable):
         raise
+    except RecursionError as exc:  # {% extends "explainer.html" %} in templates/explainer.html
+        loc = template_location(exc, names[0])
+        name = loc.rel_path.removeprefix("templates/")
+        raise TemplateProblem(f"template '{name}' extends or includes itself, which never ends", loc,
+                              f'to build on the built-in {name}, write {{% extends "{THEME_PREFIX}{name}" %}}') from None
     except Exception as exc:  # a template mistake (wrong filter argument, bad call): show where it happened
         loc = template_location(exc, names[0])
         if loc.rel_path.startswith("(built-in theme)") and not isinstance(exc, (KeyError, jinja2.TemplateError)):

@@ -35,7 +35,7 @@ from .read.discover import Discovery, classify, decode, discover, read_text
 from .read.parse import CONTENT_KINDS, parse
 from .site.link import Shown, link
 from .site.resolve import UNREADABLE
-from .site.routes import Route, plan_routes
+from .site.routes import Route, plan_routes, robots_note
 from .site.sitelinks import check_site_links
 from .site.urls import Urls
 
@@ -43,7 +43,8 @@ from .site.urls import Urls
 @dataclass(frozen=True)
 class BuildOptions:
     drafts: bool = False
-    future: bool = False  # publish explainers dated after today (the preview shows them, marked as scheduled)
+    future: bool = False  # publish explainers dated after today
+    preview: bool = False  # a build for the live preview: explainers dated after today are shown, marked as scheduled
     base_url: str | None = None
     strict: bool = False
     out: Path | None = None
@@ -60,6 +61,7 @@ class BuildResult:
     stats: WriteStats | None = None
     seconds: float = 0.0
     rendered: list[str] | None = None  # the out_paths rendered anew
+    notes: tuple[str, ...] = ()  # things the site builder should know that are not problems (the CLI prints them)
 
     @property
     def errors(self) -> list[Diagnostic]:
@@ -83,7 +85,8 @@ def build_site(root: Path, options: BuildOptions = BuildOptions(), write: bool =
     with _one_build(run.state):
         found = discover(root, {t.folder: t.name for t in config.types}, run.state.files, run.told)
         parsed = parse(root, found, config, run.state.parsed, run.disk, progress)
-        shown = Shown(options.drafts, options.future, datetime.date.fromisoformat(run.state.settings[-1]))
+        shown = Shown(options.drafts, options.future or options.preview,
+                      datetime.date.fromisoformat(run.state.settings[-1]), marked=options.preview)
         linked = link(config, Urls(config.base_url), parsed, _media(found), run.state.links, shown,
                       _unread(found, config))
         planned = plan(root, found, linked.index)
@@ -97,7 +100,8 @@ def build_site(root: Path, options: BuildOptions = BuildOptions(), write: bool =
         if ok and run.saved and (found.read or found.changed or rendered.rendered or stats.written or stats.removed):
             saved_state.save(run.state, run.saved)  # (nothing read, rendered or written: the saved state is this)
     return BuildResult(problems.sorted(causes(found, run.state.links.world)), ok, linked.index, planned.routes,
-                       outputs, stats, time.perf_counter() - started, list(rendered.rendered))
+                       outputs, stats, time.perf_counter() - started, list(rendered.rendered),
+                       tuple(n for n in (robots_note(linked.index.urls),) if n))
 
 
 def causes(found: Discovery, world) -> set[str]:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import datetime
 import sys
 from pathlib import Path
 
 from . import __version__
 from .build import BuildOptions, BuildResult, build_site, read_config
 from .diagnostics import suggest
+from .read.fields import parse_date
 from .progress import Progress
 from .schema import SCHEMA_DIR, SETTINGS
 from .output.write import OutputRefused, read_manifest
@@ -27,15 +29,18 @@ def _parser() -> argparse.ArgumentParser:
     site_arg(p)
     p.add_argument("-o", "--output", help="write here instead of SITE/output")
     p.add_argument("--drafts", action="store_true", help="include drafts")
+    p.add_argument("--future", action="store_true",
+                   help="publish explainers dated after today too (they are held back until their date)")
     p.add_argument("--base-url", help="publish under this URL instead of site.yml's base_url")
     p.add_argument("--strict", action="store_true", help="treat warnings as errors")
-    _verbosity(p)
+    _verbosity(p, "list every file written or removed")
 
     p = sub.add_parser("check", help="report every problem without writing anything")
     site_arg(p)
     p.add_argument("--drafts", action="store_true", help="check drafts too")
+    p.add_argument("--future", action="store_true", help="check explainers dated after today as published")
     p.add_argument("--strict", action="store_true", help="treat warnings as errors")
-    _verbosity(p)
+    _verbosity(p, "list every file a build would write")
 
     p = sub.add_parser("serve", help="live preview on 127.0.0.1")
     site_arg(p)
@@ -49,6 +54,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("title", metavar="TITLE", help="the title or name; the file is named from it")
     p.add_argument("--site", default=".", help="the site's folder (default: here)")
     p.add_argument("--slug", help="the file name (without extension) instead of one made from TITLE")
+    p.add_argument("--date", help="for an event: when it happened, YYYY, YYYY-MM or YYYY-MM-DD (default: today); "
+                                  "its file name starts with it")
 
     p = sub.add_parser("init", help="start a new site in DIR that builds at once")
     p.add_argument("dir", metavar="DIR", help="a new or empty folder")
@@ -68,10 +75,10 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _verbosity(p: argparse.ArgumentParser) -> None:
+def _verbosity(p: argparse.ArgumentParser, verbose: str) -> None:
     group = p.add_mutually_exclusive_group()
     group.add_argument("-q", "--quiet", action="store_true", help="print errors only")
-    group.add_argument("-v", "--verbose", action="store_true", help="print every file written")
+    group.add_argument("-v", "--verbose", action="store_true", help=verbose)
 
 
 def report(result: BuildResult, strict: bool, quiet: bool = False, stream=None) -> None:
@@ -100,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "init":
         return init_command(Path(args.dir))
     if args.command == "new":
-        return new_command(Path(args.site), args.kind, args.title, args.slug)
+        return new_command(Path(args.site), args.kind, args.title, args.slug, args.date)
     if args.command == "theme":
         return theme_command(Path(args.site), args.path, args.copy)
     root = Path(args.site)
@@ -113,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
         from .preview.server import serve  # the only module that needs livereload and tornado
 
         return serve(root, host=args.host, port=args.port, drafts=args.drafts, open_browser=args.open)
-    options = BuildOptions(drafts=args.drafts, strict=args.strict,
+    options = BuildOptions(drafts=args.drafts, future=args.future, strict=args.strict,
                            base_url=getattr(args, "base_url", None),
                            out=Path(args.output) if getattr(args, "output", None) else None)
     out = options.out or root / "output"
@@ -135,8 +142,13 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     if args.verbose and args.command == "build":
         _list_changes(before, read_manifest(out) or {})
+    elif args.verbose:
+        for path in sorted(result.outputs):  # what a build would write (and the search index, if installed)
+            print(f"  would write {path}")
     if not args.quiet:
         pages = sum(1 for r in result.routes if r.kind != "asset")
+        for note in result.notes if args.command == "build" else ():
+            print(f"note: {note}", file=sys.stderr)
         if args.command == "build":
             s = result.stats
             print(f"built {pages} pages and {len(result.routes) - pages} files in {result.seconds:.2f} s: "
@@ -194,8 +206,8 @@ def init_command(dest: Path) -> int:
     return 0
 
 
-def new_command(root: Path, kind: str, title: str, slug: str | None) -> int:
-    from .scaffold import ScaffoldRefused, new_document, new_factsheet
+def new_command(root: Path, kind: str, title: str, slug: str | None, date: str | None = None) -> int:
+    from .scaffold import DATED_RE, ScaffoldRefused, new_document, new_factsheet, slug_for
 
     if not root.is_dir():
         return _fail(f"'{root}' is not a folder", 2)
@@ -214,10 +226,17 @@ def new_command(root: Path, kind: str, title: str, slug: str | None) -> int:
                 close = list(dict.fromkeys(close))
                 hint = " (did you mean " + " or ".join(f"'{c}'" for c in close) + "?)" if close else ""
                 return _fail(f"unknown kind '{kind}'{hint}", 2, "kinds are " + ", ".join(names))
-            path = new_factsheet(root, config, tspec, title, slug)
+            if date is not None and (tspec.name != "event" or parse_date(date)[0] is None):
+                return _fail(f"--date '{date}': " + ("only events take a date" if tspec.name != "event"
+                                                     else parse_date(date)[1]), 2)
+            path = new_factsheet(root, config, tspec, title, slug, date or "")
     except ScaffoldRefused as exc:
         return _fail(exc.message, exc.code, exc.hint)
     print(path.as_posix())
+    if kind not in ("explainer", "page") and tspec.name == "event" and date is None and \
+            path.stem.startswith(datetime.date.today().isoformat()) and not DATED_RE.match(slug_for(title)):
+        print("note: the event is dated today, and so is its file name; for the day it happened, give it with "
+              f"--date: site-builder new event \"{title}\" --date YYYY-MM-DD", file=sys.stderr)
     if kind not in ("explainer", "page"):
         others = sorted(p.parent.name for p in (root / "content" / "facts").glob(f"*/{path.name}") if p != path)
         if others:

@@ -56,7 +56,7 @@ def test_broken_addresses_are_errors_with_a_did_you_mean(make_site):
     found = [m.splitlines()[0] for m in messages(build(root))]
     assert found == [
         "content/explainers/hello.md:8:6: error: link to '/explainers/helo/': the site has no page or file there "
-        "(did you mean '/explainers/hello/'?)",
+        "(did you mean '/explainers/hello/' or '/explainers/'?)",
         "content/explainers/hello.md:8:30: error: link to '/media/nothere.png': the site has no page or file there "
         "(did you mean '/media/a b.png'?)",
         "content/explainers/hello.md:8:56: error: link to 'https://example.org/sub/peple/ada/': the site has no page "
@@ -72,7 +72,8 @@ def test_a_nav_link_and_a_url_field_into_the_site_are_checked(make_site):
     assert found == [
         "site.yml:4:28: error: nav link '/methodology/' (Timeline): the site has no page or file there",
         "content/facts/people/ada.yml:4:15: error: link to 'https://example.org/sub/explainers/gone/': the site has "
-        "no page or file there (did you mean 'https://example.org/sub/explainers/hello/'?)",
+        "no page or file there (did you mean 'https://example.org/sub/explainers/' or "
+        "'https://example.org/sub/explainers/hello/'?)",
     ]
 
 

@@ -119,7 +119,7 @@ def common(index: Index, route: Route, refs: PageRefs, title: str, description: 
                  "base_url": config.base_url, "base": urls.base, "author": config.author,
                  "copyright": config.copyright, "nav": nav, "types": types,
                  "urls": {"home": urls.home(), "timeline": urls.path("timeline/"), "tags": urls.path("tags/"),
-                          "feed": urls.path("feed.xml"), "explainers": urls.home() + "#explainers",
+                          "feed": urls.path("feed.xml"), "explainers": urls.path("explainers/"),
                           "search": urls.path("search/") if config.search != "off" else "",
                           "facts": urls.path("data/facts.json"), "cards": urls.path("data/cards.json")}},
         "page": {"url": route.url, "canonical": urls.absolute(route.url), "kind": route.kind,
@@ -155,6 +155,7 @@ def explainer_context(index: Index, route: Route, refs: PageRefs) -> dict:
     ctx = common(index, route, refs, doc.title, doc.summary)
     ctx.update({
         "doc": doc, "body": body, "about": about, "sources": refs.later_entries(),
+        "scheduled": doc.date if index.shown is not None and index.shown.marked and index.shown.scheduled(doc) else None,
         "tags": [{"name": t, "url": index.urls.tag(t)} for t in doc.tags],
         "mentions": [card(index, refs, i) for i in index.backlinks(doc.id)],
         "image": _image(index, doc.image),
@@ -256,6 +257,17 @@ def explainers(index: Index, refs: PageRefs) -> list[dict]:
     return out
 
 
+def explainers_context(index: Index, route: Route, refs: PageRefs) -> dict:
+    """The list of every explainer, newest first, under the text of the site's page at /explainers/ if any."""
+    page = index.item(route.key) if route.key else None
+    title = page.title if page is not None else "Explainers"
+    about = page.summary if page is not None and page.summary else f"Every explainer on {index.config.title}."
+    ctx = common(index, route, refs, title, about)
+    ctx.update({"doc": page, "intro": refs.later(page.body) if page is not None else None,
+                "explainers": explainers(index, refs), "sources": refs.later_entries()})
+    return ctx
+
+
 def home_context(index: Index, route: Route, refs: PageRefs) -> dict:
     ctx = common(index, route, refs, index.config.title, index.config.description)
     ctx.update({"explainers": explainers(index, refs),
@@ -296,7 +308,7 @@ def search_context(index: Index, route: Route, refs: PageRefs) -> dict:
 
 
 CONTEXTS = {
-    "home": home_context, "explainer": explainer_context, "page": page_context, "fact": fact_context,
+    "home": home_context, "explainers": explainers_context, "explainer": explainer_context, "page": page_context, "fact": fact_context,
     "type-index": type_index_context, "timeline": timeline_context, "tag": tag_context, "tags": tags_context,
     "404": simple_context, "feed": simple_context, "sitemap": simple_context, "search": search_context,
 }

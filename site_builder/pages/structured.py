@@ -431,7 +431,7 @@ def _collection_ids(index: Index, route: Route) -> tuple[str, list[str]]:
         return f"Tagged {route.key}", list(index.tagged(route.key))
     if route.kind == "timeline":
         return "Timeline", index.ids_of_type("event")
-    if route.kind == "home":
+    if route.kind in ("home", "explainers"):
         return index.config.title, index.ids_of_kind("explainer")
     return "Tags", []
 
@@ -447,7 +447,7 @@ def page_graph(index: Index, route: Route, title: str = "") -> dict:
         graph.extend(_fact_page(index, index.item(route.key), page))
         if index.config.type(index.type_of(route.key)).schema_org == "ClaimReview":
             graph.append(_publisher(index))
-    elif route.kind in ("home", "type-index", "tag", "timeline", "tags"):
+    elif route.kind in ("home", "type-index", "tag", "timeline", "tags", "explainers"):
         name, ids = _collection_ids(index, route)
         graph.append(_collection(index, route, page, title or name, ids))
         if route.kind == "home":

@@ -43,6 +43,7 @@ class Shown:
     drafts: bool = False
     future: bool = False
     today: datetime.date = field(default_factory=datetime.date.today)
+    marked: bool = False  # pages say when an explainer is scheduled for a later date (the preview's)
 
     def held_back(self, item) -> str:
         """Why the item is not published ("" when it is): DRAFT, or the date it is scheduled for."""

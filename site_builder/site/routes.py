@@ -29,6 +29,7 @@ KINDS = {k.name: k for k in (
     Kind("page", "page.html", html=True, searched=True),
     Kind("fact", "fact.html", html=True, searched=True),
     Kind("type-index", "type-index.html", html=True),
+    Kind("explainers", "explainers.html", html=True),
     Kind("timeline", "timeline.html", html=True),
     Kind("tags", "tags.html", html=True),
     Kind("tag", "tag.html", html=True),
@@ -74,10 +75,15 @@ def plan_routes(index: Index, static_files: dict[str, str], problems: Problems) 
         routes.append(Route(url, out_path_for(url, urls.base), kind, key, template, origin))
 
     add(urls.home(), "home")
+    intro = ""  # a page at /explainers/ is the list's text: the list goes under it
     for id_ in index.doc_order():
         links = index.links_of(id_)
+        if links.kind == "page" and links.slug == "explainers":
+            intro = id_
+            continue
         url = urls.explainer(links.slug) if links.kind == "explainer" else urls.page(links.slug)
         add(url, links.kind, id_, origin=links.rel_path)
+    add(urls.path("explainers/"), "explainers", intro, origin=index.links_of(intro).rel_path if intro else "site.yml")
     for tspec in index.config.types:
         add(urls.type_index(tspec.folder), "type-index", tspec.name)
     for id_ in index.fact_ids():
@@ -90,7 +96,8 @@ def plan_routes(index: Index, static_files: dict[str, str], problems: Problems) 
     add(urls.path("404.html"), "404")
     add(urls.path("feed.xml"), "feed")
     add(urls.path("sitemap.xml"), "sitemap")
-    add(urls.path("robots.txt"), "robots")
+    if urls.base == "/":  # crawlers read robots.txt at the root of a host only: see robots_note
+        add(urls.path("robots.txt"), "robots")
     add(urls.path("data/facts.json"), "data", "facts")
     add(urls.path("data/cards.json"), "data", "cards")
     if index.config.search != "off":
@@ -101,6 +108,16 @@ def plan_routes(index: Index, static_files: dict[str, str], problems: Problems) 
         add(urls.path(out), "asset", origin, origin=origin)
     _check_collisions(routes, problems)
     return routes
+
+
+def robots_note(urls) -> str:
+    """What to tell the site builder when the site lives below the root of its host, where no robots.txt of
+    the site's can be read ('' at the root)."""
+    if urls.base == "/" or not urls.origin:
+        return ""
+    return (f"no robots.txt was written: crawlers read it only at the root of the host ({urls.origin}/robots.txt), "
+            f"outside this site. To point them at this site's pages, add this line to that file: "
+            f"Sitemap: {urls.absolute(urls.path('sitemap.xml'))}")
 
 
 # what each kind of built-in page is, for messages ({key}: the route's key)

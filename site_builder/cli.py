@@ -201,8 +201,9 @@ def init_command(dest: Path) -> int:
     if schema_command(dest, None, editor=True, quiet=True) == 0:
         print(f"  wrote {(dest / SCHEMA_DIR).as_posix()}/ and {(dest / SETTINGS).as_posix()} "
               "(editors check fact sheets as you type)")
-    print(f"A new site is in {dest}. Next:\n  cd {dest}\n  site-builder serve     (a live preview)\n"
-          "  site-builder build     (the site, in output/)")
+    print(f"A new site is in {dest}; its README.md says how to work on it and publish it. Next:\n"
+          f"  cd {dest}\n  site-builder build     (the site, in output/)\n"
+          "  site-builder serve     (a live preview; it runs until Ctrl+C, so use another terminal for the rest)")
     return 0
 
 

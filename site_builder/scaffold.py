@@ -200,7 +200,7 @@ title: My Explainer Site
 description: Explainers and the facts behind them, each with its source.
 # The address the site will be published at; a sub-folder such as
 # https://example.org/my-site/ works too. `site-builder build --base-url URL`
-# overrides it for one build (see docs/publishing.md).
+# overrides it for one build (the publishing workflow does, with GitHub's address).
 base_url: https://example.org/
 language: en
 
@@ -285,8 +285,8 @@ tags: [computing, history]
 about: [people/ada-lovelace]
 ---
 
-*This is an example explainer: edit it or delete it. The writers' guide (docs/writing.md)
-explains every part of it.*
+*This is an example explainer: edit it or delete it. The list at the end of it says
+what each part does; site-builder's writers' guide explains the rest.*
 
 In 1843 [[people/ada-lovelace]] published an English translation of Luigi Menabrea's
 paper on Charles Babbage's Analytical Engine, with notes of her own that were far longer
@@ -303,17 +303,16 @@ The publication is on the [timeline](../facts/events/1843-notes-published.yml).
   becomes a link to that file's page.
 """
 
-INIT_GITIGNORE = "output/\n.output.lock\n"
-
-
 def init_files(today: datetime.date) -> dict[str, str]:
+    from .publish import publishing_files
+
     return {
         "site.yml": INIT_SITE_YML,
         "content/explainers/first-computer-program.md": INIT_EXPLAINER.format(today=today.isoformat()),
         "content/facts/people/ada-lovelace.yml": INIT_PERSON,
         "content/facts/sources/menabrea-1843.yml": INIT_SOURCE,
         "content/facts/events/1843-notes-published.yml": INIT_EVENT,
-        ".gitignore": INIT_GITIGNORE,
+        **publishing_files(yaml.safe_load(INIT_SITE_YML)["title"]),
     }
 
 

@@ -63,7 +63,7 @@ BASE = {
 edits = st.tuples(
     st.sampled_from(["rename", "add_ref", "remove_refs", "cite", "template", "drop_template", "delete", "add",
                      "site_yml", "employer", "reword", "reword", "summary", "retitle", "field", "draft",
-                     "unreadable"]),
+                     "unreadable", "schedule"]),
     st.integers(0, 2), st.integers(0, 99))
 
 
@@ -146,6 +146,12 @@ def apply_edit(root: Path, edit: tuple[str, int, int]) -> None:
                 path.write_text(text.replace("draft: true\n", "", 1))
             else:
                 path.write_text(text.replace("---\n", "---\ndraft: true\n", 1))
+    elif op == "schedule":  # dated after today: held back (what refers to it says so), or published again
+        path = root / f"content/explainers/{EXPLAINERS[which]}.md"
+        if path.exists():
+            text = path.read_text()
+            path.write_text(text.replace("date: 2999-", "date: 2024-", 1) if "date: 2999-" in text
+                            else text.replace("date: 2024-", "date: 2999-", 1))
     elif op == "unreadable":  # a tab breaks the YAML (the id stays known), or the fix
         path = [people / f"{PEOPLE[which]}.yml", root / f"content/explainers/{EXPLAINERS[which]}.md"][n % 2]
         if path.exists():

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from . import __version__
 from .build import BuildOptions, BuildResult, build_site, read_config
+from .config import BASE_URL_RULE, valid_base_url
 from .diagnostics import suggest
 from .read.fields import parse_date
 from .progress import Progress
@@ -120,6 +121,8 @@ def main(argv: list[str] | None = None) -> int:
         from .preview.server import serve  # the only module that needs livereload and tornado
 
         return serve(root, host=args.host, port=args.port, drafts=args.drafts, open_browser=args.open)
+    if getattr(args, "base_url", None) and not valid_base_url(args.base_url):
+        return _bad_base_url(args.base_url)
     options = BuildOptions(drafts=args.drafts, future=args.future, strict=args.strict,
                            base_url=getattr(args, "base_url", None),
                            out=Path(args.output) if getattr(args, "output", None) else None)
@@ -166,6 +169,14 @@ def _list_changes(before: dict, after: dict) -> None:
             print(f"  wrote {path}")
     for path in sorted(set(before) - set(after)):
         print(f"  removed {path}")
+
+
+def _bad_base_url(value: str) -> int:
+    """--base-url follows site.yml's rule for base_url; a usage error (exit 2), before anything is read."""
+    bare = "://" not in value and "." in value.split("/", 1)[0]
+    return _fail(f"--base-url '{value}': {BASE_URL_RULE.removeprefix('base_url ')}", 2,
+                 f"write it with its scheme: --base-url https://{value}" if bare
+                 else "give the address the site is served at, with https:// and its path, or / for any folder")
 
 
 def _fail(message: str, code: int, hint: str = "") -> int:

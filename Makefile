@@ -30,8 +30,9 @@ serve: $(STAMP)
 test: $(TEST_STAMP)
 	$(BIN)/python -m pytest tests
 
+# The benchmarks (benchmarks/RESULTS.md): BENCH_ARGS passes options, e.g. BENCH_ARGS="--sizes 1000 --runs 1".
 bench: $(STAMP)
-	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf output .pytest_cache

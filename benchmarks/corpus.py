@@ -4,7 +4,7 @@
   words with headings, lists, a table, fenced code, a footnote and links to
   other articles), each article turned into an explainer. The article text is
   made by the peers' own generator, so every tool builds the same words.
-* ``explainers``: the shape this builder exists for. Fact sheets (people,
+* ``explainers``: the shape this builder exists for (made with ``search: off``). Fact sheets (people,
   organizations, events) and sources; explainers that refer to many fact
   sheets with ``[[id]]`` and cite sources with ``[@id]``; fact sheets that
   refer to each other, so every page has backlinks.
@@ -26,9 +26,15 @@ WORDS = ("signal network river quantum harbor lattice theory climate market engi
          "ledger pattern sensor vector summit treaty ministry council panel export import convoy").split()
 
 
-# No search index: none of the peers builds one in the shared benchmark.
-ARTICLE_SITE_YML = "title: Article benchmark\nbase_url: https://example.org/\ndescription: Synthetic articles.\n" \
-                   "search: off\n"
+# The default config: no `search` key, so search is on (set_search turns it off for the peers' table).
+ARTICLE_SITE_YML = "title: Article benchmark\nbase_url: https://example.org/\ndescription: Synthetic articles.\n"
+
+
+def set_search(site: Path, on: bool) -> None:
+    """Turn a site's search on (the default config: no `search` key) or off (`search: off`)."""
+    path = site / "site.yml"
+    lines = [line for line in path.read_text("utf-8").splitlines(keepends=True) if not line.startswith("search:")]
+    path.write_text("".join(lines) + ("" if on else "search: off\n"), "utf-8")
 
 
 def article_site(plain_dir: Path, out: Path) -> Path:
@@ -52,8 +58,8 @@ def article_site(plain_dir: Path, out: Path) -> Path:
     return out
 
 
-def generate_articles(generator: Path, n: int, work: Path) -> Path:
-    """Run the peers' generator (all five layouts), then adapt its neutral layout."""
+def generate_articles(generator: Path, n: int, work: Path, search: bool = True) -> Path:
+    """Run the peers' generator (all five layouts), then adapt its neutral layout; search on or off."""
     corpus = work / f"peers-{n}"
     if not (corpus / "plain").is_dir() or len(list((corpus / "plain").glob("*.md"))) != n:
         subprocess.run([sys.executable, str(generator), str(n), str(corpus)], check=True,
@@ -63,6 +69,7 @@ def generate_articles(generator: Path, n: int, work: Path) -> Path:
             len(list((site / "content" / "explainers").glob("*.md"))) != n:
         article_site(corpus / "plain", site)
     (site / "site.yml").write_text(ARTICLE_SITE_YML, "utf-8")
+    set_search(site, search)
     return site
 
 

@@ -13,14 +13,16 @@ measures, over N edits of one explainer:
 * in-server: the server's own rebuild times, read from its log, and per edit the overhead: reload minus
   in-server, i.e. noticing the change, waiting for the burst to settle and sending the message.
 
-The server watches with kernel notifications where it can; SITE_BUILDER_WATCH=scan in the environment
-times the scanning watcher instead.
+and prints the median, minimum and maximum of each, the server's start-up to its first page, and
+whether the preview serves a search index (pagefind/pagefind.js).
 
-and prints the median, minimum and maximum of each.
+Both sites are timed in the default config, search on (`--search off` times them without search).
+The server watches with kernel notifications where it can; SITE_BUILDER_WATCH=scan in the
+environment times the scanning watcher instead.
 
     python benchmarks/edit_latency.py                 # both sites, 5 edits each
     python benchmarks/edit_latency.py --edits 9 --pages 2000
-    python benchmarks/edit_latency.py --only bundled
+    python benchmarks/edit_latency.py --only bundled --search off
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import http.client
+import importlib
 import json
 import os
 import random
@@ -40,6 +43,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -50,7 +54,20 @@ from tornado.websocket import websocket_connect  # noqa: E402  (a dependency of 
 
 import corpus  # noqa: E402  (the benchmark corpora)
 from site_builder.build import BuildOptions  # noqa: E402
-from site_builder.preview.app import Preview  # noqa: E402
+
+PREVIEW_MODULES = ("site_builder.preview.app", "site_builder.preview.serve", "site_builder.preview",
+                   "site_builder.serve")
+
+
+def preview_class():
+    """The preview's Preview class, wherever this revision of the package keeps it."""
+    for module in PREVIEW_MODULES:
+        try:
+            return getattr(importlib.import_module(module), "Preview")
+        except (ImportError, AttributeError):
+            continue
+    raise SystemExit(f"no Preview class in {', '.join(PREVIEW_MODULES)}: edit_latency.py needs updating")
+
 
 def generate_site(out: Path, pages: int) -> Path:
     """The explainer-shaped corpus of run.py, at about `pages` pages (a tenth of them explainers)."""
@@ -67,14 +84,18 @@ def bundled_copy(out: Path) -> Path:
     return out
 
 
-def pick_explainer(root: Path) -> tuple[Path, str]:
-    """An explainer to edit and the URL path of its page (under base_url's path)."""
+def base_path(root: Path) -> str:
+    """The URL path of the site's root, from base_url, ending in '/'."""
     import yaml
 
+    path = urlsplit(yaml.safe_load((root / "site.yml").read_text("utf-8"))["base_url"]).path.strip("/")
+    return f"/{path}/" if path else "/"
+
+
+def pick_explainer(root: Path) -> tuple[Path, str]:
+    """An explainer to edit and the URL path of its page (under base_url's path)."""
     path = sorted((root / "content" / "explainers").glob("*.md"))[0]
-    base = yaml.safe_load((root / "site.yml").read_text("utf-8"))["base_url"]
-    base_path = "/" + base.split("://", 1)[-1].split("/", 1)[-1].strip("/")
-    return path, (base_path.rstrip("/") + f"/explainers/{path.stem}/")
+    return path, base_path(root) + f"explainers/{path.stem}/"
 
 
 def write_edit(path: Path, original: str, token: str) -> None:
@@ -86,7 +107,7 @@ def write_edit(path: Path, original: str, token: str) -> None:
 
 def measure_rebuild(root: Path, edits: int, told: bool) -> list[float]:
     """Rebuild times after an edit; told: the build is given the edited file's path, as the server's watcher gives it."""
-    preview = Preview(root, BuildOptions(), log=lambda text: None)
+    preview = preview_class()(root, BuildOptions(), log=lambda text: None)
     preview.rebuild()
     path, _ = pick_explainer(root)
     rel = path.relative_to(root).as_posix()
@@ -140,6 +161,7 @@ async def measure_server(root: Path, edits: int, settle: float):
                 await asyncio.sleep(0.05)
         startup = time.perf_counter() - started
         assert status == 200, status
+        search_status = http_get(port, base_path(root) + "pagefind/pagefind.js")[0]
         ws = await websocket_connect(f"ws://127.0.0.1:{port}/livereload")
         await ws.write_message(json.dumps({"command": "hello",
                                            "protocols": ["http://livereload.com/protocols/official-7"]}))
@@ -160,7 +182,7 @@ async def measure_server(root: Path, edits: int, settle: float):
         ws.close()
         builds = [float(m) for m in re.findall(r"^built .* in ([0-9.]+) s$",
                                                (root.parent / "server.log").read_text("utf-8"), re.M)][1:]
-        return reloads, pages, startup, builds
+        return reloads, pages, startup, builds, search_status
     finally:
         path.write_text(original, "utf-8")
         proc.terminate()
@@ -173,14 +195,15 @@ def summary(name: str, values: list[float]) -> str:
     return f"{name:<9} median {statistics.median(ms):8.1f} ms   min {min(ms):8.1f}   max {max(ms):8.1f}"
 
 
-def run(label: str, root: Path, edits: int, settle: float) -> None:
+def run(label: str, root: Path, edits: int, settle: float, search: bool) -> None:
+    corpus.set_search(root, search)
     pages = sum(1 for _ in (root / "content").rglob("*.*"))
-    print(f"\n== {label}: {pages} content files, {edits} edits")
+    print(f"\n== {label}: {pages} content files, {edits} edits, search {'on' if search else 'off'}")
     print(summary("rebuild", measure_rebuild(root, edits, told=True))
           + "   (told the edited path, as the watcher tells it)", flush=True)
     print(summary("rescan", measure_rebuild(root, edits, told=False))
           + "   (not told: every file looked at)", flush=True)
-    reloads, served, startup, builds = asyncio.run(measure_server(root, edits, settle))
+    reloads, served, startup, builds, search_status = asyncio.run(measure_server(root, edits, settle))
     print(summary("reload", reloads))
     print(summary("page", served))
     if len(builds) == len(reloads):
@@ -188,6 +211,8 @@ def run(label: str, root: Path, edits: int, settle: float) -> None:
         print(summary("overhead", [r - b for r, b in zip(reloads, builds)])
               + "   (reload minus in-server: noticing the change, debounce, messaging)")
     print(f"server start to first page: {startup:.1f} s", flush=True)
+    print(f"search index served by the preview: {'yes' if search_status == 200 else 'no'} "
+          f"(pagefind/pagefind.js: HTTP {search_status})", flush=True)
 
 
 def main() -> None:
@@ -196,15 +221,17 @@ def main() -> None:
     parser.add_argument("--pages", type=int, default=10_000, help="size of the generated site (default 10000)")
     parser.add_argument("--only", choices=["bundled", "generated"], help="time one site only")
     parser.add_argument("--settle", type=float, default=0.3, help="seconds between edits (default 0.3)")
+    parser.add_argument("--search", choices=["on", "off"], default="on", help="search on (the default config) or off")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="edit-latency-") as tmp:
         if args.only in (None, "bundled"):
-            run("bundled site", bundled_copy(Path(tmp) / "bundled" / "site"), args.edits, args.settle)
+            run("bundled site", bundled_copy(Path(tmp) / "bundled" / "site"), args.edits, args.settle,
+                args.search == "on")
         if args.only in (None, "generated"):
             started = time.perf_counter()
             root = generate_site(Path(tmp) / "generated" / "site", args.pages)
             print(f"\n(generated {args.pages} pages in {time.perf_counter() - started:.1f} s)")
-            run(f"generated site, {args.pages} pages", root, args.edits, args.settle)
+            run(f"generated site, {args.pages} pages", root, args.edits, args.settle, args.search == "on")
 
 
 if __name__ == "__main__":

@@ -27,15 +27,15 @@ from .incremental import state as saved_state
 from .incremental.cache import CACHE_DIR, DiskCache, code_digest, settings_digest
 from .incremental.state import BuildState  # noqa: F401 (callers keep one between builds)
 from .output.write import WriteStats, build_lock, check_output_dir, read_manifest, write_output
-from .pages import search
+from .pages import THEME_DIR
 from .pages.render import render_pages
-from .pages.templates import THEME_DIR, TemplateDeps, make_environment
 from .model import SourceFile
-from .read.discover import Discovery, classify, decode, discover, read_text
+from .read.discover import Discovery, classify, decode, discover, ignored, read_text
 from .read.parse import CONTENT_KINDS, parse
+from .site.index import ALL, key
 from .site.link import Shown, link
 from .site.resolve import UNREADABLE
-from .site.routes import Route, plan_routes, robots_note
+from .site.routes import Planned, Route, plan_routes, robots_note
 from .site.sitelinks import check_site_links
 from .site.urls import Urls
 
@@ -89,14 +89,17 @@ def build_site(root: Path, options: BuildOptions = BuildOptions(), write: bool =
                       datetime.date.fromisoformat(run.state.settings[-1]), marked=options.preview)
         linked = link(config, Urls(config.base_url), parsed, _media(found), run.state.links, shown,
                       _unread(found, config))
-        planned = plan(root, found, linked.index)
-        rendered = render(root, found, config, linked, planned, run, progress)
-        problems.extend(found.problems + parsed.problems + linked.problems + planned.problems + rendered.problems)
+        planned, replanned = plan(root, found, linked, run.state)
+        site_links = Problems()  # every build: the links may be new, the routes the last build's
+        check_site_links(config, run.state.links.site_links, planned.routes, site_links)
+        rendered = render(root, found, config, linked, planned, replanned, run, progress)
+        problems.extend(found.problems + parsed.problems + linked.problems + planned.problems
+                         + tuple(site_links.items) + rendered.problems)
         outputs = {**rendered.outputs, **planned.copies}
         ok = not problems.has_errors(options.strict)
-        if ok and write and config.search != "off" and search.available():
+        if ok and write and config.search != "off":
             outputs.update(_search_index(run.out, outputs, planned.routes, config, problems))
-        stats = _write(root, run.out, outputs, run.state) if ok and write else None
+        stats = _write(root, run.out, outputs, run.state, found) if ok and write else None
         if ok and run.saved and (found.read or found.changed or rendered.rendered or stats.written or stats.removed):
             saved_state.save(run.state, run.saved)  # (nothing read, rendered or written: the saved state is this)
     return BuildResult(problems.sorted(causes(found, run.state.links.world)), ok, linked.index, planned.routes,
@@ -133,30 +136,34 @@ class Run:
         return cls(state, out, saved, told, disk)
 
 
-@dataclass(frozen=True)
-class Planned:
-    routes: list[Route]
-    copies: dict[str, Path]  # out_path -> the file copied there
-    problems: tuple[Diagnostic, ...]
+# What the routes depend on besides site.yml and the static files: which explainers and pages there
+# are and in what order, which fact sheets, which tags, which media files.
+PLAN_KEYS = frozenset({key("D", "all"), key("F", ALL), key("T", ALL), key("M", ALL)})
 
 
-def plan(root: Path, found: Discovery, index) -> Planned:
-    """Every route of the site, and the files copied as they are (media, theme and site assets); links into
-    the site checked against the routes."""
-    problems = Problems()
+def plan(root: Path, found: Discovery, linked, state: BuildState) -> tuple[Planned, bool]:
+    """Every route of the site, and the files copied as they are (media, theme and site assets): the last
+    build's plan while nothing it depends on changed. Also whether the routes were planned anew."""
     statics = static_files(root, found)
-    routes = plan_routes(index, {k: str(v) for k, v in statics.items()}, problems)
-    check_site_links(index, routes, problems)
+    last = state.plan
+    if last is not None and last.statics == tuple(statics) and linked.changed.isdisjoint(PLAN_KEYS):
+        return last, False
+    problems = Problems()
+    routes = plan_routes(linked.index, {k: str(v) for k, v in statics.items()}, problems)
     copies = {r.out_path: statics.get(r.out_path) or root / r.key for r in routes if r.spec.copied}
-    return Planned(routes, copies, tuple(problems.items))
+    state.plan = Planned(routes, copies, tuple(problems.items), tuple(statics))
+    return state.plan, True
 
 
-def render(root: Path, found: Discovery, config: SiteConfig, linked, planned: Planned, run: Run, progress):
+def render(root: Path, found: Discovery, config: SiteConfig, linked, planned: Planned, replanned: bool, run: Run,
+           progress):
     """The pages, rendered again where what they read changed (see pages/render.py)."""
-    env, tdeps, templates = _templates(root, found, config, run.state)
+    site = {rel.removeprefix("templates/"): sf for rel, sf in found.files.items()
+            if sf.kind == "template" and (sf.text is not None or rel.endswith((".html", ".xml", ".txt", ".j2")))}
+    digests = {name: sf.digest for name, sf in site.items()}
     on_disk = _kept_on_disk(run.out, run.state.process.written) if run.saved else None
-    return render_pages(linked.index, planned.routes, env, tdeps, run.state.pages, linked.changed, templates,
-                        on_disk, progress)
+    return render_pages(linked.index, planned.routes, replanned, lambda: _jinja(root, site, digests, config, run.state),
+                        run.state.pages, linked.changed, digests, on_disk, progress)
 
 
 def _unread(found: Discovery, config: SiteConfig) -> dict[str, SourceFile]:
@@ -216,6 +223,11 @@ def _one_build(state: BuildState):
             gc.enable()
 
 
+def skipped(rel_path: str) -> bool:
+    """Whether the build never reads this path (relative to the site): hidden files, editors' scratch files."""
+    return any(ignored(part) for part in rel_path.replace(os.sep, "/").split("/"))
+
+
 def relative_paths(root: Path, paths: Iterable[str]) -> set[str]:
     """POSIX paths relative to root, which absolute paths may name as given or with links resolved
     (as file watchers report them). Absolute paths outside it are kept as they are: they match no file."""
@@ -245,18 +257,16 @@ def static_files(root: Path, found: Discovery) -> dict[str, Path]:
     return out
 
 
-def _templates(root: Path, found: Discovery, config: SiteConfig, state: BuildState):
-    """The Jinja environment for the site's templates (kept, compiled, while none of them changes)."""
-    site = {rel.removeprefix("templates/"): sf for rel, sf in found.files.items()
-            if sf.kind == "template" and (sf.text is not None or rel.endswith((".html", ".xml", ".txt", ".j2")))}
-    digests = {name: sf.digest for name, sf in site.items()}
+def _jinja(root: Path, site: dict, digests: dict[str, str], config: SiteConfig, state: BuildState):
+    """The Jinja environment for the site's templates and what each reaches (kept while none of them changes)."""
+    from .pages.templates import TemplateDeps, make_environment  # Jinja only when a page is made
     memory = state.process
     if memory.env is None or memory.templates_key != digests:
         texts = {f"templates/{name}": (sf if sf.text is not None else read_text(root, sf) or sf).text
                  for name, sf in site.items()}
         memory.env = make_environment(root, texts, config)
         memory.template_deps, memory.templates_key = TemplateDeps(memory.env), digests
-    return memory.env, memory.template_deps, digests
+    return memory.env, memory.template_deps
 
 
 def _kept_on_disk(out: Path, written):
@@ -270,6 +280,9 @@ def _kept_on_disk(out: Path, written):
 
 def _search_index(out: Path, outputs: dict, routes: list[Route], config: SiteConfig, problems: Problems) -> dict:
     """The search index over the pages search reads (optional: pages work without it)."""
+    from .pages import search
+    if not search.available():
+        return {}
     pages = []
     for r in routes:
         data = outputs.get(r.out_path)
@@ -283,7 +296,7 @@ def _search_index(out: Path, outputs: dict, routes: list[Route], config: SiteCon
         return {}
 
 
-def _write(root: Path, out: Path, outputs: dict, state: BuildState) -> WriteStats:
+def _write(root: Path, out: Path, outputs: dict, state: BuildState, found: Discovery) -> WriteStats:
     """Bring the output folder up to date, trusting what the last write left there while its manifests hold."""
     memory = state.process
     written = memory.written
@@ -291,6 +304,8 @@ def _write(root: Path, out: Path, outputs: dict, state: BuildState) -> WriteStat
     with build_lock(out.resolve()):
         known = {path: record.digest for path, record in state.pages.records.items()
                  if record.data is not None and outputs.get(path) is record.data}
+        known.update((r.out_path, found.files[r.key].digest) for r in state.plan.routes  # media: read already
+                     if r.kind == "asset" and r.key in found.files)
         memory.written = None
         stats = write_output(out, outputs, known, written)
         memory.written = stats.written_state

@@ -1,9 +1,13 @@
-"""The command line: build, check, serve, new, init. Exit 0 fine, 1 content errors, 2 wrong command line."""
+"""The command line: build, check, serve, new, init, schema, diff.
+
+Exit 0 fine, 1 content errors, 2 a wrong command line.
+"""
 
 from __future__ import annotations
 
 import argparse
 import datetime
+import os
 import sys
 from pathlib import Path
 
@@ -15,6 +19,7 @@ from .read.fields import parse_date
 from .progress import Progress
 from .schema import SCHEMA_DIR, SETTINGS
 from .output.write import OutputRefused, read_manifest
+from .report.problems import FORMATS, choose_format, github_command, json_report, shown
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -41,7 +46,20 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--drafts", action="store_true", help="check drafts too")
     p.add_argument("--future", action="store_true", help="check explainers dated after today as published")
     p.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    p.add_argument("--format", choices=FORMATS,
+                   help="text (for people), json (for editors and tools) or github (annotations in pull requests); "
+                        "default: github when GITHUB_ACTIONS=true, else text")
     _verbosity(p, "list every file a build would write")
+
+    p = sub.add_parser("diff", help="what a change does to the site: facts, pages, claims, against a git revision")
+    p.add_argument("base", nargs="?", metavar="BASE",
+                   help="a git revision to compare the working tree with (default: the merge base with the "
+                        "default branch, else HEAD)")
+    p.add_argument("--site", default=".", help="the site's folder (default: here)")
+    p.add_argument("--format", choices=("markdown", "json"), default="markdown",
+                   help="markdown (default; for a pull request or its job summary) or json")
+    p.add_argument("--drafts", action="store_true", help="include drafts on both sides")
+    p.add_argument("--base-url", help="build both sides for this URL instead of site.yml's base_url")
 
     p = sub.add_parser("serve", help="live preview on 127.0.0.1")
     site_arg(p)
@@ -84,12 +102,22 @@ def _verbosity(p: argparse.ArgumentParser, verbose: str) -> None:
 
 def report(result: BuildResult, strict: bool, quiet: bool = False, stream=None) -> None:
     stream = stream if stream is not None else sys.stderr
-    for diag in result.diagnostics:
-        if quiet and diag.severity == "warning" and not strict:
-            continue
-        if strict and diag.severity == "warning":
-            diag = type(diag)("error", diag.message + " [strict]", diag.location, diag.hint)
+    for diag in shown(result.diagnostics, strict, quiet):
         print(diag.format(), file=stream)
+
+
+def report_check(result: BuildResult, fmt: str, root: Path, strict: bool, quiet: bool) -> int:
+    """`check --format json|github`: everything on standard output, in that format only."""
+    problems = shown(result.diagnostics, strict, quiet)
+    if fmt == "json":
+        sys.stdout.write(json_report(problems, root))
+    else:
+        for diag in problems:
+            print(github_command(diag, root, os.environ))
+        counts = _summary(result, strict)
+        print(f"check failed: {counts}" if not result.ok else "check passed" + (f" ({counts})" if counts else ""))
+    sys.stdout.flush()
+    return 0 if result.ok else 1
 
 
 def _summary(result: BuildResult, strict: bool) -> str:
@@ -111,6 +139,13 @@ def main(argv: list[str] | None = None) -> int:
         return new_command(Path(args.site), args.kind, args.title, args.slug, args.date)
     if args.command == "theme":
         return theme_command(Path(args.site), args.path, args.copy)
+    if args.command == "diff":
+        if args.base_url and not valid_base_url(args.base_url):
+            return _bad_base_url(args.base_url)
+        from .report.command import diff_command
+
+        return diff_command(Path(args.site), args.base, args.format,
+                            BuildOptions(drafts=args.drafts, base_url=args.base_url))
     root = Path(args.site)
     if not root.is_dir():
         print(f"site-builder: error: '{args.site}' is not a folder", file=sys.stderr)
@@ -123,12 +158,18 @@ def main(argv: list[str] | None = None) -> int:
         return serve(root, host=args.host, port=args.port, drafts=args.drafts, open_browser=args.open)
     if getattr(args, "base_url", None) and not valid_base_url(args.base_url):
         return _bad_base_url(args.base_url)
+    return build_command(args, root)
+
+
+def build_command(args: argparse.Namespace, root: Path) -> int:
+    """`build` and `check`: one build (written or not), its problems, and a closing line."""
     options = BuildOptions(drafts=args.drafts, future=args.future, strict=args.strict,
                            base_url=getattr(args, "base_url", None),
                            out=Path(args.output) if getattr(args, "output", None) else None)
     out = options.out or root / "output"
     before = (read_manifest(out) or {}) if args.command == "build" and args.verbose else {}
-    progress = Progress(sys.stderr, enabled=None if not args.quiet else False)
+    fmt = choose_format(getattr(args, "format", None), os.environ) if args.command == "check" else "text"
+    progress = Progress(sys.stderr, enabled=None if not args.quiet and fmt == "text" else False)
     progress.start("reading and checking the site")
     try:
         result = build_site(root, options, write=(args.command == "build"), progress=progress)
@@ -137,6 +178,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     finally:
         progress.close()
+    if fmt != "text":
+        return report_check(result, fmt, root, args.strict, args.quiet)
     report(result, args.strict, args.quiet)
     counts = _summary(result, args.strict)
     if not result.ok:
@@ -149,7 +192,7 @@ def main(argv: list[str] | None = None) -> int:
         for path in sorted(result.outputs):  # what a build would write (and the search index, if installed)
             print(f"  would write {path}")
     if not args.quiet:
-        pages = sum(1 for r in result.routes if r.kind != "asset")
+        pages = sum(1 for r in result.routes if not r.spec.copied)
         for note in result.notes if args.command == "build" else ():
             print(f"note: {note}", file=sys.stderr)
         if args.command == "build":

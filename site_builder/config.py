@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
 
-from .diagnostics import Location, Problems, did_you_mean
+from .diagnostics import Location, Problems, did_you_mean, suggest
 from .read.markup import is_safe_link
 from .read.yamlio import Marks, load_yaml
 from .text import is_web_url
@@ -137,7 +137,8 @@ def load_config(text: str, rel_path: str, problems: Problems) -> SiteConfig | No
         return None
     for key in data:
         if key not in SITE_KEYS:
-            problems.error(f"unknown setting '{key}'{did_you_mean(key, SITE_KEYS)}", marks.key((key,)))
+            problems.error(f"unknown setting '{key}'{did_you_mean(key, SITE_KEYS)}", marks.key((key,)),
+                           suggestions=suggest(key, SITE_KEYS))
     title = _text(data, "title", marks, problems, required=True)
     base_url = _text(data, "base_url", marks, problems) or "/"
     if not valid_base_url(base_url):
@@ -152,7 +153,7 @@ def load_config(text: str, rel_path: str, problems: Problems) -> SiteConfig | No
             for key in md:
                 if key != "raw_html":
                     problems.error(f"unknown markdown setting '{key}'{did_you_mean(key, ['raw_html'])}",
-                                   marks.key(("markdown", key)))
+                                   marks.key(("markdown", key)), suggestions=suggest(key, ['raw_html']))
             raw_html = md.get("raw_html", "allow")
             if raw_html not in ("allow", "escape"):
                 problems.error("markdown.raw_html must be 'allow' or 'escape'", marks.at(("markdown", "raw_html")))
@@ -180,7 +181,8 @@ def _search(data: dict, marks: Marks, problems: Problems) -> str:
         return "off"
     if value not in SEARCH_CHOICES:
         problems.error(f"search must be one of: {', '.join(SEARCH_CHOICES)}{did_you_mean(str(value), SEARCH_CHOICES)}",
-                       marks.at(("search",)), "search: pagefind builds a static search index; search: off leaves it out")
+                       marks.at(("search",)), "search: pagefind builds a static search index; search: off leaves it out",
+                       suggestions=suggest(str(value), SEARCH_CHOICES))
         return "off"
     return value
 
@@ -253,7 +255,8 @@ def _load_type(name: str, raw, marks: Marks, problems: Problems) -> TypeSpec | N
         return None
     for key in raw:
         if key not in TYPE_KEYS:
-            problems.error(f"unknown type setting '{key}'{did_you_mean(key, TYPE_KEYS)}", marks.key(path + (key,)))
+            problems.error(f"unknown type setting '{key}'{did_you_mean(key, TYPE_KEYS)}", marks.key(path + (key,)),
+                           suggestions=suggest(key, TYPE_KEYS))
     default_folder, default_one, default_many, default_schema = BUILTIN_LABELS.get(
         name, (name + "s", name.replace("-", " ").capitalize(), name.replace("-", " ").capitalize() + "s", "Thing"))
     folder = raw.get("folder", default_folder)
@@ -316,12 +319,13 @@ def _load_field(name: str, raw, path: tuple, marks: Marks, problems: Problems) -
         return None
     for key in raw:
         if key not in FIELD_KEYS:
-            problems.error(f"unknown field setting '{key}'{did_you_mean(key, FIELD_KEYS)}", marks.key(path + (key,)))
+            problems.error(f"unknown field setting '{key}'{did_you_mean(key, FIELD_KEYS)}", marks.key(path + (key,)),
+                           suggestions=suggest(key, FIELD_KEYS))
     ftype = raw.get("type")
     if ftype not in FIELD_TYPES:
         where = marks.at(path + ("type",)) if "type" in raw else marks.at(path)
         problems.error(f"unknown field type '{ftype}'{did_you_mean(str(ftype), FIELD_TYPES)}", where,
-                       "field types are " + ", ".join(FIELD_TYPES))
+                       "field types are " + ", ".join(FIELD_TYPES), suggestions=suggest(str(ftype), FIELD_TYPES))
         return None
     to: tuple[str, ...] = ()
     if ftype == "ref":
@@ -368,7 +372,8 @@ def _check_ref_targets(types: tuple[TypeSpec, ...], marks: Marks, problems: Prob
             for target in spec.to:
                 if target not in names:
                     problems.error(f"field '{fspec.name}' of type '{tspec.name}' refers to unknown type "
-                                   f"'{target}'{did_you_mean(target, names)}", marks.at(path + ("to",)))
+                                   f"'{target}'{did_you_mean(target, names)}", marks.at(path + ("to",)),
+                                   suggestions=suggest(target, names))
             known = replace(spec, to=tuple(t for t in spec.to if t in names))
             fields.append(replace(fspec, of=known) if fspec.of is not None else known)
         out.append(replace(tspec, fields=tuple(fields)))

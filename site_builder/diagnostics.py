@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import difflib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Iterable
 
 
@@ -32,6 +31,13 @@ class Diagnostic:
     message: str
     location: Location
     hint: str = ""
+    suggestions: tuple[str, ...] = ()  # the names the writer may have meant, best first
+
+    def __setstate__(self, state) -> None:
+        """Unpickle; a problem kept by an older builder (without suggestions) gets the defaults."""
+        values = list(state)
+        for i, f in enumerate(fields(self)):
+            object.__setattr__(self, f.name, values[i] if i < len(values) else f.default)
 
     def format(self) -> str:
         text = f"{self.location}: {self.severity}: {self.message}"
@@ -50,11 +56,11 @@ class Problems:
 
     items: list[Diagnostic] = field(default_factory=list)
 
-    def error(self, message: str, location: Location, hint: str = "") -> None:
-        self.items.append(Diagnostic("error", message, location, hint))
+    def error(self, message: str, location: Location, hint: str = "", suggestions: Iterable[str] = ()) -> None:
+        self.items.append(Diagnostic("error", message, location, hint, tuple(suggestions)))
 
-    def warning(self, message: str, location: Location, hint: str = "") -> None:
-        self.items.append(Diagnostic("warning", message, location, hint))
+    def warning(self, message: str, location: Location, hint: str = "", suggestions: Iterable[str] = ()) -> None:
+        self.items.append(Diagnostic("warning", message, location, hint, tuple(suggestions)))
 
     def extend(self, items: Iterable[Diagnostic]) -> None:
         self.items.extend(items)
@@ -80,16 +86,9 @@ class Problems:
         return out
 
 
-class BuildFailed(Exception):
-    """Raised at a stage boundary when content errors stop the build."""
-
-    def __init__(self, diagnostics: list[Diagnostic]):
-        super().__init__(f"{len(diagnostics)} problem(s)")
-        self.diagnostics = diagnostics
-
-
 def suggest(word: str, candidates: Iterable[str], n: int = 3) -> list[str]:
     """The closest candidates to a mistyped word, best first."""
+    import difflib  # only when something is misspelt
     pool = sorted(set(candidates))
     close = difflib.get_close_matches(word, pool, n=n, cutoff=0.6)
     if not close and "/" in word:
@@ -100,7 +99,12 @@ def suggest(word: str, candidates: Iterable[str], n: int = 3) -> list[str]:
 
 
 def did_you_mean(word: str, candidates: Iterable[str]) -> str:
-    close = suggest(word, candidates)
+    return phrase(suggest(word, candidates))
+
+
+def phrase(close: Iterable[str]) -> str:
+    """' (did you mean 'a' or 'b'?)' for the suggestions found, or '' for none."""
+    close = list(close)
     if not close:
         return ""
     return " (did you mean " + " or ".join(f"'{c}'" for c in close) + "?)"

@@ -176,8 +176,8 @@ Actions". Its `SITE_BUILDER` line says which builder it installs.
 """
 
 
-def publishing_files(title: str) -> dict[str, str]:
+def publishing_files(title: str, origin: Origin | None = None) -> dict[str, str]:
     """The files `init` writes for publishing, by path in the new site."""
-    origin = builder_origin()
+    origin = origin or builder_origin()
     return {".gitignore": GITIGNORE, ".github/workflows/pages.yml": pages_workflow(origin),
             "README.md": README.format(title=title, requirement=origin.requirement)}

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import datetime
 import re
-import unicodedata
 from pathlib import Path
 
 import yaml
 
+from .text import slugify
 from .config import FieldSpec, SiteConfig, TypeSpec
 from .read.fields import parse_date
 
@@ -32,12 +32,7 @@ class ScaffoldRefused(Exception):
 
 def slug_for(title: str) -> str:
     """A file name from a title: accents dropped, lower-case a-z, 0-9 and '-', at most MAX_SLUG characters."""
-    ascii_text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode("ascii")
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
-    if len(slug) > MAX_SLUG:
-        cut = slug[:MAX_SLUG + 1].rsplit("-", 1)[0] if "-" in slug[:MAX_SLUG + 1] else slug[:MAX_SLUG]
-        slug = cut.strip("-")
-    return slug
+    return slugify(title, MAX_SLUG)
 
 
 def yaml_text(value: str) -> str:
@@ -304,7 +299,10 @@ The publication is on the [timeline](../facts/events/1843-notes-published.yml).
 """
 
 def init_files(today: datetime.date) -> dict[str, str]:
-    from .publish import publishing_files
+    from .contributing import contributor_files
+    from .publish import builder_origin, pin_lines, publishing_files
+
+    origin = builder_origin()
 
     return {
         "site.yml": INIT_SITE_YML,
@@ -312,7 +310,8 @@ def init_files(today: datetime.date) -> dict[str, str]:
         "content/facts/people/ada-lovelace.yml": INIT_PERSON,
         "content/facts/sources/menabrea-1843.yml": INIT_SOURCE,
         "content/facts/events/1843-notes-published.yml": INIT_EVENT,
-        **publishing_files(yaml.safe_load(INIT_SITE_YML)["title"]),
+        **publishing_files(yaml.safe_load(INIT_SITE_YML)["title"], origin),
+        **contributor_files(pin_lines(origin)),
     }
 
 

@@ -9,9 +9,9 @@ Draft-07 is used because the YAML language server supports it fully.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
+from .files import atomic_write
 from .config import SHEET_KEYS, FieldSpec, SiteConfig, TypeSpec
 
 DRAFT = "http://json-schema.org/draft-07/schema#"
@@ -179,9 +179,7 @@ def write_schemas(config: SiteConfig, out_dir: Path) -> list[Path]:
         path = out_dir / schema_file(tspec)
         text = json.dumps(type_schema(tspec, config), indent=2, ensure_ascii=False) + "\n"
         if not path.is_file() or path.read_text("utf-8") != text:
-            tmp = path.with_name(path.name + ".tmp")
-            tmp.write_text(text, "utf-8")
-            os.replace(tmp, path)
+            atomic_write(path, text.encode("utf-8"))
             written.append(path)
     return written
 
@@ -228,9 +226,7 @@ def update_settings(root: Path, mapping: dict[str, list[str]], out_dir: Path) ->
         return f"{SETTINGS} already maps each schema to its fact sheets"
     settings[SETTINGS_KEY] = new
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(settings, indent=2, ensure_ascii=False) + "\n", "utf-8")
-    os.replace(tmp, path)
+    atomic_write(path, (json.dumps(settings, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
     others = len(settings) - 1
     verb = "updated" if existed else "wrote"
     return (f"{verb} {SETTINGS}: '{SETTINGS_KEY}' maps {len(mapping)} schemas to content/facts/<folder>/*.yml"

@@ -8,7 +8,6 @@ with the same context directly. Forking is safe only while the parent runs a sin
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import threading
 from typing import Callable, Iterable, Iterator
@@ -21,6 +20,7 @@ def worker_count(jobs: int, minimum: int) -> int:
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     if jobs < minimum or cpus < 2 or threading.active_count() > 1:
         return 1
+    import multiprocessing
     if "fork" not in multiprocessing.get_all_start_methods():
         return 1
     return min(cpus, 8)
@@ -49,5 +49,6 @@ def run(fn: Callable, context, items: list, minimum: int) -> Iterator[list]:
         return
     size = max(8, min(128, len(items) // (workers * 8)))
     chunks: Iterable = ((fn, items[n:n + size]) for n in range(0, len(items), size))
+    import multiprocessing
     with multiprocessing.get_context("fork").Pool(workers, initializer=_start, initargs=(context,)) as pool:
         yield from pool.imap(_run_chunk, chunks)

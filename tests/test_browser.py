@@ -16,11 +16,14 @@ from pathlib import Path
 
 import pytest
 
+
 from site_builder.pages import search
 from site_builder.build import BuildOptions, build_site
 
 from conftest import write_site
 from theme_site import SITE
+
+pytestmark = pytest.mark.slow  # a real browser: the quick tier leaves these out
 
 CHROME = os.environ.get("CHROME_PATH", "/usr/bin/chromium")
 CHROME_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

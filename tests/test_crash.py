@@ -65,6 +65,7 @@ def cli_build(root: Path) -> subprocess.Popen:
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
+@pytest.mark.slow
 def test_sigkill_at_any_moment_leaves_a_whole_output(tmp_path):
     root = tmp_path / "site"
     out = root / "output"

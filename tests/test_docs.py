@@ -281,8 +281,8 @@ def check_synopsis(line: str, where: str) -> None:
 @pytest.mark.parametrize("name", COMMAND_DOCS)
 def test_every_command_in_the_docs_runs(name, tmp_path, monkeypatch, capsys):
     """Each ```sh block runs in a new site, line by line, as a reader would type it: its site-builder
-    commands exit 0 (the part before `&&`; another program's commands are the reader's). serve is only
-    parsed: it would run until stopped. Lines with placeholders, and commands in the prose, are checked
+    commands exit 0 (the part before `&&`; another program's commands are the reader's). serve and diff are
+    only parsed: serve would run until stopped, diff needs a git history (tests/test_diff.py gives it one). Lines with placeholders, and commands in the prose, are checked
     against the command line's options."""
     from site_builder.cli import _parser, main
     from site_builder.scaffold import init_site
@@ -301,7 +301,7 @@ def test_every_command_in_the_docs_runs(name, tmp_path, monkeypatch, capsys):
                 check_synopsis(command, name)
                 continue
             argv = shlex.split(command)[1:]
-            if argv[0] == "serve":
+            if argv[0] in ("serve", "diff"):  # runs until stopped / needs a git history (test_diff has one)
                 _parser().parse_args(argv)
                 continue
             assert main(argv) == 0, f"{name}: `{command}` failed:\n{capsys.readouterr().err}"

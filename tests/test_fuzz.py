@@ -219,13 +219,14 @@ def test_field_validators_never_fail(spec, raw):
     assert not problems.items, text
     ctx = FieldContext("content/facts/people/x.yml", marks, problems, MarkdownRenderer())
     value = parse_field(spec, data["f"], ("f",), ctx)
-    parse_value(spec, data["f"], ("f",), ctx)
+    alone = Problems()  # parse_value on its own must not fail either, and says nothing to parse_field's problems
+    parse_value(spec, data["f"], ("f",), FieldContext("content/facts/people/x.yml", marks, alone, MarkdownRenderer()))
     if value is None:
         empty_sources = spec.type == "sources" and data["f"] == []  # no source given: nothing to refuse
         assert problems.items or empty_sources  # a refused value always says why
     else:
         _assert_finite(value.value)
-    for d in problems.items:
+    for d in problems.items + alone.items:
         assert_inside(d.location, "content/facts/people/x.yml", text)
 
 

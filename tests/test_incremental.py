@@ -56,14 +56,16 @@ BASE = {
     "content/facts/sources/s-one.yml": "title: First report\npublisher: Wire\ndate: 2024-01-02\n",
     "content/facts/sources/s-two.yml": "title: Second report\npublisher: organizations/acme\n",
     "content/explainers/first.md": explainer("First", ["people/ada", "organizations/acme"], ["s-one"]),
-    "content/explainers/second.md": explainer("Second", ["bob"], ["s-two", "s-one"]),
+    "content/explainers/second.md": explainer("Second", ["bob"], ["s-two", "s-one"])
+                                    + "\n![A picture](../media/pic-0.png)\n",
+    "content/media/pic-0.png": "not really a picture 0",
 }
 
 # One edit: (operation, which item, a number that varies the text).
 edits = st.tuples(
     st.sampled_from(["rename", "add_ref", "remove_refs", "cite", "template", "drop_template", "delete", "add",
                      "site_yml", "employer", "reword", "reword", "summary", "retitle", "field", "draft",
-                     "unreadable", "schedule"]),
+                     "unreadable", "schedule", "site_link", "move", "move_back", "media", "move_folder"]),
     st.integers(0, 2), st.integers(0, 99))
 
 
@@ -146,6 +148,11 @@ def apply_edit(root: Path, edit: tuple[str, int, int]) -> None:
                 path.write_text(text.replace("draft: true\n", "", 1))
             else:
                 path.write_text(text.replace("---\n", "---\ndraft: true\n", 1))
+    elif op == "site_link":  # a link written as an address of the site, to a page that may come and go
+        path = root / f"content/explainers/{EXPLAINERS[which]}.md"
+        other = EXPLAINERS[(which + 1 + n) % len(EXPLAINERS)]
+        if path.exists():
+            path.write_text(path.read_text() + f"\nSee [the other](/explainers/{other}/).\n")
     elif op == "schedule":  # dated after today: held back (what refers to it says so), or published again
         path = root / f"content/explainers/{EXPLAINERS[which]}.md"
         if path.exists():
@@ -158,6 +165,24 @@ def apply_edit(root: Path, edit: tuple[str, int, int]) -> None:
             text = path.read_text()
             path.write_text(text.replace("\tsummary:", "summary:", 1) if "\tsummary:" in text
                             else text.replace("summary:", "\tsummary:", 1))
+    elif op in ("move", "move_back"):  # a file renamed: its id (and every reference to it) changes
+        pairs = [(root / "content/explainers/first.md", root / "content/explainers/first-moved.md"),
+                 (people / "ada.yml", people / "ada-moved.yml")]
+        old, new = pairs[which % 2] if op == "move" else pairs[which % 2][::-1]
+        if old.exists() and not new.exists():
+            old.rename(new)
+    elif op == "media":  # a picture changed, added or removed
+        path = root / f"content/media/pic-{which % 2}.png"
+        if n % 3 == 0 and path.exists():
+            path.unlink()
+        else:
+            write_site(root, {f"content/media/pic-{which % 2}.png": f"picture {n}"})
+    elif op == "move_folder":  # a whole folder moved out of the site, or back
+        here, away = root / "content/facts/organizations", root / "organizations-away"
+        if here.exists() and not away.exists():
+            here.rename(away)
+        elif away.exists() and not here.exists():
+            away.rename(here)
     if op == "add" and n % 5 == 0:  # sometimes bring in the second organization as well
         write_site(root, {"content/facts/organizations/globex.yml": "name: Globex\nsummary: Another firm [@s-one].\n"})
 
@@ -222,6 +247,33 @@ def test_incremental_output_equals_a_clean_build(monkeypatch, steps, drafts):
             apply_edit(root, edit)
             age_files(root, step)
             same_as_clean(root, state, options, changed_paths(before, snapshot(root)) if tell else None)
+
+
+@settings(max_examples=10 * int(os.environ.get("FUZZ_SCALE", "1")), deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps=st.lists(edits, min_size=1, max_size=5))
+def test_command_line_builds_equal_a_clean_build(monkeypatch, steps):
+    """The command line's path: each build a new start from the state the last good build saved on disk."""
+    monkeypatch.setattr(discover, "RACY_SECONDS", 0.0)  # trust stat signatures: the test stamps times itself
+    with tempfile.TemporaryDirectory() as tmp:
+        root = write_site(Path(tmp) / "site", {"site.yml": MINIMAL_SITE_YML, **BASE})
+        out = Path(tmp) / "out"
+        age_files(root, 0)
+        build_site(root, BuildOptions(out=out))
+        for step, edit in enumerate(steps, 1):
+            apply_edit(root, edit)
+            age_files(root, step)
+            result = build_site(root, BuildOptions(out=out))
+            clean = build_site(root, BuildOptions(disk_cache=False), write=False)
+            assert formatted(result) == formatted(clean) and result.ok == clean.ok
+            if result.ok:
+                written = {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*")
+                           if p.is_file() and not p.name.startswith(".") and "pagefind" not in p.parts}
+                expected = {rel: data if isinstance(data, bytes) else Path(data).read_bytes()
+                            for rel, data in clean.outputs.items() if not rel.startswith("pagefind/")}
+                assert written.keys() == expected.keys()
+                for rel, data in expected.items():
+                    assert written[rel] == data, rel
 
 
 @pytest.fixture

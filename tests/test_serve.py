@@ -686,7 +686,7 @@ def test_repeated_log_records_are_held_back_and_counted():
 # --- the layout -----------------------------------------------------------------------------------------------------
 
 
-BUILDER_API = {"BuildOptions", "BuildResult", "BuildState", "build_site"}
+BUILDER_API = {"BuildOptions", "BuildResult", "BuildState", "build_site", "skipped"}
 
 
 def test_the_preview_is_three_modules_and_only_the_server_touches_livereload_and_tornado():

@@ -254,6 +254,7 @@ def _chromium() -> str | None:
 
 @pytest.mark.skipif(_chromium() is None, reason="chromium is not installed: the headless-browser reload check "
                     "needs it (the websocket-client test above covers the reload protocol)")
+@pytest.mark.slow
 def test_a_real_browser_reloads_by_itself(served, tmp_path):
     root, server = served
     browser = subprocess.Popen([_chromium(), "--headless=new", "--no-sandbox", "--disable-gpu",

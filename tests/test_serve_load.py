@@ -45,6 +45,7 @@ def expected_answers(root: Path, live_script: bytes) -> list[tuple[str, str, int
     return answers
 
 
+@pytest.mark.slow
 def test_two_thousand_requests_from_fifty_clients_all_answered_correctly(tmp_path):
     root = write_site(tmp_path / "site", dict(SITE))
     server = ServerProcess(root, tmp_path / "server.log")
@@ -127,6 +128,7 @@ def _room_for_sockets(count: int):
         resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
 
 
+@pytest.mark.slow
 def test_slow_clients_holding_half_a_request_do_not_shut_out_a_new_one(tmp_path):
     root = write_site(tmp_path / "site", dict(SITE))
     server = ServerProcess(root, tmp_path / "server.log", preexec_fn=_limit_files)

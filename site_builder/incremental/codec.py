@@ -1,9 +1,10 @@
 """Plain data for what the builder keeps on disk: parsed files, problems, and build records.
 
 Kept files hold only plain values (strings, numbers, tuples, lists, dicts, sets) written with
-`marshal`, behind a format line and a digest of the payload, so a damaged or foreign file is
-refused rather than half read, and nothing in a cache file can ever run code (no pickle; code
-objects and any other type are refused when read).
+`marshal`, behind a format line, a checksum and the length of the payload, so a damaged or foreign file is
+refused rather than half read. Nothing in a kept file can run code: unlike pickle, reading
+marshal data calls nothing, and the builder only ever uses what it reads as data (model
+classes are made from it by `decode`, which refuses any value of a type it did not write).
 
 The parsed model (site_builder.model) and diagnostics are frozen dataclasses. `encode` turns one
 into a tuple (class number, field values...), a tuple into a list, recursively; `decode` turns
@@ -14,8 +15,9 @@ them back. Class numbers come from the sorted class names, so a change of the bu
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import marshal
+import struct
+import zlib
 
 from .. import diagnostics, model
 
@@ -79,44 +81,21 @@ def decode(data):
 
 
 def pack(fmt: bytes, plain) -> bytes:
-    """A file's bytes: the format line, a digest of the payload, the payload."""
+    """A file's bytes: the format line, a checksum and the length of the payload, the payload."""
     payload = marshal.dumps(plain)
-    return fmt + hashlib.blake2b(payload, digest_size=16).digest() + payload
+    return fmt + struct.pack("<IQ", zlib.crc32(payload), len(payload)) + payload
 
 
 def unpack(fmt: bytes, data: bytes):
-    """The plain data `pack` wrote; Refused when the format or digest is not right or a value is not plain."""
-    head = len(fmt) + 16
+    """The plain data `pack` wrote; Refused when the format, length or checksum is not right."""
+    head = len(fmt) + 12
     if not data.startswith(fmt) or len(data) < head:
         raise Refused("not a file of this format")
-    payload = data[head:]
-    if hashlib.blake2b(payload, digest_size=16).digest() != data[len(fmt):head]:
-        raise Refused("damaged: the digest does not match")
+    checksum, length = struct.unpack_from("<IQ", data, len(fmt))
+    payload = memoryview(data)[head:]
+    if length != len(payload) or zlib.crc32(payload) != checksum:
+        raise Refused("damaged: the checksum does not match")
     try:
-        plain = marshal.loads(payload)
+        return marshal.loads(payload)
     except (EOFError, ValueError, TypeError) as exc:
         raise Refused(f"damaged: {exc}") from None
-    _check_plain(plain)
-    return plain
-
-
-def _check_plain(value, depth: int = 0) -> None:
-    """Only plain values: marshal can also read code objects, which nothing of ours ever writes."""
-    if depth > 200:
-        raise Refused("nested too deep")
-    kind = type(value)
-    if kind in _PLAIN:
-        return
-    if kind in (tuple, list, frozenset, set):
-        for v in value:
-            if type(v) not in _PLAIN:
-                _check_plain(v, depth + 1)
-        return
-    if kind is dict:
-        for k, v in value.items():
-            if type(k) not in _PLAIN:
-                _check_plain(k, depth + 1)
-            if type(v) not in _PLAIN:
-                _check_plain(v, depth + 1)
-        return
-    raise Refused(f"a kept file holds a {kind.__name__}")

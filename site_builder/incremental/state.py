@@ -16,6 +16,8 @@ change of settings (builder code, site.yml, options) starts every part over.
 from __future__ import annotations
 
 import dataclasses
+from array import array
+import marshal
 from pathlib import Path
 
 from ..files import atomic_write
@@ -25,13 +27,52 @@ from ..read.discover import Entry, FileTable
 from ..read.parse import ParseCache
 from ..site.index import Links, Tables
 from ..site.link import LinkMemo
+from ..model import SourceFile
 from ..site.resolve import Held
-from ..site.routes import Route
+from ..site.routes import Planned, Route
 from . import codec
 from .cache import read_regular
+from .lazy import LazyDict
 
 STATE_FILE = "state"
-_FORMAT = b"sb-state-5\n"
+_FORMAT = b"sb-state-7\n"
+
+
+class Numbering:
+    """Names by number, for saving sets of names as arrays of numbers (the numbers never change meaning)."""
+
+    def __init__(self, names=()):
+        self.names = list(names)
+        self.number: dict[str, int] | None = None  # made when first packing (a build that only reads needs none)
+
+    def pack(self, names) -> bytes:
+        if self.number is None:
+            self.number = {name: n for n, name in enumerate(self.names)}
+        numbers = []
+        for name in names:
+            n = self.number.get(name)
+            if n is None:
+                n = self.number[name] = len(self.names)
+                self.names.append(name)
+            numbers.append(n)
+        return array("I", sorted(numbers)).tobytes()
+
+    def unpack(self, blob: bytes) -> list[str]:
+        numbers = array("I")
+        numbers.frombytes(blob)
+        return [self.names[n] for n in numbers]
+
+
+class _Names:
+    """A page's keys or templates as saved, read when the page needs them (see PageRecord)."""
+
+    __slots__ = ("blob", "numbering")
+
+    def __init__(self, blob: bytes, numbering: Numbering):
+        self.blob, self.numbering = blob, numbering
+
+    def split(self, sep=None) -> list[str]:
+        return self.numbering.unpack(self.blob)
 
 
 class ProcessMemory:
@@ -52,8 +93,10 @@ class BuildState:
         self.files = FileTable()
         self.parsed = ParseCache()
         self.links = LinkMemo()
+        self.plan = None  # build.Planned: the routes of the last build
         self.pages = PageRecords()
         self.process = ProcessMemory()
+        self.numbers = (Numbering(), Numbering())  # for the saved state: keys, pages
 
     def start(self, settings) -> None:
         """Begin a build: with other settings than the last build's, every part starts over."""
@@ -68,30 +111,67 @@ class BuildState:
 
 def save(state: BuildState, path: Path) -> None:
     """Keep the state for the next command-line build (best effort: written whole or not at all)."""
-    links, world = state.links, state.links.world
+    links, world, pages = state.links, state.links.world, state.pages
+    keys, outs = state.numbers = _renumbered(state)
+    records = {out: (r.route_key, r.digest, *(_packed(names, keys) for names in r.names()))
+               for out, r in pages.records.items()}
     plain = {
         "settings": state.settings,
         "files": {rel: (e.signature, e.file.kind, e.file.digest, e.file.type_folder)
                   for rel, e in state.files.entries.items()},
         "notes": {rel: codec.encode(found) for rel, found in state.files.notes.items()},
         "problems": {rel: (digest, codec.encode(found)) for rel, (digest, found) in state.parsed.problems.items()},
-        "world": (world.ids, world.short, world.by_path, world.media,
+        "world": (world.ids, world.short, world.by_path, world.paths, world.media,
                   {rel: (h.id, h.fact, h.why) for rel, h in world.held.items()}),
-        "links": {id_: (*(getattr(links_, f) for f in _LINK_FIELDS[:-1]), codec.encode(links_.problems))
-                  for id_, links_ in links.links.items()},
+        "links": _saved(links.links, _encode_links),
+        "link_problems": {id_: codec.encode(found) for id_, found in links.problems.items()},
+        "site_links": links.site_links,
         "tables": {name: getattr(links.tables, name) for name in _TABLES},
         "warnings": {id_: codec.encode(found) for id_, found in links.tables.warnings.items()},
-        "pages": [(_route_fields(r.route), codec.encode(r.found), r.deps, r.templates, r.digest)
-                  for r in state.pages.records.values()],
-        "templates": state.pages.templates,
-        "sitemap": state.pages.sitemap,
+        "pages": records,
+        "found": {out: codec.encode(r.found) for out, r in pages.records.items() if r.found},
+        "dependents": _saved(pages.dependents, outs.pack),
+        "numbers": (keys.names, outs.names),
+        "templates": pages.templates,
+        "sitemap": pages.sitemap,
         "written": state.process.written.identity() if state.process.written is not None else None,
+        "plan": _saved_plan(state.plan),
     }
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(path, codec.pack(_FORMAT, plain))
     except (OSError, ValueError, TypeError):
         pass
+
+
+def _renumbered(state: BuildState) -> tuple[Numbering, Numbering]:
+    """The numberings to save with; numbered afresh when names no longer used make up most of them."""
+    keys, outs = state.numbers
+    if len(keys.names) < 2 * len(state.pages.dependents) + 1000 and len(outs.names) < 2 * len(state.pages.records) + 1000:
+        return keys, outs
+    for record in state.pages.records.values():  # every saved form read once, before its numbers go
+        record.deps, record.templates  # noqa: B018
+    state.pages.dependents.items()
+    return Numbering(), Numbering()
+
+
+def _packed(names, numbering: Numbering) -> bytes:
+    if isinstance(names, _Names) and names.numbering is numbering:
+        return names.blob
+    return numbering.pack(names if not isinstance(names, _Names) else names.split())
+
+
+def _saved(table: dict, encode) -> dict:
+    return table.saved(encode) if isinstance(table, LazyDict) else {k: encode(v) for k, v in table.items()}
+
+
+def _encode_links(links: Links) -> bytes:
+    return marshal.dumps((*(getattr(links, f) for f in _LINK_FIELDS[:-1]), codec.encode(links.problems)))
+
+
+def _decode_links(data: bytes) -> Links:
+    values = marshal.loads(data)
+    return Links(*values[:-1], codec.decode(values[-1]))
 
 
 def load(path: Path) -> BuildState:
@@ -102,41 +182,49 @@ def load(path: Path) -> BuildState:
         return state
     try:
         _fill(state, codec.unpack(_FORMAT, data))
-    except (codec.Refused, KeyError, TypeError, ValueError, IndexError):
+    except (codec.Refused, KeyError, TypeError, ValueError, IndexError, EOFError):
         return BuildState()  # damaged, or from another version: start clean
     return state
 
 
 def _fill(state: BuildState, plain: dict) -> None:
-    from ..model import SourceFile
     state.settings = plain["settings"]
     state.files.entries = {rel: Entry(sig, SourceFile(kind, rel, None, digest, folder))
                            for rel, (sig, kind, digest, folder) in plain["files"].items()}
     state.files.notes = {rel: codec.decode(found) for rel, found in plain["notes"].items()}
     state.parsed.problems = {rel: (digest, codec.decode(found)) for rel, (digest, found) in plain["problems"].items()}
     world = state.links.world
-    world.ids, world.short, world.by_path, world.media, held = plain["world"]
+    world.ids, short, world.by_path, world.paths, media, held = plain["world"]
+    world.short, world.media = {k: tuple(v) for k, v in short.items()}, frozenset(media)
     for rel, (id_, fact, why) in held.items():
         world.hold(rel, Held(id_, fact, why))
-    world.short = {k: tuple(v) for k, v in world.short.items()}
-    world.media = frozenset(world.media)
-    state.links.links = {id_: Links(*values[:-1], codec.decode(values[-1])) for id_, values in plain["links"].items()}
+    state.links.links = LazyDict(plain["links"], _decode_links)  # an entry is decoded when a build reads it
+    state.links.problems = {id_: codec.decode(found) for id_, found in plain["link_problems"].items()}
+    state.links.site_links = {id_: (rel, tuple(map(tuple, found))) for id_, (rel, found) in plain["site_links"].items()}
     tables = Tables(**{name: {k: tuple(v) for k, v in plain["tables"][name].items()} for name in _TABLES})
     tables.warnings = {id_: codec.decode(found) for id_, found in plain["warnings"].items()}
     state.links.tables = tables
-    records = {}
-    for fields, found, deps, templates, digest in plain["pages"]:
-        route = Route(*fields)
-        records[route.out_path] = PageRecord(route, None, tuple(codec.decode(found)), deps, templates, digest)
-    state.pages.records, state.pages.templates = records, dict(plain["templates"])
-    state.pages.sitemap = plain["sitemap"]
+    found = plain["found"]
+    keys, outs = state.numbers = tuple(Numbering(names) for names in plain["numbers"])
+    state.pages.records = {out: PageRecord(key, None, codec.decode(found[out]) if out in found else (),
+                                           _Names(deps, keys), _Names(templates, keys), digest)
+                           for out, (key, digest, deps, templates) in plain["pages"].items()}
+    state.pages.dependents = LazyDict(plain["dependents"], lambda blob: set(outs.unpack(blob)))
+    state.pages.templates, state.pages.sitemap = dict(plain["templates"]), plain["sitemap"]
     if plain["written"] is not None:
         state.process.written = Written.again(*plain["written"])
+    if plain["plan"] is not None:
+        routes, copies, problems, statics = plain["plan"]
+        state.plan = Planned([Route(*fields) for fields in routes], {out: Path(p) for out, p in copies.items()},
+                             codec.decode(problems), tuple(statics))
+
+
+def _saved_plan(planned) -> tuple | None:
+    if planned is None:
+        return None
+    routes = [(r.url, r.out_path, r.kind, r.key, r.template, r.origin) for r in planned.routes]
+    return routes, {out: str(p) for out, p in planned.copies.items()}, codec.encode(planned.problems), planned.statics
 
 
 _LINK_FIELDS = tuple(f.name for f in dataclasses.fields(Links))
-_TABLES = ("backlinks", "citers", "events", "tags", "kinds", "types")
-
-
-def _route_fields(route: Route) -> tuple:
-    return (route.url, route.out_path, route.kind, route.key, route.template, route.origin)
+_TABLES = ("backlinks", "citers", "events", "tags", "kinds", "types", "docs")

@@ -8,14 +8,12 @@ rename exchange where the system offers it.
 
 from __future__ import annotations
 
-import ctypes
 import errno
 import fcntl
 import json
 import os
 import shutil
 import stat
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -80,6 +78,18 @@ class Written:
             return None  # a file of the last write was removed or replaced since (another process)
         written = cls(out, manifest, tuple(signature), spare, tuple(spare_signature) if spare_signature else None)
         return written if written.holds(path) else None
+
+
+def _as_found(out: Path, manifest: dict) -> "Written | None":
+    """What a write that changed nothing found on disk, as the next write may trust it (both trees checked)."""
+    spare = _spare(out)
+    spare_manifest = read_manifest(spare) if spare.is_dir() else None
+    if spare_manifest is not None and not _all_regular(spare, spare_manifest):
+        return None
+    signature, spare_signature = signature_of(out / MANIFEST), signature_of(spare / MANIFEST)
+    if signature is None or (spare_manifest is not None and spare_signature is None):
+        return None
+    return Written(os.fspath(out), manifest, signature, spare_manifest, spare_signature if spare_manifest else None)
 
 
 def _all_regular(tree: Path, manifest: dict) -> bool:
@@ -160,6 +170,7 @@ def build_lock(out: Path):
 
 def _exchange(a: Path, b: Path) -> bool:
     """Atomically swap two paths (Linux renameat2 RENAME_EXCHANGE); False where unsupported."""
+    import ctypes
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         fn = libc.renameat2
@@ -202,7 +213,7 @@ def write_output(out: Path, outputs: dict[str, bytes | Path | Kept], known: dict
         if isinstance(data, Kept):
             digest = str(data)
         else:
-            digest = known.get(path) if known and isinstance(data, bytes) else None  # from an earlier build
+            digest = known.get(path) if known else None  # bytes of an earlier build, or a media file read already
         if digest is None:
             digest = digest_bytes(data) if isinstance(data, bytes) else file_digest(data)
         digests[path] = digest
@@ -216,7 +227,7 @@ def write_output(out: Path, outputs: dict[str, bytes | Path | Kept], known: dict
             stats.written += 1
     stats.removed = len(set(old) - set(outputs))
     if out.is_dir() and stats.written == 0 and stats.removed == 0:
-        stats.written_state = trusted if trust else None
+        stats.written_state = trusted if trust else _as_found(out, old)
         return stats
     spare = _spare(out)
     staging = out.parent / f".{out.name}.staging-{os.getpid()}"
@@ -247,6 +258,7 @@ def write_output(out: Path, outputs: dict[str, bytes | Path | Kept], known: dict
         for folder in sorted({target.parent for target, _, _ in todo}):
             folder.mkdir(parents=True, exist_ok=True)
         if len(todo) >= PARALLEL_WRITES_MIN:  # file system calls release the GIL: a few threads overlap them
+            from concurrent.futures import ThreadPoolExecutor
             with ThreadPoolExecutor(4) as pool:
                 list(pool.map(lambda job: _place(*job), todo))
         else:

@@ -17,24 +17,39 @@ from ..files import Kept, digest_bytes
 from ..read.markup import OPEN
 from ..site.index import ALL, Index, Unreadable, key
 from ..site.routes import Route
-from .citations import PageRefs
-from .context import CONTEXTS
-from .structured import data_file
-from .templates import TemplateDeps, TemplateProblem, affects, render_template
 
 PARALLEL_MIN = 400  # pages to render before worker processes pay for themselves
 ROUTES_KEY = key("R", ALL)  # the sitemap lists every page
 
 
 class PageRecord:
-    """What the last build made of one route, and what making it read."""
+    """What the last build made of one route, and what making it read.
 
-    __slots__ = ("route", "data", "found", "deps", "templates", "_digest")
+    `deps` and `templates` may still be in a saved form (anything with a `split()` that gives the names)
+    until read: a command-line build reads few of them."""
 
-    def __init__(self, route: Route, data: bytes | None, found: tuple, deps: frozenset[str],
-                 templates: frozenset[str], digest: str | None = None):
-        self.route, self.data, self.found, self.deps, self.templates = route, data, found, deps, templates
+    __slots__ = ("route_key", "data", "found", "_deps", "_templates", "_digest")
+
+    def __init__(self, route_key: str, data: bytes | None, found: tuple, deps: frozenset[str] | str,
+                 templates: frozenset[str] | str, digest: str | None = None):
+        self.route_key, self.data, self.found, self._deps, self._templates = route_key, data, found, deps, templates
         self._digest = digest
+
+    @property
+    def deps(self) -> frozenset[str]:
+        if not isinstance(self._deps, frozenset):
+            self._deps = frozenset(self._deps.split())
+        return self._deps
+
+    @property
+    def templates(self) -> frozenset[str]:
+        if not isinstance(self._templates, frozenset):
+            self._templates = frozenset(self._templates.split())
+        return self._templates
+
+    def names(self) -> tuple:
+        """deps and templates as they are held: read, or still in their saved form."""
+        return self._deps, self._templates
 
     @property
     def digest(self) -> str | None:
@@ -44,13 +59,30 @@ class PageRecord:
         return self._digest
 
 
+def route_key(route: Route) -> str:
+    """A route in one string, to tell whether a page's route is the one its record was made for."""
+    return "\x1f".join((route.url, route.kind, route.key, route.template, route.origin))
+
+
 class PageRecords:
-    """The render stage's memory: a record per page, the site templates and page list they were made with."""
+    """The render stage's memory: a record per page, which pages read each key, and what they were made with."""
 
     def __init__(self):
-        self.records: dict[str, PageRecord] = {}  # out_path -> record, in route order
+        self.records: dict[str, PageRecord] = {}  # out_path -> record
+        self.dependents: dict[str, set[str]] = {}  # key -> out_paths of the pages that read it
         self.templates: dict[str, str] = {}  # site template name -> digest
         self.sitemap: str = ""  # a digest of the pages the sitemap lists
+
+    def note(self, out_path: str, old: PageRecord | None, new: PageRecord | None) -> None:
+        """Move a page from the keys its old record read to the keys its new one read."""
+        for k in old.deps if old is not None else ():
+            readers = self.dependents.get(k)
+            if readers is not None:
+                readers.discard(out_path)
+                if not readers:
+                    del self.dependents[k]
+        for k in new.deps if new is not None else ():
+            self.dependents.setdefault(k, set()).add(out_path)
 
 
 @dataclass(frozen=True)
@@ -60,46 +92,78 @@ class Rendered:
     problems: tuple[Diagnostic, ...]
 
 
-def render_pages(index: Index, routes: list[Route], env, tdeps: TemplateDeps, memory: PageRecords,
+def render_pages(index: Index, routes: list[Route], replanned: bool, jinja, memory: PageRecords,
                  changed: frozenset[str], templates: dict[str, str], on_disk=None, progress=None) -> Rendered:
-    """Render what changed. `on_disk(out_path, digest)` tells whether the output folder holds a kept page."""
+    """Render what changed. `replanned`: whether the routes may differ from the last build's.
+
+    `jinja()` gives the Jinja environment and its TemplateDeps (made only when something is rendered or
+    a site template changed); `templates` are the site templates' digests; `on_disk(out_path, digest)`
+    tells whether the output folder holds a page kept from the last write.
+    """
     pages = [r for r in routes if not r.spec.copied]
     sitemap = [r for r in routes if r.spec.html]
-    sitemap_digest = digest_bytes(repr([(r.url, r.kind) for r in sitemap]).encode())
-    changed = set(changed)
-    if sitemap_digest != memory.sitemap:
-        changed.add(ROUTES_KEY)
+    sitemap_digest = digest_bytes(repr([(r.url, r.kind) for r in sitemap]).encode()) if replanned else memory.sitemap
+    changed = set(changed) | ({ROUTES_KEY} if sitemap_digest != memory.sitemap else set())
+    affected = set().union(*(memory.dependents.get(k, ()) for k in changed))
     edited = {n for n in templates.keys() | memory.templates.keys() if templates.get(n) != memory.templates.get(n)}
     chosen: list[PageRecord | None] = []
     todo: list[int] = []
     for i, route in enumerate(pages):
         old = memory.records.get(route.out_path)
-        reach = tdeps.for_names(route.template_names()) if route.template_names() else frozenset()
-        keep = (old is not None and old.route == route and changed.isdisjoint(old.deps) and old.templates == reach
-                and not affects(reach, edited)
+        keep = (old is not None and route.out_path not in affected
+                and (not replanned or old.route_key == route_key(route))
+                and (not edited or (old.templates == _reach(jinja, route) and not _affects(old.templates, edited)))
                 and (old.data is not None or (on_disk is not None and on_disk(route.out_path, old.digest))))
         chosen.append(old if keep else None)
         if not keep:
             todo.append(i)
-    made = _render_all(index, env, sitemap, [pages[i] for i in todo], progress, len(pages))
+    made = _render_all(index, jinja()[0], sitemap, [pages[i] for i in todo], progress, len(pages)) if todo else []
     for i, (data, found, deps) in zip(todo, made):
         route = pages[i]
-        if route.kind == "sitemap":
-            deps = deps | {ROUTES_KEY}
-        reach = tdeps.for_names(route.template_names()) if route.template_names() else frozenset()
-        chosen[i] = PageRecord(route, data, found, deps, reach)
+        chosen[i] = PageRecord(route_key(route), data, found, deps | ({ROUTES_KEY} if route.kind == "sitemap"
+                                                                      else set()), _reach(jinja, route))
+        memory.note(route.out_path, memory.records.get(route.out_path), chosen[i])
+    kept = {route.out_path for route in pages}
+    for out_path in [p for p in memory.records if p not in kept]:
+        memory.note(out_path, memory.records[out_path], None)
     memory.records = {route.out_path: record for route, record in zip(pages, chosen)}
     memory.templates, memory.sitemap = dict(templates), sitemap_digest
+    return Rendered(_outputs(pages, chosen), tuple(pages[i].out_path for i in todo), _problems(chosen))
+
+
+def _outputs(pages: list[Route], records: list[PageRecord]) -> dict[str, bytes | Kept]:
     outputs: dict[str, bytes | Kept] = {}
-    problems: list[Diagnostic] = []
-    reported: set = set()
-    for route, record in zip(pages, chosen):
-        _report(record.found, reported, problems)
+    for route, record in zip(pages, records):
         if record.data is not None:
             outputs[route.out_path] = record.data
         elif record.digest is not None:
             outputs[route.out_path] = Kept(record.digest)
-    return Rendered(outputs, tuple(pages[i].out_path for i in todo), tuple(problems))
+    return outputs
+
+
+def _problems(records: list[PageRecord]) -> tuple[Diagnostic, ...]:
+    """Every page's problems, in route order; a template mistake shared by many pages is reported once."""
+    problems: list[Diagnostic] = []
+    reported: set = set()
+    for record in records:
+        for dedupe, diagnostic in record.found:
+            if dedupe is not None:
+                if dedupe in reported:
+                    continue
+                reported.add(dedupe)
+            problems.append(diagnostic)
+    return tuple(problems)
+
+
+def _affects(reach: frozenset[str], edited: set[str]) -> bool:
+    from .templates import affects
+    return affects(reach, edited)
+
+
+def _reach(jinja, route: Route) -> frozenset[str]:
+    """The template names a route's rendering can reach (see TemplateDeps)."""
+    names = route.template_names()
+    return jinja()[1].for_names(names) if names else frozenset()
 
 
 def _render_all(index: Index, env, sitemap: list[Route], todo: list[Route], progress, total: int) -> list:
@@ -112,16 +176,6 @@ def _render_all(index: Index, env, sitemap: list[Route], todo: list[Route], prog
     return made
 
 
-def _report(found: tuple, reported: set, problems: list) -> None:
-    """Add one route's problems; a template mistake shared by many routes is reported once."""
-    for dedupe, diagnostic in found:
-        if dedupe is not None:
-            if dedupe in reported:
-                continue
-            reported.add(dedupe)
-        problems.append(diagnostic)
-
-
 def render_one(context: tuple, route: Route) -> tuple[bytes | None, tuple, frozenset[str]]:
     """One route's bytes (None when its template failed), its problems, and the keys it read."""
     index, env, sitemap = context
@@ -132,6 +186,10 @@ def render_one(context: tuple, route: Route) -> tuple[bytes | None, tuple, froze
 
 def render_route(index: Index, route: Route, env, sitemap: list[Route]) -> tuple[bytes | None, list]:
     """One route's bytes and its problems as (dedupe key or None, Diagnostic)."""
+    from .citations import PageRefs  # the page-making code, loaded when a page is made
+    from .context import CONTEXTS
+    from .structured import data_file
+    from .templates import TemplateProblem, render_template
     if route.kind == "robots":
         sitemap_url = index.urls.absolute(index.urls.path("sitemap.xml"))
         return f"User-agent: *\nAllow: /\n\nSitemap: {sitemap_url}\n".encode(), []

@@ -15,7 +15,8 @@ from ..diagnostics import Location
 from ..model import PartialDate
 from ..site.index import Unreadable
 
-THEME_DIR = Path(__file__).parent / "theme"
+from . import THEME_DIR
+
 THEME_PREFIX = "theme/"  # {% extends "theme/explainer.html" %}: the built-in template, even where the site has its own
 ANY_TEMPLATE = "\x00any"  # reached by a route whose templates cannot be known statically
 

@@ -153,7 +153,7 @@ class Preview:
         for diag in result.diagnostics:
             self._log(diag.format())
         if result.ok:
-            pages = sum(1 for r in result.routes if r.kind != "asset")
+            pages = sum(1 for r in result.routes if not r.spec.copied)
             rendered = getattr(result, "rendered", None)
             anew = f" ({len(rendered)} rendered anew)" if rendered is not None else ""
             self._log(f"built {pages} pages{anew} in {seconds:.3f} s")

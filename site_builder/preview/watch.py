@@ -17,12 +17,11 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from .app import Snapshot
+from ..files import signature_of, stat_signature
+from ..build import skipped
 
 log = logging.getLogger("site_builder.preview")
 
-# What editors write beside a file while saving it (hidden files, backups, swap files): never a change to the site.
-SCRATCH_PREFIXES = (".", "#")
-SCRATCH_SUFFIXES = ("~", ".swp", ".swo", ".swx", ".tmp", ".bak")
 
 
 class Debounce:
@@ -75,20 +74,20 @@ def site_changes(root: Path, paths: Iterable) -> set[str]:
                     if r != ".." and not r.startswith(".." + os.sep)), None)
         if rel is None or rel == ".":
             continue
-        if not any(part.startswith(SCRATCH_PREFIXES) or part.endswith(SCRATCH_SUFFIXES) for part in rel.split(os.sep)):
+        if not skipped(rel):  # names the build never reads (editors' scratch files)
             kept.add(path)
     return kept
 
 
 def file_signatures(path: str) -> dict[str, tuple[int, int]]:
     """(mtime, size) of every visible file at or under `path`; dot files and linked folders are left out."""
-    found: dict[str, tuple[int, int]] = {}
+    found: dict[str, tuple] = {}
     if os.path.isfile(path):
         try:
             st = os.stat(path)
         except OSError:  # gone while we looked
             return found
-        return {path: (st.st_mtime_ns, st.st_size)}
+        return {path: stat_signature(st)}
     folders = [path]
     while folders:
         try:
@@ -104,7 +103,7 @@ def file_signatures(path: str) -> dict[str, tuple[int, int]]:
                         folders.append(entry.path)
                     else:
                         st = entry.stat()
-                        found[entry.path] = (st.st_mtime_ns, st.st_size)
+                        found[entry.path] = stat_signature(st)
                 except OSError:
                     continue
     return found
@@ -271,11 +270,7 @@ class NotifyFeed:
         return tuple(os.fspath(self.root / sub) for sub in ("content", "templates") if (self.root / sub).is_dir())
 
     def _signature(self):
-        try:
-            st = os.stat(self.root / "site.yml")
-            return (st.st_mtime_ns, st.st_size, st.st_ino)
-        except OSError:
-            return None
+        return signature_of(self.root / "site.yml")
 
     def add(self, paths) -> None:
         """Count these paths (absolute, or True: unknown) as changed."""

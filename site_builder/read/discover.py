@@ -17,14 +17,14 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from ..diagnostics import Diagnostic, Location, Problems, did_you_mean
+from ..diagnostics import Diagnostic, Location, Problems, did_you_mean, suggest
 from ..files import digest_bytes, stat_signature
 from ..model import SourceFile
 
 MAX_TEXT_BYTES = 5_000_000
 RACY_SECONDS = 2.0  # a file changed this recently is read again even if its stat looks unchanged
 IGNORED_PREFIXES = (".", "_", "~", "#")
-IGNORED_SUFFIXES = ("~", ".swp", ".swo", ".tmp", ".bak")
+IGNORED_SUFFIXES = ("~", ".swp", ".swo", ".swx", ".tmp", ".bak")
 TOPS = ("content", "templates")
 TEXT_TEMPLATES = (".html", ".xml", ".txt", ".j2")
 
@@ -94,7 +94,7 @@ def classify(rel: str, type_folders: dict[str, str]) -> tuple[str, str] | Diagno
         if folder not in type_folders:
             return Diagnostic("error", f"no type uses the folder '{folder}'{did_you_mean(folder, type_folders)}, so "
                               "the file was not read (the folder is the mistake, not a line)", Location(rel),
-                              "declare the type in site.yml or move the file")
+                              "declare the type in site.yml or move the file", tuple(suggest(folder, type_folders)))
         if rel.endswith(".yaml"):
             return Diagnostic("error", "fact sheets end in .yml, so the file was not read (its name is the mistake, "
                               "not a line)", Location(rel), "rename the file to .yml")
@@ -169,7 +169,7 @@ class _Look:
             elif entry.is_symlink() and os.path.isdir(entry.path):
                 self.note(rel, Diagnostic("error", "symbolic links to folders are not followed", Location(rel),
                                           "copy the folder into the site instead"))
-            elif self.file(rel):
+            elif self.file(rel, entry=entry):
                 seen.add(rel)
 
     def _utf8(self, name: str, rel: str) -> bool:
@@ -183,23 +183,24 @@ class _Look:
             return False
         return True
 
-    def file(self, rel: str, force: bool = False) -> bool:
+    def file(self, rel: str, force: bool = False, entry: os.DirEntry | None = None) -> bool:
         """Look at one file; True when it is part of the site (its entry is in the table).
 
-        force: read it even when its stat signature is the one the table has (a watcher saw it change)."""
+        force: read it even when its stat signature is the one the table has (a watcher saw it change);
+        entry: the folder listing's entry for it, when it came from one (it knows whether it is a link)."""
         kind = classify(rel, self.type_folders)
         if isinstance(kind, Diagnostic):
             self.note(rel, kind)
             return False
-        path = os.path.join(self.base, rel)
+        path = entry.path if entry is not None else os.path.join(self.base, rel)
         try:
-            if os.path.islink(path):
+            if entry.is_symlink() if entry is not None else os.path.islink(path):
                 target = os.path.realpath(path)
                 if not target.startswith(self.real_root + os.sep) or not os.path.isfile(target):
                     self.note(rel, Diagnostic("error", "symbolic link points outside the site", Location(rel),
                                               "copy the file into the site instead"))
                     return False
-            st = os.stat(path)
+            st = entry.stat() if entry is not None else os.stat(path)
         except OSError:  # gone since the folder was listed: a file deleted while the build ran
             return False
         if not stat.S_ISREG(st.st_mode):

@@ -6,10 +6,11 @@ import posixpath
 import re
 
 from ..config import SHEET_KEYS, SiteConfig, TypeSpec
-from ..diagnostics import Location, Problems, did_you_mean
+from ..diagnostics import Location, Problems, did_you_mean, suggest
 from .fields import FieldContext, parse_date, parse_field, parse_sources
 from .frontmatter import split_front_matter
 from .markup import ID_RE, MarkdownRenderer
+from ..text import slugify
 from ..model import Document, Fact, FactSheet, Image, RefValue
 from .yamlio import Marks, load_yaml
 
@@ -18,15 +19,11 @@ DOC_KEYS = ("title", "summary", "date", "updated", "authors", "tags", "about", "
 FACT_KEYS = ("label", "value", "source", "note")
 
 
-def slugify(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "untitled"
-
-
 def check_slug(slug: str, rel_path: str, problems: Problems) -> bool:
     if SLUG_RE.match(slug):
         return True
     problems.error(f"file name '{slug}' is not a valid id", Location(rel_path, 1, 1),
-                   f"use lower-case letters, digits and '-', e.g. rename it to '{slugify(slug)}'")
+                   f"use lower-case letters, digits and '-', e.g. rename it to '{slugify(slug) or 'untitled'}'")
     return False
 
 
@@ -54,7 +51,8 @@ def parse_document(kind: str, text: str, rel_path: str, config: SiteConfig, md: 
         return None
     for key in data:
         if key not in DOC_KEYS:
-            problems.error(f"unknown front-matter key '{key}'{did_you_mean(key, DOC_KEYS)}", marks.key((key,)))
+            problems.error(f"unknown front-matter key '{key}'{did_you_mean(key, DOC_KEYS)}", marks.key((key,)),
+                           suggestions=suggest(key, DOC_KEYS))
     required = ("title", "summary", "date") if kind == "explainer" else ("title",)
     for key in required:
         if data.get(key) in (None, ""):
@@ -68,7 +66,7 @@ def parse_document(kind: str, text: str, rel_path: str, config: SiteConfig, md: 
     for i, tag in enumerate(tags):
         if not SLUG_RE.match(tag):
             problems.error(f"tag '{tag}' must be lower-case letters, digits and '-'", marks.at(("tags", i)),
-                           f"write '{slugify(tag)}'")
+                           f"write '{slugify(tag) or 'untitled'}'")
     about = _refs(data, "about", marks, problems)
     image = parse_image(data.get("image"), ("image",), marks, problems)
     draft = data.get("draft", False)
@@ -132,7 +130,7 @@ def parse_image(raw, path: tuple, marks: Marks, problems: Problems) -> Image | N
     for key in raw:
         if key not in ("src", "alt", "credit"):
             problems.error(f"unknown image key '{key}'{did_you_mean(key, ['src', 'alt', 'credit'])}",
-                           marks.key(path + (key,)))
+                           marks.key(path + (key,)), suggestions=suggest(key, ['src', 'alt', 'credit']))
     if not isinstance(raw.get("alt"), str) or not raw["alt"].strip():
         problems.error("image needs 'alt': a text alternative for readers who cannot see it", marks.at(path))
         return None
@@ -167,7 +165,8 @@ def parse_factsheet(text: str, rel_path: str, tspec: TypeSpec, config: SiteConfi
     for key in data:
         if key not in known:
             problems.error(f"unknown field '{key}' for type '{tspec.name}'{did_you_mean(key, known)}",
-                           marks.key((key,)), f"fields of '{tspec.name}' are declared in site.yml")
+                           marks.key((key,)), f"fields of '{tspec.name}' are declared in site.yml",
+                           suggestions=suggest(key, known))
     name = ""
     summary = None
     if not tspec.builtin:
@@ -225,7 +224,7 @@ def _facts(raw, ctx: FieldContext) -> list[Fact]:
         for key in item:
             if key not in FACT_KEYS:
                 ctx.problems.error(f"unknown fact key '{key}'{did_you_mean(key, FACT_KEYS)}",
-                                   ctx.marks.key(path + (key,)))
+                                   ctx.marks.key(path + (key,)), suggestions=suggest(key, FACT_KEYS))
         label, value = item.get("label"), item.get("value")
         if not isinstance(label, (str, int)) or isinstance(label, bool) or value is None or isinstance(value, (dict, list, bool)):
             ctx.error("each fact needs a text 'label' and a text 'value'", path)

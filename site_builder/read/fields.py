@@ -5,11 +5,11 @@ from __future__ import annotations
 import calendar
 import math
 import re
-from urllib.parse import urlsplit
 
 from ..config import FieldSpec
 from ..diagnostics import Problems
 from .markup import ID_RE, MarkdownRenderer
+from ..text import is_web_url
 from ..model import FieldValue, Fragment, Money, PartialDate, RefValue, SourceRef
 from .yamlio import Marks
 
@@ -57,15 +57,6 @@ def parse_date(raw) -> tuple[PartialDate | None, str]:
     if m.group(3) is not None and not 1 <= day <= calendar.monthrange(year, month)[1]:
         return None, f"impossible date '{text}': {calendar.month_name[month]} {year} has no day {day}"
     return PartialDate(year, month, day), ""
-
-
-def is_safe_url(text: str) -> bool:
-    try:
-        parts = urlsplit(text)
-        parts.port  # noqa: B018 - a port that is not a number raises here
-    except ValueError:  # a broken [IPv6] host or port
-        return False
-    return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
 def parse_field(spec: FieldSpec, raw, path: tuple, ctx: FieldContext) -> FieldValue | None:
@@ -156,7 +147,7 @@ def parse_value(spec: FieldSpec, raw, path: tuple, ctx: FieldContext, what: str 
     if kind == "money":
         return _money(what, raw, path, ctx)
     if kind == "url":
-        if not isinstance(raw, str) or not is_safe_url(raw.strip()):
+        if not isinstance(raw, str) or not is_web_url(raw.strip()):
             ctx.error(f"{what} must be an http(s) address", path, "e.g. https://example.org/page")
             return None
         return raw.strip()

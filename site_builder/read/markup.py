@@ -15,8 +15,6 @@ import re
 import unicodedata
 from urllib.parse import quote
 
-import cmarkgfm
-from cmarkgfm import cmark
 
 from ..diagnostics import Location, Problems
 from ..model import CiteItem, CiteSlot, Fragment, LinkSlot, RefSlot
@@ -283,8 +281,6 @@ def _heading_ids(html_text: str) -> str:
     return _HEADING_RE.sub(anchor, html_text)
 
 
-_OPTIONS = (cmark.Options.CMARK_OPT_FOOTNOTES | cmark.Options.CMARK_OPT_SMART
-            | cmark.Options.CMARK_OPT_TABLE_PREFER_STYLE_ATTRIBUTES)
 _EXTENSIONS = ["table", "strikethrough", "autolink"]
 _HREF_OPEN, _HREF_CLOSE = quote(OPEN), quote(CLOSE)  # how a placeholder reads once put in a link's URL
 
@@ -298,13 +294,19 @@ class MarkdownRenderer:
     """
 
     def __init__(self, raw_html: str = "allow"):
+        import cmarkgfm  # the C converter, loaded when something is parsed
+        from cmarkgfm import cmark
         self.raw_html = raw_html
-        self._options = _OPTIONS | (cmark.Options.CMARK_OPT_UNSAFE if raw_html == "allow" else 0)
+        self._to_html = cmarkgfm.markdown_to_html_with_extensions
+        options = cmark.Options
+        self._options = (options.CMARK_OPT_FOOTNOTES | options.CMARK_OPT_SMART
+                         | options.CMARK_OPT_TABLE_PREFER_STYLE_ATTRIBUTES
+                         | (options.CMARK_OPT_UNSAFE if raw_html == "allow" else 0))
 
     def convert(self, text: str) -> str:
         if self.raw_html != "allow":
             text = _escape_raw_html(text)
-        out = cmarkgfm.markdown_to_html_with_extensions(text, self._options, _EXTENSIONS)
+        out = self._to_html(text, self._options, _EXTENSIONS)
         if _HREF_OPEN in out:
             out = out.replace(_HREF_OPEN, OPEN).replace(_HREF_CLOSE, CLOSE)
         if "<h" in out:

@@ -13,6 +13,7 @@ changed. With no recorder on, a read costs one attribute test more than a dict l
 
 from __future__ import annotations
 
+import sys
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Callable
@@ -74,10 +75,11 @@ class Tables:
     tags: dict[str, tuple[str, ...]] = field(default_factory=dict)  # tag -> explainers, newest first
     kinds: dict[str, tuple[str, ...]] = field(default_factory=dict)  # explainer/page -> ids in list order
     types: dict[str, tuple[str, ...]] = field(default_factory=dict)  # fact type -> ids in list order
+    docs: dict[str, tuple[str, ...]] = field(default_factory=dict)  # "all" -> every explainer and page, in order
     warnings: dict[str, tuple[Diagnostic, ...]] = field(default_factory=dict)  # sheet id -> site-wide warnings
 
     # what each Index method reads, by table letter (the keys `key` makes)
-    NAMES = {"backlinks": "B", "citers": "W", "events": "E", "tags": "T", "kinds": "K", "types": "Y"}
+    NAMES = {"backlinks": "B", "citers": "W", "events": "E", "tags": "T", "kinds": "K", "types": "Y", "docs": "D"}
 
 
 class Index:
@@ -101,20 +103,20 @@ class Index:
 
     def _note(self, table: str, name: str) -> None:
         if self.recorder is not None:
-            self.recorder.add(f"{table}\x00{name}")
+            self.recorder.add(sys.intern(f"{table}\x00{name}"))  # interned: one string per key in the saved state
 
     # ---- what exists
     def lookup(self, target: str) -> str | None:
         """The full id for a written id or a unique short id (a fact sheet's file name)."""
         self._note("L", target)
-        if target in self._links:
+        if target in self._world.ids:
             return target
         found = self._world.short.get(target)
         return found[0] if found and len(found) == 1 else None
 
     def has(self, id_: str) -> bool:
         self._note("L", id_)
-        return id_ in self._links
+        return id_ in self._world.ids
 
     def known(self, target: str) -> str:
         """lookup(), for a template or page that cannot go on without the item: KeyError when nothing has
@@ -214,15 +216,15 @@ class Index:
     def fact_ids(self) -> list[str]:
         """Every fact sheet's id, sorted."""
         self._note("F", ALL)
-        return sorted(i for i, links in self._links.items() if links.kind == "fact")
-
-    def site_links(self):
-        """(rel_path, site_links) of every item with links into the site (for the check after planning,
-        not for pages: nothing is recorded)."""
-        return ((links.rel_path, links.site_links) for links in self._links.values() if links.site_links)
+        return sorted(i for i, type_name in self._world.ids.items() if not i.startswith(("explainers/", "pages/")))
 
     def doc_order(self) -> list[str]:
-        """Every explainer and page in list order (explainers newest first; undated pages by slug)."""
-        self._note("K", ALL)
-        docs = [links for links in self._links.values() if links.kind != "fact"]
-        return [links.id for links in sorted(docs, key=lambda links: links.order)]
+        """Every explainer and page in list order (newest first; undated pages by slug, after them)."""
+        return list(self._table("docs", "all"))
+
+    def place_of(self, id_: str) -> tuple[str, str, str]:
+        """(kind, type, rel_path) of an item, for planning its route (what exists, not what it shows)."""
+        self._note("L", id_)
+        type_name = self._world.ids[id_]
+        kind = type_name if type_name in ("explainer", "page") else "fact"
+        return kind, type_name, self._world.paths[id_]

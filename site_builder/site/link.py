@@ -14,6 +14,7 @@ There is one way to link: a cold build is this, starting from nothing.
 
 from __future__ import annotations
 
+import bisect
 import datetime
 import posixpath
 from dataclasses import dataclass, field
@@ -33,6 +34,8 @@ class LinkMemo:
     def __init__(self):
         self.world = World()
         self.links: dict[str, Links] = {}
+        self.problems: dict[str, tuple[Diagnostic, ...]] = {}  # id -> the problems of its links, where it has any
+        self.site_links: dict[str, tuple[str, tuple]] = {}  # id -> (rel_path, its links into the site), if any
         self.tables = Tables()
 
 
@@ -87,10 +90,12 @@ def link(config: SiteConfig, urls: Urls, parsed: Parsed, media: frozenset[str], 
     new = {id_: resolve_item(item, digest, memo.world, config) for id_, (item, digest) in sorted(todo.items())}
     changed = {key("L", n.partition(":")[2]) for n in names if n.startswith(("id:", "short:"))}
     changed.update(key("P", n.partition(":")[2]) for n in names if n.startswith(("path:", "media:")))
+    if any(n.startswith("media:") for n in names):
+        changed.add(key("M", ALL))  # the set of media files (each one a route)
     old = {id_: memo.links.get(id_) for id_ in removed | new.keys()}
     changed.update(_update_items(memo, new, removed))
     changed.update(_update_tables(memo, new, old))
-    problems = tuple(d for links in memo.links.values() for d in links.problems)
+    problems = tuple(d for found in memo.problems.values() for d in found)
     if not any(h.why == UNREADABLE for h in memo.world.held.values()):  # else what cites or mentions is unknown
         problems += tuple(d for found in memo.tables.warnings.values() for d in found)
     index = Index(config, urls, memo.links, memo.tables, memo.world, lambda links: parsed.items(links.rel_path),
@@ -158,6 +163,7 @@ def _update_world(memo: LinkMemo, fresh: dict, removed: set[str], media: frozens
         links = memo.links[id_]
         del world.ids[id_]
         world.by_path.pop(links.rel_path, None)
+        world.paths.pop(id_, None)
         names.update((f"id:{id_}", f"path:{links.rel_path}"))
         if links.kind == "fact":
             move(links.slug, id_, False)
@@ -168,6 +174,7 @@ def _update_world(memo: LinkMemo, fresh: dict, removed: set[str], media: frozens
                 move(item.slug, id_, True)
         world.ids[id_] = item.type if isinstance(item, FactSheet) else item.kind
         world.by_path[item.rel_path] = id_
+        world.paths[id_] = item.rel_path
     names.update(f"short:{slug}" for slug, was in short_before.items() if world.short.get(slug, ()) != was)
     names.update(f"media:{m}" for m in media.symmetric_difference(world.media))
     world.media = media
@@ -179,12 +186,22 @@ def _update_items(memo: LinkMemo, new: dict[str, Links], removed: set[str]) -> s
     changed: set[str] = set()
     for id_ in removed:
         old = memo.links.pop(id_)
+        memo.problems.pop(id_, None)
+        memo.site_links.pop(id_, None)
         changed.update(key(t, id_) for t in "LHICO")
         if old.kind == "fact":
             changed.add(key("F", ALL))
     for id_, links in new.items():
         old = memo.links.get(id_)
         memo.links[id_] = links
+        if links.problems:
+            memo.problems[id_] = links.problems
+        else:
+            memo.problems.pop(id_, None)
+        if links.site_links:
+            memo.site_links[id_] = (links.rel_path, links.site_links)
+        else:
+            memo.site_links.pop(id_, None)
         if old is None:
             changed.update(key(t, id_) for t in "LHICO")
             if links.kind == "fact":
@@ -220,28 +237,33 @@ LISTS = {  # table -> (what an item's links put it in, sort key of the members)
     "events": (lambda links: links.about, _order),
     "tags": (lambda links: links.tags, _order),
     "kinds": (lambda links: (links.kind,) if links.kind != "fact" else (), _kind_order),
+    "docs": (lambda links: ("all",) if links.kind != "fact" else (), _order),
     "types": (lambda links: (links.type,) if links.kind == "fact" else (), _order),
 }
 
 
 def _update_tables(memo: LinkMemo, new: dict[str, Links], old: dict[str, Links | None]) -> set[str]:
-    """Move each changed item's entries in the site-wide lists; sort again the lists it was or is in."""
+    """Move each changed item's entries in the site-wide lists; only lists it left, joined or moved in change."""
     tables = memo.tables
-    pending: dict[tuple[str, str], set[str]] = {}
-    for name, (entries, _) in LISTS.items():
-        table = getattr(tables, name)
+    leaving: dict[tuple[str, str], set[str]] = {}
+    joining: dict[tuple[str, str], list[str]] = {}
+    for name, (entries, sort_key) in LISTS.items():
         for id_, before in old.items():
-            for k in entries(before) if before is not None else ():
-                pending.setdefault((name, k), set(table.get(k, ()))).discard(id_)
-        for id_, links in new.items():
-            for k in entries(links):
-                pending.setdefault((name, k), set(table.get(k, ()))).add(id_)
+            after = new.get(id_)
+            was = entries(before) if before is not None else ()
+            now = entries(after) if after is not None else ()
+            if was == now and (not now or sort_key(before) == sort_key(after)):
+                continue  # in the same lists, at the same place
+            for k in was:
+                leaving.setdefault((name, k), set()).add(id_)
+            for k in now:
+                joining.setdefault((name, k), []).append(id_)
     changed: set[str] = set()
-    for (name, k), members in pending.items():
+    for name, k in leaving.keys() | joining.keys():
         table = getattr(tables, name)
-        sort_key = LISTS[name][1]
-        value = tuple(sorted(members, key=lambda i: sort_key(memo.links[i])))
-        if table.get(k, ()) != value:
+        before = table.get(k, ())
+        value = _moved(before, leaving.get((name, k), set()), joining.get((name, k), []), memo, LISTS[name][1])
+        if value != before:
             changed.add(key(Tables.NAMES[name], k))
             if value:
                 table[k] = value
@@ -253,6 +275,19 @@ def _update_tables(memo: LinkMemo, new: dict[str, Links], old: dict[str, Links |
         changed.add(key("K", ALL))
     _update_warnings(memo, new, {id_ for id_, before in old.items() if id_ not in new}, changed)
     return changed
+
+
+def _moved(members: tuple[str, ...], leaving: set[str], joining: list[str], memo: LinkMemo, sort_key) -> tuple:
+    """A sorted list with some ids taken out and others put in at their place.
+
+    Putting a few in looks at a few members' sort keys only (a command-line build decodes the links of
+    those alone); many at once are sorted with the rest."""
+    kept = [i for i in members if i not in leaving] if leaving else list(members)
+    if len(joining) * 8 > len(kept):
+        return tuple(sorted(kept + joining, key=lambda i: sort_key(memo.links[i])))
+    for id_ in joining:
+        bisect.insort(kept, id_, key=lambda i: sort_key(memo.links[i]))
+    return tuple(kept)
 
 
 def _update_warnings(memo: LinkMemo, new: dict[str, Links], removed: set[str], changed: set[str]) -> None:

@@ -7,11 +7,12 @@ change to what exists links again exactly the items that looked up a name that c
 
 from __future__ import annotations
 
-import hashlib
+import sys
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from ..diagnostics import Location, Problems, did_you_mean, suggest
+from ..files import digest_bytes
+from ..diagnostics import Location, Problems, phrase, suggest
 from ..model import (CiteSlot, Document, FactSheet, FieldValue, Fragment, LinkSlot, PartialDate, RefSlot,
                      RefValue)
 from .index import Links
@@ -25,6 +26,7 @@ class World:
         self.ids: dict[str, str] = {}  # id -> type name (a fact type, or 'explainer' or 'page')
         self.short: dict[str, tuple[str, ...]] = {}  # a fact sheet's slug -> ids, sorted
         self.by_path: dict[str, str] = {}  # rel_path -> id
+        self.paths: dict[str, str] = {}  # id -> rel_path
         self.media: frozenset[str] = frozenset()
         self.held: dict[str, Held] = {}  # rel_path -> a file whose item is not in the site, and why
         self.held_ids: dict[str, str] = {}  # the id of each of them -> its rel_path
@@ -157,7 +159,7 @@ def ref_values_of(item) -> list[tuple[RefValue, FieldValue | None]]:
 
 
 def _digest(value) -> str:
-    return hashlib.blake2b(repr(value).encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
+    return digest_bytes(repr(value).encode("utf-8", "surrogatepass"))
 
 
 def resolve_item(item, digest: str, world: World, config) -> Links:
@@ -194,14 +196,15 @@ def resolve_item(item, digest: str, world: World, config) -> Links:
             about = tuple(t for t in (ask.lookup(ref.target) for ref, _ in ref_values_of(item)) if t)
         problems.extend(sheet_warnings(item))
     if item.image is not None and not ask.medium(item.image.src):
+        close = suggest(item.image.src.removeprefix("content/"), [m.removeprefix("content/") for m in world.media])
         problems.error(f"image '{item.image.src.removeprefix('content/')}' does not exist", item.image.location,
-                       _media_hint(item.image.src, world.media))
+                       "files go in content/media/" + phrase(close), suggestions=close)
     out.discard(item.id)
     fact = isinstance(item, FactSheet)
     return Links(item.id, item.rel_path, digest, "fact" if fact else item.kind, item.type if fact else item.kind,
                  item.name if fact else item.title, item.slug, order_of(item), () if fact else tuple(item.tags),
-                 _digest(card_fields(item)), frozenset(out), tuple(sorted(cited)), about, frozenset(ask.names),
-                 links_into_site(item, config.base_url), tuple(problems.items))
+                 _digest(card_fields(item)), frozenset(map(sys.intern, out)), tuple(sorted(cited)), about,
+                 frozenset(map(sys.intern, ask.names)), links_into_site(item, config.base_url), tuple(problems.items))
 
 
 def links_into_site(item, base_url: str) -> tuple:
@@ -238,11 +241,6 @@ def _a(word: str) -> str:
     return ("an " if word[:1] in "aeiou" else "a ") + word
 
 
-def _media_hint(src: str, media) -> str:
-    names = did_you_mean(src.removeprefix("content/"), [m.removeprefix("content/") for m in media])
-    return ("files go in content/media/" + names) if names else "files go in content/media/"
-
-
 def _lookup(target: str, loc: Location, ask: Lookups, problems: Problems, folders=()) -> str | None:
     found = ask.lookup(target)
     if found:
@@ -262,7 +260,8 @@ def _lookup(target: str, loc: Location, ask: Lookups, problems: Problems, folder
         candidates = [i for i in world.ids if i.startswith(folder + "/")]
     else:
         candidates = world.ids if "/" in target else world.short
-    problems.error(f"unknown reference '{target}'{did_you_mean(target, candidates)}", loc)
+    close = suggest(target, candidates)
+    problems.error(f"unknown reference '{target}'{phrase(close)}", loc, suggestions=close)
     return None
 
 
@@ -300,9 +299,8 @@ def _check_slot(slot, ask: Lookups, out: set, cited: dict, problems: Problems, f
             world = ask.world
             siblings = {p.rpartition("/")[2]: p for p in list(world.by_path) + list(world.media)
                         if p.rpartition("/")[0] == folder}
-            close = suggest(name, siblings)
-            hint = (" (did you mean " + " or ".join(f"'{siblings[c]}'" for c in close) + "?)") if close else ""
-            problems.error(f"link to missing file '{slot.target}'{hint}", slot.location)
+            close = [siblings[c] for c in suggest(name, siblings)]
+            problems.error(f"link to missing file '{slot.target}'{phrase(close)}", slot.location, suggestions=close)
         elif target != slot.target:
             out.add(target)
 
@@ -313,9 +311,9 @@ def _check_source(source: str, loc: Location, ask: Lookups, cited: dict, problem
         if held is not None:
             _held_problem(held, f"source '{source}'", loc, problems)
             return
-        sources = [i.split("/", 1)[1] for i in ask.world.ids if i.startswith("sources/")]
-        problems.error(f"unknown source '{source}'{did_you_mean(source, sources)}", loc,
-                       "sources are the fact sheets in content/facts/sources/")
+        close = suggest(source, [i.split("/", 1)[1] for i in ask.world.ids if i.startswith("sources/")])
+        problems.error(f"unknown source '{source}'{phrase(close)}", loc,
+                       "sources are the fact sheets in content/facts/sources/", suggestions=close)
         return
     cited[f"sources/{source}"] = None
 

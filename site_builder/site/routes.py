@@ -65,6 +65,16 @@ class Route:
         return [self.template] if self.template else []
 
 
+@dataclass(frozen=True)
+class Planned:
+    """The plan stage's record: every route, the files copied as they are, and the collisions found."""
+
+    routes: list[Route]
+    copies: dict  # out_path -> the file (a Path) copied there
+    problems: tuple
+    statics: tuple[str, ...] = ()  # the static files it was planned with
+
+
 def plan_routes(index: Index, static_files: dict[str, str], problems: Problems) -> list[Route]:
     """All routes of the site. static_files maps 'static/<name>' output paths to their origin."""
     urls = index.urls
@@ -77,18 +87,18 @@ def plan_routes(index: Index, static_files: dict[str, str], problems: Problems) 
     add(urls.home(), "home")
     intro = ""  # a page at /explainers/ is the list's text: the list goes under it
     for id_ in index.doc_order():
-        links = index.links_of(id_)
-        if links.kind == "page" and links.slug == "explainers":
+        kind, _, rel = index.place_of(id_)
+        slug = id_.partition("/")[2]
+        if kind == "page" and slug == "explainers":
             intro = id_
             continue
-        url = urls.explainer(links.slug) if links.kind == "explainer" else urls.page(links.slug)
-        add(url, links.kind, id_, origin=links.rel_path)
-    add(urls.path("explainers/"), "explainers", intro, origin=index.links_of(intro).rel_path if intro else "site.yml")
+        add(urls.explainer(slug) if kind == "explainer" else urls.page(slug), kind, id_, origin=rel)
+    add(urls.path("explainers/"), "explainers", intro, origin=index.place_of(intro)[2] if intro else "site.yml")
     for tspec in index.config.types:
         add(urls.type_index(tspec.folder), "type-index", tspec.name)
     for id_ in index.fact_ids():
-        links = index.links_of(id_)
-        add(urls.fact(id_), "fact", id_, f"fact-{links.type}.html", links.rel_path)
+        _, type_name, rel = index.place_of(id_)
+        add(urls.fact(id_), "fact", id_, f"fact-{type_name}.html", rel)
     add(urls.path("timeline/"), "timeline")
     add(urls.path("tags/"), "tags")
     for tag in index.tag_counts():

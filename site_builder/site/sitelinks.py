@@ -12,8 +12,8 @@ from __future__ import annotations
 import difflib
 from urllib.parse import unquote
 
+from ..config import SiteConfig
 from ..diagnostics import Location, Problems
-from .index import Index
 from .resolve import site_prefix
 from .routes import Route
 
@@ -23,17 +23,20 @@ HINT = ("the site's addresses are /explainers/<file name>/, /<page>/, /<folder>/
         "or link to the file itself, such as ../explainers/x.md, which is checked and rewritten for you")
 
 
-def check_site_links(index: Index, routes: list[Route], problems: Problems) -> None:
-    """An error at each link into the site that names no page or file the build writes."""
+def check_site_links(config: SiteConfig, site_links: dict[str, tuple[str, tuple]], routes: list[Route],
+                     problems: Problems) -> None:
+    """An error at each link into the site that names no page or file the build writes. `site_links`: the
+    links into the site of each item that has any, as linking keeps them (id -> (rel_path, links)), so a
+    build reads no item's links for this; it runs on every build, as the routes may be the last build's."""
     have = frozenset(r.out_path for r in routes)
-    searched = index.config.search != "off"  # the search index (pagefind/) is written after planning
-    for rel_path, links in index.site_links():
+    searched = config.search != "off"  # the search index (pagefind/) is written after planning
+    for rel_path, links in site_links.values():
         for prefix, path, line, col in links:
             if not exists(path, have, searched):
                 problems.error(f"link to '{prefix + path}': the site has no page or file there"
                                + _did_you_mean(prefix, path, have), Location(rel_path, line, col), HINT)
-    prefix = site_prefix(index.config.base_url)
-    for (label, url), where in zip(index.config.nav, index.config.nav_at):
+    prefix = site_prefix(config.base_url)
+    for (label, url), where in zip(config.nav, config.nav_at):
         written = url.partition("#")[0]
         if written.startswith("/") and not written.startswith("//"):
             start = "/"

@@ -162,7 +162,7 @@ def render(root: Path, found: Discovery, config: SiteConfig, linked, planned: Pl
             if sf.kind == "template" and (sf.text is not None or rel.endswith((".html", ".xml", ".txt", ".j2")))}
     digests = {name: sf.digest for name, sf in site.items()}
     on_disk = _kept_on_disk(run.out, run.state.process.written) if run.saved else None
-    return render_pages(linked.index, planned.routes, replanned, lambda: _jinja(root, site, digests, config, run.state),
+    return render_pages(linked.index, planned, replanned, lambda: _jinja(root, site, digests, config, run.state),
                         run.state.pages, linked.changed, digests, on_disk, progress)
 
 
@@ -289,7 +289,7 @@ def _search_index(out: Path, outputs: dict, routes: list[Route], config: SiteCon
         if r.spec.searched and data is not None:
             pages.append((r.out_path, data if isinstance(data, bytes) else (out / r.out_path).read_bytes()))
     try:
-        return search.build_index(pages, config.language)
+        return search.build_index(pages, config.language if len(config.published) == 1 else None)
     except search.SearchError as exc:  # the site is fine; only its search index is missing
         problems.warning(f"search index not built: {exc}", Location("site.yml"),
                          "reinstall pagefind, or set 'search: off' in site.yml")

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
 
 from .diagnostics import Location, Problems, did_you_mean, suggest
+from .i18n.settings import load_languages
 from .read.markup import is_safe_link
 from .read.yamlio import Marks, load_yaml
 from .text import is_web_url
@@ -15,12 +16,12 @@ FIELD_TYPES = ("text", "markdown", "number", "date", "money", "url", "ref", "lis
 RESERVED_FOLDERS = {"explainers", "pages", "tags", "timeline", "media", "static", "data", "assets", "404.html",
                     "search", "pagefind"}
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
-SITE_KEYS = ("title", "description", "base_url", "language", "types", "markdown", "author", "copyright", "nav",
-             "search")
+SITE_KEYS = ("title", "description", "base_url", "language", "languages", "types", "markdown", "author", "copyright",
+             "nav", "search")
 SEARCH_CHOICES = ("pagefind", "off")
 TYPE_KEYS = ("folder", "label", "fields", "schema_org", "description")
 FIELD_KEYS = ("type", "required", "to", "of", "choices", "description", "label")
-SHEET_KEYS = ("name", "summary", "aliases", "facts", "body", "image")  # every fact sheet may carry these
+SHEET_KEYS = ("name", "summary", "aliases", "facts", "body", "image", "translations")  # every fact sheet may carry these
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +77,13 @@ class SiteConfig:
     nav: tuple[tuple[str, str], ...] = ()  # (label, url or ref id)
     search: str = "pagefind"  # "pagefind": a static search index when the pagefind package is installed; "off"
     nav_at: tuple[Location, ...] = field(default=(), compare=False, repr=False)  # where each nav url is written
+    languages: tuple[str, ...] = ()  # every language published, `language` first; () for a site in one language
     extra: dict = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def published(self) -> tuple[str, ...]:
+        """Every language the site publishes, its own `language` first."""
+        return self.languages or (self.language,)
 
     @property
     def base_path(self) -> str:
@@ -160,12 +167,14 @@ def load_config(text: str, rel_path: str, problems: Problems) -> SiteConfig | No
                 raw_html = "escape"
     types = _check_ref_targets(_load_types(data.get("types"), marks, problems), marks, problems)
     nav, nav_at = _load_nav(data.get("nav"), marks, problems)
+    language, languages = load_languages(data, marks, problems)
     return SiteConfig(
         title=title or "Untitled site",
         base_url=base_url,
         types=types,
         description=_text(data, "description", marks, problems) or "",
-        language=_text(data, "language", marks, problems) or "en",
+        language=language,
+        languages=languages,
         raw_html=raw_html,
         author=_text(data, "author", marks, problems) or "",
         copyright=_text(data, "copyright", marks, problems) or "",

@@ -7,12 +7,6 @@ from typing import Any
 
 from .diagnostics import Location
 
-MONTHS = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
-)
-
-
 @dataclass(frozen=True, slots=True, order=True)
 class PartialDate:
     """A date that may be known only to the year or the month; it stays that way."""
@@ -29,12 +23,10 @@ class PartialDate:
                 text += f"-{self.day:02d}"
         return text
 
-    def display(self) -> str:
-        if self.day:
-            return f"{self.day} {MONTHS[self.month - 1]} {self.year}"
-        if self.month:
-            return f"{MONTHS[self.month - 1]} {self.year}"
-        return str(self.year)
+    def display(self, language: str = "en") -> str:
+        """As a reader of `language` writes it (Babel), as precise as it is: '1 March 2024', 'März 2024'."""
+        from .i18n.locales import format_partial
+        return format_partial(self.year, self.month, self.day, language)
 
     def full_iso(self) -> str:
         """A complete date for machine formats (first day of a partial period)."""
@@ -137,6 +129,17 @@ class Image:
 
 
 @dataclass(frozen=True, slots=True)
+class Translation:
+    """A fact sheet's name, summary and body in another of the site's languages."""
+
+    language: str
+    name: str
+    summary: Fragment | None = None
+    body: Fragment | None = None
+    location: Location | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class FactSheet:
     id: str
     type: str
@@ -149,10 +152,17 @@ class FactSheet:
     body: Fragment | None = None
     image: Image | None = None
     location: Location | None = None
+    translations: tuple[Translation, ...] = ()
 
     @property
     def slug(self) -> str:
         return self.id.split("/", 1)[1]
+
+    def translation(self, language: str) -> Translation | None:
+        for t in self.translations:
+            if t.language == language:
+                return t
+        return None
 
     def field(self, name: str) -> FieldValue | None:
         for f in self.fields:
@@ -184,10 +194,23 @@ class Document:
     about: tuple[RefValue, ...] = ()
     image: Image | None = None
     draft: bool = False
+    language: str = ""  # a translation's language (the file's name says it: the-gift.ko.md); "" for an original
 
     @property
     def id(self) -> str:
+        """explainers/<slug> or pages/<slug>; a translation's is its original's with the language: explainers/the-gift.ko"""
+        return f"{self.base_id}.{self.language}" if self.language else self.base_id
+
+    @property
+    def base_id(self) -> str:
+        """The original's id (its own, for an original)."""
         return f"{self.kind}s/{self.slug}" if self.kind == "explainer" else f"pages/{self.slug}"
+
+    @property
+    def original_path(self) -> str:
+        """The file a translation translates: content/explainers/the-gift.ko.md -> content/explainers/the-gift.md."""
+        folder = self.rel_path.rpartition("/")[0]
+        return f"{folder}/{self.slug}.md"
 
 
 @dataclass(frozen=True, slots=True)

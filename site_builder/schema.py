@@ -154,6 +154,16 @@ def type_schema(tspec: TypeSpec, config: SiteConfig) -> dict:
                                "description": "A text alternative for readers who cannot see the image."},
                        "credit": {}},
     }
+    title_key = "title" if tspec.builtin else "name"
+    props["translations"] = {
+        "title": "Translations", "type": ["object", "null"],
+        "description": "The name, summary and body in the site's other languages: {ko: {name: ..., summary: ...}}.",
+        "propertyNames": {"enum": list(config.published[1:])},
+        "additionalProperties": {"type": "object", "additionalProperties": False,
+                                 "required": [title_key] if tspec.builtin else [title_key, "summary"],
+                                 "properties": {title_key: NONBLANK, "summary": {"type": ["string", "number"]},
+                                                "body": {"type": "string"}}},
+    }
     assert set(props) >= set(SHEET_KEYS) - ({"name", "summary"} if tspec.builtin else set())
     return {
         "$schema": DRAFT,

@@ -123,7 +123,7 @@ def test_search_finds_an_entity_by_its_alias(served, page):
     first = page.wait_for_selector("#search-results li a")
     assert first.get_attribute("href") == BASE + "people/ada-quill/"
     assert first.text_content() == "Ada Quill"
-    assert "result" in page.text_content("#search-status")
+    assert "harbourmistress" in page.text_content("#search-status") and "1." in page.text_content("#search-status")
     assert run_axe(page) == []
 
 
@@ -248,3 +248,41 @@ def test_one_measure_for_the_header_the_article_its_tables_and_lists(served, pag
     assert len(set(map(tuple, boxes.values()))) == 1, boxes
     left, right = boxes["header"]
     assert 600 < right - left < 800  # a reading measure, not the whole 1280 px window
+
+
+@pytest.fixture(scope="module")
+def served_languages(tmp_path_factory):
+    """The site of test_languages.py (English, Korean, Arabic) under <root>/t/, served on a free loopback port."""
+    from test_languages import FILES
+
+    tmp = tmp_path_factory.mktemp("languages")
+    site = write_site(tmp / "site", FILES)
+    result = build_site(site, BuildOptions(out=tmp / "www" / "t"))
+    assert result.ok, [d.format() for d in result.diagnostics]
+    handler = functools.partial(_Quiet, directory=str(tmp / "www"))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/t/"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.parametrize("path", ["ko/", "ko/explainers/first/", "ko/people/ada/", "ar/", "ko/search/"])
+def test_translated_and_right_to_left_pages_pass_axe(served_languages, browser, path):
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    tab = context.new_page()
+    try:
+        tab.goto(served_languages + path)
+        assert run_axe(tab) == []
+        width = tab.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"{path} scrolls sideways ({width} px wide)"
+    finally:
+        context.close()
+
+
+def test_the_korean_search_page_finds_korean_pages_and_speaks_korean(served_languages, page):
+    _require("" if search.available() else "the pagefind package (with its binary) is not installed")
+    page.goto(served_languages + "ko/search/?q=" + "에이다")
+    first = page.wait_for_selector("#search-results li a")
+    assert first.get_attribute("href") == "/t/ko/people/ada/"
+    page.wait_for_function("document.getElementById('search-status').textContent.includes('검색 결과')")

@@ -62,7 +62,7 @@ def test_contributing_examples_build_without_a_single_warning(tmp_path):
     result = build_site(root, BuildOptions(strict=True), write=False)
     assert [d.format() for d in result.diagnostics] == []
     page = result.outputs["people/ada-lovelace/index.html"].decode("utf-8")
-    assert "10 December 1815" in page and "Ada, the Enchantress of Numbers" in page
+    assert "December 10, 1815" in page and "Ada, the Enchantress of Numbers" in page  # Babel's en
 
 
 def test_contributing_mistake_gives_exactly_the_message_shown(tmp_path):

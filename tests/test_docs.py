@@ -106,6 +106,11 @@ def test_the_guides_example_site_builds_without_a_single_warning(tmp_path):
     assert "17,000 GBP" in machine and "1847" in machine and "designed between 1847 and 1849" in machine
     assert "1991" in (out / "timeline/index.html").read_text("utf-8")
     assert (out / "media/engine.svg").is_file()
+    german = (out / "de/explainers/first-program/index.html").read_text("utf-8")
+    assert '<html lang="de">' in german and "Quellen" in german and "1. März 2024" in german  # the original's date
+    assert 'href="/engines/de/organizations/science-museum/"' in german  # the sheet's German page
+    assert 'href="/engines/people/ada-lovelace/" data-ref="people/ada-lovelace" hreflang="en" lang="en"' in german
+    assert 'hreflang="de" href="https://example.org/engines/de/explainers/first-program/"' in explainer
 
 
 def test_the_guides_fact_sheets_are_valid_for_the_editor_schemas(tmp_path):
@@ -204,8 +209,8 @@ def test_docs_link_to_files_that_exist():
 # Where each module's messages are explained: writers see content messages, site builders see site.yml's.
 MESSAGE_DOCS = {
     "writing.md": ["read/documents", "read/fields", "site/resolve", "read/markup", "read/discover", "read/yamlio",
-                   "read/frontmatter", "site/routes", "site/sitelinks", "build"],
-    "site-builders.md": ["config", "pages/render", "pages/templates", "output/write"],
+                   "read/frontmatter", "site/routes", "site/sitelinks", "build", "read/translations"],
+    "site-builders.md": ["config", "pages/render", "pages/templates", "output/write", "i18n/settings"],
 }
 REPORTERS = {"error", "warning", "TemplateProblem", "OutputRefused", "Diagnostic"}
 

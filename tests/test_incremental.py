@@ -24,7 +24,8 @@ EXPLAINERS = ["first", "second", "third"]
 TEMPLATES = {
     "fact-person.html": '{% extends "fact.html" %}{% block fields %}<p class="custom">{{ sheet.name }}</p>'
                         "{% endblock %}",
-    "base.html": "<!doctype html><title>{{ page.title }}</title>{% block main %}{% endblock %}\n",
+    "base.html": "<!doctype html><html lang=en><title>{{ page.title }}</title><body>{% block main %}{% endblock %}"
+                 "</body></html>\n",
     "explainer.html": '{% extends "base.html" %}{% block main %}<h1>{{ doc.title }}</h1>{{ body }}'
                       "{% for m in mentions %}{{ m.name }}{% endfor %}{% endblock %}",
     # a whole override of the macros the built-in pages import (extra arguments are accepted and ignored)
@@ -61,11 +62,23 @@ BASE = {
     "content/media/pic-0.png": "not really a picture 0",
 }
 
+# The property test's site publishes a second language, so edits can add and remove translations.
+TRANSLATED_SITE_YML = MINIMAL_SITE_YML + "languages: [en, ko]\n"
+
+
+def translation(n: int) -> str:
+    """A Korean translation of an explainer, referring to things that may or may not have Korean versions."""
+    refs = ["people/ada", "bob", "explainers/second", "organizations/acme"]
+    body = " ".join(f"[[{r}]]" for r in refs[n % 3:n % 3 + 2])
+    return f"---\ntitle: 번역 {n}\nsummary: 요약 {n}.\n---\n\n{body} [@{SOURCES[n % 2]}].\n"
+
+
 # One edit: (operation, which item, a number that varies the text).
 edits = st.tuples(
     st.sampled_from(["rename", "add_ref", "remove_refs", "cite", "template", "drop_template", "delete", "add",
                      "site_yml", "employer", "reword", "reword", "summary", "retitle", "field", "draft",
-                     "unreadable", "schedule", "site_link", "move", "move_back", "media", "move_folder"]),
+                     "unreadable", "schedule", "site_link", "move", "move_back", "media", "move_folder",
+                     "translate", "translate", "untranslate", "sheet_translation"]),
     st.integers(0, 2), st.integers(0, 99))
 
 
@@ -165,6 +178,19 @@ def apply_edit(root: Path, edit: tuple[str, int, int]) -> None:
             text = path.read_text()
             path.write_text(text.replace("\tsummary:", "summary:", 1) if "\tsummary:" in text
                             else text.replace("summary:", "\tsummary:", 1))
+    elif op == "translate":  # a new or changed translation (of an explainer that may not exist: an error)
+        write_site(root, {f"content/explainers/{EXPLAINERS[which]}.ko.md": translation(n)})
+    elif op == "untranslate":
+        path = root / f"content/explainers/{EXPLAINERS[which]}.ko.md"
+        if path.exists():
+            path.unlink()
+    elif op == "sheet_translation":  # a fact sheet's translation added, renamed, or taken away
+        path = people / f"{PEOPLE[which]}.yml"
+        if path.exists():
+            text = path.read_text().split("translations:\n")[0]
+            if n % 3:
+                text += f"translations:\n  ko:\n    name: 이름 {n}\n    summary: 요약 [[people/{PEOPLE[n % 3]}]].\n"
+            path.write_text(text)
     elif op in ("move", "move_back"):  # a file renamed: its id (and every reference to it) changes
         pairs = [(root / "content/explainers/first.md", root / "content/explainers/first-moved.md"),
                  (people / "ada.yml", people / "ada-moved.yml")]
@@ -238,7 +264,8 @@ def test_incremental_output_equals_a_clean_build(monkeypatch, steps, drafts):
     monkeypatch.setattr(discover, "RACY_SECONDS", 0.0)  # trust stat signatures: the test stamps times itself
     options = BuildOptions(drafts=drafts, disk_cache=False)
     with tempfile.TemporaryDirectory() as tmp:
-        root = write_site(Path(tmp), {"site.yml": MINIMAL_SITE_YML, **BASE})
+        root = write_site(Path(tmp), {"site.yml": TRANSLATED_SITE_YML, **BASE,
+                                      "content/explainers/first.ko.md": translation(1)})
         age_files(root, 0)
         state = BuildState()
         same_as_clean(root, state, options)
@@ -256,7 +283,8 @@ def test_command_line_builds_equal_a_clean_build(monkeypatch, steps):
     """The command line's path: each build a new start from the state the last good build saved on disk."""
     monkeypatch.setattr(discover, "RACY_SECONDS", 0.0)  # trust stat signatures: the test stamps times itself
     with tempfile.TemporaryDirectory() as tmp:
-        root = write_site(Path(tmp) / "site", {"site.yml": MINIMAL_SITE_YML, **BASE})
+        root = write_site(Path(tmp) / "site", {"site.yml": TRANSLATED_SITE_YML, **BASE,
+                                               "content/explainers/first.ko.md": translation(1)})
         out = Path(tmp) / "out"
         age_files(root, 0)
         build_site(root, BuildOptions(out=out))

@@ -95,7 +95,8 @@ def test_impossible_dates_are_refused(raw, reason):
 
 
 def test_partial_date_display():
-    assert PartialDate(2018, 5, 7).display() == "7 May 2018"
+    assert PartialDate(2018, 5, 7).display() == "May 7, 2018"  # Babel's en; en-GB writes the day first
+    assert PartialDate(2018, 5, 7).display("en-GB") == "7 May 2018"
     assert PartialDate(2018, 5).display() == "May 2018"
     assert PartialDate(2018).display() == "2018"
     assert Money(18000000, "RUB").display() == "18,000,000 RUB"

@@ -47,7 +47,7 @@ def test_the_preview_shows_a_scheduled_explainer_marked_as_such(make_site):
     snap = preview.rebuild()
     page = snap.files["explainers/soon/index.html"].decode()
     shown = datetime.date.fromisoformat(FUTURE)
-    assert f'<p class="scheduled" role="note">Scheduled for {shown.day} {shown:%B} {shown.year}' in page
+    assert f'<p class="scheduled" role="note">Scheduled for {shown:%B} {shown.day}, {shown.year}' in page  # en
     assert 'class="scheduled"' not in snap.files["explainers/hello/index.html"].decode()
 
 

@@ -35,7 +35,7 @@ from .cache import read_regular
 from .lazy import LazyDict
 
 STATE_FILE = "state"
-_FORMAT = b"sb-state-7\n"
+_FORMAT = b"sb-state-8\n"
 
 
 class Numbering:
@@ -222,9 +222,10 @@ def _fill(state: BuildState, plain: dict) -> None:
 def _saved_plan(planned) -> tuple | None:
     if planned is None:
         return None
-    routes = [(r.url, r.out_path, r.kind, r.key, r.template, r.origin) for r in planned.routes]
+    routes = [tuple(getattr(r, name) for name in _ROUTE_FIELDS) for r in planned.routes]
     return routes, {out: str(p) for out, p in planned.copies.items()}, codec.encode(planned.problems), planned.statics
 
 
 _LINK_FIELDS = tuple(f.name for f in dataclasses.fields(Links))
-_TABLES = ("backlinks", "citers", "events", "tags", "kinds", "types", "docs")
+_ROUTE_FIELDS = tuple(f.name for f in dataclasses.fields(Route))  # every field, so a new one is saved too
+_TABLES = ("backlinks", "citers", "events", "tags", "kinds", "types", "docs", "versions", "translated")

@@ -95,21 +95,36 @@ def _letters(i: int) -> str:
 class PageRefs:
     """Citation numbers and reference links for one page, numbered in order of first use."""
 
-    def __init__(self, index: Index):
+    def __init__(self, index: Index, language: str = ""):
         self.index = index
         self.numbers: dict[str, int] = {}
         self.uses: dict[int, list[tuple[str, str]]] = defaultdict(list)  # n -> [(anchor, locator)]
+        self.default = index.config.language
+        self.language = language or self.default  # the page's
+        self.one_language = len(index.config.published) == 1
+
+    def version(self, id_: str) -> tuple[str, str]:
+        """(id, language) of the version of an item this page links to: the one in the page's language
+        where there is one, else the original."""
+        if self.one_language:
+            return id_, self.default
+        return self.index.version(id_, self.language)
 
     def ref(self, target: str, text: str | None = None) -> Markup:
         id_ = self.index.known(target)  # a KeyError is shown as a located template error
-        label = html.escape(text) if text is not None else html.escape(self.index.title(id_))
-        return Markup(f'<a class="ref" href="{html.escape(self.index.url(id_))}" data-ref="{id_}">{label}</a>')
+        shown, language = self.version(id_)
+        label = html.escape(text) if text is not None else html.escape(self.index.title(shown, language))
+        url = html.escape(self.index.url(shown, language))
+        other = ""
+        if language != self.language:  # a link to a page in another language, with its name in it unless given
+            other = f' hreflang="{language}"' + (f' lang="{language}"' if text is None else "")
+        return Markup(f'<a class="ref" href="{url}" data-ref="{id_}"{other}>{label}</a>')
 
     def cite(self, source: str, locator: str = "") -> str:
         n = self.numbers.setdefault(source, len(self.numbers) + 1)
         anchor = f"cite-{n}-{len(self.uses[n]) + 1}"
         self.uses[n].append((anchor, locator))
-        title = html.escape(self.index.title(f"sources/{source}"), quote=True)
+        title = html.escape(self.index.title(f"sources/{source}", self.language), quote=True)
         return f'<a href="#source-{n}" id="{anchor}" class="cite" title="{title}" aria-label="Source {n}">{n}</a>'
 
     def group(self, items: list[tuple[str, str]]) -> str:

@@ -9,8 +9,11 @@ from urllib.parse import unquote, urlsplit
 from markupsafe import Markup
 
 from ..text import plain_text
+from ..i18n.catalogs import gettext
+from ..i18n.locales import direction
 from ..model import Document, FactSheet, FieldValue, Fragment, Money, PartialDate, RefValue, SourceRef
 from .citations import PageRefs, fragment_text
+from .languages import alternates, kind_label, marked, shown_document, shown_sheet, site_languages
 from ..site.index import Index
 from ..site.routes import Route
 from .structured import json_ld
@@ -23,16 +26,34 @@ def plain(refs: PageRefs, fragment: Fragment | None) -> Markup:
 
 
 def card(index: Index, refs: PageRefs, id_: str) -> dict:
+    """An item as lists show it, in the page's language where it has a version in it (else marked with its own)."""
+    id_, language = refs.version(id_)
     item = index.card_item(id_)  # a card shows card fields only (resolve.card_fields)
+    url = index.url(id_, language)
     if isinstance(item, FactSheet):
-        tspec = index.config.type(item.type)
-        return {"id": id_, "name": item.name, "url": index.url(id_), "kind": tspec.singular,
-                "abs_url": index.urls.absolute(index.url(id_)),
-                "summary": plain(refs, item.summary), "date": _date_of(item)}
-    kind = "Explainer" if item.kind == "explainer" else "Page"
-    return {"id": id_, "name": item.title, "url": index.url(id_), "kind": kind,
-            "abs_url": index.urls.absolute(index.url(id_)),
-            "summary": Markup(html.escape(item.summary)), "date": item.date}
+        found = item.translation(language) if item.translations else None
+        name, summary = (found.name, found.summary) if found is not None else (item.name, item.summary)
+        out = {"id": id_, "name": name, "url": url, "kind": index.config.type(item.type).singular,
+               "kind_lang": index.config.language if refs.language != index.config.language else "",
+               "abs_url": index.urls.absolute(url), "summary": plain(refs, summary), "date": _date_of(item)}
+    else:
+        date = item.date or (index.card_item(item.base_id).date if item.language and index.has(item.base_id) else None)
+        out = {"id": id_, "name": item.title, "url": url, "kind": kind_label(refs.language, item.kind), "kind_lang": "",
+               "abs_url": index.urls.absolute(url), "summary": Markup(html.escape(item.summary)), "date": date}
+    out.update(language=language, **marked(index, language, refs.language))  # lang "" where it is the page's
+    return out
+
+
+def cards(index: Index, refs: PageRefs, ids) -> list[dict]:
+    """Cards for items, each once in the page's language (an original and its translation are one item)."""
+    seen: set[str] = set()
+    out = []
+    for id_ in ids:
+        shown = refs.version(id_)[0]
+        if shown not in seen:
+            seen.add(shown)
+            out.append(card(index, refs, id_))
+    return out
 
 
 def _date_of(sheet: FactSheet) -> PartialDate | None:
@@ -47,7 +68,7 @@ def _format(refs: PageRefs, kind: str, value) -> Markup:
     if isinstance(value, Fragment):
         return refs.later(value)
     if isinstance(value, PartialDate):
-        return Markup(f'<time datetime="{value.iso()}">{value.display()}</time>')
+        return Markup(f'<time datetime="{value.iso()}">{value.display(refs.language)}</time>')
     if isinstance(value, Money):
         return Markup(html.escape(value.display()))
     if isinstance(value, RefValue):
@@ -55,7 +76,7 @@ def _format(refs: PageRefs, kind: str, value) -> Markup:
             return Markup(html.escape(value.target))
         return refs.ref(value.target)
     if isinstance(value, bool):
-        return Markup("yes" if value else "no")
+        return Markup(html.escape(gettext(refs.language, "yes") if value else gettext(refs.language, "no")))
     if isinstance(value, (int, float)):
         # group digits only from five figures up: years and numbers such as 2094 read better bare
         return Markup(f"{value:,}" if abs(value) >= 10000 else str(value))
@@ -108,26 +129,29 @@ def nav_state(urls, link: str, page_url: str) -> str:
 
 def common(index: Index, route: Route, refs: PageRefs, title: str, description: str) -> dict:
     config, urls = index.config, index.urls
+    language, prefix = refs.language, route.language
+    lang = "" if language == config.language else config.language  # site.yml's text is in the site's language
     types = [{"name": t.name, "label": t.plural, "singular": t.singular, "url": urls.type_index(t.folder),
-              "count": index.type_count(t.name), "description": t.description,
+              "count": index.type_count(t.name), "description": t.description, "lang": lang,
               "current": nav_state(urls, urls.type_index(t.folder), route.url)}
              for t in config.types]
-    nav = [{"label": label, "url": site_url(urls, url), "current": nav_state(urls, site_url(urls, url), route.url)}
-           for label, url in config.nav]
+    nav = [{"label": label, "url": site_url(urls, url), "current": nav_state(urls, site_url(urls, url), route.url),
+            "lang": lang} for label, url in config.nav]
     return {
         "site": {"title": config.title, "description": config.description, "language": config.language,
-                 "base_url": config.base_url, "base": urls.base, "author": config.author,
-                 "copyright": config.copyright, "nav": nav, "types": types,
-                 "urls": {"home": urls.home(), "timeline": urls.path("timeline/"), "tags": urls.path("tags/"),
-                          "feed": urls.path("feed.xml"), "explainers": urls.path("explainers/"),
-                          "search": urls.path("search/") if config.search != "off" else "",
+                 "languages": site_languages(index, route), "base_url": config.base_url, "base": urls.base,
+                 "author": config.author, "copyright": config.copyright, "nav": nav, "types": types, "lang": lang,
+                 "urls": {"home": urls.home(prefix), "timeline": urls.path("timeline/"), "tags": urls.path("tags/"),
+                          "feed": urls.path("feed.xml", prefix), "explainers": urls.path("explainers/", prefix),
+                          "search": urls.path("search/", prefix) if config.search != "off" else "",
                           "facts": urls.path("data/facts.json"), "cards": urls.path("data/cards.json")}},
         "page": {"url": route.url, "canonical": urls.absolute(route.url), "kind": route.kind,
-                 "title": title, "description": description, "json_ld": json_ld(index, route, title)},
+                 "title": title, "description": description, "json_ld": json_ld(index, route, title),
+                 "language": language, "dir": direction(language), "alternates": alternates(index, route)},
         "ref": refs.ref,
         "static": urls.static,
         "absolute": urls.absolute,
-        "url_for": lambda id_: index.url(index.known(id_)),
+        "url_for": lambda id_: index.url(*refs.version(index.known(id_))),
         "sheets": lambda type_name: sheets_of(index, refs, type_name),
         "sheet": lambda id_: sheet_card(index, refs, index.known(id_)),
     }
@@ -138,7 +162,8 @@ def sheet_card(index: Index, refs: PageRefs, id_: str) -> dict:
     sheet = index.item(id_)
     values = {}
     for fv in sheet.fields:
-        shown = plain(refs, fv.value) if isinstance(fv.value, Fragment) else _format(PageRefs(index), fv.kind, fv.value)
+        shown = plain(refs, fv.value) if isinstance(fv.value, Fragment) else _format(PageRefs(index, refs.language),
+                                                                                       fv.kind, fv.value)
         values[fv.name] = Markup(html.escape(plain_text(str(shown)))) if not isinstance(fv.value, Fragment) else shown
     return card(index, refs, id_) | {"field": values, "raw": {fv.name: fv.value for fv in sheet.fields}}
 
@@ -149,15 +174,15 @@ def sheets_of(index: Index, refs: PageRefs, type_name: str) -> list[dict]:
 
 
 def explainer_context(index: Index, route: Route, refs: PageRefs) -> dict:
-    doc: Document = index.item(route.key)
-    about = [card(index, refs, i) for i in (index.lookup(r.target) for r in doc.about) if i]
+    doc: Document = shown_document(index, route.key)  # a translation with what it shares with its original
+    about = cards(index, refs, (i for i in (index.lookup(r.target) for r in doc.about) if i))
     body = refs.later(doc.body)
     ctx = common(index, route, refs, doc.title, doc.summary)
     ctx.update({
         "doc": doc, "body": body, "about": about, "sources": refs.later_entries(),
         "scheduled": doc.date if index.shown is not None and index.shown.marked and index.shown.scheduled(doc) else None,
         "tags": [{"name": t, "url": index.urls.tag(t)} for t in doc.tags],
-        "mentions": [card(index, refs, i) for i in index.backlinks(doc.id)],
+        "mentions": cards(index, refs, index.backlinks(doc.base_id)),
         "image": _image(index, doc.image),
     })
     return ctx
@@ -169,8 +194,15 @@ def _image(index: Index, image) -> dict | None:
     return {"url": index.urls.media(image.src), "alt": image.alt, "credit": image.credit}
 
 
+def _is_text(value) -> bool:
+    """Whether a field's value is text written in the sheet (not a date, number or reference)."""
+    return isinstance(value, (str, Fragment)) or (isinstance(value, tuple) and any(_is_text(v) for v in value))
+
+
 def fact_context(index: Index, route: Route, refs: PageRefs) -> dict:
-    sheet: FactSheet = index.item(route.key)
+    sheet: FactSheet = shown_sheet(index, route.key, refs.language)  # its name, summary and body translated
+    # the fields, facts and aliases are written in the site's language: marked so on a translated page
+    untranslated = index.config.language if refs.language != index.config.language else ""
     tspec = index.config.type(sheet.type)
     summary = refs.later(sheet.summary)
     rows = []
@@ -184,17 +216,18 @@ def fact_context(index: Index, route: Route, refs: PageRefs) -> dict:
             value = refs.ref(fv.value.source.strip())
         rows.append({"name": fv.name, "label": spec.display_label if spec else fv.name, "kind": fv.kind,
                      "html": value, "sources": refs.later_markers(fv.sources), "note": refs.later(fv.note),
-                     "value": fv.value})
+                     "value": fv.value, "lang": untranslated if _is_text(fv.value) else ""})
     facts = [{"label": f.label, "html": refs.later(f.value), "sources": refs.later_markers(f.sources),
               "note": refs.later(f.note)} for f in sheet.facts]
     body = refs.later(sheet.body)
     event_ids = index.events_for(sheet.id)
-    events = [card(index, refs, e) for e in event_ids]
+    events = cards(index, refs, event_ids)
     # an event that refers to this sheet is listed under its events already, not again among the mentions
-    mentions = [card(index, refs, i) for i in index.backlinks(sheet.id) if i not in event_ids]
-    cited_in = [card(index, refs, i) for i in index.citers(sheet.id)]
+    mentions = cards(index, refs, (i for i in index.backlinks(sheet.id) if i not in event_ids))
+    cited_in = cards(index, refs, index.citers(sheet.id))
     ctx = common(index, route, refs, sheet.name, plain(refs, sheet.summary))
     ctx.update({
+        "untranslated": untranslated,
         "sheet": sheet, "type": {"name": tspec.name, "label": tspec.singular, "plural": tspec.plural,
                                  "url": index.urls.type_index(tspec.folder), "schema_org": tspec.schema_org},
         "summary": summary, "fields": rows, "rows": {r["name"]: r for r in rows}, "facts": facts, "body": body,
@@ -207,10 +240,11 @@ def fact_context(index: Index, route: Route, refs: PageRefs) -> dict:
 def type_index_context(index: Index, route: Route, refs: PageRefs) -> dict:
     tspec = index.config.type(route.key)
     ids = index.ids_of_type(tspec.name)
-    ctx = common(index, route, refs, tspec.plural, tspec.description or f"All {tspec.plural.lower()} on this site.")
+    described = tspec.description or gettext(refs.language, "%(plural)s on this site.", plural=tspec.plural)
+    ctx = common(index, route, refs, tspec.plural, described)
     ctx.update({"type": {"name": tspec.name, "label": tspec.singular, "plural": tspec.plural,
                          "description": tspec.description},
-                "items": [card(index, refs, i) for i in ids]})
+                "items": cards(index, refs, ids)})
     return ctx
 
 
@@ -222,10 +256,10 @@ def timeline_context(index: Index, route: Route, refs: PageRefs) -> dict:
         rows.append({"id": sheet.id, "name": sheet.name, "url": index.url(sheet.id), "date": _date_of(sheet),
                      "summary": refs.later(sheet.summary),
                      "sources": refs.later_markers(fv.value if fv is not None else ()),
-                     "involves": [card(index, refs, i) for i in
-                                  (index.lookup(r.target) for r in _involves(sheet)) if i]})
+                     "involves": cards(index, refs, (i for i in (index.lookup(r.target) for r in _involves(sheet)) if i))})
     years = sorted({r["date"].year for r in rows if r["date"]})
-    ctx = common(index, route, refs, "Timeline", "Every dated event on this site, in order.")
+    ctx = common(index, route, refs, gettext(refs.language, "Timeline"),
+                 gettext(refs.language, "Every dated event on this site, in order."))
     ctx.update({"events": rows, "years": years, "sources": refs.later_entries()})
     return ctx
 
@@ -249,11 +283,15 @@ class DocView:
 
 
 def explainers(index: Index, refs: PageRefs) -> list[dict]:
+    """Every explainer, newest first, each in the page's language where it is translated into it."""
     out = []
     for id_ in index.ids_of_kind("explainer"):
-        d = index.card_item(id_)
-        out.append(card(index, refs, id_) | {"tags": list(d.tags), "updated": d.updated, "authors": list(d.authors),
-                                             "doc": DocView(index, id_)})
+        shown = refs.version(id_)[0]
+        d = index.card_item(id_)  # tags, and the date, authors and updated a translation does not give, are the original's
+        t = index.card_item(shown) if shown != id_ else d
+        updated = t.updated if t.date else t.updated or d.updated  # with its own date, a translation's own
+        out.append(card(index, refs, id_) | {"tags": list(d.tags), "updated": updated,
+                                             "authors": list(t.authors or d.authors), "doc": DocView(index, shown)})
     return out
 
 
@@ -271,19 +309,20 @@ def explainers_context(index: Index, route: Route, refs: PageRefs) -> dict:
 def home_context(index: Index, route: Route, refs: PageRefs) -> dict:
     ctx = common(index, route, refs, index.config.title, index.config.description)
     ctx.update({"explainers": explainers(index, refs),
-                "pages": [card(index, refs, i) for i in index.ids_of_kind("page")],
-                "events": [card(index, refs, i) for i in index.ids_of_type("event")]})
+                "pages": cards(index, refs, index.ids_of_kind("page")),
+                "events": cards(index, refs, index.ids_of_type("event"))})
     return ctx
 
 
 def tag_context(index: Index, route: Route, refs: PageRefs) -> dict:
-    ctx = common(index, route, refs, f"Tagged “{route.key}”", f"Explainers tagged {route.key}.")
-    ctx.update({"tag": route.key, "items": [card(index, refs, i) for i in index.tagged(route.key)]})
+    ctx = common(index, route, refs, gettext(refs.language, "Tagged “%(tag)s”", tag=route.key),
+                 gettext(refs.language, "Explainers tagged %(tag)s.", tag=route.key))
+    ctx.update({"tag": route.key, "items": cards(index, refs, index.tagged(route.key))})
     return ctx
 
 
 def tags_context(index: Index, route: Route, refs: PageRefs) -> dict:
-    ctx = common(index, route, refs, "Tags", "Every tag used on this site.")
+    ctx = common(index, route, refs, gettext(refs.language, "Tags"), gettext(refs.language, "Every tag used on this site."))
     ctx.update({"tags": [{"name": t, "url": index.urls.tag(t), "count": count} for t, count in index.tag_counts().items()]})
     return ctx
 
@@ -293,16 +332,20 @@ def page_context(index: Index, route: Route, refs: PageRefs) -> dict:
 
 
 def simple_context(index: Index, route: Route, refs: PageRefs) -> dict:
-    titles = {"404": "Page not found", "feed": index.config.title, "sitemap": "Sitemap"}
+    titles = {"404": gettext(refs.language, "Page not found"), "feed": index.config.title,
+              "sitemap": gettext(refs.language, "Sitemap")}
     ctx = common(index, route, refs, titles.get(route.kind, ""), index.config.description)
     ctx["explainers"] = explainers(index, refs)
+    if route.kind == "feed" and not refs.one_language:  # a language's feed has the explainers written in it
+        ctx["explainers"] = [e for e in ctx["explainers"] if e["language"] == refs.language]
     if route.kind == "sitemap":
         ctx["entries"] = []  # filled by the caller, which knows every route
     return ctx
 
 
 def search_context(index: Index, route: Route, refs: PageRefs) -> dict:
-    ctx = common(index, route, refs, "Search", f"Search the explainers and fact sheets of {index.config.title}.")
+    ctx = common(index, route, refs, gettext(refs.language, "Search"),
+                 gettext(refs.language, "Search the explainers and fact sheets of %(site)s.", site=index.config.title))
     ctx["explainers"] = explainers(index, refs)
     return ctx
 

@@ -61,7 +61,7 @@ class PageRecord:
 
 def route_key(route: Route) -> str:
     """A route in one string, to tell whether a page's route is the one its record was made for."""
-    return "\x1f".join((route.url, route.kind, route.key, route.template, route.origin))
+    return "\x1f".join((route.url, route.kind, route.key, route.template, route.origin, route.language))
 
 
 class PageRecords:
@@ -72,6 +72,8 @@ class PageRecords:
         self.dependents: dict[str, set[str]] = {}  # key -> out_paths of the pages that read it
         self.templates: dict[str, str] = {}  # site template name -> digest
         self.sitemap: str = ""  # a digest of the pages the sitemap lists
+        self.outputs: dict[str, bytes | Kept] | None = None  # every page's output as of the last build (this process)
+        self.faulty: dict[str, tuple] = {}  # out_path -> the problems of pages that have any
 
     def note(self, out_path: str, old: PageRecord | None, new: PageRecord | None) -> None:
         """Move a page from the keys its old record read to the keys its new one read."""
@@ -92,61 +94,81 @@ class Rendered:
     problems: tuple[Diagnostic, ...]
 
 
-def render_pages(index: Index, routes: list[Route], replanned: bool, jinja, memory: PageRecords,
-                 changed: frozenset[str], templates: dict[str, str], on_disk=None, progress=None) -> Rendered:
-    """Render what changed. `replanned`: whether the routes may differ from the last build's.
+def render_pages(index: Index, planned, replanned: bool, jinja, memory: PageRecords, changed: frozenset[str],
+                 templates: dict[str, str], on_disk=None, progress=None) -> Rendered:
+    """Render what changed. `planned`: the routes (site.routes.Planned); `replanned`: whether they may differ
+    from the last build's.
 
     `jinja()` gives the Jinja environment and its TemplateDeps (made only when something is rendered or
     a site template changed); `templates` are the site templates' digests; `on_disk(out_path, digest)`
     tells whether the output folder holds a page kept from the last write.
     """
-    pages = [r for r in routes if not r.spec.copied]
-    sitemap = [r for r in routes if r.spec.html]
-    sitemap_digest = digest_bytes(repr([(r.url, r.kind) for r in sitemap]).encode()) if replanned else memory.sitemap
+    pages = planned.pages
+    sitemap_digest = _sitemap_digest(planned.sitemap) if replanned else memory.sitemap
     changed = set(changed) | ({ROUTES_KEY} if sitemap_digest != memory.sitemap else set())
     affected = set().union(*(memory.dependents.get(k, ()) for k in changed))
     edited = {n for n in templates.keys() | memory.templates.keys() if templates.get(n) != memory.templates.get(n)}
-    chosen: list[PageRecord | None] = []
-    todo: list[int] = []
-    for i, route in enumerate(pages):
+    # Which pages to look at: every one when the pages, the templates or this process's memory are new;
+    # else only those that read a changed key (every other one is as the last build made it).
+    whole = replanned or bool(edited) or memory.outputs is None
+    looked_at = range(len(pages)) if whole else sorted(planned.position[p] for p in affected if p in planned.position)
+    records = {} if whole else memory.records
+    todo = []
+    for i in looked_at:
+        route = pages[i]
         old = memory.records.get(route.out_path)
         keep = (old is not None and route.out_path not in affected
                 and (not replanned or old.route_key == route_key(route))
                 and (not edited or (old.templates == _reach(jinja, route) and not _affects(old.templates, edited)))
                 and (old.data is not None or (on_disk is not None and on_disk(route.out_path, old.digest))))
-        chosen.append(old if keep else None)
-        if not keep:
-            todo.append(i)
-    made = _render_all(index, jinja()[0], sitemap, [pages[i] for i in todo], progress, len(pages)) if todo else []
-    for i, (data, found, deps) in zip(todo, made):
-        route = pages[i]
-        chosen[i] = PageRecord(route_key(route), data, found, deps | ({ROUTES_KEY} if route.kind == "sitemap"
-                                                                      else set()), _reach(jinja, route))
-        memory.note(route.out_path, memory.records.get(route.out_path), chosen[i])
-    kept = {route.out_path for route in pages}
-    for out_path in [p for p in memory.records if p not in kept]:
-        memory.note(out_path, memory.records[out_path], None)
-    memory.records = {route.out_path: record for route, record in zip(pages, chosen)}
-    memory.templates, memory.sitemap = dict(templates), sitemap_digest
-    return Rendered(_outputs(pages, chosen), tuple(pages[i].out_path for i in todo), _problems(chosen))
+        if keep:
+            records[route.out_path] = old
+        else:
+            todo.append(route)
+    made = _render_all(index, jinja()[0], planned.sitemap, todo, progress, len(pages)) if todo else []
+    for route, (data, found, deps) in zip(todo, made):
+        record = PageRecord(route_key(route), data, found, deps | ({ROUTES_KEY} if route.kind == "sitemap" else set()),
+                            _reach(jinja, route))
+        memory.note(route.out_path, memory.records.get(route.out_path), record)
+        records[route.out_path] = record
+    if whole:
+        for out_path in [p for p in memory.records if p not in planned.position]:  # pages no longer planned
+            memory.note(out_path, memory.records[out_path], None)
+        records = {route.out_path: records[route.out_path] for route in pages}  # in route order
+    memory.records, memory.templates, memory.sitemap = records, dict(templates), sitemap_digest
+    outputs = {} if whole else memory.outputs
+    for route in (pages if whole else todo):
+        _put(outputs, route.out_path, records[route.out_path])
+    memory.outputs = outputs
+    return Rendered(dict(outputs), tuple(r.out_path for r in todo), _problems(records, planned, whole, todo, memory))
 
 
-def _outputs(pages: list[Route], records: list[PageRecord]) -> dict[str, bytes | Kept]:
-    outputs: dict[str, bytes | Kept] = {}
-    for route, record in zip(pages, records):
-        if record.data is not None:
-            outputs[route.out_path] = record.data
-        elif record.digest is not None:
-            outputs[route.out_path] = Kept(record.digest)
-    return outputs
+def _sitemap_digest(sitemap: list[Route]) -> str:
+    return digest_bytes("\n".join(f"{r.url} {r.kind}" for r in sitemap).encode())
 
 
-def _problems(records: list[PageRecord]) -> tuple[Diagnostic, ...]:
+def _put(outputs: dict, out_path: str, record: PageRecord) -> None:
+    if record.data is not None:
+        outputs[out_path] = record.data
+    elif record.digest is not None:
+        outputs[out_path] = Kept(record.digest)
+    else:
+        outputs.pop(out_path, None)
+
+
+def _problems(records: dict, planned, whole: bool, todo: list[Route], memory: PageRecords) -> tuple[Diagnostic, ...]:
     """Every page's problems, in route order; a template mistake shared by many pages is reported once."""
+    faulty = {} if whole else memory.faulty
+    for out_path in (records if whole else [r.out_path for r in todo]):
+        if records[out_path].found:
+            faulty[out_path] = records[out_path].found
+        else:
+            faulty.pop(out_path, None)
+    memory.faulty = faulty
     problems: list[Diagnostic] = []
     reported: set = set()
-    for record in records:
-        for dedupe, diagnostic in record.found:
+    for out_path in sorted(faulty, key=planned.position.__getitem__):
+        for dedupe, diagnostic in faulty[out_path]:
             if dedupe is not None:
                 if dedupe in reported:
                     continue
@@ -188,19 +210,20 @@ def render_route(index: Index, route: Route, env, sitemap: list[Route]) -> tuple
     """One route's bytes and its problems as (dedupe key or None, Diagnostic)."""
     from .citations import PageRefs  # the page-making code, loaded when a page is made
     from .context import CONTEXTS
+    from .languages import sitemap_entries
     from .structured import data_file
-    from .templates import TemplateProblem, render_template
+    from .templates import TemplateProblem, for_language, render_template
     if route.kind == "robots":
         sitemap_url = index.urls.absolute(index.urls.path("sitemap.xml"))
         return f"User-agent: *\nAllow: /\n\nSitemap: {sitemap_url}\n".encode(), []
     if route.kind == "data":
         return data_file(index, route.key), []
-    refs = PageRefs(index)
+    refs = PageRefs(index, route.language)
     try:
         context = CONTEXTS[route.kind](index, route, refs)
         if route.kind == "sitemap":
-            context["entries"] = [{"loc": index.urls.absolute(r.url)} for r in sitemap]
-        data = render_template(env, route.template_names(), context)
+            context["entries"] = sitemap_entries(index, sitemap)
+        data = render_template(for_language(env, route.language), route.template_names(), context)
     except Unreadable:  # the page needs a file that could not be read: its error is the one to fix
         return None, []
     except TemplateProblem as exc:

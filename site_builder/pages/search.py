@@ -43,8 +43,11 @@ def available() -> bool:
     return executable() is not None
 
 
-def build_index(pages: list[tuple[str, bytes]], language: str, binary: str | None = None) -> dict[str, bytes]:
+def build_index(pages: list[tuple[str, bytes]], language: str | None, binary: str | None = None) -> dict[str, bytes]:
     """Index (out_path, html) pairs; returns {'pagefind/<file>': bytes} for the output folder.
+
+    `language`: the one language of every page, or None for a site in several, whose pages each say
+    theirs in `<html lang>`: Pagefind then keeps an index per language, each with its own stemming.
 
     The pages are laid out in a scratch folder as they will be published and indexed in one run of the
     binary; the index is read back from a second scratch folder. Result URLs are relative to the site's
@@ -60,7 +63,9 @@ def build_index(pages: list[tuple[str, bytes]], language: str, binary: str | Non
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
         command = [binary, "--site", str(site), "--output-path", str(index_dir),
-                   "--force-language", language or "en", "--exclude-selectors", ", ".join(EXCLUDED), "--silent"]
+                   "--exclude-selectors", ", ".join(EXCLUDED), "--silent"]
+        if language is not None:
+            command[5:5] = ["--force-language", language]
         try:  # run in the scratch folder, so no pagefind config file of the user's changes the index
             done = subprocess.run(command, cwd=tmp, capture_output=True, text=True, timeout=600)
         except (OSError, subprocess.TimeoutExpired) as exc:

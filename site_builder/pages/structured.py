@@ -14,6 +14,7 @@ from markupsafe import Markup
 
 from ..model import Document, FactSheet, Fragment, Money, PartialDate, RefValue, SourceRef
 from .citations import fragment_text
+from .languages import shown_document, shown_sheet
 from ..site.index import Index
 from ..site.resolve import fragments_of
 from ..site.routes import Route
@@ -369,8 +370,10 @@ def _claim_review(index: Index, sheet: FactSheet, node: dict) -> None:
 def _article(index: Index, doc: Document, page: str) -> dict:
     node: dict = {"@type": "NewsArticle" if doc.kind == "explainer" else "WebPage", "@id": page + "#main",
                   "headline": doc.title[:110], "url": page, "mainEntityOfPage": page,
-                  "inLanguage": index.config.language, "isPartOf": {"@id": _site_ids(index)[0]},
+                  "inLanguage": doc.language or index.config.language, "isPartOf": {"@id": _site_ids(index)[0]},
                   "publisher": {"@id": _site_ids(index)[1]}}
+    if doc.language and index.has(doc.base_id):  # a translation: of which page
+        node["translationOfWork"] = {"@id": _abs(index, index.url(doc.base_id)) + "#main"}
     if doc.kind != "explainer":
         node["name"] = node.pop("headline")
     if doc.summary:
@@ -399,11 +402,11 @@ def _article(index: Index, doc: Document, page: str) -> dict:
     return node
 
 
-def _fact_page(index: Index, sheet: FactSheet, page: str) -> list[dict]:
-    node = entity(index, sheet)
+def _fact_page(index: Index, sheet: FactSheet, page: str, language: str = "") -> list[dict]:
+    node = entity(index, sheet)  # the same @id on every version of the page: one entity
     webpage: dict = {"@type": "WebPage", "@id": page, "url": page, "name": sheet.name,
                      "isPartOf": {"@id": _site_ids(index)[0]}, "mainEntity": {"@id": node["@id"]},
-                     "inLanguage": index.config.language}
+                     "inLanguage": language or index.config.language}
     cited = [f"sources/{s}" for s in sources_of(sheet) if index.has(f"sources/{s}")]
     if cited:
         webpage["citation"] = [citation(index, s) for s in cited]
@@ -415,7 +418,7 @@ def _fact_page(index: Index, sheet: FactSheet, page: str) -> list[dict]:
 
 def _collection(index: Index, route: Route, page: str, name: str, ids: list[str]) -> dict:
     node = {"@type": "CollectionPage", "@id": page, "url": page, "name": name,
-            "isPartOf": {"@id": _site_ids(index)[0]}, "inLanguage": index.config.language}
+            "isPartOf": {"@id": _site_ids(index)[0]}, "inLanguage": route.language or index.config.language}
     if ids:
         node["mainEntity"] = {"@type": "ItemList", "numberOfItems": len(ids), "itemListElement": [
             {"@type": "ListItem", "position": n, "url": _abs(index, index.url(i)), "name": index.title(i)}
@@ -441,10 +444,11 @@ def page_graph(index: Index, route: Route, title: str = "") -> dict:
     page = _abs(index, route.url)
     graph: list[dict] = [website(index)]
     if route.kind in ("explainer", "page"):
-        graph.append(_article(index, index.item(route.key), page))
+        graph.append(_article(index, shown_document(index, route.key), page))
         graph.append(_publisher(index))
     elif route.kind == "fact":
-        graph.extend(_fact_page(index, index.item(route.key), page))
+        graph.extend(_fact_page(index, shown_sheet(index, route.key, route.language or index.config.language), page,
+                                route.language))
         if index.config.type(index.type_of(route.key)).schema_org == "ClaimReview":
             graph.append(_publisher(index))
     elif route.kind in ("home", "type-index", "tag", "timeline", "tags", "explainers"):

@@ -12,6 +12,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from ..config import SiteConfig
 from ..diagnostics import Location
+from ..i18n import jinja as i18n
 from ..model import PartialDate
 from ..site.index import Unreadable
 
@@ -30,7 +31,10 @@ class TemplateProblem(Exception):
 def make_environment(root: Path | None, template_files: dict[str, str], config: SiteConfig) -> jinja2.Environment:
     """Site templates override the built-in theme file by file, and reach the built-in ones by the prefix
     'theme/' (so a site's explainer.html can extend the built-in explainer.html); autoescaping and
-    StrictUndefined always."""
+    StrictUndefined always.
+
+    The environment speaks the site's language; `for_language` gives the one for each other language
+    the site publishes (the same templates, with that language's interface text and dates)."""
     loaders: list[jinja2.BaseLoader] = []
     if root is not None and (root / "templates").is_dir():
         site_templates = {
@@ -39,16 +43,35 @@ def make_environment(root: Path | None, template_files: dict[str, str], config: 
         loaders.append(_DictLoader(site_templates, "templates/"))
     loaders.append(jinja2.FileSystemLoader(str(THEME_DIR)))
     loaders.append(jinja2.PrefixLoader({THEME_PREFIX.rstrip("/"): jinja2.FileSystemLoader(str(THEME_DIR))}))
-    env = SandboxedEnvironment(  # site templates may not reach Python internals (no __globals__, no os)
-        loader=jinja2.ChoiceLoader(loaders),
+    loader = jinja2.ChoiceLoader(loaders)
+    envs = {language: _environment(loader, language) for language in config.published}
+    for env in envs.values():
+        env.languages = envs
+    return envs[config.language]
+
+
+class SiteEnvironment(SandboxedEnvironment):
+    """Jinja's sandbox (site templates may not reach Python internals: no __globals__, no os), in one language."""
+
+    languages: dict  # every language's environment, by language
+
+
+def for_language(env: jinja2.Environment, language: str) -> jinja2.Environment:
+    """The environment that renders pages in `language` (the site's own when it is "")."""
+    return getattr(env, "languages", {}).get(language, env) if language else env
+
+
+def _environment(loader: jinja2.BaseLoader, language: str) -> SiteEnvironment:
+    env = SiteEnvironment(
+        loader=loader,
         autoescape=jinja2.select_autoescape(["html", "xml", "htm"], default_for_string=True, default=True),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters["date"] = _date_filter
     env.filters["iso"] = lambda d: d.iso() if isinstance(d, PartialDate) else str(d)
+    i18n.install(env, language)  # {% trans %}, _() and the date filter, in this language
     return env
 
 
@@ -65,12 +88,6 @@ class _DictLoader(jinja2.BaseLoader):
 
     def list_templates(self):
         return sorted(self.mapping)
-
-
-def _date_filter(value) -> str:
-    if isinstance(value, PartialDate):
-        return value.display()
-    return "" if value is None else str(value)
 
 
 def template_location(exc: BaseException, default: str) -> Location:

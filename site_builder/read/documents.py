@@ -12,6 +12,7 @@ from .frontmatter import split_front_matter
 from .markup import ID_RE, MarkdownRenderer
 from ..text import slugify
 from ..model import Document, Fact, FactSheet, Image, RefValue
+from .translations import check_shared, missing_hint, parse_sheet_translations, required_keys, split_language
 from .yamlio import Marks, load_yaml
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -29,9 +30,10 @@ def check_slug(slug: str, rel_path: str, problems: Problems) -> bool:
 
 def parse_document(kind: str, text: str, rel_path: str, config: SiteConfig, md: MarkdownRenderer,
                    problems: Problems) -> Document | None:
-    """An explainer (title, summary and date required) or a page (title required)."""
-    slug = posixpath.splitext(posixpath.basename(rel_path))[0]
-    ok = check_slug(slug, rel_path, problems)
+    """An explainer (title, summary and date required) or a page (title required), or a translation of one."""
+    name = posixpath.splitext(posixpath.basename(rel_path))[0]
+    slug, language, ok = split_language(name, rel_path, config, problems)
+    ok = check_slug(slug, rel_path, problems) and ok
     split = split_front_matter(text)
     if split.error:
         problems.error(split.error, Location(rel_path, 1, 1), "close it with a line of three dashes")
@@ -53,10 +55,12 @@ def parse_document(kind: str, text: str, rel_path: str, config: SiteConfig, md: 
         if key not in DOC_KEYS:
             problems.error(f"unknown front-matter key '{key}'{did_you_mean(key, DOC_KEYS)}", marks.key((key,)),
                            suggestions=suggest(key, DOC_KEYS))
-    required = ("title", "summary", "date") if kind == "explainer" else ("title",)
-    for key in required:
+    for key in required_keys(kind, language):
         if data.get(key) in (None, ""):
-            problems.error(f"missing required key '{key}'", Location(rel_path, split.front_line, 1))
+            problems.error(f"missing required key '{key}'", Location(rel_path, split.front_line, 1),
+                           missing_hint(language))
+    if language:
+        check_shared(data, marks, f"{rel_path.rpartition('/')[0]}/{slug}.md", problems)
     title = _plain(data, "title", marks, problems)
     summary = _plain(data, "summary", marks, problems)
     date = _date(data, "date", marks, problems)
@@ -77,7 +81,7 @@ def parse_document(kind: str, text: str, rel_path: str, config: SiteConfig, md: 
     if not ok or not title:
         return None
     return Document(kind, slug, rel_path, title, body, summary or "", date, updated, tuple(authors),
-                    tuple(tags), tuple(about), image, draft)
+                    tuple(tags), tuple(about), image, draft, language)
 
 
 def _plain(data: dict, key: str, marks: Marks, problems: Problems) -> str:
@@ -200,13 +204,14 @@ def parse_factsheet(text: str, rel_path: str, tspec: TypeSpec, config: SiteConfi
         else:
             problems.error("'body' must be Markdown text", marks.at(("body",)))
     image = parse_image(data.get("image"), ("image",), marks, problems)
+    translations = parse_sheet_translations(data.get("translations"), tspec, config, ctx)
     written = data.get(tspec.title_key)
     if not name and isinstance(written, str) and (tspec.builtin or written != ""):  # blank: never drop it silently
         problems.error(f"missing required field '{tspec.title_key}'", top, f"the {tspec.title_key} must not be blank")
     if not ok or not name:
         return None
     return FactSheet(f"{tspec.folder}/{slug}", tspec.name, rel_path, name, summary, tuple(aliases),
-                     tuple(fields), tuple(facts), body, image, top)
+                     tuple(fields), tuple(facts), body, image, top, translations)
 
 
 def _facts(raw, ctx: FieldContext) -> list[Fact]:

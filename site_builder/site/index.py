@@ -52,13 +52,21 @@ class Links:
     cited: tuple[str, ...]  # ids of the sources it cites
     about: tuple[str, ...]  # for an event: the ids of what it is about
     names: frozenset[str]  # what it looked up (see link.World): when one of them changes, it is linked again
+    language: str  # a translation's language ("" for an original, which is in the site's language)
+    base: str  # the original's id (its own, for an original)
+    titles: tuple[tuple[str, str], ...]  # a fact sheet's name in each language it is translated into
     site_links: tuple  # (prefix, path under the base, line, col) of each link into the site: see sitelinks.py
     problems: tuple[Diagnostic, ...]
 
     @property
     def head(self) -> tuple:
-        """What a link to it shows: its name and where it lives."""
-        return (self.title, self.kind, self.type, self.slug)
+        """What a link to it shows: its name (in each language) and where it lives."""
+        return (self.title, self.kind, self.type, self.slug, self.language, self.titles)
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """The languages a fact sheet is translated into."""
+        return tuple(language for language, _ in self.titles)
 
     def rank(self) -> tuple:
         """Its place among backlinks and citers: explainers, then pages, then fact sheets, each by name."""
@@ -76,10 +84,13 @@ class Tables:
     kinds: dict[str, tuple[str, ...]] = field(default_factory=dict)  # explainer/page -> ids in list order
     types: dict[str, tuple[str, ...]] = field(default_factory=dict)  # fact type -> ids in list order
     docs: dict[str, tuple[str, ...]] = field(default_factory=dict)  # "all" -> every explainer and page, in order
+    versions: dict[str, tuple[str, ...]] = field(default_factory=dict)  # an original's id -> its translations' ids
+    translated: dict[str, tuple[str, ...]] = field(default_factory=dict)  # language -> fact sheets translated into it
     warnings: dict[str, tuple[Diagnostic, ...]] = field(default_factory=dict)  # sheet id -> site-wide warnings
 
     # what each Index method reads, by table letter (the keys `key` makes)
-    NAMES = {"backlinks": "B", "citers": "W", "events": "E", "tags": "T", "kinds": "K", "types": "Y", "docs": "D"}
+    NAMES = {"backlinks": "B", "citers": "W", "events": "E", "tags": "T", "kinds": "K", "types": "Y", "docs": "D",
+             "versions": "V", "translated": "X"}
 
 
 class Index:
@@ -134,8 +145,12 @@ class Index:
         self._note("H", id_)
         return self._links[id_]
 
-    def title(self, id_: str) -> str:
-        return self._head(id_).title
+    def title(self, id_: str, language: str = "") -> str:
+        """Its name; a fact sheet's in `language` where it is translated into it."""
+        links = self._head(id_)
+        if language and links.titles:
+            return dict(links.titles).get(language, links.title)
+        return links.title
 
     def type_of(self, id_: str) -> str:
         return self._head(id_).type
@@ -145,11 +160,48 @@ class Index:
         links = self._head(id_)
         return ("fact", links.type) if links.kind == "fact" else ("doc", links.kind)
 
-    def url(self, id_: str) -> str:
+    def url(self, id_: str, language: str = "") -> str:
+        """Its address; a fact sheet's page in `language` where it is translated into it."""
         links = self._head(id_)
         if links.kind == "fact":
-            return self.urls.fact(id_)
-        return self.urls.explainer(links.slug) if links.kind == "explainer" else self.urls.page(links.slug)
+            return self.urls.fact(id_, language if language in links.languages else "")
+        if links.kind == "explainer":
+            return self.urls.explainer(links.slug, links.language)
+        return self.urls.page(links.slug, links.language)
+
+    # ---- languages
+    def language_of(self, id_: str) -> str:
+        """The language an explainer or page is written in (a fact sheet's own, untranslated)."""
+        return self._head(id_).language or self.config.language
+
+    def versions(self, id_: str) -> dict[str, str]:
+        """Every version of an item by language, in the site's order of languages: an explainer's or page's
+        original and its translations ({'en': 'explainers/x', 'ko': 'explainers/x.ko'}); a fact sheet is one
+        item in every language it is translated into ({'en': 'people/y', 'ko': 'people/y'})."""
+        links = self._head(id_)
+        default = self.config.language
+        if links.kind == "fact":
+            found = {default: id_, **{language: id_ for language in links.languages}}
+        elif self.has(links.base):
+            found = {default: links.base}
+            found.update((other.rpartition(".")[2], other) for other in self._table("versions", links.base))
+        else:  # a translation whose original is missing (an error, reported by resolve)
+            found = {links.language: id_}
+        order = {language: n for n, language in enumerate(self.config.published)}
+        return dict(sorted(found.items(), key=lambda pair: order.get(pair[0], len(order))))
+
+    def translated(self, language: str) -> tuple[str, ...]:
+        """The fact sheets translated into a language, in list order."""
+        return self._table("translated", language)
+
+    def version(self, id_: str, language: str) -> tuple[str, str]:
+        """(id, language) of the version a reader of `language` is sent to: the translation into it
+        where there is one, else the original."""
+        found = self.versions(id_)
+        if language in found:
+            return found[language], language
+        first = next(iter(found))
+        return found[first], first
 
     def url_for_path(self, rel_path: str) -> str | None:
         """The URL of a site file (a media file, or the page made from a content file)."""

@@ -236,9 +236,11 @@ LISTS = {  # table -> (what an item's links put it in, sort key of the members)
     "citers": (lambda links: links.cited, _rank),
     "events": (lambda links: links.about, _order),
     "tags": (lambda links: links.tags, _order),
-    "kinds": (lambda links: (links.kind,) if links.kind != "fact" else (), _kind_order),
+    "kinds": (lambda links: (links.kind,) if links.kind != "fact" and not links.language else (), _kind_order),
     "docs": (lambda links: ("all",) if links.kind != "fact" else (), _order),
     "types": (lambda links: (links.type,) if links.kind == "fact" else (), _order),
+    "versions": (lambda links: (links.base,) if links.language else (), lambda links: (links.language,)),
+    "translated": (lambda links: links.languages if links.kind == "fact" else (), _order),
 }
 
 

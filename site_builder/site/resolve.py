@@ -106,9 +106,10 @@ class Lookups:
 def card_fields(item) -> tuple:
     """What a card or a list may show of an item; lists sort by these too."""
     if isinstance(item, FactSheet):
-        return ("fact", item.name, item.type, item.summary, item.date)
+        return ("fact", item.name, item.type, item.summary, item.date,
+                tuple((t.language, t.name, t.summary) for t in item.translations))
     return ("doc", item.title, item.kind, item.slug, item.summary, item.date, item.updated, tuple(item.authors),
-            tuple(item.tags), item.draft)
+            tuple(item.tags), item.draft, item.language)
 
 
 def order_of(item) -> tuple:
@@ -137,6 +138,8 @@ def fragments_of(item) -> list[Fragment]:
             out.append(fact.note)
     if item.body is not None:
         out.append(item.body)
+    for translation in item.translations:
+        out.extend(f for f in (translation.summary, translation.body) if f is not None)
     return out
 
 
@@ -195,6 +198,10 @@ def resolve_item(item, digest: str, world: World, config) -> Links:
         if item.type == "event":
             about = tuple(t for t in (ask.lookup(ref.target) for ref, _ in ref_values_of(item)) if t)
         problems.extend(sheet_warnings(item))
+    if isinstance(item, Document) and item.language and ask.path(item.original_path) is None:
+        problems.error(f"this translates '{item.original_path}', which is not part of the site",
+                       Location(item.rel_path, 1, 1), "a translation is named after the file it translates: "
+                       f"{item.slug}.{item.language}.md translates {item.slug}.md (a draft's translation is a draft too)")
     if item.image is not None and not ask.medium(item.image.src):
         close = suggest(item.image.src.removeprefix("content/"), [m.removeprefix("content/") for m in world.media])
         problems.error(f"image '{item.image.src.removeprefix('content/')}' does not exist", item.image.location,
@@ -204,7 +211,9 @@ def resolve_item(item, digest: str, world: World, config) -> Links:
     return Links(item.id, item.rel_path, digest, "fact" if fact else item.kind, item.type if fact else item.kind,
                  item.name if fact else item.title, item.slug, order_of(item), () if fact else tuple(item.tags),
                  _digest(card_fields(item)), frozenset(map(sys.intern, out)), tuple(sorted(cited)), about,
-                 frozenset(map(sys.intern, ask.names)), links_into_site(item, config.base_url), tuple(problems.items))
+                 frozenset(map(sys.intern, ask.names)), "" if fact else item.language, item.id if fact else item.base_id,
+                 tuple((t.language, t.name) for t in item.translations) if fact else (),
+                 links_into_site(item, config.base_url), tuple(problems.items))
 
 
 def links_into_site(item, base_url: str) -> tuple:

@@ -7,7 +7,7 @@ whether it is a file copied as it is.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..diagnostics import Location, Problems
 from .index import Index
@@ -51,18 +51,30 @@ class Route:
     key: str = ""  # the id, type name, tag, or the rel_path of a copied file
     template: str = ""
     origin: str = ""  # the file that asked for this route (for collision messages)
+    language: str = ""  # a page in another of the site's languages, under /<language>/ ("": the site's own)
 
     @property
     def spec(self) -> Kind:
         return KINDS[self.kind]
 
     def template_names(self) -> list[str]:
-        """The templates tried in order: a fact sheet's type's own, then the generic one."""
+        """The templates tried in order: a fact sheet's type's own, then the generic one; for a page in
+        another language, each name in that language first (home.ko.html, then home.html)."""
         if self.kind == "fact":
-            return [self.template, "fact.html"]
-        if self.kind == "type-index":
-            return [f"type-index-{self.key}.html", "type-index.html"]
-        return [self.template] if self.template else []
+            names = [self.template, "fact.html"]
+        elif self.kind == "type-index":
+            names = [f"type-index-{self.key}.html", "type-index.html"]
+        else:
+            names = [self.template] if self.template else []
+        if self.language:
+            return [n for name in names for n in (language_name(name, self.language), name)]
+        return names
+
+
+def language_name(template: str, language: str) -> str:
+    """A template's name for one language: home.html -> home.ko.html."""
+    stem, dot, ext = template.rpartition(".")
+    return f"{stem}.{language}.{ext}" if dot else f"{template}.{language}"
 
 
 @dataclass(frozen=True)
@@ -73,6 +85,15 @@ class Planned:
     copies: dict  # out_path -> the file (a Path) copied there
     problems: tuple
     statics: tuple[str, ...] = ()  # the static files it was planned with
+    pages: list[Route] = field(default_factory=list)  # the routes rendered (not copied), in order
+    sitemap: list[Route] = field(default_factory=list)  # the HTML pages, in order
+    position: dict[str, int] = field(default_factory=dict)  # a page's out_path -> its place in pages
+
+    def __post_init__(self):
+        pages = [r for r in self.routes if not KINDS[r.kind].copied]
+        object.__setattr__(self, "pages", pages)
+        object.__setattr__(self, "sitemap", [r for r in pages if KINDS[r.kind].html])
+        object.__setattr__(self, "position", {r.out_path: i for i, r in enumerate(pages)})
 
 
 def plan_routes(index: Index, static_files: dict[str, str], problems: Problems) -> list[Route]:
@@ -80,25 +101,34 @@ def plan_routes(index: Index, static_files: dict[str, str], problems: Problems) 
     urls = index.urls
     routes: list[Route] = []
 
-    def add(url: str, kind: str, key: str = "", template: str | None = None, origin: str = "site.yml") -> None:
+    def add(url: str, kind: str, key: str = "", template: str | None = None, origin: str = "site.yml",
+            language: str = "") -> None:
         template = KINDS[kind].template if template is None else template
-        routes.append(Route(url, out_path_for(url, urls.base), kind, key, template, origin))
+        routes.append(Route(url, out_path_for(url, urls.base), kind, key, template, origin, language))
 
     add(urls.home(), "home")
-    intro = ""  # a page at /explainers/ is the list's text: the list goes under it
+    intro: dict[str, str] = {}  # language -> a page at /explainers/ (or its translation): the list goes under its text
     for id_ in index.doc_order():
         kind, _, rel = index.place_of(id_)
-        slug = id_.partition("/")[2]
+        slug, _, language = id_.partition("/")[2].partition(".")  # a translation's id ends in its language
         if kind == "page" and slug == "explainers":
-            intro = id_
+            intro[language] = id_
             continue
-        add(urls.explainer(slug) if kind == "explainer" else urls.page(slug), kind, id_, origin=rel)
-    add(urls.path("explainers/"), "explainers", intro, origin=index.place_of(intro)[2] if intro else "site.yml")
+        add(urls.explainer(slug, language) if kind == "explainer" else urls.page(slug, language), kind, id_,
+            origin=rel, language=language)
+    for language in ("", *index.config.published[1:]):  # the list of every explainer, in each language
+        page = intro.get(language, "")
+        add(urls.path("explainers/", language), "explainers", page,
+            origin=index.place_of(page)[2] if page else "site.yml", language=language)
     for tspec in index.config.types:
         add(urls.type_index(tspec.folder), "type-index", tspec.name)
     for id_ in index.fact_ids():
         _, type_name, rel = index.place_of(id_)
         add(urls.fact(id_), "fact", id_, f"fact-{type_name}.html", rel)
+    for language in index.config.published[1:]:  # each fact sheet's page in the languages it is translated into
+        for id_ in index.translated(language):
+            _, type_name, rel = index.place_of(id_)
+            add(urls.fact(id_, language), "fact", id_, f"fact-{type_name}.html", rel, language)
     add(urls.path("timeline/"), "timeline")
     add(urls.path("tags/"), "tags")
     for tag in index.tag_counts():
@@ -112,6 +142,11 @@ def plan_routes(index: Index, static_files: dict[str, str], problems: Problems) 
     add(urls.path("data/cards.json"), "data", "cards")
     if index.config.search != "off":
         add(urls.path("search/"), "search")
+    for language in index.config.published[1:]:  # each other language's home page, feed and search page
+        add(urls.home(language), "home", language=language)
+        add(urls.path("feed.xml", language), "feed", language=language)
+        if index.config.search != "off":
+            add(urls.path("search/", language), "search", language=language)
     for rel in sorted(index.media):
         add(urls.media(rel), "asset", rel, origin=rel)
     for out, origin in sorted(static_files.items()):

@@ -13,21 +13,22 @@ class Urls:
         parts = urlsplit(base_url)
         self.origin = f"{parts.scheme}://{parts.netloc}" if parts.netloc else ""
 
-    def path(self, rel: str) -> str:
-        """A site URL for an output path such as 'cars/x/' (no leading slash)."""
-        return self.base + quote(rel)
+    def path(self, rel: str, language: str = "") -> str:
+        """A site URL for an output path such as 'cars/x/' (no leading slash); under /<language>/ for a
+        language other than the site's own."""
+        return self.base + (f"{quote(language)}/" if language else "") + quote(rel)
 
-    def home(self) -> str:
-        return self.base
+    def home(self, language: str = "") -> str:
+        return self.path("", language)
 
-    def explainer(self, slug: str) -> str:
-        return self.path(f"explainers/{slug}/")
+    def explainer(self, slug: str, language: str = "") -> str:
+        return self.path(f"explainers/{slug}/", language)
 
-    def page(self, slug: str) -> str:
-        return self.path(f"{slug}/")
+    def page(self, slug: str, language: str = "") -> str:
+        return self.path(f"{slug}/", language)
 
-    def fact(self, id_: str) -> str:
-        return self.path(f"{id_}/")
+    def fact(self, id_: str, language: str = "") -> str:
+        return self.path(f"{id_}/", language)
 
     def type_index(self, folder: str) -> str:
         return self.path(f"{folder}/")

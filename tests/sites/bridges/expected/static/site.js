@@ -126,6 +126,13 @@
 
   function setStatus(text) { status.textContent = text; }
 
+  // the status messages in the page's language, from the search form (English where a site's template gives none)
+  function message(name, fallback, values) {
+    var text = form.getAttribute("data-" + name) || fallback;
+    Object.keys(values || {}).forEach(function (k) { text = text.split("{" + k + "}").join(values[k]); });
+    return text;
+  }
+
   function render(results, query) {
     list.textContent = "";
     results.forEach(function (r) {
@@ -151,15 +158,16 @@
       list.appendChild(li);
     });
     list.hidden = results.length === 0;
-    setStatus(results.length ? results.length + (results.length === 1 ? " result" : " results") + " for “" + query + "”."
-                             : "Nothing found for “" + query + "”. Try another word, or browse the lists below.");
+    setStatus(results.length ? message("found", "Results for “{query}”: {count}.", {query: query, count: results.length})
+                             : message("nothing", "Nothing found for “{query}”. Try another word, or browse the lists below.",
+                                       {query: query}));
   }
 
   function run(query) {
     var seq = ++searchSeq;
     query = query.trim();
     if (!query) { list.hidden = true; list.textContent = ""; setStatus(""); return; }
-    setStatus("Searching…");
+    setStatus(message("searching", "Searching…"));
     var ready = pagefind ? Promise.resolve(pagefind) : import(searchUrl).then(function (mod) {
       pagefind = mod;
       // result URLs are stored relative to the site's root; the site may live in a sub-folder
@@ -175,7 +183,7 @@
       })
       .then(function (results) { if (seq === searchSeq) render(results, query); })
       .catch(function () {
-        if (seq === searchSeq) setStatus("Search is not available on this copy of the site. Browse the lists below.");
+        if (seq === searchSeq) setStatus(message("unavailable", "Search is not available on this copy of the site. Browse the lists below."));
       });
   }
 

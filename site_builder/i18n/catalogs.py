@@ -1,0 +1,77 @@
+"""The theme's interface text in each language: `.po` catalogs shipped in the package, compiled in memory.
+
+The catalogs are the sources (`pages/theme/locale/<language>.po`); a build compiles the one it
+needs the first time it needs it, so an edited catalog is used as it is, with no compiled file to
+keep in step. A language without a catalog of its own takes its base language's (`pt-BR` takes
+`pt`), then falls back to the theme's own English text.
+"""
+
+from __future__ import annotations
+
+import io
+from functools import lru_cache
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import NullTranslations, Translations
+
+LOCALE_DIR = Path(__file__).resolve().parent.parent / "pages" / "theme" / "locale"
+SHIPPED = ("en", "de", "fr", "ru", "ko")  # the languages the theme's interface text is translated into
+PYTHON_SOURCES = ("pages/context.py", "pages/languages.py")  # modules whose page titles are translated
+
+
+def catalog_file(language: str) -> Path | None:
+    """The catalog a language uses: its own, else its base language's ('pt-BR' -> 'pt'), else none."""
+    for code in (language.replace("-", "_"), language.split("-")[0]):
+        path = LOCALE_DIR / f"{code}.po"
+        if code and path.is_file():
+            return path
+    return None
+
+
+def read_catalog(path: Path):
+    with open(path, "rb") as f:
+        return read_po(f, locale=path.stem)
+
+
+@lru_cache(maxsize=None)
+def translations(language: str) -> NullTranslations:
+    """The interface text for a language (the theme's English where it has no catalog)."""
+    path = catalog_file(language)
+    if path is None:
+        return NullTranslations()
+    compiled = io.BytesIO()
+    write_mo(compiled, read_catalog(path), use_fuzzy=False)
+    compiled.seek(0)
+    return Translations(compiled)
+
+
+def gettext(language: str, message: str, **values) -> str:
+    """One interface string in a language, with %(name)s filled in (for text made outside templates)."""
+    text = translations(language).gettext(message)
+    return text % values if values else text
+
+
+def theme_messages() -> dict[str, str]:
+    """Every interface string of the built-in theme: message -> where it is first used."""
+    import jinja2
+    from babel.messages.extract import extract
+
+    env = jinja2.Environment(extensions=["jinja2.ext.i18n"])
+    env.policies["ext.i18n.trimmed"] = True
+    theme = LOCALE_DIR.parent
+    found: dict[str, str] = {}
+    for path in sorted(theme.glob("*.html")) + sorted(theme.glob("*.xml")):
+        for line, _, message in env.extract_translations(path.read_text("utf-8")):
+            for text in (message if isinstance(message, tuple) else (message,)):
+                if text:
+                    found.setdefault(text, f"{path.name}:{line}")
+    package = theme.parent.parent
+    for rel in PYTHON_SOURCES:
+        with open(package / rel, "rb") as f:
+            for line, message, _, _ in extract("python", f, keywords={"gettext": (2,)}):
+                for text in (message if isinstance(message, tuple) else (message,)):
+                    if text:
+                        found.setdefault(text, f"{rel}:{line}")
+    return found

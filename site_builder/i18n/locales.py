@@ -1,0 +1,65 @@
+"""Language codes, their names and direction, and dates written as each language writes them (Babel).
+
+A language is written as a BCP 47 tag such as `en`, `de`, `ko` or `pt-BR` (the form `lang` and
+`hreflang` attributes take) and must be one Babel knows, so that its dates can be formatted.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from functools import lru_cache
+
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_date, format_skeleton
+
+CODE_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+
+
+@lru_cache(maxsize=None)
+def babel_locale(code: str) -> Locale | None:
+    """Babel's locale for a language tag, or None when the tag is not one Babel knows."""
+    if not CODE_RE.match(code or ""):
+        return None
+    try:
+        return Locale.parse(code, sep="-")
+    except (UnknownLocaleError, ValueError, TypeError):
+        return None
+
+
+def known(code: str) -> bool:
+    return babel_locale(code) is not None
+
+
+def direction(code: str) -> str:
+    """'rtl' for languages written right to left (Arabic, Hebrew, Persian, Urdu...), else 'ltr'."""
+    locale = babel_locale(code)
+    return "rtl" if locale is not None and locale.character_order == "right-to-left" else "ltr"
+
+
+@lru_cache(maxsize=None)
+def language_name(code: str, in_language: str | None = None, regional: bool = False) -> str:
+    """A language's name, in its own language (for a language switcher) or in another (`in_language`).
+
+    Without `regional` the name is the language's alone ('English' for en-GB); capitalised, as it
+    starts a menu entry ('Русский', 'Français')."""
+    locale = babel_locale(code)
+    if locale is None:
+        return code
+    shown = locale if regional else Locale(locale.language, script=locale.script)
+    name = shown.get_display_name(babel_locale(in_language or code) or locale) or code
+    return name[:1].upper() + name[1:] if not in_language else name
+
+
+@lru_cache(maxsize=65536)
+def format_partial(year: int, month: int, day: int, language: str) -> str:
+    """A date known to the day, the month or the year only, as the language writes it; it stays partial:
+    '1 March 2024' (en-GB), 'März 2024' (de), '2024년 3월' (ko), '2024년' (ko, a year alone)."""
+    locale = babel_locale(language) or babel_locale("en")
+    if day:
+        return format_date(datetime.date(year, month, day), "long", locale=locale)
+    if month:
+        return format_skeleton("yMMMM", datetime.date(year, month, 1), locale=locale)
+    if not 1 <= year <= 9999:
+        return str(year)
+    return format_skeleton("y", datetime.date(year, 1, 1), locale=locale)

@@ -1,0 +1,367 @@
+"""Languages: the theme's catalogs, dates per language, right-to-left scripts, and a site published in several
+languages (routes, hreflang, the switcher, feeds, references from a translated page, lists, structured data)."""
+
+from __future__ import annotations
+
+import json
+import re
+from html.parser import HTMLParser
+
+import pytest
+from babel.messages.checkers import python_format
+
+from site_builder.build import BuildOptions, build_site
+from site_builder.i18n import catalogs
+from site_builder.pages import search
+from site_builder.i18n.locales import direction, format_partial, known, language_name
+from site_builder.model import PartialDate
+
+from conftest import build, messages
+
+SITE_YML = """\
+title: Test Site
+base_url: https://example.org/t/
+language: en
+languages: [en, ko, ar]
+types:
+  person:
+    folder: people
+    label: [Person, People]
+    fields:
+      role: {type: text, required: true}
+      born: {type: date}
+"""
+
+FILES = {
+    "site.yml": SITE_YML,
+    "content/facts/people/ada.yml": """\
+        name: Ada Lovelace
+        summary: A mathematician [@s-one].
+        role: {value: writer, source: s-one}
+        born: {value: 1815-12, source: s-one}
+        translations:
+          ko:
+            name: 에이다 러브레이스
+            summary: 수학자 [@s-one].
+            body: 그는 [[bob]]과 일했다.
+        """,
+    "content/facts/people/bob.yml": "name: Bob\nsummary: An engineer.\nrole: {value: engineer, source: s-one}\n",
+    "content/facts/sources/s-one.yml": "title: First report\ndate: 2024-01-02\n",
+    "content/explainers/first.md": """\
+        ---
+        title: First
+        summary: A story.
+        date: 2024-03-01
+        authors: [Desk]
+        tags: [news]
+        about: [people/ada]
+        ---
+
+        About [[people/ada]], [[people/bob]] and [[explainers/second]] [@s-one].
+        """,
+    "content/explainers/second.md": "---\ntitle: Second\nsummary: Another story.\ndate: 2024-02-01\n---\n\nOf [[bob]].\n",
+    "content/explainers/first.ko.md": """\
+        ---
+        title: 첫째 이야기
+        summary: 이야기 하나.
+        ---
+
+        [[people/ada]], [[people/bob]], [[bob|밥]], [[explainers/second]] [@s-one].
+        """,
+    "content/pages/about.md": "---\ntitle: About\n---\n\nHello.\n",
+    "content/pages/about.ko.md": "---\ntitle: 소개\n---\n\n안녕하세요. [English](about.md)\n",
+}
+
+
+def text(result, out_path: str) -> str:
+    data = result.outputs[out_path]
+    return (data if isinstance(data, bytes) else data.read_bytes()).decode("utf-8")
+
+
+@pytest.fixture
+def site(make_site):
+    result = build(make_site(FILES))
+    assert result.ok, messages(result)
+    assert messages(result) == []
+    return result
+
+
+# ---- the catalogs ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("language", catalogs.SHIPPED)
+def test_every_theme_string_is_translated_in_each_shipped_catalog(language):
+    wanted = catalogs.theme_messages()
+    assert len(wanted) >= 40 and "Skip to content" in wanted and "Timeline" in wanted
+    catalog = catalogs.read_catalog(catalogs.catalog_file(language))
+    plurals = {m.id[1] for m in catalog if isinstance(m.id, tuple)}
+    problems = []
+    for message_id, where in wanted.items():
+        if message_id in plurals:
+            continue
+        message = catalog.get(message_id)
+        if message is None:
+            problems.append(f"{where}: {message_id!r} is not in {language}.po")
+            continue
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        if message.fuzzy or not all(s.strip() for s in strings):
+            problems.append(f"{where}: {message_id!r} is not translated in {language}.po")
+        try:
+            python_format(catalog, message)  # the same %(name)s placeholders as the original
+        except Exception as exc:
+            problems.append(f"{where}: {message_id!r} in {language}.po: {exc}")
+    stale = [m.id for m in catalog if m.id and (m.id[0] if isinstance(m.id, tuple) else m.id) not in wanted]
+    assert problems == [] and stale == []
+
+
+@pytest.mark.parametrize("language,expected", [("en", "Timeline"), ("de", "Zeitleiste"), ("fr", "Chronologie"),
+                                               ("ru", "Хронология"), ("ko", "연표"), ("pt-BR", "Timeline")])
+def test_catalogs_load_for_each_language(language, expected):
+    assert catalogs.translations(language).gettext("Timeline") == expected
+    assert catalogs.gettext(language, "%(plural)s on this site.", plural="X").count("X") == 1
+
+
+def test_a_regional_language_takes_its_base_languages_catalog():
+    assert catalogs.catalog_file("de-AT").name == "de.po"
+    assert catalogs.catalog_file("es") is None  # no catalog: the theme's English
+
+
+def test_plural_forms_follow_the_language():
+    ru = catalogs.translations("ru")
+    forms = [ru.ngettext("%(num)d dated event.", "%(num)d dated events.", n) % {"num": n} for n in (1, 3, 5)]
+    assert forms == ["1 датированное событие.", "3 датированных события.", "5 датированных событий."]
+
+
+# ---- dates, names and direction -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("language,day,month,year", [
+    ("en", "March 1, 2024", "March 2024", "2024"),
+    ("en-GB", "1 March 2024", "March 2024", "2024"),
+    ("de", "1. März 2024", "März 2024", "2024"),
+    ("fr", "1 mars 2024", "mars 2024", "2024"),
+    ("ru", "1 марта 2024\u202fг.", "март 2024\u202fг.", "2024"),  # a narrow no-break space before г.
+    ("ko", "2024년 3월 1일", "2024년 3월", "2024년"),
+])
+def test_dates_are_written_as_each_language_writes_them_and_a_partial_date_stays_partial(language, day, month, year):
+    assert PartialDate(2024, 3, 1).display(language) == day
+    assert PartialDate(2024, 3).display(language) == month
+    assert PartialDate(2024).display(language) == year
+    assert format_partial(2024, 3, 0, language) == month
+
+
+def test_languages_known_named_and_directed():
+    assert known("ko") and known("pt-BR") and not known("xx") and not known("EN") and not known("en_GB")
+    assert [direction(c) for c in ("ar", "he", "fa", "ur", "en", "ko")] == ["rtl"] * 4 + ["ltr"] * 2
+    assert language_name("ko") == "한국어" and language_name("ru") == "Русский" and language_name("en-GB") == "English"
+    assert language_name("en", "ko") == "영어"
+
+
+# ---- a site in three languages -------------------------------------------------------------------------------
+
+
+def test_translations_are_served_under_their_language(site):
+    paths = set(site.outputs)
+    assert {"ko/index.html", "ko/explainers/first/index.html", "ko/about/index.html", "ko/people/ada/index.html",
+            "ko/feed.xml", "ko/search/index.html", "ar/index.html", "ar/feed.xml"} <= paths
+    # a fact page exists in a language only where the sheet has that translation; lists stay in the site's
+    assert "ko/people/bob/index.html" not in paths and "ar/people/ada/index.html" not in paths
+    assert "ko/explainers/second/index.html" not in paths and "ko/timeline/index.html" not in paths
+
+
+def test_every_version_carries_hreflang_alternates_and_x_default(site):
+    for path in ("explainers/first/index.html", "ko/explainers/first/index.html"):
+        page = text(site, path)
+        assert '<link rel="alternate" hreflang="en" href="https://example.org/t/explainers/first/">' in page
+        assert '<link rel="alternate" hreflang="ko" href="https://example.org/t/ko/explainers/first/">' in page
+        assert '<link rel="alternate" hreflang="x-default" href="https://example.org/t/explainers/first/">' in page
+        assert 'hreflang="ar"' not in page.split("</head>")[0]  # no Arabic version of it
+    assert "hreflang" not in text(site, "explainers/second/index.html").split("</head>")[0]  # one version only
+    home = text(site, "ko/index.html")
+    assert all(f'hreflang="{code}"' in home for code in ("en", "ko", "ar", "x-default"))
+
+
+def test_the_language_switcher_lists_the_versions_and_marks_the_current_one(site):
+    page = text(site, "ko/explainers/first/index.html")
+    switcher = re.search(r'<nav class="languages" aria-label="언어">(.*?)</nav>', page, re.S).group(1)
+    assert '<a href="/t/explainers/first/" hreflang="en" lang="en">English</a>' in switcher
+    assert '<a href="/t/ko/explainers/first/" hreflang="ko" lang="ko" aria-current="page">한국어</a>' in switcher
+    assert 'class="languages"' not in text(site, "explainers/second/index.html")
+    assert 'lang="ar" dir="rtl">العربية</a>' in text(site, "index.html")
+
+
+def test_a_translated_page_speaks_its_language(site):
+    page = text(site, "ko/explainers/first/index.html")
+    assert page.startswith('<!doctype html>\n<html lang="ko">')
+    assert "본문으로 건너뛰기" in page and "출처" in page and "Skip to content" not in page
+    assert '<time datetime="2024-03-01">2024년 3월 1일</time>' in page  # the original's date, in Korean
+    assert "글: Desk" in page and 'href="/t/tags/news/"' in page  # authors and tags are the original's
+    assert '<meta property="og:locale" content="ko">' in page
+    assert '<link rel="alternate" type="application/atom+xml" title="Test Site" href="/t/ko/feed.xml">' in page
+    assert 'action="/t/ko/search/"' in page
+    assert '<html lang="ar" dir="rtl">' in text(site, "ar/index.html")
+    assert '<html lang="en">' in text(site, "explainers/first/index.html")
+
+
+def test_references_from_a_translated_page_go_to_the_version_in_its_language(site):
+    body = text(site, "ko/explainers/first/index.html").split('<div class="body">')[1].split("</div>")[0]
+    # the sheet has a Korean translation: its Korean page and name
+    assert '<a class="ref" href="/t/ko/people/ada/" data-ref="people/ada">에이다 러브레이스</a>' in body
+    # none: the sheet's own page, its name marked as English; the writer's own text is not marked
+    assert '<a class="ref" href="/t/people/bob/" data-ref="people/bob" hreflang="en" lang="en">Bob</a>' in body
+    assert '<a class="ref" href="/t/people/bob/" data-ref="people/bob" hreflang="en">밥</a>' in body
+    assert 'href="/t/explainers/second/" data-ref="explainers/second" hreflang="en" lang="en">Second</a>' in body
+    # and from the English original, the English pages
+    english = text(site, "explainers/first/index.html")
+    assert '<a class="ref" href="/t/people/ada/" data-ref="people/ada">Ada Lovelace</a>' in english
+    # a file link names the file it means: the Korean page links to the English one
+    assert 'href="/t/about/">English</a>' in text(site, "ko/about/index.html")
+
+
+def test_a_fact_sheets_translation_has_its_own_page(site):
+    page = text(site, "ko/people/ada/index.html")
+    assert "<h1>에이다 러브레이스</h1>" in page and "수학자" in page
+    assert '<th scope="row" lang="en">Role</th><td lang="en">writer' in page  # the fields stay as written
+    assert '<time datetime="1815-12">1815년 12월</time>' in page
+    assert "그는 <a class=\"ref\" href=\"/t/people/bob/\"" in page
+    mentioned = page.split('id="mentions-heading"')[1]
+    assert 'href="/t/ko/explainers/first/">첫째 이야기</a>' in mentioned and ">First<" not in mentioned
+
+
+def test_lists_show_the_version_in_the_pages_language_and_mark_the_others(site):
+    home = text(site, "ko/index.html")
+    assert '<a href="/t/ko/explainers/first/">첫째 이야기</a>' in home
+    assert '<a href="/t/explainers/second/" hreflang="en" lang="en">Second</a> <span class="in-language">영어</span>' in home
+    assert '<p lang="en">Another story.</p>' in home
+    english = text(site, "index.html")
+    assert "첫째" not in english and english.count('href="/t/explainers/first/"') == 1
+    # the English fact page lists the explainer once, in English, though both versions mention Ada
+    mentions = text(site, "people/ada/index.html").split('id="mentions-heading"')[1]
+    assert mentions.count("<li>") == 1 and ">First</a>" in mentions
+
+
+def test_each_language_has_its_own_feed(site):
+    ko = text(site, "ko/feed.xml")
+    assert 'xml:lang="ko"' in ko and "<title>첫째 이야기</title>" in ko and "<title>Second</title>" not in ko
+    assert '<link rel="alternate" type="text/html" href="https://example.org/t/ko/"/>' in ko
+    en = text(site, "feed.xml")
+    assert "<title>First</title>" in en and "<title>Second</title>" in en and "첫째" not in en
+    assert "<entry>" not in text(site, "ar/feed.xml")
+
+
+def test_one_sitemap_lists_every_version_with_its_alternates(site):
+    sitemap = text(site, "sitemap.xml")
+    assert 'xmlns:xhtml="http://www.w3.org/1999/xhtml"' in sitemap
+    entry = re.search(r"<url><loc>https://example.org/t/ko/people/ada/</loc>(.*?)</url>", sitemap).group(1)
+    assert entry == ('<xhtml:link rel="alternate" hreflang="en" href="https://example.org/t/people/ada/"/>'
+                     '<xhtml:link rel="alternate" hreflang="ko" href="https://example.org/t/ko/people/ada/"/>'
+                     '<xhtml:link rel="alternate" hreflang="x-default" href="https://example.org/t/people/ada/"/>')
+    assert "<url><loc>https://example.org/t/people/bob/</loc></url>" in sitemap
+
+
+def test_structured_data_gives_each_versions_language(site):
+    def graph(path):
+        return json.loads(re.search(r'<script type="application/ld\+json">(.*?)</script>', text(site, path),
+                                    re.S).group(1))["@graph"]
+    article = next(n for n in graph("ko/explainers/first/index.html") if n["@type"] == "NewsArticle")
+    assert article["inLanguage"] == "ko" and article["headline"] == "첫째 이야기"
+    assert article["translationOfWork"] == {"@id": "https://example.org/t/explainers/first/#main"}
+    assert article["datePublished"] == "2024-03-01"
+    webpage, person = graph("ko/people/ada/index.html")[1:3]
+    assert webpage["inLanguage"] == "ko" and webpage["name"] == person["name"] == "에이다 러브레이스"
+    assert person["@id"] == "https://example.org/t/people/ada/#entity"  # one entity, whatever the page's language
+
+
+class _Page(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.ids: list[str] = []
+        self.langs: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        found = dict(attrs)
+        if "id" in found:
+            self.ids.append(found["id"])
+        for name in ("lang", "hreflang"):
+            if name in found:
+                self.langs.append(found[name])
+
+
+def test_pages_keep_unique_ids_and_valid_lang_attributes(site):
+    for path, data in site.outputs.items():
+        if not path.endswith(".html"):
+            continue
+        parser = _Page()
+        parser.feed(text(site, path))
+        assert len(parser.ids) == len(set(parser.ids)), path
+        assert all(code == "x-default" or known(code) for code in parser.langs), path
+
+
+# ---- settings and mistakes ------------------------------------------------------------------------------------
+
+
+def test_a_site_in_one_language_gets_no_alternates_and_its_language_everywhere(make_site):
+    files = {k: v for k, v in FILES.items() if ".ko." not in k}
+    files["site.yml"] = SITE_YML.replace("languages: [en, ko, ar]\n", "").replace("language: en", "language: de")
+    files["content/facts/people/ada.yml"] = FILES["content/facts/people/ada.yml"].split("translations:")[0]
+    result = build(make_site(files))
+    assert result.ok, messages(result)
+    page = text(result, "explainers/first/index.html")
+    assert '<html lang="de">' in page and "Zum Inhalt springen" in page and "1. März 2024" in page
+    assert 'hreflang' not in page and 'class="languages"' not in page
+    assert not any(path.startswith(("ko/", "ar/")) for path in result.outputs)
+
+
+@pytest.mark.parametrize("setting,message", [
+    ("language: xx", "site.yml:3:11: error: unknown language 'xx'"),
+    ("language: en\nlanguages: [ko, en]", "site.yml:4:13: error: the first of languages must be the site's language, 'en'"),
+    ("language: en\nlanguages: [en, ko, ko]", "site.yml:4:21: error: language 'ko' is listed twice"),
+    ("language: en\nlanguages: en", "site.yml:4:12: error: languages must be a list of language tags"),
+])
+def test_language_settings_are_checked(make_site, setting, message):
+    result = build(make_site({"site.yml": SITE_YML.replace("language: en\nlanguages: [en, ko, ar]", setting)}))
+    assert not result.ok
+    assert any(m.startswith(message) for m in messages(result)), messages(result)
+
+
+def test_a_fact_sheets_translations_are_checked(make_site):
+    files = dict(FILES)
+    files["content/facts/people/bob.yml"] = """\
+        name: Bob
+        summary: An engineer.
+        role: {value: engineer, source: s-one}
+        translations:
+          ko: {summary: 기술자.}
+          de: {name: Bob}
+          en: {name: Bob}
+          ar: {name: بوب, summary: مهندس., nickname: B}
+        """
+    result = build(make_site(files))
+    assert [m for m in messages(result) if "bob.yml" in m] == [
+        "content/facts/people/bob.yml:5:7: error: the 'ko' translation needs its own 'name'\n"
+        "    hint: a translation has its own name, in its language",
+        "content/facts/people/bob.yml:6:3: error: 'de' is not one of the site's languages (en, ko, ar)\n"
+        "    hint: add it to languages: in site.yml",
+        "content/facts/people/bob.yml:7:3: error: 'en' is the site's own language: the fact sheet itself is written in it\n"
+        "    hint: translations are into the site's other languages",
+        "content/facts/people/bob.yml:8:36: error: unknown translation key 'nickname' (did you mean 'name'?)\n"
+        "    hint: a translation has name, summary, body",
+    ]
+
+
+def test_a_translation_may_not_set_what_it_shares_with_its_original(make_site):
+    files = dict(FILES)
+    files["content/explainers/first.ko.md"] = "---\ntitle: 첫째\nsummary: 하나.\ntags: [news]\n---\n\nText.\n"
+    result = build(make_site(files))
+    assert ("content/explainers/first.ko.md:4:1: error: 'tags' is shared with the original: a translation shows "
+            "the original's\n    hint: set it in content/explainers/first.md") in messages(result)
+
+
+@pytest.mark.skipif(not search.available(), reason="the pagefind package (with its binary) is not installed")
+def test_search_keeps_an_index_per_language(make_site, tmp_path):
+    result = build_site(make_site(FILES), BuildOptions(out=tmp_path / "out"))
+    assert result.ok, messages(result)
+    entry = json.loads(result.outputs["pagefind/pagefind-entry.json"])
+    counts = {language: found["page_count"] for language, found in entry["languages"].items()}
+    # English: 2 explainers, 1 page, 3 fact sheets; Korean: 1 explainer, 1 page, 1 fact sheet; no Arabic page is searched
+    assert counts == {"en": 6, "ko": 3}

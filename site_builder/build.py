@@ -137,8 +137,14 @@ class Run:
 
 
 # What the routes depend on besides site.yml and the static files: which explainers and pages there
-# are and in what order, which fact sheets, which tags, which media files.
+# are and in what order, which fact sheets, which tags, which media files, and which fact sheets are
+# translated into each further language. (Planning reads the index's tables for what exists, never what
+# an item shows, so these keys and not the ones its reads note.)
 PLAN_KEYS = frozenset({key("D", "all"), key("F", ALL), key("T", ALL), key("M", ALL)})
+
+
+def plan_keys(config: SiteConfig) -> frozenset[str]:
+    return PLAN_KEYS | {key("X", language) for language in config.published[1:]}
 
 
 def plan(root: Path, found: Discovery, linked, state: BuildState) -> tuple[Planned, bool]:
@@ -146,7 +152,7 @@ def plan(root: Path, found: Discovery, linked, state: BuildState) -> tuple[Plann
     build's plan while nothing it depends on changed. Also whether the routes were planned anew."""
     statics = static_files(root, found)
     last = state.plan
-    if last is not None and last.statics == tuple(statics) and linked.changed.isdisjoint(PLAN_KEYS):
+    if last is not None and last.statics == tuple(statics) and linked.changed.isdisjoint(plan_keys(linked.index.config)):
         return last, False
     problems = Problems()
     routes = plan_routes(linked.index, {k: str(v) for k, v in statics.items()}, problems)

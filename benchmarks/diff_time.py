@@ -35,7 +35,7 @@ FACT = "content/facts/cars/aurus-senat.yml"
 BEFORE = """price:
   value: {amount: 18000000, currency: RUB}
   source: [reuters-2019-08-23, tass-2019-08-23]
-  note: base price when sales began on 23 August 2019; about $274,000 at that day's rate
+  note: base price when sales began, on 23 August 2019
 """
 AFTER = """price:
   value: {amount: 22000000, currency: RUB}

@@ -137,10 +137,11 @@ class Run:
 
 
 # What the routes depend on besides site.yml and the static files: which explainers and pages there
-# are and in what order, which fact sheets, which tags, which media files, and which fact sheets are
-# translated into each further language. (Planning reads the index's tables for what exists, never what
-# an item shows, so these keys and not the ones its reads note.)
-PLAN_KEYS = frozenset({key("D", "all"), key("F", ALL), key("T", ALL), key("M", ALL)})
+# are and in what order, which fact sheets, which tags, which media files, whether anything has
+# corrections (the corrections page), and which fact sheets are translated into each further language.
+# (Planning reads the index's tables for what exists, never what an item shows, so these keys and not
+# the ones its reads note.)
+PLAN_KEYS = frozenset({key("D", "all"), key("F", ALL), key("T", ALL), key("M", ALL), key("Q", ALL)})
 
 
 def plan_keys(config: SiteConfig) -> frozenset[str]:

@@ -12,16 +12,18 @@ from .read.markup import is_safe_link
 from .read.yamlio import Marks, load_yaml
 from .text import is_web_url
 
-FIELD_TYPES = ("text", "markdown", "number", "date", "money", "url", "ref", "list")
+FIELD_TYPES = ("text", "markdown", "number", "date", "money", "url", "ref", "list", "party", "passage")
 RESERVED_FOLDERS = {"explainers", "pages", "tags", "timeline", "media", "static", "data", "assets", "404.html",
                     "search", "pagefind"}
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 SITE_KEYS = ("title", "description", "base_url", "language", "languages", "types", "markdown", "author", "copyright",
-             "nav", "search")
+             "nav", "search", "sources")
+SOURCES_KEYS = ("require_via",)
 SEARCH_CHOICES = ("pagefind", "off")
 TYPE_KEYS = ("folder", "label", "fields", "schema_org", "description")
 FIELD_KEYS = ("type", "required", "to", "of", "choices", "description", "label")
-SHEET_KEYS = ("name", "summary", "aliases", "facts", "body", "image", "translations")  # every fact sheet may carry these
+# every fact sheet may carry these
+SHEET_KEYS = ("name", "summary", "aliases", "facts", "body", "image", "corrections", "translations")
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +79,7 @@ class SiteConfig:
     nav: tuple[tuple[str, str], ...] = ()  # (label, url or ref id)
     search: str = "pagefind"  # "pagefind": a static search index when the pagefind package is installed; "off"
     nav_at: tuple[Location, ...] = field(default=(), compare=False, repr=False)  # where each nav url is written
+    require_via: bool = False  # sources: a url off its publisher's host must say which copy was read (via:)
     languages: tuple[str, ...] = ()  # every language published, `language` first; () for a site in one language
     extra: dict = field(default_factory=dict, compare=False, hash=False)
 
@@ -110,7 +113,9 @@ def _f(name, type_, required=False, **kw) -> FieldSpec:
 BUILTIN_FIELDS = {
     "source": (
         _f("title", "text", True), _f("publisher", "text"), _f("date", "date"), _f("url", "url"),
-        _f("author", "text"), _f("kind", "text"), _f("accessed", "date"), _f("archive_url", "url"),
+        _f("via", "url", label="Read via"), _f("archive", "url", label="Archived copy"),
+        _f("author", "text"), _f("kind", "text"), _f("accessed", "date"),
+        _f("archive_url", "url", label="Archived copy", description="The older name of `archive`."),
         _f("language", "text"),
     ),
     "event": (
@@ -181,7 +186,26 @@ def load_config(text: str, rel_path: str, problems: Problems) -> SiteConfig | No
         nav=nav,
         search=_search(data, marks, problems),
         nav_at=nav_at,
+        require_via=_require_via(data.get("sources"), marks, problems),
     )
+
+
+def _require_via(raw, marks: Marks, problems: Problems) -> bool:
+    """sources: {require_via: true}: a source whose url is not on its publisher's host must give via:."""
+    if raw is None:
+        return False
+    if not isinstance(raw, dict):
+        problems.error("sources must be a mapping, e.g. {require_via: true}", marks.at(("sources",)))
+        return False
+    for key in raw:
+        if key not in SOURCES_KEYS:
+            problems.error(f"unknown sources setting '{key}'{did_you_mean(str(key), SOURCES_KEYS)}",
+                           marks.key(("sources", key)), suggestions=suggest(str(key), SOURCES_KEYS))
+    value = raw.get("require_via", False)
+    if not isinstance(value, bool):
+        problems.error("sources.require_via must be true or false", marks.at(("sources", "require_via")))
+        return False
+    return value
 
 
 def _search(data: dict, marks: Marks, problems: Problems) -> str:
@@ -337,7 +361,7 @@ def _load_field(name: str, raw, path: tuple, marks: Marks, problems: Problems) -
                        "field types are " + ", ".join(FIELD_TYPES), suggestions=suggest(str(ftype), FIELD_TYPES))
         return None
     to: tuple[str, ...] = ()
-    if ftype == "ref":
+    if ftype in ("ref", "party"):
         raw_to = raw.get("to", ())
         to = (raw_to,) if isinstance(raw_to, str) else tuple(str(t) for t in raw_to or ())
     of = None

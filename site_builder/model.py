@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +32,17 @@ class PartialDate:
     def full_iso(self) -> str:
         """A complete date for machine formats (first day of a partial period)."""
         return f"{self.year:04d}-{self.month or 1:02d}-{self.day or 1:02d}"
+
+    def first_day(self) -> tuple[int, int, int]:
+        """The first day the date may mean: 2024-05 may be 1 May 2024 at the earliest."""
+        return (self.year, self.month or 1, self.day or 1)
+
+    def last_day(self) -> tuple[int, int, int]:
+        """The last day the date may mean: 2024-05 may be 31 May 2024 at the latest."""
+        if self.day:
+            return (self.year, self.month, self.day)
+        month = self.month or 12
+        return (self.year, month, calendar.monthrange(self.year, month)[1])
 
     def __str__(self) -> str:
         return self.iso()
@@ -105,9 +117,35 @@ class SourceRef:
 class FieldValue:
     name: str
     kind: str  # the field type
-    value: Any  # str | float | PartialDate | Money | Fragment | RefValue | tuple
+    value: Any  # str | float | PartialDate | Money | Fragment | RefValue | Passage | Competing | tuple
     sources: tuple[SourceRef, ...] = ()
     note: Fragment | None = None
+    location: Location | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Competing:
+    """Several sourced values of one field where the sources disagree: none of them is shown as settled.
+
+    Each value is a FieldValue of the same field, with its own sources and note."""
+
+    values: tuple[FieldValue, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    """Where something appeared: a source, and the place in it (a paragraph, a page, the passage)."""
+
+    source: SourceRef
+    locator: str
+
+
+@dataclass(frozen=True, slots=True)
+class Correction:
+    """A dated note of what was wrong on a page and what was changed."""
+
+    date: PartialDate
+    text: Fragment
     location: Location | None = None
 
 
@@ -152,6 +190,7 @@ class FactSheet:
     body: Fragment | None = None
     image: Image | None = None
     location: Location | None = None
+    corrections: tuple[Correction, ...] = ()
     translations: tuple[Translation, ...] = ()
 
     @property
@@ -194,6 +233,7 @@ class Document:
     about: tuple[RefValue, ...] = ()
     image: Image | None = None
     draft: bool = False
+    corrections: tuple[Correction, ...] = ()  # `updated` is never earlier than the newest of them
     language: str = ""  # a translation's language (the file's name says it: the-gift.ko.md); "" for an original
 
     @property

@@ -105,7 +105,8 @@ def example_value(spec: FieldSpec, config: SiteConfig) -> str:
         return f"{folders[0] if folders else 'folder'}/id"
     return {"text": "...", "markdown": "...", "number": "0", "date": "2024-01-31",
             "money": "{amount: 0, currency: USD}", "url": "https://example.org/page",
-            "sources": "source-id"}.get(kind, "...")
+            "sources": "source-id", "party": "organizations/id",
+            "passage": "{source: source-id, locator: the place in it}"}.get(kind, "...")
 
 
 def field_comment(spec: FieldSpec, config: SiteConfig) -> str:

@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 
 from .files import atomic_write
-from .config import SHEET_KEYS, FieldSpec, SiteConfig, TypeSpec
+from .config import BUILTIN_FIELDS, SHEET_KEYS, FieldSpec, SiteConfig, TypeSpec
 
 DRAFT = "http://json-schema.org/draft-07/schema#"
 SCHEMA_DIR = ".schemas"
@@ -52,7 +52,11 @@ HINTS = {
     "ref": "The id of a fact sheet, e.g. people/ada-lovelace.",
     "list": "A list of values.",
     "sources": "A source id, or a list of them.",
+    "party": "Who said or did it: the id of a person, organization or source (other text is allowed, with a warning).",
+    "passage": "Where it appeared: {source: <source-id>, locator: <the place in it>}.",
 }
+SOURCE_ID = {"type": "string", "pattern": SOURCE_PATTERN}
+NOTE = {"type": ["string", "null"], "description": "A note shown with the value."}
 
 
 def value_schema(spec: FieldSpec, types: dict[str, TypeSpec] | None = None) -> dict:
@@ -82,6 +86,11 @@ def value_schema(spec: FieldSpec, types: dict[str, TypeSpec] | None = None) -> d
         return out
     if kind == "sources":
         return SOURCES_FIELD
+    if kind == "party":
+        return dict(TEXT)
+    if kind == "passage":
+        return {"type": "object", "required": ["source", "locator"], "additionalProperties": False,
+                "properties": {"source": SOURCE_ID, "locator": NONBLANK}}
     if kind == "list":
         return {"type": "array", "items": value_schema(spec.of, types)}
     raise ValueError(f"unknown field type {kind!r}")  # config rejects these before we get here
@@ -104,16 +113,19 @@ def _choice_values(choices: tuple[str, ...]) -> list:
     return out
 
 
-def field_schema(spec: FieldSpec, types: dict[str, TypeSpec] | None = None) -> dict:
-    """A field may be written short (the value) or long-hand ({value, source, note})."""
+def field_schema(spec: FieldSpec, types: dict[str, TypeSpec] | None = None, several: bool = True) -> dict:
+    """A field may be written short (the value), long-hand ({value, source, note}) or, where `several`,
+    as competing values ({values: [long-hand, ...], note})."""
     value = value_schema(spec, types)
     longhand = {"type": "object", "required": ["value"], "additionalProperties": False,
-                "properties": {"value": value, "source": SOURCES,
-                               "note": {"type": ["string", "null"], "description": "A note shown with the value."}}}
+                "properties": {"value": value, "source": SOURCES, "note": NOTE}}
+    competing = {"type": "object", "required": ["values"], "additionalProperties": False,
+                 "description": "Values that sources give and that disagree, each with its source.",
+                 "properties": {"values": {"type": "array", "minItems": 2, "items": longhand}, "note": NOTE}}
     description = spec.description or HINTS.get(spec.type, "")
     if spec.required:
         description = (description + " (required)").strip()
-    out = {"anyOf": [value, longhand]}
+    out = {"anyOf": [value, longhand] + ([competing] if several else [])}
     if spec.type == "sources":
         out = value
     title = spec.display_label
@@ -130,8 +142,9 @@ def type_schema(tspec: TypeSpec, config: SiteConfig) -> dict:
         props["summary"] = {"title": "Summary", "description": "One line that says what this is (required).",
                             **NONEMPTY}
         required += ["name", "summary"]
+    builtin = {f.name for f in BUILTIN_FIELDS.get(tspec.name, ())} if tspec.builtin else set()
     for spec in tspec.fields:
-        props[spec.name] = field_schema(spec, types)
+        props[spec.name] = field_schema(spec, types, several=spec.name not in builtin)
         if spec.required:
             required.append(spec.name)
     if tspec.builtin and "title" in props:  # the display name is always written short-hand
@@ -153,6 +166,13 @@ def type_schema(tspec: TypeSpec, config: SiteConfig) -> dict:
                        "alt": {"type": "string", "pattern": r"\S",
                                "description": "A text alternative for readers who cannot see the image."},
                        "credit": {}},
+    }
+    date = value_schema(FieldSpec("date", "date"))
+    props["corrections"] = {
+        "title": "Corrections", "description": "Dated notes of what was wrong and what was changed.",
+        "type": ["array", "null"],
+        "items": {"type": "object", "required": ["date", "text"], "additionalProperties": False,
+                  "properties": {"date": date, "text": {"type": "string", "pattern": r"\S"}}},
     }
     title_key = "title" if tspec.builtin else "name"
     props["translations"] = {

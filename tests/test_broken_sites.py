@@ -25,7 +25,8 @@ REQUIRED = {
     "yaml-syntax", "front-matter-syntax", "front-matter-unclosed", "undeclared-field", "duplicate-key",
     "missing-required", "wrong-value-type", "impossible-date", "unknown-ref", "ref-wrong-type",
     "ambiguous-short-id", "unknown-citation", "link-to-missing-file", "unknown-field-type", "same-url",
-    "undecodable-bytes", "bad-yaml-tag", "translation-of-missing-file", "unknown-language", "translation-missing-title",
+    "undecodable-bytes", "bad-yaml-tag", "competing-values", "corrections-and-dates", "attribution-and-mirrors",
+    "translation-of-missing-file", "unknown-language", "translation-missing-title",
 }
 
 

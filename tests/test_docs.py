@@ -106,6 +106,12 @@ def test_the_guides_example_site_builds_without_a_single_warning(tmp_path):
     assert "17,000 GBP" in machine and "1847" in machine and "designed between 1847 and 1849" in machine
     assert "1991" in (out / "timeline/index.html").read_text("utf-8")
     assert (out / "media/engine.svg").is_file()
+    # the forms that keep a fact-check honest: competing values, corrections, the copy read, who said it
+    assert '<span class="disputed">Disputed</span>' in (out / "machines/analytical-engine/index.html").read_text("utf-8")
+    assert 'id="correction-2024-03-04"' in explainer
+    assert "/engines/explainers/first-program/#correction-2024-03-04" in (out / "corrections/index.html").read_text()
+    gazette = (out / "claims/first-programmer/index.html").read_text("utf-8")
+    assert "(read via" in gazette and "archived copy" in gazette and '<span class="locator">the headline</span>' in gazette
     german = (out / "de/explainers/first-program/index.html").read_text("utf-8")
     assert '<html lang="de">' in german and "Quellen" in german and "1. März 2024" in german  # the original's date
     assert 'href="/engines/de/organizations/science-museum/"' in german  # the sheet's German page
@@ -208,8 +214,8 @@ def test_docs_link_to_files_that_exist():
 
 # Where each module's messages are explained: writers see content messages, site builders see site.yml's.
 MESSAGE_DOCS = {
-    "writing.md": ["read/documents", "read/fields", "site/resolve", "read/markup", "read/discover", "read/yamlio",
-                   "read/frontmatter", "site/routes", "site/sitelinks", "build", "read/translations"],
+    "writing.md": ["read/documents", "read/fields", "site/resolve", "site/checks", "read/markup", "read/discover",
+                   "read/yamlio", "read/frontmatter", "site/routes", "site/sitelinks", "build", "read/translations"],
     "site-builders.md": ["config", "pages/render", "pages/templates", "output/write", "i18n/settings"],
 }
 REPORTERS = {"error", "warning", "TemplateProblem", "OutputRefused", "Diagnostic"}

@@ -197,7 +197,8 @@ yaml_values = st.recursive(
                        "people/ada", "ada", "USD", "[[people/ada]]", "[@src]", "sources/src",
                        "", " ", "Bad Id"]),
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
-        st.sampled_from(["value", "source", "note", "amount", "currency", "x"]), inner, max_size=4),
+        st.sampled_from(["value", "values", "source", "note", "locator", "amount", "currency", "x"]), inner,
+        max_size=4),
     max_leaves=12,
 )
 

@@ -9,7 +9,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from site_builder.read import discover
@@ -49,6 +49,30 @@ def explainer(title: str, refs: list[str], cites: list[str]) -> str:
             f"tags: [news]\n---\n\n## Story\n\n{body}\n\n| a | b |\n| --- | --- |\n| 1 | 2 |\n")
 
 
+# The property test's site: the minimal one, with what the editorial checks read (a publisher's host, a
+# source's date), competing values, a party and a passage, and `require_via` on.
+SITE_YML = """\
+title: Test Site
+base_url: https://example.org/
+sources: {require_via: true}
+types:
+  person:
+    folder: people
+    label: [Person, People]
+    fields:
+      role: {type: text, required: true}
+      born: {type: date}
+      employer: {type: ref, to: organization}
+      speaker: {type: party}
+      said_in: {type: passage}
+  organization:
+    folder: organizations
+    label: [Organization, Organizations]
+    fields:
+      founded: {type: date}
+      host: {type: text}
+"""
+
 BASE = {
     "content/facts/people/ada.yml": person("ada", "Ada Lovelace", "acme"),
     "content/facts/people/bob.yml": person("bob", "Bob Marley", None, ", with [[people/ada]]"),
@@ -63,7 +87,7 @@ BASE = {
 }
 
 # The property test's site publishes a second language, so edits can add and remove translations.
-TRANSLATED_SITE_YML = MINIMAL_SITE_YML + "languages: [en, ko]\n"
+TRANSLATED_SITE_YML = SITE_YML + "languages: [en, ko]\n"
 
 
 def translation(n: int) -> str:
@@ -78,6 +102,7 @@ edits = st.tuples(
     st.sampled_from(["rename", "add_ref", "remove_refs", "cite", "template", "drop_template", "delete", "add",
                      "site_yml", "employer", "reword", "reword", "summary", "retitle", "field", "draft",
                      "unreadable", "schedule", "site_link", "move", "move_back", "media", "move_folder",
+                     "source_date", "updated", "correct", "dispute", "host", "source_url", "speaker",
                      "translate", "translate", "untranslate", "sheet_translation"]),
     st.integers(0, 2), st.integers(0, 99))
 
@@ -209,8 +234,76 @@ def apply_edit(root: Path, edit: tuple[str, int, int]) -> None:
             here.rename(away)
         elif away.exists() and not here.exists():
             away.rename(here)
+    else:
+        apply_factcheck_edit(root, op, which, n)
     if op == "add" and n % 5 == 0:  # sometimes bring in the second organization as well
         write_site(root, {"content/facts/organizations/globex.yml": "name: Globex\nsummary: Another firm [@s-one].\n"})
+
+
+def apply_factcheck_edit(root: Path, op: str, which: int, n: int) -> None:
+    """Edits of what the editorial checks and the corrections page read: dates, hosts, corrections, values."""
+    people = root / "content/facts/people"
+    if op == "source_date":  # explainers that cite s-one are checked against its date again
+        path = root / "content/facts/sources/s-one.yml"
+        lines = [ln for ln in path.read_text().splitlines() if not ln.startswith("date:")]
+        if n % 4:
+            lines.append(f"date: 2024-0{n % 9 + 1}-1{n % 10}")
+        path.write_text("\n".join(lines) + "\n")
+    elif op == "updated":
+        path = root / f"content/explainers/{EXPLAINERS[which]}.md"
+        if path.exists():
+            text = path.read_text()
+            lines = text.split("\n")
+            lines = [ln for ln in lines if not ln.startswith("updated:")]
+            if n % 3:
+                lines.insert(1, f"updated: 2024-0{n % 9 + 1}-20")
+            path.write_text("\n".join(lines))
+    elif op == "correct":  # a correction: the corrections page, the feed and `updated` follow
+        path = [root / f"content/explainers/{EXPLAINERS[which]}.md", people / f"{PEOPLE[which]}.yml"][n % 2]
+        if path.exists():
+            text = path.read_text()
+            entry = f"  - {{date: 2024-0{n % 9 + 1}-0{n % 7 + 1}, text: 'Fixed number {n} [@s-one].'}}\n"
+            if "corrections:" in text:
+                start = text.index("corrections:")
+                end = text.index("\n", text.index("  - ", start)) + 1
+                text = text[:start] + text[end:]
+            elif path.suffix == ".md":
+                text = text.replace("---\n", "---\ncorrections:\n" + entry, 1)
+            else:
+                text += "corrections:\n" + entry
+            path.write_text(text)
+    elif op == "dispute":  # competing values, and back
+        path = people / f"{PEOPLE[which]}.yml"
+        if path.exists():
+            text = path.read_text()
+            single = "role: {value: engineer, source: s-two}"
+            several = "role: {values: [{value: engineer, source: s-two}, {value: manager " + str(n) + ", source: s-one}]}"
+            path.write_text(text.replace(single, several) if single in text else
+                            "\n".join(single if ln.startswith("role: {values:") else ln for ln in text.splitlines()) + "\n")
+    elif op == "host":  # a publisher's host: sources it publishes are checked again
+        path = root / "content/facts/organizations/acme.yml"
+        if path.exists():
+            lines = [ln for ln in path.read_text().splitlines() if not ln.startswith("host:")]
+            if n % 3:
+                lines.append(f"host: {{value: {['acme.example', 'mirror.example'][n % 2]}, source: s-one}}")
+            path.write_text("\n".join(lines) + "\n")
+    elif op == "source_url":
+        path = root / "content/facts/sources/s-two.yml"
+        lines = [ln for ln in path.read_text().splitlines() if not ln.startswith(("url:", "via:"))]
+        if n % 4:
+            lines.append(f"url: https://{['acme.example', 'mirror.example', 'news.acme.example'][n % 3]}/{n}")
+        if n % 5 == 0:
+            lines.append(f"via: https://copy.example/{n}")
+        path.write_text("\n".join(lines) + "\n")
+    elif op == "speaker":  # a party (a reference or free text) and a passage
+        path = people / f"{PEOPLE[which]}.yml"
+        if path.exists():
+            lines = [ln for ln in path.read_text().splitlines() if not ln.startswith(("speaker:", "said_in:"))]
+            if n % 3:
+                target = ["organizations/acme", "people/ada", "sources/s-two", "A spokesman"][n % 4]
+                lines.append(f"speaker: {{value: {target}, source: s-one}}")
+                lines.append(f"said_in: {{source: {SOURCES[n % 2]}, locator: p. {n}}}")
+            path.write_text("\n".join(lines) + "\n")
 
 
 def set_line(path: Path, prefix: str, line: str) -> None:
@@ -279,6 +372,8 @@ def test_incremental_output_equals_a_clean_build(monkeypatch, steps, drafts):
 @settings(max_examples=10 * int(os.environ.get("FUZZ_SCALE", "1")), deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(steps=st.lists(edits, min_size=1, max_size=5))
+# a plan kept from the saved state once lost each route's language: the Korean page came out in English
+@example(steps=[("media", 1, 36), ("updated", 0, 45), ("source_url", 0, 41), ("source_url", 0, 41), ("rename", 0, 0)])
 def test_command_line_builds_equal_a_clean_build(monkeypatch, steps):
     """The command line's path: each build a new start from the state the last good build saved on disk."""
     monkeypatch.setattr(discover, "RACY_SECONDS", 0.0)  # trust stat signatures: the test stamps times itself

@@ -365,3 +365,17 @@ def test_search_keeps_an_index_per_language(make_site, tmp_path):
     counts = {language: found["page_count"] for language, found in entry["languages"].items()}
     # English: 2 explainers, 1 page, 3 fact sheets; Korean: 1 explainer, 1 page, 1 fact sheet; no Arabic page is searched
     assert counts == {"en": 6, "ko": 3}
+
+
+def test_a_sheets_corrections_keep_their_language_and_stay_out_of_other_languages_feeds(make_site):
+    files = dict(FILES)
+    files["content/facts/people/bob.yml"] = FILES["content/facts/people/bob.yml"] + (
+        "corrections:\n  - {date: 2024-05-01, text: The role was wrong.}\n"
+        "translations:\n  ko: {name: 밥, summary: 기술자.}\n")
+    result = build(make_site(files))
+    assert result.ok, messages(result)
+    ko = text(result, "ko/people/bob/index.html").split('id="corrections-heading"')[1]
+    assert ko.startswith(">정정</h2>") and '<ul class="correction-list" lang="en">' in ko and "The role was wrong." in ko
+    en = text(result, "people/bob/index.html").split('id="corrections-heading"')[1]
+    assert en.startswith(">Corrections</h2>") and '<ul class="correction-list">' in en
+    assert "Correction: Bob" in text(result, "feed.xml") and "Correction" not in text(result, "ko/feed.xml")

@@ -117,6 +117,19 @@ def test_scan_finds_refs_citations_and_links_with_positions():
     assert "[[" not in scanned.text and "[@" not in scanned.text
 
 
+def test_scan_ref_text_may_wrap_onto_the_next_line_but_not_past_a_blank_line():
+    problems = Problems()
+    text = "the UN's [[glossary/panel-of-experts|Panel of\n  Experts]], and [[a|b\n\nc]] and [[people/\nkim]]\n"
+    scanned = scan(text, "content/explainers/e.md", problems, line0=3)
+    refs = [s for s in scanned.slots if isinstance(s, RefSlot)]
+    assert [(r.target, r.text, str(r.location)) for r in refs] == [
+        ("glossary/panel-of-experts", "Panel of Experts", "content/explainers/e.md:3:10")]
+    assert "[[a|b" in scanned.text and "[[people/" in scanned.text
+    assert [(d.severity, str(d.location)) for d in problems.items] == [
+        ("warning", "content/explainers/e.md:4:18"), ("warning", "content/explainers/e.md:6:9")]
+    assert all("is not closed: a reference ends with" in d.message and d.hint for d in problems.items)
+
+
 def test_scan_skips_code_and_escapes():
     problems = Problems()
     text = "`[[not-a-ref]]` and \\[[nor-this]]\n\n```\n[@nor-this]\n```\n"

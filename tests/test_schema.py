@@ -16,7 +16,7 @@ import yaml
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from site_builder.config import load_config
+from site_builder.config import BUILTIN_FIELDS, load_config
 from site_builder.diagnostics import Problems
 from site_builder.read.documents import parse_factsheet
 from site_builder.read.markup import MarkdownRenderer
@@ -43,6 +43,8 @@ types:
       prices: {type: list, of: money}
       size: {type: text, choices: [big, small]}
       level: {type: text, choices: ["1", "2"]}
+      said_by: {type: party}
+      said_in: {type: passage}
   company:
     folder: companies
     label: [Company, Companies]
@@ -62,6 +64,9 @@ VALID = {
     "choice": ["big", "small"],
     "choice_str": ["1", 2],
     "sources": ["src-a", ["src-a", "sources/src-b"]],
+    "party": ["companies/acme", "sources/src-a", "A spokesman", 7, "", " companies/acme "],
+    "passage": [{"source": "src-a", "locator": "p. 4"}, {"source": "sources/src-b", "locator": 12},
+                {"source": " src-a ", "locator": "the third paragraph"}],
 }
 INVALID = {
     "text": [True, None, [], {}, ["a"], {"a": 1}],
@@ -79,12 +84,17 @@ INVALID = {
     "choice": ["medium", 5, "Big", None],
     "choice_str": [3, "one"],
     "sources": [None, 5, "Bad Source", [None], ["ok-id", 3]],
+    "party": [True, None, [], {}, ["companies/acme"], {"id": "companies/acme"}],
+    "passage": ["src-a", {"source": "src-a"}, {"source": "src-a", "locator": ""}, {"source": "src-a", "locator": " "},
+                {"locator": "p. 4"}, {"source": ["src-a"], "locator": "p. 4"}, {"source": "Bad Source", "locator": "x"},
+                {"source": "src-a", "locator": "p. 4", "quote": "x"}, {"source": "src-a", "locator": True}, None],
 }
 KIND = {"label_text": "text", "notes": "text", "count": "number", "seen": "date", "price": "money",
         "home": "url", "maker": "ref", "parts": "list_text", "owners": "list_ref", "prices": "list_money",
-        "size": "choice", "level": "choice_str",
+        "size": "choice", "level": "choice_str", "said_by": "party", "said_in": "passage",
         "title": "text", "publisher": "text", "date": "date", "url": "url", "author": "text", "kind": "text",
-        "accessed": "date", "archive_url": "url", "language": "text", "summary": "text", "involves": "list_ref",
+        "accessed": "date", "via": "url", "archive": "url", "archive_url": "url", "language": "text", "summary": "text",
+        "involves": "list_ref",
         "place": "text", "source": "sources"}
 SHEET_VALID = {
     "name": ["Acme", 5, "A name: with a colon"],
@@ -94,6 +104,8 @@ SHEET_VALID = {
               [{"label": "L", "value": "V", "note": "n", "source": ["src-a", "src-b"]}]],
     "body": [None, "Some *Markdown*.\n\nTwo paragraphs."],
     "image": [None, {"src": "media/a.jpg", "alt": "A"}, {"src": "/media/x/y.png", "alt": "B", "credit": "C"}],
+    "corrections": [None, [], [{"date": "2024-03-01", "text": "We fixed *a* date [@src-a]."}],
+                    [{"date": 2024, "text": "One."}, {"date": "2024-05", "text": "Two.\n\nParagraphs."}]],
 }
 SHEET_INVALID = {
     "name": [None, "", "   ", True, [], {"a": 1}],
@@ -106,7 +118,29 @@ SHEET_INVALID = {
     "image": [{"src": "images/a.jpg", "alt": "A"}, {"src": "media/a.jpg"}, {"src": "media/a.jpg", "alt": " "},
               {"src": "../a.jpg", "alt": "A"}, {"src": "media/../../x.jpg", "alt": "A"}, {"src": 5, "alt": "A"},
               "media/a.jpg", {"src": "media/a.jpg", "alt": "A", "size": 3}, {"src": "media/", "alt": "A"}],
+    "corrections": ["x", {"date": "2024", "text": "t"}, [{"date": "2024-02-30", "text": "t"}], [{"text": "t"}],
+                    [{"date": "2024"}], [{"date": "2024", "text": " "}], [{"date": "2024", "text": 5}],
+                    [{"date": "2024", "text": "t", "by": "x"}], ["x"], [{"date": 24, "text": "t"}]],
 }
+# competing values: {values: [long-hand, ...], note}, on every field a site declares
+COMPETING_VALID = [
+    lambda good: {"values": [{"value": good, "source": "src-a"}, {"value": good, "source": "src-b", "note": "n"}]},
+    lambda good: {"values": [{"value": good}, {"value": good}, {"value": good, "source": ["src-a"]}], "note": "why"},
+    lambda good: {"values": [{"value": good, "source": "src-a"}, {"value": good}], "note": None},
+]
+COMPETING_INVALID = [
+    lambda good: {"values": [{"value": good, "source": "src-a"}]},
+    lambda good: {"values": []},
+    lambda good: {"values": "x"},
+    lambda good: {"values": [good, good]},
+    lambda good: {"values": [{"value": good}, {"source": "src-a"}]},
+    lambda good: {"values": [{"value": good}, {"value": good, "extra": 1}]},
+    lambda good: {"values": [{"value": good}, {"value": good}], "source": "src-a"},
+    lambda good: {"values": [{"value": good}, {"value": good}], "value": good},
+    lambda good: {"values": [{"value": good}, {"values": [{"value": good}, {"value": good}]}]},
+    lambda good: {"values": [{"value": good}, {"value": good}], "note": 5},
+]
+BUILTIN_NAMES = {f.name for fields in BUILTIN_FIELDS.values() for f in fields}
 SOURCE_VALID = [None, "src-a", ["src-a", "sources/src-b"], []]
 SOURCE_INVALID = [5, "Bad Source", [None], {"id": "x"}]
 NOTE_VALID = [None, "a note"]
@@ -130,9 +164,16 @@ def minimal(type_name: str) -> dict:
             "source": {"title": "A source"}, "event": {"title": "It happened", "date": "2024-02"}}[type_name]
 
 
+class _Plain(yaml.SafeDumper):
+    """Writes a value used twice out twice (site files may not use YAML aliases)."""
+
+    def ignore_aliases(self, data):
+        return True
+
+
 def judge(type_name: str, data: dict) -> tuple[bool, bool, str]:
     """(check accepts, schema accepts, the YAML) for one fact sheet."""
-    text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+    text = yaml.dump(data, Dumper=_Plain, allow_unicode=True, sort_keys=False)
     tspec = CONFIG.type(type_name)
     problems = Problems()
     parse_factsheet(text, f"content/facts/{tspec.folder}/example.yml", tspec, CONFIG, MarkdownRenderer(), problems)
@@ -174,6 +215,12 @@ def cases():
                     out.append((type_name, {**minimal(type_name), spec.name: {"value": good, "note": n}}, False))
                 out.append((type_name, {**minimal(type_name), spec.name: {"value": good, "extra": 1}}, False))
                 out.append((type_name, {**minimal(type_name), spec.name: {"source": "src-a"}}, False))
+                several = not tspec.builtin or spec.name not in BUILTIN_NAMES
+                for make in COMPETING_VALID:
+                    out.append((type_name, {**minimal(type_name), spec.name: make(good)}, several))
+                for make in COMPETING_INVALID:
+                    out.append((type_name, {**minimal(type_name), spec.name: make(good)}, False))
+                out.append((type_name, {**minimal(type_name), spec.name: COMPETING_VALID[0](INVALID[kind][0])}, False))
             if spec.required:
                 sheet = minimal(type_name)
                 sheet.pop(spec.name)
@@ -256,7 +303,7 @@ def sheets(draw):
             if draw(st.booleans()):
                 value["note"] = draw(pick(NOTE_VALID, NOTE_INVALID))
         data[spec.name] = value
-    for key in ("aliases", "facts", "body", "image"):
+    for key in ("aliases", "facts", "body", "image", "corrections"):
         if draw(st.booleans()):
             data[key] = draw(pick(SHEET_VALID[key], SHEET_INVALID[key]))
     if draw(st.integers(0, 19)) == 0:

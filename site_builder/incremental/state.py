@@ -35,7 +35,7 @@ from .cache import read_regular
 from .lazy import LazyDict
 
 STATE_FILE = "state"
-_FORMAT = b"sb-state-8\n"
+_FORMAT = b"sb-state-10\n"
 
 
 class Numbering:
@@ -121,7 +121,7 @@ def save(state: BuildState, path: Path) -> None:
                   for rel, e in state.files.entries.items()},
         "notes": {rel: codec.encode(found) for rel, found in state.files.notes.items()},
         "problems": {rel: (digest, codec.encode(found)) for rel, (digest, found) in state.parsed.problems.items()},
-        "world": (world.ids, world.short, world.by_path, world.paths, world.media,
+        "world": (world.ids, world.short, world.by_path, world.paths, world.media, world.facts,
                   {rel: (h.id, h.fact, h.why) for rel, h in world.held.items()}),
         "links": _saved(links.links, _encode_links),
         "link_problems": {id_: codec.encode(found) for id_, found in links.problems.items()},
@@ -194,7 +194,7 @@ def _fill(state: BuildState, plain: dict) -> None:
     state.files.notes = {rel: codec.decode(found) for rel, found in plain["notes"].items()}
     state.parsed.problems = {rel: (digest, codec.decode(found)) for rel, (digest, found) in plain["problems"].items()}
     world = state.links.world
-    world.ids, short, world.by_path, world.paths, media, held = plain["world"]
+    world.ids, short, world.by_path, world.paths, media, world.facts, held = plain["world"]
     world.short, world.media = {k: tuple(v) for k, v in short.items()}, frozenset(media)
     for rel, (id_, fact, why) in held.items():
         world.hold(rel, Held(id_, fact, why))
@@ -228,4 +228,4 @@ def _saved_plan(planned) -> tuple | None:
 
 _LINK_FIELDS = tuple(f.name for f in dataclasses.fields(Links))
 _ROUTE_FIELDS = tuple(f.name for f in dataclasses.fields(Route))  # every field, so a new one is saved too
-_TABLES = ("backlinks", "citers", "events", "tags", "kinds", "types", "docs", "versions", "translated")
+_TABLES = ("backlinks", "citers", "events", "tags", "kinds", "types", "docs", "corrected", "versions", "translated")

@@ -186,10 +186,10 @@ class PageRefs:
             shown = Markup(f'<a href="{html.escape(self.index.url(target))}">{html.escape(self.index.title(target))}</a>'
                            ) if target else Markup(html.escape(text))
         date = sheet.field("date")
-        url = sheet.field("url")
-        address = url.value if url is not None else ""
+        address, via, archive, older = (_address(sheet, name) for name in ("url", "via", "archive", "archive_url"))
+        archive = archive or older
         return {"publisher": shown, "date": date.value if date is not None else None,
-                "address": address, "host": _host(address)}
+                "address": address, "host": _host(address), "via": via, "via_host": _host(via), "archive": archive}
 
     def entries(self) -> list[dict]:
         """The page's source list: each cited source with links back to every place that cites it."""
@@ -205,6 +205,12 @@ class PageRefs:
     def later_entries(self) -> SourceEntries:
         """entries(), read when the template reaches the source list."""
         return SourceEntries(self)
+
+
+def _address(sheet, name: str) -> str:
+    """A source's address field (`url`, the original; `via`, the copy read; `archive`), or ""."""
+    found = sheet.field(name)
+    return found.value if found is not None and isinstance(found.value, str) else ""
 
 
 def _host(address: str) -> str:

@@ -11,8 +11,10 @@ from markupsafe import Markup
 from ..text import plain_text
 from ..i18n.catalogs import gettext
 from ..i18n.locales import direction
-from ..model import Document, FactSheet, FieldValue, Fragment, Money, PartialDate, RefValue, SourceRef
-from .citations import PageRefs, fragment_text
+from ..model import Competing, Document, FactSheet, FieldValue, Fragment, Money, PartialDate, Passage, RefValue, SourceRef
+from .citations import Deferred, PageRefs, fragment_text
+from .corrections import correction_notes, corrections_context, feed_context
+from .disputed import competing_html, competing_markup, competing_rows
 from .languages import alternates, kind_label, marked, shown_document, shown_sheet, site_languages
 from ..site.index import Index
 from ..site.routes import Route
@@ -61,12 +63,18 @@ def _date_of(sheet: FactSheet) -> PartialDate | None:
 
 
 def format_value(refs: PageRefs, fv: FieldValue) -> Markup:
+    if isinstance(fv.value, Competing):
+        return competing_html(refs, fv, _format)
     return _format(refs, fv.kind, fv.value)
 
 
 def _format(refs: PageRefs, kind: str, value) -> Markup:
     if isinstance(value, Fragment):
         return refs.later(value)
+    if isinstance(value, Passage):
+        return Deferred(lambda: _passage(refs, value), empty=False)
+    if isinstance(value, Competing):
+        return competing_markup(value)
     if isinstance(value, PartialDate):
         return Markup(f'<time datetime="{value.iso()}">{value.display(refs.language)}</time>')
     if isinstance(value, Money):
@@ -89,6 +97,15 @@ def _format(refs: PageRefs, kind: str, value) -> Markup:
         items = [_format(refs, "", v) for v in value]
         return Markup(", ").join(items)
     return Markup(html.escape(str(value)))
+
+
+def _passage(refs: PageRefs, value: Passage) -> Markup:
+    """A source and the place in it: the source's name (a link to its sheet), the locator, a citation marker."""
+    source = value.source.source
+    locator = Markup(f'<span class="locator">{html.escape(value.locator)}</span>')
+    if not refs.index.has(f"sources/{source}"):  # reported by resolve
+        return Markup(html.escape(source)) + Markup(", ") + locator
+    return refs.ref(f"sources/{source}") + Markup(", ") + locator + Markup(refs.group([(source, value.locator)]))
 
 
 def _short_url(url: str) -> str:
@@ -165,7 +182,8 @@ def sheet_card(index: Index, refs: PageRefs, id_: str) -> dict:
         shown = plain(refs, fv.value) if isinstance(fv.value, Fragment) else _format(PageRefs(index, refs.language),
                                                                                        fv.kind, fv.value)
         values[fv.name] = Markup(html.escape(plain_text(str(shown)))) if not isinstance(fv.value, Fragment) else shown
-    return card(index, refs, id_) | {"field": values, "raw": {fv.name: fv.value for fv in sheet.fields}}
+    return card(index, refs, id_) | {"field": values, "raw": {fv.name: fv.value for fv in sheet.fields},
+                                     "disputed": [fv.name for fv in sheet.fields if isinstance(fv.value, Competing)]}
 
 
 def sheets_of(index: Index, refs: PageRefs, type_name: str) -> list[dict]:
@@ -183,7 +201,7 @@ def explainer_context(index: Index, route: Route, refs: PageRefs) -> dict:
         "scheduled": doc.date if index.shown is not None and index.shown.marked and index.shown.scheduled(doc) else None,
         "tags": [{"name": t, "url": index.urls.tag(t)} for t in doc.tags],
         "mentions": cards(index, refs, index.backlinks(doc.base_id)),
-        "image": _image(index, doc.image),
+        "image": _image(index, doc.image), "corrections": correction_notes(refs, doc),
     })
     return ctx
 
@@ -214,9 +232,12 @@ def fact_context(index: Index, route: Route, refs: PageRefs) -> dict:
         publisher_link = fv.name == "publisher" and isinstance(fv.value, Fragment) and "/" in fv.value.source
         if publisher_link and index.lookup(fv.value.source.strip()):
             value = refs.ref(fv.value.source.strip())
+        disputed = isinstance(fv.value, Competing)
         rows.append({"name": fv.name, "label": spec.display_label if spec else fv.name, "kind": fv.kind,
                      "html": value, "sources": refs.later_markers(fv.sources), "note": refs.later(fv.note),
-                     "value": fv.value, "lang": untranslated if _is_text(fv.value) else ""})
+                     "value": fv.value, "disputed": disputed,
+                     "competing": competing_rows(refs, fv, _format) if disputed else [],
+                     "lang": untranslated if _is_text(fv.value) else ""})
     facts = [{"label": f.label, "html": refs.later(f.value), "sources": refs.later_markers(f.sources),
               "note": refs.later(f.note)} for f in sheet.facts]
     body = refs.later(sheet.body)
@@ -233,6 +254,7 @@ def fact_context(index: Index, route: Route, refs: PageRefs) -> dict:
         "summary": summary, "fields": rows, "rows": {r["name"]: r for r in rows}, "facts": facts, "body": body,
         "aliases": list(sheet.aliases), "events": events, "mentions": mentions, "cited_in": cited_in,
         "sources": refs.later_entries(), "image": _image(index, sheet.image),
+        "corrections": correction_notes(refs, sheet),
     })
     return ctx
 
@@ -353,5 +375,6 @@ def search_context(index: Index, route: Route, refs: PageRefs) -> dict:
 CONTEXTS = {
     "home": home_context, "explainers": explainers_context, "explainer": explainer_context, "page": page_context, "fact": fact_context,
     "type-index": type_index_context, "timeline": timeline_context, "tag": tag_context, "tags": tags_context,
-    "404": simple_context, "feed": simple_context, "sitemap": simple_context, "search": search_context,
+    "404": simple_context, "feed": feed_context, "sitemap": simple_context, "search": search_context,
+    "corrections": corrections_context,
 }

@@ -210,8 +210,8 @@ def render_route(index: Index, route: Route, env, sitemap: list[Route]) -> tuple
     """One route's bytes and its problems as (dedupe key or None, Diagnostic)."""
     from .citations import PageRefs  # the page-making code, loaded when a page is made
     from .context import CONTEXTS
+    from .export import data_file
     from .languages import sitemap_entries
-    from .structured import data_file
     from .templates import TemplateProblem, for_language, render_template
     if route.kind == "robots":
         sitemap_url = index.urls.absolute(index.urls.path("sitemap.xml"))

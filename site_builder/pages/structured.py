@@ -1,6 +1,6 @@
-"""Machine-readable views of the site: JSON-LD for every page and the /data/facts.json export.
+"""Machine-readable views of the site: JSON-LD for every page (the /data/ files are made in export.py).
 
-Both are pure functions of the linked site (the Index), so they are as deterministic as the pages.
+It is a pure function of the linked site (the Index), so it is as deterministic as the pages.
 A fact-sheet type maps to schema.org through `schema_org:` in site.yml; a field becomes a schema.org
 property when its name is that property (in snake_case, e.g. `birth_date`) or a common name for it
 (`born`); fields without a match stay out of the JSON-LD but are always in the export.
@@ -12,16 +12,12 @@ import json
 
 from markupsafe import Markup
 
-from ..model import Document, FactSheet, Fragment, Money, PartialDate, RefValue, SourceRef
+from ..model import Competing, Document, FactSheet, Fragment, Money, PartialDate, Passage, RefValue, SourceRef
 from .citations import fragment_text
 from .languages import shown_document, shown_sheet
 from ..site.index import Index
-from ..site.resolve import fragments_of
+from ..site.resolve import field_values, fragments_of, value_sources
 from ..site.routes import Route
-
-EXPORT_FORMAT = "site-builder facts export"
-EXPORT_VERSION = 1
-
 
 # schema.org property -> the field names that fill it (besides its own snake_case spelling), per type family.
 PROPERTIES: dict[str, dict[str, tuple[str, ...]]] = {
@@ -38,7 +34,7 @@ PROPERTIES: dict[str, dict[str, tuple[str, ...]]] = {
     "Product": {"manufacturer": ("maker",), "releaseDate": ("introduced",)},
     "Event": {"startDate": ("date",), "endDate": ("end",), "location": ("place",), "about": ("involves",)},
     "CreativeWork": {"datePublished": ("date",), "publisher": (), "author": (), "inLanguage": ("language",),
-                     "archivedAt": ("archive_url",), "genre": ("kind",)},
+                     "archivedAt": ("archive", "archive_url"), "genre": ("kind",)},
     "Legislation": {"legislationDate": ("adopted", "date"), "legislationIdentifier": ("number",),
                     "legislationPassedBy": ("passed_by",), "legislationJurisdiction": ("jurisdiction",)},
     "ClaimReview": {"claimReviewed": ("claim",), "reviewRating": ("verdict", "rating")},
@@ -90,105 +86,14 @@ def sources_of(item) -> list[str]:
             for cite in getattr(slot, "items", ()):
                 seen.setdefault(cite.source, None)
     if isinstance(item, FactSheet):
-        for fv in item.fields:
-            for ref in fv.sources:
-                seen.setdefault(ref.source, None)
-            if isinstance(fv.value, tuple):
-                for ref in fv.value:
-                    if isinstance(ref, SourceRef):
-                        seen.setdefault(ref.source, None)
+        for field in item.fields:
+            for fv in field_values(field):
+                for ref in list(fv.sources) + value_sources(fv):
+                    seen.setdefault(ref.source, None)
         for fact in item.facts:
             for ref in fact.sources:
                 seen.setdefault(ref.source, None)
     return list(seen)
-
-
-# ---------------------------------------------------------------- the export
-
-
-def export_value(index: Index, value):
-    """A field value as plain JSON: dates as ISO text (partial stays partial), refs as ids, Markdown as text."""
-    if isinstance(value, Fragment):
-        return fragment_text(index, value)
-    if isinstance(value, PartialDate):
-        return value.iso()
-    if isinstance(value, Money):
-        return {"amount": value.amount, "currency": value.currency}
-    if isinstance(value, RefValue):
-        return index.lookup(value.target) or value.target
-    if isinstance(value, SourceRef):
-        return f"sources/{value.source}"
-    if isinstance(value, tuple):
-        return [export_value(index, v) for v in value]
-    return value
-
-
-def export_sheet(index: Index, sheet: FactSheet) -> dict:
-    tspec = index.config.type(sheet.type)
-    fields = {}
-    for fv in sheet.fields:
-        if tspec.builtin and fv.name == "title":
-            continue
-        entry = {"value": export_value(index, fv.value), "sources": [f"sources/{s.source}" for s in fv.sources]}
-        if fv.note is not None:
-            entry["note"] = fragment_text(index, fv.note)
-        fields[fv.name] = entry
-    record = {
-        "id": sheet.id, "type": sheet.type, "name": sheet.name,
-        "url": index.urls.absolute(index.url(sheet.id)),
-        "summary": fragment_text(index, sheet.summary), "aliases": list(sheet.aliases), "fields": fields,
-        "facts": [{"label": f.label, "value": fragment_text(index, f.value),
-                   "sources": [f"sources/{s.source}" for s in f.sources]}
-                  | ({"note": fragment_text(index, f.note)} if f.note is not None else {}) for f in sheet.facts],
-        "sources": [f"sources/{s}" for s in sources_of(sheet) if index.has(f"sources/{s}")],
-    }
-    if sheet.body is not None:
-        record["body"] = fragment_text(index, sheet.body)
-    if sheet.image is not None:
-        record["image"] = {"url": index.urls.absolute(index.urls.media(sheet.image.src)),
-                           "alt": sheet.image.alt, "credit": sheet.image.credit}
-    return record
-
-
-def facts_export(index: Index) -> bytes:
-    """/data/facts.json: every fact sheet with its fields and sources, sorted by id; same site, same bytes."""
-    config = index.config
-    types = [{"name": t.name, "folder": t.folder, "label": t.singular, "plural": t.plural,
-              "schema_org": t.schema_org, "description": t.description,
-              "fields": [{"name": f.name, "type": f.type, "label": f.display_label}
-                         | ({"to": list(f.to)} if f.to else {})
-                         | ({"of": f.of.type} if f.of is not None else {}) for f in t.fields]}
-             for t in config.types]
-    data = {
-        "format": EXPORT_FORMAT, "version": EXPORT_VERSION,
-        "site": {"title": config.title, "url": index.urls.absolute(index.urls.home()), "language": config.language},
-        "types": types,
-        "facts": [export_sheet(index, index.item(i)) for i in index.fact_ids()],
-    }
-    return (json.dumps(data, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
-
-
-def cards_export(index: Index) -> bytes:
-    """/data/cards.json: name, kind and summary of everything a reference can point at, for hover cards.
-
-    A small subset of the facts export (plus explainers and pages), so the first card a reader opens
-    costs one short download."""
-    cards = {}
-    fact_ids = [i for t in index.config.types for i in index.ids_of_type(t.name)]
-    for id_ in sorted(fact_ids):  # card fields only, so editing a body leaves this file as it is
-        sheet = index.card_item(id_)
-        cards[id_] = {"name": sheet.name, "kind": index.config.type(sheet.type).singular,
-                      "summary": fragment_text(index, sheet.summary)}
-    for id_ in sorted(index.ids_of_kind("explainer") + index.ids_of_kind("page")):
-        doc = index.card_item(id_)
-        cards[id_] = {"name": doc.title, "kind": "Explainer" if doc.kind == "explainer" else "Page",
-                      "summary": doc.summary}
-    return (json.dumps({"cards": cards}, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
-
-
-def data_file(index: Index, name: str) -> bytes:
-    """The files under /data/: 'facts' (the export) or 'cards' (for reference cards)."""
-    return cards_export(index) if name == "cards" else facts_export(index)
 
 
 # ---------------------------------------------------------------- JSON-LD
@@ -240,8 +145,11 @@ def mention(index: Index, id_: str) -> dict:
 def citation(index: Index, source_id: str) -> dict:
     sheet = index.item(source_id)
     node = {"@type": index.config.type(sheet.type).schema_org or "CreativeWork", "name": sheet.name}
-    url = sheet.field("url")
+    url = sheet.field("url") or sheet.field("via")  # the original's address; else the copy read
     node["url"] = url.value if url is not None else _abs(index, index.url(sheet.id))
+    archive = sheet.field("archive") or sheet.field("archive_url")
+    if archive is not None:
+        node["archivedAt"] = archive.value
     for key, prop in (("publisher", "publisher"), ("author", "author")):
         fv = sheet.field(key)
         if fv is not None:
@@ -254,8 +162,16 @@ def citation(index: Index, source_id: str) -> dict:
 
 def _party(index: Index, value, default_type: str):
     """A publisher or author: a linked fact sheet becomes a node, plain text a named Thing."""
-    text = value.source.strip() if isinstance(value, Fragment) else str(value)
+    if isinstance(value, Competing):
+        return [_party(index, fv.value, default_type) for fv in value.values]
+    text = value.target if isinstance(value, RefValue) else value.source.strip() if isinstance(value, Fragment) \
+        else str(value)
     target = index.lookup(text) if "/" in text else None
+    if target and target.startswith("sources/"):  # a document speaks for its author, else its publisher
+        sheet = index.item(target)
+        who = sheet.field("author") or sheet.field("publisher")
+        return _party(index, who.value, default_type) if who is not None else {"@type": default_type,
+                                                                               "name": sheet.name}
     if target:
         return mention(index, target)
     return {"@type": default_type, "name": fragment_text(index, value) if isinstance(value, Fragment) else text}
@@ -276,6 +192,12 @@ def _ld_value(index: Index, value):
     if isinstance(value, SourceRef):
         found = f"sources/{value.source}"
         return citation(index, found) if index.has(found) else value.source
+    if isinstance(value, Passage):
+        found = f"sources/{value.source.source}"
+        node = citation(index, found) if index.has(found) else {"@type": "CreativeWork", "name": found}
+        return node | {"description": value.locator}
+    if isinstance(value, Competing):  # all of them: none is settled
+        return [_ld_value(index, fv.value) for fv in value.values]
     if isinstance(value, tuple):
         return [_ld_value(index, v) for v in value]
     return value
@@ -353,10 +275,10 @@ def entity(index: Index, sheet: FactSheet) -> dict:
 def _claim_review(index: Index, sheet: FactSheet, node: dict) -> None:
     """The claim itself goes in itemReviewed, with who made it and where it appeared."""
     claim: dict = {"@type": "Claim"}
-    claimant = sheet.field("claimant") or sheet.field("author")
+    claimant = _first(sheet, "party") or sheet.field("claimant") or sheet.field("author")
     if claimant is not None:
         claim["author"] = _party(index, claimant.value, "Organization")
-    where = sheet.field("claimed_in") or sheet.field("appearance")
+    where = _first(sheet, "passage") or sheet.field("claimed_in") or sheet.field("appearance")
     if where is not None:
         value = _ld_value(index, where.value)
         claim["appearance"] = value
@@ -365,6 +287,11 @@ def _claim_review(index: Index, sheet: FactSheet, node: dict) -> None:
     node["itemReviewed"] = claim
     node["author"] = {"@id": _site_ids(index)[1]}
     node.setdefault("claimReviewed", sheet.name)
+
+
+def _first(sheet: FactSheet, kind: str):
+    """The first field of a field type (the claimant is a `party`, where it appeared a `passage`)."""
+    return next((fv for fv in sheet.fields if fv.kind == kind), None)
 
 
 def _article(index: Index, doc: Document, page: str) -> dict:

@@ -5,18 +5,18 @@ from __future__ import annotations
 import posixpath
 import re
 
-from ..config import SHEET_KEYS, SiteConfig, TypeSpec
+from ..config import BUILTIN_FIELDS, SHEET_KEYS, SiteConfig, TypeSpec
 from ..diagnostics import Location, Problems, did_you_mean, suggest
-from .fields import FieldContext, parse_date, parse_field, parse_sources
+from .fields import FieldContext, parse_corrections, parse_date, parse_field, parse_sources
 from .frontmatter import split_front_matter
 from .markup import ID_RE, MarkdownRenderer
 from ..text import slugify
-from ..model import Document, Fact, FactSheet, Image, RefValue
+from ..model import Document, Fact, FactSheet, Image, PartialDate, RefValue
 from .translations import check_shared, missing_hint, parse_sheet_translations, required_keys, split_language
 from .yamlio import Marks, load_yaml
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-DOC_KEYS = ("title", "summary", "date", "updated", "authors", "tags", "about", "image", "draft")
+DOC_KEYS = ("title", "summary", "date", "updated", "authors", "tags", "about", "image", "draft", "corrections")
 FACT_KEYS = ("label", "value", "source", "note")
 
 
@@ -77,11 +77,24 @@ def parse_document(kind: str, text: str, rel_path: str, config: SiteConfig, md: 
     if not isinstance(draft, bool):
         problems.error("draft must be true or false", marks.at(("draft",)))
         draft = False
+    corrections = parse_corrections(data.get("corrections"), FieldContext(rel_path, marks, problems, md))
     body = md.render(split.body, rel_path, problems, split.body_line, keep_source=False)  # the file has it
     if not ok or not title:
         return None
-    return Document(kind, slug, rel_path, title, body, summary or "", date, updated, tuple(authors),
-                    tuple(tags), tuple(about), image, draft, language)
+    return Document(kind, slug, rel_path, title, body, summary or "", date, corrected(date, updated, corrections),
+                    tuple(authors), tuple(tags), tuple(about), image, draft, corrections, language)
+
+
+def corrected(date: PartialDate | None, updated: PartialDate | None, corrections: tuple) -> PartialDate | None:
+    """The date a page was last updated: a correction dated later than `updated` (or than `date`, when
+    there is no `updated`) moves it forward to the correction's date."""
+    if not corrections:
+        return updated
+    newest = max((c.date for c in corrections), key=PartialDate.last_day)
+    since = updated or date
+    if since is None or newest.first_day() > since.last_day():
+        return newest
+    return updated
 
 
 def _plain(data: dict, key: str, marks: Marks, problems: Problems) -> str:
@@ -189,7 +202,7 @@ def parse_factsheet(text: str, rel_path: str, tspec: TypeSpec, config: SiteConfi
                 problems.error(f"missing required field '{spec.name}'", top,
                                f"every '{tspec.name}' needs '{spec.name}'")
             continue
-        value = parse_field(spec, data[spec.name], (spec.name,), ctx)
+        value = parse_field(spec, data[spec.name], (spec.name,), ctx, holds_several(tspec, spec.name))
         if value is not None:
             fields.append(value)
     if tspec.builtin:
@@ -204,6 +217,7 @@ def parse_factsheet(text: str, rel_path: str, tspec: TypeSpec, config: SiteConfi
         else:
             problems.error("'body' must be Markdown text", marks.at(("body",)))
     image = parse_image(data.get("image"), ("image",), marks, problems)
+    corrections = parse_corrections(data.get("corrections"), ctx)
     translations = parse_sheet_translations(data.get("translations"), tspec, config, ctx)
     written = data.get(tspec.title_key)
     if not name and isinstance(written, str) and (tspec.builtin or written != ""):  # blank: never drop it silently
@@ -211,7 +225,12 @@ def parse_factsheet(text: str, rel_path: str, tspec: TypeSpec, config: SiteConfi
     if not ok or not name:
         return None
     return FactSheet(f"{tspec.folder}/{slug}", tspec.name, rel_path, name, summary, tuple(aliases),
-                     tuple(fields), tuple(facts), body, image, top, translations)
+                     tuple(fields), tuple(facts), body, image, top, corrections, translations)
+
+
+def holds_several(tspec: TypeSpec, name: str) -> bool:
+    """Whether a field may hold competing values: any but the built-in fields of `source` and `event`."""
+    return not (tspec.builtin and any(f.name == name for f in BUILTIN_FIELDS[tspec.name]))
 
 
 def _facts(raw, ctx: FieldContext) -> list[Fact]:

@@ -7,15 +7,18 @@ import math
 import re
 
 from ..config import FieldSpec
-from ..diagnostics import Problems
+from ..diagnostics import Problems, did_you_mean, suggest
 from .markup import ID_RE, MarkdownRenderer
 from ..text import is_web_url
-from ..model import FieldValue, Fragment, Money, PartialDate, RefValue, SourceRef
+from ..model import Competing, Correction, FieldValue, Fragment, Money, PartialDate, Passage, RefValue, SourceRef
 from .yamlio import Marks
 
 DATE_RE = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
 CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
 LONGHAND_KEYS = {"value", "source", "note"}
+COMPETING_KEYS = ("values", "note")
+PASSAGE_KEYS = {"source", "locator"}
+CORRECTION_KEYS = ("date", "text")
 
 
 class FieldContext:
@@ -59,21 +62,30 @@ def parse_date(raw) -> tuple[PartialDate | None, str]:
     return PartialDate(year, month, day), ""
 
 
-def parse_field(spec: FieldSpec, raw, path: tuple, ctx: FieldContext) -> FieldValue | None:
-    """Validate one field; long-hand values ({value, source, note}) carry their own sources."""
+def parse_field(spec: FieldSpec, raw, path: tuple, ctx: FieldContext, several: bool = True) -> FieldValue | None:
+    """Validate one field; long-hand values ({value, source, note}) carry their own sources, and
+    competing values ({values: [long-hand, ...]}) each their own (`several`: whether the field may)."""
     sources: tuple[SourceRef, ...] = ()
     note = None
     value_path = path
+    if isinstance(raw, dict) and "values" in raw and "value" in raw:
+        ctx.error(f"'{spec.name}' has both 'value' and 'values'", path + ("values",),
+                  "one value is {value, source, note}; values that sources disagree on are {values: [...]}")
+        return None
+    if isinstance(raw, dict) and "values" in raw:
+        if several:
+            return _competing(spec, raw, path, ctx)
+        ctx.error(f"'{spec.name}' cannot hold competing values here", path + ("values",),
+                  "a built-in field holds one value: give the others in its note" if len(path) == 1
+                  else "competing values do not nest: give each one {value, source, note}")
+        return None
     if isinstance(raw, dict) and "value" in raw and set(raw) <= LONGHAND_KEYS:
         sources = parse_sources(raw.get("source"), path + ("source",), ctx)
-        if raw.get("note") is not None:
-            if isinstance(raw["note"], str):
-                note = ctx.text(raw["note"], path + ("note",), inline=True)
-            else:
-                ctx.error("note must be text", path + ("note",))
+        note = _note(raw, path, ctx)
         raw = raw["value"]
         value_path = path + ("value",)
-    elif isinstance(raw, dict) and ("value" in raw or (spec.type != "money" and ("source" in raw or "note" in raw))):
+    elif isinstance(raw, dict) and ("value" in raw or (spec.type not in ("money", "passage")
+                                                       and ("source" in raw or "note" in raw))):
         _longhand_problem(spec, raw, path, ctx)
         return None
     value = parse_value(spec, raw, value_path, ctx)
@@ -97,6 +109,76 @@ def _longhand_problem(spec: FieldSpec, raw: dict, path: tuple, ctx: FieldContext
     else:
         ctx.problems.error(f"'{spec.name}': unknown key{'s' if len(extra) > 1 else ''} in a long-hand value: "
                            f"{', '.join(extra)}", where, "a long-hand value has only value, source and note")
+
+
+def _note(raw: dict, path: tuple, ctx: FieldContext) -> Fragment | None:
+    if raw.get("note") is None:
+        return None
+    if isinstance(raw["note"], str):
+        return ctx.text(raw["note"], path + ("note",), inline=True)
+    ctx.error("note must be text", path + ("note",))
+    return None
+
+
+def _competing(spec: FieldSpec, raw: dict, path: tuple, ctx: FieldContext) -> FieldValue | None:
+    """{values: [{value, source, note}, ...], note}: values that sources give and that disagree."""
+    for key in raw:
+        if key not in COMPETING_KEYS:
+            ctx.problems.error(f"unknown key '{key}' beside 'values'{did_you_mean(str(key), COMPETING_KEYS)}",
+                               ctx.marks.key(path + (key,)),
+                               "competing values are {values: [...], note: ...}; each value gives its own source",
+                               suggestions=suggest(str(key), COMPETING_KEYS))
+    items = raw["values"]
+    if not isinstance(items, list) or len(items) < 2:
+        ctx.error(f"'values' of '{spec.name}' must list at least two values", path + ("values",),
+                  "one value is written long-hand: {value: ..., source: <source-id>, note: ...}")
+        return None
+    found = []
+    for i, item in enumerate(items):
+        ipath = path + ("values", i)
+        if not isinstance(item, dict) or "value" not in item:
+            ctx.error("each competing value needs 'value' and its 'source'", ipath,
+                      "write - {value: ..., source: <source-id>, note: ...}")
+            continue
+        found.append(parse_field(spec, item, ipath, ctx, several=False))
+    note = _note(raw, path, ctx)
+    if len(found) < len(items) or None in found:
+        return None  # each refusal said why
+    return FieldValue(spec.name, spec.type, Competing(tuple(found)), (), note, ctx.marks.at(path + ("values",)))
+
+
+def parse_corrections(raw, ctx: FieldContext) -> tuple[Correction, ...]:
+    """corrections: [{date, text}, ...], oldest first; the text is Markdown."""
+    if raw is None:
+        return ()
+    hint = "write - {date: 2024-03-01, text: What was wrong, and what we changed.}"
+    if not isinstance(raw, list):
+        ctx.error("'corrections' must be a list of {date, text}", ("corrections",), hint)
+        return ()
+    out = []
+    for i, item in enumerate(raw):
+        path = ("corrections", i)
+        if not isinstance(item, dict):
+            ctx.error("each correction needs 'date' and 'text'", path, hint)
+            continue
+        for key in item:
+            if key not in CORRECTION_KEYS:
+                ctx.problems.error(f"unknown correction key '{key}'{did_you_mean(str(key), CORRECTION_KEYS)}",
+                                   ctx.marks.key(path + (key,)), suggestions=suggest(str(key), CORRECTION_KEYS))
+        date, reason = parse_date(item.get("date"))
+        if date is None:
+            if "date" in item:
+                ctx.error(f"correction date: {reason}", path + ("date",))
+            else:
+                ctx.error("each correction needs a 'date': the day it was made", path, hint)
+            continue
+        text = item.get("text")
+        if not isinstance(text, str) or not text.strip():
+            ctx.error("each correction needs 'text': what was wrong, and what was changed",
+                      path + ("text",) if "text" in item else path)
+            continue
+        out.append(Correction(date, ctx.text(text, path + ("text",), inline=False), ctx.marks.at(path)))
+    return tuple(sorted(out, key=lambda c: c.date.first_day()))
 
 
 def parse_sources(raw, path: tuple, ctx: FieldContext) -> tuple[SourceRef, ...]:
@@ -144,8 +226,8 @@ def parse_value(spec: FieldSpec, raw, path: tuple, ctx: FieldContext, what: str 
         if date is None:
             ctx.error(f"{what}: {reason}", path)
         return date
-    if kind == "money":
-        return _money(what, raw, path, ctx)
+    if kind in ("money", "party", "passage"):
+        return {"money": _money, "party": _party, "passage": _passage}[kind](what, raw, path, ctx)
     if kind == "url":
         if not isinstance(raw, str) or not is_web_url(raw.strip()):
             ctx.error(f"{what} must be an http(s) address", path, "e.g. https://example.org/page")
@@ -182,6 +264,36 @@ def _fill_in(spec: FieldSpec, what: str) -> str:
     if spec.required:
         return "give it a value: the field is required, so it cannot be left out"
     return "give it a value, or remove the line"
+
+
+def _party(what: str, raw, path: tuple, ctx: FieldContext):
+    """Who said or did something: a fact-sheet id (folder/name) is a reference; other text stays text."""
+    if isinstance(raw, bool) or not isinstance(raw, (str, int, float)):
+        ctx.error(f"{what} must be the id of a fact sheet, not {_what(raw)}", path,
+                  "e.g. organizations/daily-news")
+        return None
+    text = str(raw).strip()
+    if "/" in text and ID_RE.match(text):
+        return RefValue(text, ctx.marks.at(path))
+    return ctx.text(str(raw), path, inline=True)  # free text: linking warns
+
+
+def _passage(what: str, raw, path: tuple, ctx: FieldContext) -> Passage | None:
+    """Where something appeared: {source: <source-id>, locator: <the place in it>}."""
+    hint = "e.g. {source: daily-news-2024-02-20, locator: third paragraph}"
+    if not isinstance(raw, dict) or "source" not in raw or not set(raw) <= PASSAGE_KEYS:
+        ctx.error(f"{what} must be {{source: <source-id>, locator: <the place in it>}}", path, hint)
+        return None
+    if not isinstance(raw["source"], str):
+        ctx.error(f"{what} names one source", path + ("source",), hint)
+        return None
+    refs = parse_sources(raw["source"], path + ("source",), ctx)
+    locator = raw.get("locator")
+    if isinstance(locator, bool) or not isinstance(locator, (str, int, float)) or not str(locator).strip():
+        ctx.error(f"{what} needs a locator: the place in the source where it appeared",
+                  path + ("locator",) if "locator" in raw else path, hint)
+        return None
+    return Passage(refs[0], str(locator).strip()) if refs else None
 
 
 def _money(what: str, raw, path: tuple, ctx: FieldContext) -> Money | None:

@@ -25,7 +25,9 @@ ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*(/[a-z0-9][a-z0-9-]*)?$")
 
 _FENCE_RE = re.compile(r"^ {0,3}(`{3,}|~{3,})", re.M)
 _CODE_SPAN_RE = re.compile(r"(`+)(?!`)(.+?)(?<!`)\1(?!`)", re.S)
-_REF_RE = re.compile(r"(?<!\\)\[\[([^\[\]\n]*(?:\n(?![ \t]*\n)[^\[\]\n]*)*)\]\]")  # text may wrap, not a paragraph
+# A ref's target stays on one line; its text may wrap onto the next line, as prose does, but not
+# across a blank line (that would join two paragraphs).
+_REF_RE = re.compile(r"(?<!\\)\[\[([^\[\]\n|]*(?:\|(?:[^\[\]\n]|\n(?![ \t]*\n))*)?)\]\]")
 _CITE_RE = re.compile(r"(?<!\\)\[(@[^\[\]\n]*)\](?!\()")
 _LINK_RE = re.compile(r"\]\(\s*<?([^()\s<>]+(?:\([^()\s]*\)[^()\s<>]*)*)>?(\s+\"[^\"]*\")?\s*\)")
 _SCHEME_RE = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]*):")
@@ -129,7 +131,7 @@ def scan(text: str, rel_path: str, problems: Problems, line0: int = 1, col0: int
             problems.error(f"'[[{inner}]]' is not a valid reference", loc,
                            "write [[folder/id]] or [[folder/id|text]], ids are lower-case a-z, 0-9 and '-'")
             continue
-        add(m.start(), m.end(), RefSlot(target, label.strip() or None, loc))
+        add(m.start(), m.end(), RefSlot(target, " ".join(label.split()) or None, loc))
     for m in _CITE_RE.finditer(text):
         if is_masked(m.start()):
             continue

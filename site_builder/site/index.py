@@ -52,6 +52,7 @@ class Links:
     cited: tuple[str, ...]  # ids of the sources it cites
     about: tuple[str, ...]  # for an event: the ids of what it is about
     names: frozenset[str]  # what it looked up (see link.World): when one of them changes, it is linked again
+    corrected: tuple  # the last day its newest correction may mean, (y, m, d); () when it has none
     language: str  # a translation's language ("" for an original, which is in the site's language)
     base: str  # the original's id (its own, for an original)
     titles: tuple[tuple[str, str], ...]  # a fact sheet's name in each language it is translated into
@@ -84,13 +85,14 @@ class Tables:
     kinds: dict[str, tuple[str, ...]] = field(default_factory=dict)  # explainer/page -> ids in list order
     types: dict[str, tuple[str, ...]] = field(default_factory=dict)  # fact type -> ids in list order
     docs: dict[str, tuple[str, ...]] = field(default_factory=dict)  # "all" -> every explainer and page, in order
+    corrected: dict[str, tuple[str, ...]] = field(default_factory=dict)  # ALL -> ids with corrections, newest first
     versions: dict[str, tuple[str, ...]] = field(default_factory=dict)  # an original's id -> its translations' ids
     translated: dict[str, tuple[str, ...]] = field(default_factory=dict)  # language -> fact sheets translated into it
     warnings: dict[str, tuple[Diagnostic, ...]] = field(default_factory=dict)  # sheet id -> site-wide warnings
 
     # what each Index method reads, by table letter (the keys `key` makes)
     NAMES = {"backlinks": "B", "citers": "W", "events": "E", "tags": "T", "kinds": "K", "types": "Y", "docs": "D",
-             "versions": "V", "translated": "X"}
+             "corrected": "Q", "versions": "V", "translated": "X"}
 
 
 class Index:
@@ -254,6 +256,10 @@ class Index:
 
     def type_count(self, type_name: str) -> int:
         return len(self._table("types", type_name))
+
+    def corrected(self) -> tuple[str, ...]:
+        """Every explainer, page and fact sheet that has corrections, the most recently corrected first."""
+        return self._table("corrected", ALL)
 
     def tag_counts(self) -> dict[str, int]:
         """Every tag with the number of explainers that carry it, by tag."""

@@ -23,6 +23,7 @@ from ..config import SiteConfig
 from ..diagnostics import Diagnostic
 from ..model import Document, FactSheet, SourceFile
 from ..read.parse import Parsed
+from .checks import world_facts
 from .index import ALL, Index, Links, Tables, key
 from .resolve import DRAFT, UNREADABLE, Held, World, resolve_item, site_warnings
 from .urls import Urls
@@ -167,6 +168,8 @@ def _update_world(memo: LinkMemo, fresh: dict, removed: set[str], media: frozens
         names.update((f"id:{id_}", f"path:{links.rel_path}"))
         if links.kind == "fact":
             move(links.slug, id_, False)
+        if world.facts.pop(id_, None) is not None:
+            names.update((f"date:{id_}", f"host:{id_}"))
     for id_, (item, _) in fresh.items():
         if id_ not in world.ids:
             names.update((f"id:{id_}", f"path:{item.rel_path}"))
@@ -175,10 +178,26 @@ def _update_world(memo: LinkMemo, fresh: dict, removed: set[str], media: frozens
         world.ids[id_] = item.type if isinstance(item, FactSheet) else item.kind
         world.by_path[item.rel_path] = id_
         world.paths[id_] = item.rel_path
+        names.update(_facts_changed(world, id_, world_facts(item)))
     names.update(f"short:{slug}" for slug, was in short_before.items() if world.short.get(slug, ()) != was)
     names.update(f"media:{m}" for m in media.symmetric_difference(world.media))
     world.media = media
     return names
+
+
+def _facts_changed(world: World, id_: str, facts: tuple) -> set[str]:
+    """Keep what other items' checks read of an item (its date, its hosts); the names whose answer changed."""
+    before = world.facts.get(id_, (None, ()))
+    if facts == (None, ()):
+        world.facts.pop(id_, None)
+    else:
+        world.facts[id_] = facts
+    changed = set()
+    if before[0] != facts[0]:
+        changed.add(f"date:{id_}")
+    if before[1] != facts[1]:
+        changed.add(f"host:{id_}")
+    return changed
 
 
 def _update_items(memo: LinkMemo, new: dict[str, Links], removed: set[str]) -> set[str]:
@@ -231,6 +250,10 @@ def _kind_order(links: Links):
     return links.order if links.kind == "explainer" else (links.slug,)
 
 
+def _correction_order(links: Links):
+    return tuple(-n for n in links.corrected) + links.rank()
+
+
 LISTS = {  # table -> (what an item's links put it in, sort key of the members)
     "backlinks": (lambda links: links.out, _rank),
     "citers": (lambda links: links.cited, _rank),
@@ -239,6 +262,7 @@ LISTS = {  # table -> (what an item's links put it in, sort key of the members)
     "kinds": (lambda links: (links.kind,) if links.kind != "fact" and not links.language else (), _kind_order),
     "docs": (lambda links: ("all",) if links.kind != "fact" else (), _order),
     "types": (lambda links: (links.type,) if links.kind == "fact" else (), _order),
+    "corrected": (lambda links: (ALL,) if links.corrected else (), _correction_order),
     "versions": (lambda links: (links.base,) if links.language else (), lambda links: (links.language,)),
     "translated": (lambda links: links.languages if links.kind == "fact" else (), _order),
 }

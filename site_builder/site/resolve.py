@@ -13,14 +13,16 @@ from urllib.parse import urlsplit
 
 from ..files import digest_bytes
 from ..diagnostics import Location, Problems, phrase, suggest
-from ..model import (CiteSlot, Document, FactSheet, FieldValue, Fragment, LinkSlot, PartialDate, RefSlot,
-                     RefValue)
+from ..model import (CiteSlot, Competing, Document, FactSheet, FieldValue, Fragment, LinkSlot, PartialDate, Passage,
+                     RefSlot, RefValue, SourceRef)
+from .checks import check_dates, check_via, party_types
 from .index import Links
 
 
 class World:
     """What exists: every item's id (with its type), fact sheets' short ids, content paths, media files,
-    and the content files that are not items of this build (`held`)."""
+    and the content files that are not items of this build (`held`), and what other items' checks read
+    of a fact sheet (checks.world_facts: its date and its hosts)."""
 
     def __init__(self):
         self.ids: dict[str, str] = {}  # id -> type name (a fact type, or 'explainer' or 'page')
@@ -30,6 +32,7 @@ class World:
         self.media: frozenset[str] = frozenset()
         self.held: dict[str, Held] = {}  # rel_path -> a file whose item is not in the site, and why
         self.held_ids: dict[str, str] = {}  # the id of each of them -> its rel_path
+        self.facts: dict[str, tuple] = {}  # fact-sheet id -> (date as (y, m, d) or None, hosts)
 
     def hold(self, rel: str, held: "Held | None") -> set[str]:
         """Note that the file at rel is held back (or no longer is); the names whose answer changed."""
@@ -102,6 +105,16 @@ class Lookups:
         """The held file an id (or short id) names; ask only after lookup() found nothing (it notes the names)."""
         return self.world.held_item(target)
 
+    def date(self, id_: str) -> tuple | None:
+        """A fact sheet's date as (year, month, day), 0 for what is not known, or None."""
+        self.names.add(f"date:{id_}")
+        return self.world.facts.get(id_, (None, ()))[0]
+
+    def hosts(self, id_: str) -> tuple[str, ...]:
+        """The web hosts a fact sheet gives as its own (checks.hosts_of)."""
+        self.names.add(f"host:{id_}")
+        return self.world.facts.get(id_, (None, ()))[1]
+
 
 def card_fields(item) -> tuple:
     """What a card or a list may show of an item; lists sort by these too."""
@@ -126,7 +139,7 @@ def order_of(item) -> tuple:
 def fragments_of(item) -> list[Fragment]:
     """Every rendered Markdown piece of a document or fact sheet, in display order."""
     if isinstance(item, Document):
-        return [item.body]
+        return [item.body] + [c.text for c in item.corrections]
     out: list[Fragment] = [item.summary] if item.summary is not None else []
     for fv in item.fields:
         out.extend(value_fragments(fv.value))
@@ -140,24 +153,45 @@ def fragments_of(item) -> list[Fragment]:
         out.append(item.body)
     for translation in item.translations:
         out.extend(f for f in (translation.summary, translation.body) if f is not None)
-    return out
+    return out + [c.text for c in item.corrections]
 
 
 def value_fragments(value) -> list[Fragment]:
     if isinstance(value, Fragment):
         return [value]
+    if isinstance(value, Competing):
+        out = []
+        for fv in value.values:
+            out.extend(value_fragments(fv.value))
+            if fv.note is not None:
+                out.append(fv.note)
+        return out
     if isinstance(value, tuple):
         return [v for v in value if isinstance(v, Fragment)]
     return []
+
+
+def field_values(fv: FieldValue) -> list[FieldValue]:
+    """A field as its values: itself, or each of its competing values."""
+    return list(fv.value.values) if isinstance(fv.value, Competing) else [fv]
 
 
 def ref_values_of(item) -> list[tuple[RefValue, FieldValue | None]]:
     if isinstance(item, Document):
         return [(r, None) for r in item.about]
     out = []
-    for fv in item.fields:
-        values = fv.value if isinstance(fv.value, tuple) else (fv.value,)
-        out.extend((v, fv) for v in values if isinstance(v, RefValue))
+    for field in item.fields:
+        for fv in field_values(field):
+            values = fv.value if isinstance(fv.value, tuple) else (fv.value,)
+            out.extend((v, fv) for v in values if isinstance(v, RefValue))
+    return out
+
+
+def value_sources(fv: FieldValue) -> list[SourceRef]:
+    """The sources a value gives itself: a `sources` field's, a passage's."""
+    values = fv.value if isinstance(fv.value, tuple) else (fv.value,)
+    out = [v for v in values if isinstance(v, SourceRef)]
+    out.extend(v.source for v in values if isinstance(v, Passage))
     return out
 
 
@@ -180,8 +214,7 @@ def resolve_item(item, digest: str, world: World, config) -> Links:
         if target is None:
             continue
         if fv is not None:
-            spec = config.type(item.type).field(fv.name)
-            allowed = (spec.of or spec).to if spec else ()
+            allowed = _allowed(config, item.type, fv.name)
             if allowed and world.ids[target] not in allowed:
                 problems.error(f"'{ref.target}' is {_a(world.ids[target])}, but '{fv.name}' must refer to "
                                f"{' or '.join(_a(t) for t in allowed)}", ref.location)
@@ -191,13 +224,18 @@ def resolve_item(item, digest: str, world: World, config) -> Links:
     if isinstance(item, FactSheet):
         _check_sources(item, ask, cited, problems)
         publisher = item.field("publisher")
+        target = None
         if publisher is not None and isinstance(publisher.value, Fragment) and "/" in publisher.value.source:
             target = ask.lookup(publisher.value.source.strip())
             if target:
                 out.add(target)
+        if item.type == "source" and config.require_via:
+            problems.extend(check_via(item, target, ask))
         if item.type == "event":
             about = tuple(t for t in (ask.lookup(ref.target) for ref, _ in ref_values_of(item)) if t)
-        problems.extend(sheet_warnings(item))
+        problems.extend(sheet_warnings(item, config))
+    else:
+        problems.extend(check_dates(item, _first_citations(item), ask))
     if isinstance(item, Document) and item.language and ask.path(item.original_path) is None:
         problems.error(f"this translates '{item.original_path}', which is not part of the site",
                        Location(item.rel_path, 1, 1), "a translation is named after the file it translates: "
@@ -208,10 +246,12 @@ def resolve_item(item, digest: str, world: World, config) -> Links:
                        "files go in content/media/" + phrase(close), suggestions=close)
     out.discard(item.id)
     fact = isinstance(item, FactSheet)
+    newest = max((c.date for c in item.corrections), key=PartialDate.last_day, default=None)
     return Links(item.id, item.rel_path, digest, "fact" if fact else item.kind, item.type if fact else item.kind,
                  item.name if fact else item.title, item.slug, order_of(item), () if fact else tuple(item.tags),
                  _digest(card_fields(item)), frozenset(map(sys.intern, out)), tuple(sorted(cited)), about,
-                 frozenset(map(sys.intern, ask.names)), "" if fact else item.language, item.id if fact else item.base_id,
+                 frozenset(map(sys.intern, ask.names)), newest.last_day() if newest else (),
+                 "" if fact else item.language, item.id if fact else item.base_id,
                  tuple((t.language, t.name) for t in item.translations) if fact else (),
                  links_into_site(item, config.base_url), tuple(problems.items))
 
@@ -229,11 +269,20 @@ def links_into_site(item, base_url: str) -> tuple:
         for url, loc in frag.urls:
             if prefix and url.startswith(prefix):
                 out.append((prefix, url[len(prefix):].partition("#")[0], loc.line, loc.col))
-    for fv in item.fields if isinstance(item, FactSheet) else ():
+    for fv in _plain_values(item.fields if isinstance(item, FactSheet) else ()):
         for value in fv.value if isinstance(fv.value, tuple) else (fv.value,):
             if isinstance(value, str) and prefix and value.startswith(prefix):  # str values are url fields'
                 out.append((prefix, value[len(prefix):].partition("#")[0], fv.location.line, fv.location.col))
     return tuple(out)
+
+
+def _plain_values(fields):
+    """Each field value, with each of competing values in its place."""
+    for fv in fields:
+        if isinstance(fv.value, Competing):
+            yield from fv.value.values
+        else:
+            yield fv
 
 
 def site_prefix(base_url: str) -> str | None:
@@ -248,6 +297,25 @@ def site_prefix(base_url: str) -> str | None:
 
 def _a(word: str) -> str:
     return ("an " if word[:1] in "aeiou" else "a ") + word
+
+
+def _allowed(config, type_name: str, field: str) -> tuple[str, ...]:
+    """The types a ref (or party) field may refer to; empty: any."""
+    spec = config.type(type_name).field(field)
+    if spec is None:
+        return ()
+    spec = spec.of or spec
+    return party_types(config, spec) if spec.type == "party" else spec.to
+
+
+def _first_citations(doc: Document) -> dict[str, Location]:
+    """Each source a document cites (by id), with the place it is first cited."""
+    found: dict[str, Location] = {}
+    for frag in fragments_of(doc):
+        for slot in frag.slots:
+            for cite in getattr(slot, "items", ()) if isinstance(slot, CiteSlot) else ():
+                found.setdefault(f"sources/{cite.source}", cite.location)
+    return found
 
 
 def _lookup(target: str, loc: Location, ask: Lookups, problems: Problems, folders=()) -> str | None:
@@ -328,11 +396,9 @@ def _check_source(source: str, loc: Location, ask: Lookups, cited: dict, problem
 
 
 def _check_sources(sheet: FactSheet, ask: Lookups, cited: dict, problems: Problems) -> None:
-    for fv in sheet.fields:
-        for ref in fv.sources:
-            _check_source(ref.source, ref.location, ask, cited, problems)
-        if fv.kind == "sources":
-            for ref in fv.value:
+    for field in sheet.fields:
+        for fv in field_values(field):
+            for ref in list(fv.sources) + value_sources(fv):
                 _check_source(ref.source, ref.location, ask, cited, problems)
     for fact in sheet.facts:
         for ref in fact.sources:
@@ -343,7 +409,7 @@ def _cites(fragment: Fragment | None) -> bool:
     return fragment is not None and any(isinstance(s, CiteSlot) for s in fragment.slots)
 
 
-def sheet_warnings(sheet: FactSheet) -> list:
+def sheet_warnings(sheet: FactSheet, config) -> list:
     """Warnings about a fact sheet that depend on it alone (--strict turns them into errors)."""
     problems = Problems()
     if sheet.type == "source":
@@ -352,10 +418,18 @@ def sheet_warnings(sheet: FactSheet) -> list:
         if sheet.field("source") is None and not any(_cites(f) for f in fragments_of(sheet)):
             problems.warning("event has no source", sheet.location, "add source: <source-id>")
         return problems.items
-    for fv in sheet.fields:
-        if not fv.sources and not any(_cites(f) for f in value_fragments(fv.value)):
-            problems.warning(f"unsourced fact '{fv.name}'", fv.location,
-                             "write it long-hand: {value: ..., source: <source-id>}")
+    for field in sheet.fields:
+        for fv in field_values(field):
+            if not fv.sources and not value_sources(fv) and not any(_cites(f) for f in value_fragments(fv.value)):
+                problems.warning(f"unsourced fact '{fv.name}'", fv.location,
+                                 "write it long-hand: {value: ..., source: <source-id>}")
+            if fv.kind == "party" and isinstance(fv.value, Fragment):
+                allowed = list(_allowed(config, sheet.type, fv.name))
+                either = ", ".join(allowed[:-1]) + " or " + allowed[-1] if len(allowed) > 1 else "".join(allowed)
+                problems.warning(f"'{fv.name}' is free text, not the id of a fact sheet ({either or 'any type'})",
+                                 fv.location,
+                                 f"write the id of who said it, e.g. {{value: organizations/x, source: ..., "
+                                 f"note: ...}}, and say more in the note")
     for fact in sheet.facts:
         if not fact.sources and not _cites(fact.value):
             problems.warning(f"unsourced fact '{fact.label}'", fact.location, "add source: <source-id>")

@@ -33,6 +33,7 @@ KINDS = {k.name: k for k in (
     Kind("timeline", "timeline.html", html=True),
     Kind("tags", "tags.html", html=True),
     Kind("tag", "tag.html", html=True),
+    Kind("corrections", "corrections.html", html=True, searched=True),
     Kind("404", "404.html"),
     Kind("feed", "feed.xml"),
     Kind("sitemap", "sitemap.xml"),
@@ -41,6 +42,9 @@ KINDS = {k.name: k for k in (
     Kind("data"),
     Kind("asset", copied=True),
 )}
+
+
+CORRECTIONS_PAGE = "pages/corrections"  # a page of this id opens the site's list of corrections
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,12 +118,15 @@ def plan_routes(index: Index, static_files: dict[str, str], problems: Problems) 
         if kind == "page" and slug == "explainers":
             intro[language] = id_
             continue
+        kind = "corrections" if id_ == CORRECTIONS_PAGE else kind
         add(urls.explainer(slug, language) if kind == "explainer" else urls.page(slug, language), kind, id_,
             origin=rel, language=language)
     for language in ("", *index.config.published[1:]):  # the list of every explainer, in each language
         page = intro.get(language, "")
         add(urls.path("explainers/", language), "explainers", page,
             origin=index.place_of(page)[2] if page else "site.yml", language=language)
+    if not index.has(CORRECTIONS_PAGE) and index.corrected():
+        add(urls.path("corrections/"), "corrections")
     for tspec in index.config.types:
         add(urls.type_index(tspec.folder), "type-index", tspec.name)
     for id_ in index.fact_ids():

@@ -10,6 +10,7 @@ file's stat signature with it. Nothing is written unless the build is good.
 
 from __future__ import annotations
 
+import datetime
 import gc
 import os
 import time
@@ -29,21 +30,26 @@ from .output.write import WriteStats, build_lock, check_output_dir, on_disk, wri
 from .pages import THEME_DIR
 from .pages.render import render_pages
 from .incremental.images import ImageStore
-from .read.discover import Discovery, decode, discover, ignored, read_text
+from .model import SourceFile
+from .read.discover import Discovery, classify, decode, discover, ignored, read_text
 from .read.gitdates import git_dates
 from .read.images import probe_media
-from .read.parse import parse
+from .read.parse import CONTENT_KINDS, parse
 from .read.portable import check_names
 from .search import Searched, Sources, update_index
 from .site.index import ALL, key
-from .site.link import link
-from .site.routes import Planned, Route, plan_routes
+from .site.link import Shown, link
+from .site.resolve import UNREADABLE
+from .site.routes import Planned, Route, plan_routes, robots_note
+from .site.sitelinks import check_site_links
 from .site.urls import Urls
 
 
 @dataclass(frozen=True)
 class BuildOptions:
     drafts: bool = False
+    future: bool = False  # publish explainers dated after today
+    preview: bool = False  # a build for the live preview: explainers dated after today are shown, marked as scheduled
     base_url: str | None = None
     strict: bool = False
     out: Path | None = None
@@ -61,6 +67,7 @@ class BuildResult:
     seconds: float = 0.0
     rendered: list[str] | None = None  # the out_paths rendered anew
     indexed: list[str] | None = None  # the search index's shards indexed anew (None: no index this time)
+    notes: tuple[str, ...] = ()  # things the site builder should know that are not problems (the CLI prints them)
 
     @property
     def errors(self) -> list[Diagnostic]:
@@ -85,15 +92,19 @@ def build_site(root: Path, options: BuildOptions = BuildOptions(), write: bool =
         found = discover(root, {t.folder: t.name for t in config.types}, run.state.files, run.told,
                          check_media=config.raw_html == "escape")
         parsed = parse(root, found, config, run.state.parsed, run.disk, progress)
+        shown = Shown(options.drafts, options.future or options.preview,
+                      datetime.date.fromisoformat(run.state.settings[-1]), marked=options.preview)
         media = probe_media(root, found.files, run.state.links.world.info)
         dates = _git_dates(root, config, run.state, problems)
-        linked = link(config, Urls(config.base_url), parsed, media, run.state.links, options.drafts, dates)
+        linked = link(config, Urls(config.base_url), parsed, media, run.state.links, shown, _unread(found, config), dates)
         linked.index.store = ImageStore(root, root / CACHE_DIR, options.disk_cache and (write or cache is not None))
         named = tuple(check_names((rel, rel) for rel in found.files))  # portable names (read/portable.py)
         planned, replanned = plan(root, found, linked, run.state, {d.location.rel_path for d in named})
+        site_links = Problems()  # every build: the links may be new, the routes the last build's
+        check_site_links(config, run.state.links.site_links, planned.routes, site_links)
         rendered = render(root, found, config, linked, planned, replanned, run, progress)
         problems.extend(found.problems + named + parsed.problems + linked.problems + planned.problems
-                        + rendered.problems)
+                        + tuple(site_links.items) + rendered.problems)
         outputs = {**rendered.outputs, **planned.copies}
         ok = not problems.has_errors(options.strict)
         searched = index_search(planned.routes, outputs, config, run.state, run.out) if ok and write else None
@@ -103,9 +114,18 @@ def build_site(root: Path, options: BuildOptions = BuildOptions(), write: bool =
         stats = _write(root, run.out, outputs, run.state, found, searched) if ok and write else None
         if ok and run.saved and (found.read or found.changed or rendered.rendered or stats.written or stats.removed):
             saved_state.save(run.state, run.saved)  # (nothing read, rendered or written: the saved state is this)
-    return BuildResult(problems.sorted(), ok, linked.index, planned.routes, outputs, stats,
-                       time.perf_counter() - started, list(rendered.rendered),
-                       list(searched.indexed) if searched is not None and searched.outputs else None)
+    return BuildResult(problems.sorted(causes(found, run.state.links.world)), ok, linked.index, planned.routes,
+                       outputs, stats, time.perf_counter() - started, list(rendered.rendered),
+                       list(searched.indexed) if searched is not None and searched.outputs else None,
+                       tuple(n for n in (robots_note(linked.index.urls),) if n))
+
+
+def causes(found: Discovery, world) -> set[str]:
+    """The files whose problems come first (after site.yml's): the files that could not be read, on which
+    the problems of other files may follow."""
+    out = {rel for rel, held in world.held.items() if held.why == UNREADABLE}
+    out.update(d.location.rel_path for d in found.problems if d.severity == "error")
+    return out
 
 
 @dataclass(frozen=True)
@@ -179,6 +199,20 @@ def _git_dates(root: Path, config: SiteConfig, state: BuildState, problems: Prob
     return dates
 
 
+def _unread(found: Discovery, config: SiteConfig) -> dict[str, SourceFile]:
+    """The content files discovery could not read (a fact sheet named .yaml too), as the files they would have
+    been, without text."""
+    folders = {t.folder: t.name for t in config.types}
+    out = {}
+    for d in found.problems:
+        rel = d.location.rel_path
+        kind = classify(rel.removesuffix(".yaml") + ".yml" if rel.endswith(".yaml") else rel, folders) \
+            if d.severity == "error" else None
+        if isinstance(kind, tuple) and kind[0] in CONTENT_KINDS:
+            out[d.location.rel_path] = SourceFile(kind[0], d.location.rel_path, None, "", kind[1])
+    return out
+
+
 def read_config(root: Path, options: BuildOptions) -> tuple[SiteConfig | None, Problems]:
     """site.yml, with the command line's base URL in place of its own."""
     problems = Problems()
@@ -203,7 +237,7 @@ def read_config(root: Path, options: BuildOptions) -> tuple[SiteConfig | None, P
 def _settings(root: Path, options: BuildOptions, out: Path | None) -> tuple:
     """What every part of the state depends on: a change of any of these starts the state over."""
     return (__version__, code_digest(), str(root.resolve()), file_digest(root / "site.yml"), repr(options),
-            str(out.resolve()) if out is not None else "")
+            str(out.resolve()) if out is not None else "", datetime.date.today().isoformat())  # see link.Shown
 
 
 @contextmanager

@@ -6,13 +6,16 @@ Exit 0 fine, 1 content errors, 2 a wrong command line.
 from __future__ import annotations
 
 import argparse
+import datetime
 import os
 import sys
 from pathlib import Path
 
 from . import __version__
 from .build import BuildOptions, BuildResult, build_site, read_config
+from .config import BASE_URL_RULE, valid_base_url
 from .diagnostics import suggest
+from .read.fields import parse_date
 from .progress import Progress
 from .schema import SCHEMA_DIR, SETTINGS
 from .output.write import OutputRefused, read_manifest
@@ -32,18 +35,21 @@ def _parser() -> argparse.ArgumentParser:
     site_arg(p)
     p.add_argument("-o", "--output", help="write here instead of SITE/output")
     p.add_argument("--drafts", action="store_true", help="include drafts")
+    p.add_argument("--future", action="store_true",
+                   help="publish explainers dated after today too (they are held back until their date)")
     p.add_argument("--base-url", help="publish under this URL instead of site.yml's base_url")
     p.add_argument("--strict", action="store_true", help="treat warnings as errors")
-    _verbosity(p)
+    _verbosity(p, "list every file written or removed")
 
     p = sub.add_parser("check", help="report every problem without writing anything")
     site_arg(p)
     p.add_argument("--drafts", action="store_true", help="check drafts too")
+    p.add_argument("--future", action="store_true", help="check explainers dated after today as published")
     p.add_argument("--strict", action="store_true", help="treat warnings as errors")
     p.add_argument("--format", choices=FORMATS,
                    help="text (for people), json (for editors and tools) or github (annotations in pull requests); "
                         "default: github when GITHUB_ACTIONS=true, else text")
-    _verbosity(p)
+    _verbosity(p, "list every file a build would write")
 
     p = sub.add_parser("diff", help="what a change does to the site: facts, pages, claims, against a git revision")
     p.add_argument("base", nargs="?", metavar="BASE",
@@ -67,9 +73,19 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("title", metavar="TITLE", help="the title or name; the file is named from it")
     p.add_argument("--site", default=".", help="the site's folder (default: here)")
     p.add_argument("--slug", help="the file name (without extension) instead of one made from TITLE")
+    p.add_argument("--date", help="for an event: when it happened, YYYY, YYYY-MM or YYYY-MM-DD (default: today); "
+                                  "its file name starts with it")
 
     p = sub.add_parser("init", help="start a new site in DIR that builds at once")
     p.add_argument("dir", metavar="DIR", help="a new or empty folder")
+
+    p = sub.add_parser("theme", help="where the built-in theme is, or a copy of one of its templates to start from")
+    site_arg(p)
+    what = p.add_mutually_exclusive_group(required=True)
+    what.add_argument("--path", action="store_true", help="print the folder of the built-in theme")
+    what.add_argument("--copy", metavar="NAME",
+                      help="copy the built-in template NAME (e.g. explainer.html) into SITE/templates/; "
+                           "never overwrites")
 
     p = sub.add_parser("schema", help="write a JSON Schema per fact-sheet type and point editors at them")
     site_arg(p)
@@ -78,10 +94,10 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _verbosity(p: argparse.ArgumentParser) -> None:
+def _verbosity(p: argparse.ArgumentParser, verbose: str) -> None:
     group = p.add_mutually_exclusive_group()
     group.add_argument("-q", "--quiet", action="store_true", help="print errors only")
-    group.add_argument("-v", "--verbose", action="store_true", help="print every file written")
+    group.add_argument("-v", "--verbose", action="store_true", help=verbose)
 
 
 def report(result: BuildResult, strict: bool, quiet: bool = False, stream=None) -> None:
@@ -120,8 +136,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "init":
         return init_command(Path(args.dir))
     if args.command == "new":
-        return new_command(Path(args.site), args.kind, args.title, args.slug)
-    wrong = _wrong_values(args)  # --base-url and -o, checked as site.yml's twins are
+        return new_command(Path(args.site), args.kind, args.title, args.slug, args.date)
+    if args.command == "theme":
+        return theme_command(Path(args.site), args.path, args.copy)
+    base_url = getattr(args, "base_url", None)  # checked as site.yml's twin is, before anything is read
+    if base_url is not None and not valid_base_url(base_url):
+        return _bad_base_url(base_url)
+    wrong = output_problem(args.output) if getattr(args, "output", None) else ""
     if wrong:
         return _fail(wrong, 2)
     if args.command == "diff":
@@ -144,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def build_command(args: argparse.Namespace, root: Path) -> int:
     """`build` and `check`: one build (written or not), its problems, and a closing line."""
-    options = BuildOptions(drafts=args.drafts, strict=args.strict,
+    options = BuildOptions(drafts=args.drafts, future=args.future, strict=args.strict,
                            base_url=getattr(args, "base_url", None),
                            out=Path(args.output) if getattr(args, "output", None) else None)
     out = options.out or root / "output"
@@ -173,8 +194,13 @@ def build_command(args: argparse.Namespace, root: Path) -> int:
         return 1
     if args.verbose and args.command == "build":
         _list_changes(before, read_manifest(out) or {})
+    elif args.verbose:
+        for path in sorted(result.outputs):  # what a build would write (and the search index, if installed)
+            print(f"  would write {path}")
     if not args.quiet:
         pages = sum(1 for r in result.routes if not r.spec.copied)
+        for note in result.notes if args.command == "build" else ():
+            print(f"note: {note}", file=sys.stderr)
         if args.command == "build":
             s = result.stats
             print(f"built {pages} pages and {len(result.routes) - pages} files in {result.seconds:.2f} s: "
@@ -183,18 +209,6 @@ def build_command(args: argparse.Namespace, root: Path) -> int:
         else:
             print(f"check passed: {pages} pages in {result.seconds:.2f} s" + (f" ({counts})" if counts else ""))
     return 0
-
-
-def _wrong_values(args) -> str:
-    """The first command-line value that its site.yml twin would refuse, said in one line ("" if none)."""
-    from .config import BASE_URL_RULE, valid_base_url
-
-    base_url = getattr(args, "base_url", None)
-    if base_url is not None and not valid_base_url(base_url):
-        return f"--base-url {base_url!r}: {BASE_URL_RULE.removeprefix('base_url ')}"
-    if getattr(args, "output", None):
-        return output_problem(args.output)
-    return ""
 
 
 def output_problem(given: str) -> str:
@@ -215,6 +229,14 @@ def _list_changes(before: dict, after: dict) -> None:
             print(f"  wrote {path}")
     for path in sorted(set(before) - set(after)):
         print(f"  removed {path}")
+
+
+def _bad_base_url(value: str) -> int:
+    """--base-url follows site.yml's rule for base_url; a usage error (exit 2), before anything is read."""
+    bare = "://" not in value and "." in value.split("/", 1)[0]
+    return _fail(f"--base-url '{value}': {BASE_URL_RULE.removeprefix('base_url ')}", 2,
+                 f"write it with its scheme: --base-url https://{value}" if bare
+                 else "give the address the site is served at, with https:// and its path, or / for any folder")
 
 
 def _fail(message: str, code: int, hint: str = "") -> int:
@@ -250,13 +272,14 @@ def init_command(dest: Path) -> int:
     if schema_command(dest, None, editor=True, quiet=True) == 0:
         print(f"  wrote {(dest / SCHEMA_DIR).as_posix()}/ and {(dest / SETTINGS).as_posix()} "
               "(editors check fact sheets as you type)")
-    print(f"A new site is in {dest}. Next:\n  cd {dest}\n  site-builder serve     (a live preview)\n"
-          "  site-builder build     (the site, in output/)")
+    print(f"A new site is in {dest}; its README.md says how to work on it and publish it. Next:\n"
+          f"  cd {dest}\n  site-builder build     (the site, in output/)\n"
+          "  site-builder serve     (a live preview; it runs until Ctrl+C, so use another terminal for the rest)")
     return 0
 
 
-def new_command(root: Path, kind: str, title: str, slug: str | None) -> int:
-    from .scaffold import ScaffoldRefused, new_document, new_factsheet
+def new_command(root: Path, kind: str, title: str, slug: str | None, date: str | None = None) -> int:
+    from .scaffold import DATED_RE, ScaffoldRefused, new_document, new_factsheet, slug_for
 
     if not root.is_dir():
         return _fail(f"'{root}' is not a folder", 2)
@@ -275,15 +298,45 @@ def new_command(root: Path, kind: str, title: str, slug: str | None) -> int:
                 close = list(dict.fromkeys(close))
                 hint = " (did you mean " + " or ".join(f"'{c}'" for c in close) + "?)" if close else ""
                 return _fail(f"unknown kind '{kind}'{hint}", 2, "kinds are " + ", ".join(names))
-            path = new_factsheet(root, config, tspec, title, slug)
+            if date is not None and (tspec.name != "event" or parse_date(date)[0] is None):
+                return _fail(f"--date '{date}': " + ("only events take a date" if tspec.name != "event"
+                                                     else parse_date(date)[1]), 2)
+            path = new_factsheet(root, config, tspec, title, slug, date or "")
     except ScaffoldRefused as exc:
         return _fail(exc.message, exc.code, exc.hint)
     print(path.as_posix())
+    if kind not in ("explainer", "page") and tspec.name == "event" and date is None and \
+            path.stem.startswith(datetime.date.today().isoformat()) and not DATED_RE.match(slug_for(title)):
+        print("note: the event is dated today, and so is its file name; for the day it happened, give it with "
+              f"--date: site-builder new event \"{title}\" --date YYYY-MM-DD", file=sys.stderr)
     if kind not in ("explainer", "page"):
         others = sorted(p.parent.name for p in (root / "content" / "facts").glob(f"*/{path.name}") if p != path)
         if others:
             print(f"note: {others[0]}/{path.stem} exists too; refer to this one as "
                   f"[[{tspec.folder}/{path.stem}]], with its folder", file=sys.stderr)
+    return 0
+
+
+def theme_command(root: Path, path: bool, name: str | None) -> int:
+    from .pages.templates import THEME_DIR, THEME_PREFIX
+    from .scaffold import ScaffoldRefused
+    from .themefiles import copy_theme_file
+
+    if path:
+        print(THEME_DIR)
+        return 0
+    if not (root / "site.yml").is_file():
+        return _fail(f"no site.yml in '{root}': is this a site's folder?", 2,
+                     "run the command in the site's folder, or give it: site-builder theme SITE --copy NAME")
+    try:
+        written = copy_theme_file(root, name)
+    except ScaffoldRefused as exc:
+        return _fail(exc.message, exc.code, exc.hint)
+    shown = written.relative_to(root).as_posix()
+    print(written.as_posix())
+    if shown.endswith(".html"):
+        print(f"note: {shown} now replaces the built-in one; to change only part of it, keep the blocks you change "
+              f'and start the file with {{% extends "{THEME_PREFIX}{written.name}" %}}', file=sys.stderr)
     return 0
 
 

@@ -81,6 +81,7 @@ class SiteConfig:
     copyright: str = ""
     nav: tuple[tuple[str, str], ...] = ()  # (label, url or ref id)
     search: str = "pagefind"  # "pagefind": a static search index when the pagefind package is installed; "off"
+    nav_at: tuple[Location, ...] = field(default=(), compare=False, repr=False)  # where each nav url is written
     require_via: bool = False  # sources: a url off its publisher's host must say which copy was read (via:)
     markdown_engine: str = "cmark-gfm"  # or "python-markdown"
     markdown_extensions: tuple[tuple[str, str], ...] = ()  # Python-Markdown's: (name, its options as JSON)
@@ -166,9 +167,8 @@ def load_config(text: str, rel_path: str, problems: Problems) -> SiteConfig | No
         base_url = "/"  # the build fails anyway; the rest of the checks still run
     raw_html, engine, extensions = load_markdown_settings(data, marks, problems)
     toc, min_headings, max_level = _toc(data, marks, problems)
-    types = _load_types(data.get("types"), marks, problems)
-    _check_ref_targets(types, marks, problems)
-    nav = _load_nav(data.get("nav"), marks, problems)
+    types = _check_ref_targets(_load_types(data.get("types"), marks, problems), marks, problems)
+    nav, nav_at = _load_nav(data.get("nav"), marks, problems)
     language, languages = load_languages(data, marks, problems)
     return SiteConfig(
         title=title or "Untitled site",
@@ -182,6 +182,7 @@ def load_config(text: str, rel_path: str, problems: Problems) -> SiteConfig | No
         copyright=_text(data, "copyright", marks, problems) or "",
         nav=nav,
         search=_search(data, marks, problems),
+        nav_at=nav_at,
         require_via=_require_via(data.get("sources"), marks, problems),
         publish=load_publish(data, marks, problems),
         markdown_engine=engine,
@@ -257,13 +258,14 @@ def _text(data: dict, key: str, marks: Marks, problems: Problems, required: bool
     return str(value)
 
 
-def _load_nav(raw, marks: Marks, problems: Problems) -> tuple:
+def _load_nav(raw, marks: Marks, problems: Problems) -> tuple[tuple, tuple]:
+    """The nav's (label, url) items, and where each url is written."""
     if raw is None:
-        return ()
+        return (), ()
     if not isinstance(raw, list):
         problems.error("nav must be a list of {label, url} items", marks.at(("nav",)))
-        return ()
-    items = []
+        return (), ()
+    items, where = [], []
     for i, item in enumerate(raw):
         if not isinstance(item, dict) or not isinstance(item.get("label"), str) or not isinstance(item.get("url"), str):
             problems.error("each nav item needs 'label' and 'url' (a path such as /timeline/)", marks.at(("nav", i)))
@@ -273,7 +275,8 @@ def _load_nav(raw, marks: Marks, problems: Problems) -> tuple:
                            marks.at(("nav", i, "url")), "nav links may be site paths such as /timeline/, or http(s)")
             continue
         items.append((item["label"], item["url"]))
-    return tuple(items)
+        where.append(marks.at(("nav", i, "url")))
+    return tuple(items), tuple(where)
 
 
 def _load_types(raw, marks: Marks, problems: Problems) -> tuple[TypeSpec, ...]:
@@ -413,10 +416,13 @@ def _load_field(name: str, raw, path: tuple, marks: Marks, problems: Problems) -
                      str(raw.get("description", "")), str(raw.get("label", "")))
 
 
-def _check_ref_targets(types: tuple[TypeSpec, ...], marks: Marks, problems: Problems) -> None:
-    """Refs must point at declared types (checked once the whole type list is known)."""
+def _check_ref_targets(types: tuple[TypeSpec, ...], marks: Marks, problems: Problems) -> tuple[TypeSpec, ...]:
+    """Refs must point at declared types (checked once the whole type list is known). An unknown type is
+    reported here and left out of the field's `to`, so fact sheets are not blamed for site.yml's mistake."""
     names = [t.name for t in types]
+    out = []
     for tspec in types:
+        fields = []
         for fspec in tspec.fields:
             path = ("types", tspec.name, "fields", fspec.name)
             spec = fspec
@@ -427,3 +433,7 @@ def _check_ref_targets(types: tuple[TypeSpec, ...], marks: Marks, problems: Prob
                     problems.error(f"field '{fspec.name}' of type '{tspec.name}' refers to unknown type "
                                    f"'{target}'{did_you_mean(target, names)}", marks.at(path + ("to",)),
                                    suggestions=suggest(target, names))
+            known = replace(spec, to=tuple(t for t in spec.to if t in names))
+            fields.append(replace(fspec, of=known) if fspec.of is not None else known)
+        out.append(replace(tspec, fields=tuple(fields)))
+    return tuple(out)

@@ -7,8 +7,6 @@ token: the summary and the artifact belong to the run. tests/test_contributing.p
 
 from __future__ import annotations
 
-from . import __version__
-
 CHECK_WORKFLOW = """\
 # Checks every pull request. Problems are marked on the lines they are on ("Files changed" tab);
 # the run's Summary says what the change does to the site: facts from what to what, on whose
@@ -26,8 +24,7 @@ jobs:
   check:
     runs-on: ubuntu-latest
     env:
-      # What pip installs: this version, another one, or the address of the builder's repository.
-      SITE_BUILDER: "site-builder=={version}"
+{pin}
     steps:
       - uses: actions/checkout@v4
         with:
@@ -156,9 +153,14 @@ site-builder diff main
 """
 
 
-def contributor_files(version: str = __version__) -> dict[str, str]:
-    """The files `init` adds for contributors, by path in the new site."""
+def contributor_files(pin: str | None = None) -> dict[str, str]:
+    """The files `init` adds for contributors, by path in the new site. `pin`: the workflow's marked line
+    that says which builder it installs (publish.pin_lines), the same as the publishing workflow's."""
+    if pin is None:
+        from .publish import builder_origin, pin_lines
+
+        pin = pin_lines(builder_origin())
     return {
         "CONTRIBUTING.md": CONTRIBUTING,
-        ".github/workflows/check.yml": CHECK_WORKFLOW.format(version=version),
+        ".github/workflows/check.yml": CHECK_WORKFLOW.format(pin=pin),
     }

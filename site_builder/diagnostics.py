@@ -71,10 +71,15 @@ class Problems:
     def has_errors(self, strict: bool = False) -> bool:
         return any(d.severity == "error" or strict for d in self.items)
 
-    def sorted(self) -> list[Diagnostic]:
+    def sorted(self, first: Iterable[str] = ()) -> list[Diagnostic]:
+        """By file, line and column, without repeats; site.yml's problems first (every other file is read by
+        its rules), then those of the files in `first` (files that could not be read, on which the problems
+        of other files may follow), then the rest."""
+        first = frozenset(first)
         seen: set[Diagnostic] = set()
         out = []
-        for d in sorted(self.items, key=Diagnostic.sort_key):
+        for d in sorted(self.items, key=lambda d: (d.location.rel_path != "site.yml", d.location.rel_path not in first,
+                                                   d.sort_key())):
             if d not in seen:
                 seen.add(d)
                 out.append(d)

@@ -99,6 +99,7 @@ class Fragment:
     html: str
     slots: tuple = ()
     source: str = ""  # the Markdown as written (for search, summaries and feeds)
+    urls: tuple = ()  # (address, Location) of each http(s) link written in it (links into the site are checked)
 
 
 @dataclass(frozen=True, slots=True)

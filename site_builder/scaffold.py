@@ -14,10 +14,12 @@ import yaml
 
 from .text import slugify
 from .config import FieldSpec, SiteConfig, TypeSpec
+from .read.fields import parse_date
 
 MAX_SLUG = 60
 COMMENT_COL = 30
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*\Z")
+DATED_RE = re.compile(r"^\d{4}(-\d{2}){0,2}-")  # an event's file name: 1843-notes-published, 2024-02-18-x
 
 
 class ScaffoldRefused(Exception):
@@ -79,7 +81,7 @@ def document_text(kind: str, title: str, today: datetime.date) -> str:
             _line(f"date: {today.isoformat()}", "required: YYYY-MM-DD"),
             _line("# updated: " + today.isoformat(), "when you change it after publishing"),
             _line("authors: []", "plain names, e.g. [Jane Doe]"),
-            _line("tags: []", "lower-case words, e.g. [sanctions, cars]"),
+            _line("tags: []", "lower-case words with '-', e.g. [history, public-health]"),
             _line("about: []", "ids of the fact sheets this is about, e.g. [people/x]"),
             _line("# image: {src: media/photo.jpg, alt: what it shows, credit: who took it}"),
             _line("# draft: true", "keeps it out of the site until you remove this line"),
@@ -125,7 +127,8 @@ def field_comment(spec: FieldSpec, config: SiteConfig) -> str:
     return text + (f": {spec.description}" if spec.description else "")
 
 
-def factsheet_text(tspec: TypeSpec, name: str, config: SiteConfig) -> str:
+def factsheet_text(tspec: TypeSpec, name: str, config: SiteConfig, date: str = "") -> str:
+    """A new fact sheet of the type; `date` fills an event's date (its file name starts with it)."""
     article = "an" if tspec.singular[:1].lower() in "aeiou" else "a"
     lines = [
         f"# {article.capitalize()} {tspec.singular.lower()}. Fill in the lines marked 'required' (check lists any",
@@ -140,7 +143,9 @@ def factsheet_text(tspec: TypeSpec, name: str, config: SiteConfig) -> str:
         if spec.name == title_key:
             continue
         comment = field_comment(spec, config)
-        if spec.required:
+        if date and spec.name == "date" and tspec.name == "event":
+            lines.append(_line(f"date: {date}", "required: when it happened; the file name starts with it"))
+        elif spec.required:
             lines.append(_line(f"{spec.name}:", comment))
         else:
             lines.append(_line(f"# {spec.name}: {example_value(spec, config)}", comment))
@@ -165,10 +170,19 @@ def new_document(root: Path, kind: str, title: str, slug: str | None = None,
     return path
 
 
-def new_factsheet(root: Path, config: SiteConfig, tspec: TypeSpec, name: str, slug: str | None = None) -> Path:
-    """content/facts/<folder>/<slug>.yml, pre-filled from the type's fields; returns its path."""
+def new_factsheet(root: Path, config: SiteConfig, tspec: TypeSpec, name: str, slug: str | None = None,
+                  date: str = "") -> Path:
+    """content/facts/<folder>/<slug>.yml, pre-filled from the type's fields; returns its path. An event's file
+    name starts with its date (`date`, or today's), as in 1843-notes-published.yml."""
+    if tspec.name == "event":
+        made = _slug(name, slug)
+        dated = DATED_RE.match(made)
+        if not date and dated and parse_date(dated.group(0)[:-1])[0] is not None:
+            date = dated.group(0)[:-1]  # "1843 Notes published": the title gives the date
+        date = date or datetime.date.today().isoformat()
+        slug = made if slug is not None or dated else _slug("", f"{date}-{made}")
     path = root / "content" / "facts" / tspec.folder / f"{_slug(name, slug)}.yml"
-    create_file(path, factsheet_text(tspec, name, config))
+    create_file(path, factsheet_text(tspec, name, config, date if tspec.name == "event" else ""))
     return path
 
 
@@ -182,7 +196,7 @@ title: My Explainer Site
 description: Explainers and the facts behind them, each with its source.
 # The address the site will be published at; a sub-folder such as
 # https://example.org/my-site/ works too. `site-builder build --base-url URL`
-# overrides it for one build (see docs/publishing.md).
+# overrides it for one build (the publishing workflow does, with GitHub's address).
 base_url: https://example.org/
 language: en
 
@@ -267,8 +281,8 @@ tags: [computing, history]
 about: [people/ada-lovelace]
 ---
 
-*This is an example explainer: edit it or delete it. The writers' guide (docs/writing.md)
-explains every part of it.*
+*This is an example explainer: edit it or delete it. The list at the end of it says
+what each part does; site-builder's writers' guide explains the rest.*
 
 In 1843 [[people/ada-lovelace]] published an English translation of Luigi Menabrea's
 paper on Charles Babbage's Analytical Engine, with notes of her own that were far longer
@@ -285,11 +299,11 @@ The publication is on the [timeline](../facts/events/1843-notes-published.yml).
   becomes a link to that file's page.
 """
 
-INIT_GITIGNORE = "output/\n.output.lock\n.output.spare/\n.output.staging-*\n.site-builder-cache/\n"
-
-
 def init_files(today: datetime.date) -> dict[str, str]:
     from .contributing import contributor_files
+    from .publish import builder_origin, pin_lines, publishing_files
+
+    origin = builder_origin()
 
     return {
         "site.yml": INIT_SITE_YML,
@@ -297,8 +311,8 @@ def init_files(today: datetime.date) -> dict[str, str]:
         "content/facts/people/ada-lovelace.yml": INIT_PERSON,
         "content/facts/sources/menabrea-1843.yml": INIT_SOURCE,
         "content/facts/events/1843-notes-published.yml": INIT_EVENT,
-        ".gitignore": INIT_GITIGNORE,
-        **contributor_files(),
+        **publishing_files(yaml.safe_load(INIT_SITE_YML)["title"], origin),
+        **contributor_files(pin_lines(origin)),
     }
 
 

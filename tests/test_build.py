@@ -115,10 +115,11 @@ def test_a_site_with_its_own_types_builds_every_page(make_site):
         "sources/index.html", "sources/chronicle-1937/index.html",
         "events/index.html", "events/1937-05-27-opening/index.html",
         "timeline/index.html", "tags/index.html", "tags/colour/index.html", "tags/bridges/index.html",
-        "404.html", "feed.xml", "sitemap.xml", "robots.txt", "media/diagram.svg",
+        "404.html", "feed.xml", "sitemap.xml", "explainers/index.html", "media/diagram.svg",
         "static/style.css", "static/favicon.svg",
     }
     assert expected <= set(result.outputs)
+    assert "robots.txt" not in result.outputs  # a site below the root of its host: crawlers would not read it
     assert "explainers/draft-one/index.html" not in result.outputs
 
 
@@ -170,7 +171,7 @@ def test_every_url_lives_under_the_base_path(make_site):
             continue
         for url in re.findall(r'(?:href|src)="([^"]+)"', data.decode()):
             assert url.startswith(("/bridges/", "#", "https://")), (out, url)
-    assert "Sitemap: https://example.org/bridges/sitemap.xml" in result.outputs["robots.txt"].decode()
+    assert "Sitemap: https://example.org/bridges/sitemap.xml" in result.notes[0]  # no robots.txt: a note says why
 
 
 def test_base_url_option_moves_the_site(make_site):
@@ -246,7 +247,8 @@ def test_ambiguous_short_ids_and_url_collisions(make_site):
     text = messages(result)
     assert any("'golden-gate' is ambiguous: it could be 'bridges/golden-gate' or 'companies/golden-gate'" in m
                for m in text)
-    assert any("would both write /bridges/bridges/" in m for m in text)
+    assert any("'content/pages/bridges.md' would be published at /bridges/bridges/, where the site's list of the "
+               "type 'bridge' goes" in m for m in text)
 
 
 def test_strict_turns_warnings_into_errors(make_site):

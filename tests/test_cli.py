@@ -75,6 +75,33 @@ def test_wrong_command_lines_exit_2(site, capsys, tmp_path):
     assert code == 2 and "must not be inside content/" in err
 
 
+@pytest.mark.parametrize("value, hint", [
+    ("user.github.io/fresh/", "write it with its scheme: --base-url https://user.github.io/fresh/"),
+    ("ftp://x/", "with https:// and its path"),
+    ("https://", "with https:// and its path"),
+    ("fresh/", "with https:// and its path"),
+])
+def test_base_url_option_follows_site_yml_rule_and_writes_nothing(site, capsys, value, hint):
+    code, out, err = run(capsys, "build", site, "--base-url", value)
+    assert (code, out) == (2, "")
+    assert err.startswith(f"site-builder: error: --base-url '{value}': must be an absolute http(s) URL"), err
+    assert hint in err and "site.yml:" not in err
+    assert not (site / "output").exists()
+    yml = site / "site.yml"
+    yml.write_text(re.sub(r"(?m)^base_url: .*$", f"base_url: '{value}'", yml.read_text(), count=1))
+    code, _, err = run(capsys, "check", site)  # the same value in site.yml is refused too
+    assert code == 1 and "base_url must be an absolute http(s) URL" in err
+
+
+def test_base_url_option_moves_every_link(site, capsys):
+    code, _, err = run(capsys, "build", site, "--base-url", "https://user.github.io/fresh/")
+    assert code == 0, err
+    html = (site / "output/explainers/hello/index.html").read_text()
+    links = re.findall(r'(?:href|src)="([^"#]+)"', html)
+    assert links and all(u.startswith(("/fresh/", "https://")) for u in links), links
+    assert 'href="/fresh/static/style.css"' in html
+
+
 def test_quiet_prints_errors_only(site, capsys):
     (site / "content/facts/sources/unused.yml").write_text("title: Unused\n")
     code, out, err = run(capsys, "build", site, "--quiet")

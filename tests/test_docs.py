@@ -12,8 +12,10 @@ Every yaml, markdown and svg block of the guide must be one of these, so no exam
 
 from __future__ import annotations
 
+import argparse
 import json
 import re
+import shlex
 import textwrap
 from pathlib import Path
 
@@ -242,8 +244,9 @@ def test_docs_link_to_files_that_exist():
 # Where each module's messages are explained: writers see content messages, site builders see site.yml's.
 MESSAGE_DOCS = {
     "writing.md": ["read/documents", "read/fields", "site/resolve", "site/checks", "read/markup", "read/discover",
-                   "read/yamlio", "read/frontmatter", "site/routes", "build", "read/translations", "read/media",
-                   "read/depth", "read/portable", "read/maths", "read/highlight", "read/callouts", "search/stage"],
+                   "read/yamlio", "read/frontmatter", "site/routes", "site/sitelinks", "build", "read/translations",
+                   "read/media", "read/depth", "read/portable", "read/maths", "read/highlight", "read/callouts",
+                   "search/stage"],
     "site-builders.md": ["config", "pages/render", "pages/templates", "output/write", "read/engines", "i18n/settings"],
 }
 REPORTERS = {"error", "warning", "TemplateProblem", "OutputRefused", "Diagnostic"}
@@ -282,3 +285,68 @@ def test_every_message_the_builder_reports_is_explained(doc):
                for line, fixed in messages_in(module) if fixed not in text]
     assert missing == [], f"explain these messages in docs/{doc}"
     assert sum(len(messages_in(m)) for m in MESSAGE_DOCS[doc]) >= 20
+
+
+# ---- every command in the docs: the examples run (in a new site), the synopses name options that exist
+
+COMMAND_DOCS = ["../README.md"] + sorted(p.name for p in DOCS.glob("*.md"))
+PLACEHOLDER_RE = re.compile(r"\[|\b(SITE|DIR|OUT|URL|NAME|N|H|KIND|TITLE)\b|<[a-z]+>")
+
+
+def shell_lines(name: str) -> list[list[str]]:
+    """The lines of each ```sh block of a doc, continuation lines joined, comments dropped."""
+    out = []
+    for m in FENCE_RE.finditer((DOCS / name).read_text("utf-8")):
+        if m.group(1).split()[:1] == ["sh"]:
+            text = re.sub(r"\\\n\s*", " ", m.group(2))
+            out.append([re.sub(r"\s+#\s.*$", "", line).strip() for line in text.splitlines() if line.strip()])
+    return out
+
+
+def options_of(command: str) -> set[str]:
+    from site_builder.cli import _parser
+
+    sub = next(a for a in _parser()._actions if isinstance(a, argparse._SubParsersAction))
+    return set(sub.choices[command]._option_string_actions)
+
+
+def check_synopsis(line: str, where: str) -> None:
+    """A command line with placeholders ([SITE], URL, <type>): its command and every option exist."""
+    words = line.replace("[", " ").replace("]", " ").replace("|", " ").split()
+    assert words[0] == "site-builder" and len(words) > 1, where
+    known = options_of(words[1])  # KeyError: no such command
+    for word in words[2:]:
+        if word.startswith("-"):
+            assert word.split("=")[0] in known, f"{where}: `{line}`: {words[1]} has no option {word}"
+
+
+@pytest.mark.parametrize("name", COMMAND_DOCS)
+def test_every_command_in_the_docs_runs(name, tmp_path, monkeypatch, capsys):
+    """Each ```sh block runs in a new site, line by line, as a reader would type it: its site-builder
+    commands exit 0 (the part before `&&`; another program's commands are the reader's). serve and diff are
+    only parsed: serve would run until stopped, diff needs a git history (tests/test_diff.py gives it one). Lines with placeholders, and commands in the prose, are checked
+    against the command line's options."""
+    from site_builder.cli import _parser, main
+    from site_builder.scaffold import init_site
+
+    for number, lines in enumerate(shell_lines(name)):
+        site = tmp_path / f"block-{number}"
+        init_site(site)
+        monkeypatch.chdir(site)
+        for line in lines:
+            command = line.split("&&")[0].strip()
+            if command.startswith("cd "):
+                monkeypatch.chdir(command[3:].strip())
+            if not command.startswith("site-builder "):
+                continue
+            if PLACEHOLDER_RE.search(command):
+                check_synopsis(command, name)
+                continue
+            argv = shlex.split(command)[1:]
+            if argv[0] in ("serve", "diff"):  # runs until stopped / needs a git history (test_diff has one)
+                _parser().parse_args(argv)
+                continue
+            assert main(argv) == 0, f"{name}: `{command}` failed:\n{capsys.readouterr().err}"
+    prose = FENCE_RE.sub("", (DOCS / name).read_text("utf-8"))
+    for span in re.findall(r"`(site-builder [^`]*)`", prose):
+        check_synopsis(span, name)

@@ -413,7 +413,7 @@ def test_a_claim_charged_to_a_source_is_authored_by_its_publisher(make_site):
     ("claimant: {value: A spokesman, source: daily-1}",
      "4:19: warning: 'claimant' is free text, not the id of a fact sheet (person, organization or source)"),
     ("claimant: {value: cars/limo, source: daily-1}",
-     "4:19: error: 'cars/limo' is a car, but 'claimant' must refer to a person or organization or source"),
+     "4:19: error: 'cars/limo' is a car, but 'claimant' must refer to a person or an organization or a source"),
     ("claimant: {value: people/nobody, source: daily-1}", "4:19: error: unknown reference 'people/nobody'"),
 ])
 def test_a_claimant_must_be_a_person_an_organization_or_a_source(make_site, line, expected):

@@ -103,7 +103,7 @@ def translation(n: int) -> str:
 edits = st.tuples(
     st.sampled_from(["rename", "add_ref", "remove_refs", "cite", "template", "drop_template", "delete", "add",
                      "site_yml", "employer", "reword", "reword", "summary", "retitle", "field", "draft",
-                     "move", "move_back", "media", "move_folder",
+                     "unreadable", "schedule", "site_link", "move", "move_back", "media", "move_folder",
                      "source_date", "updated", "correct", "dispute", "host", "source_url", "speaker",
                      "translate", "translate", "untranslate", "sheet_translation", "commit"]),
     st.integers(0, 2), st.integers(0, 99))
@@ -188,6 +188,23 @@ def apply_edit(root: Path, edit: tuple[str, int, int]) -> None:
                 path.write_text(text.replace("draft: true\n", "", 1))
             else:
                 path.write_text(text.replace("---\n", "---\ndraft: true\n", 1))
+    elif op == "site_link":  # a link written as an address of the site, to a page that may come and go
+        path = root / f"content/explainers/{EXPLAINERS[which]}.md"
+        other = EXPLAINERS[(which + 1 + n) % len(EXPLAINERS)]
+        if path.exists():
+            path.write_text(path.read_text() + f"\nSee [the other](/explainers/{other}/).\n")
+    elif op == "schedule":  # dated after today: held back (what refers to it says so), or published again
+        path = root / f"content/explainers/{EXPLAINERS[which]}.md"
+        if path.exists():
+            text = path.read_text()
+            path.write_text(text.replace("date: 2999-", "date: 2024-", 1) if "date: 2999-" in text
+                            else text.replace("date: 2024-", "date: 2999-", 1))
+    elif op == "unreadable":  # a tab breaks the YAML (the id stays known), or the fix
+        path = [people / f"{PEOPLE[which]}.yml", root / f"content/explainers/{EXPLAINERS[which]}.md"][n % 2]
+        if path.exists():
+            text = path.read_text()
+            path.write_text(text.replace("\tsummary:", "summary:", 1) if "\tsummary:" in text
+                            else text.replace("summary:", "\tsummary:", 1))
     elif op == "translate":  # a new or changed translation (of an explainer that may not exist: an error)
         write_site(root, {f"content/explainers/{EXPLAINERS[which]}.ko.md": translation(n)})
     elif op == "untranslate":

@@ -131,7 +131,7 @@ def test_scan_ref_text_may_wrap_onto_the_next_line_but_not_past_a_blank_line():
     assert "[[a|b" in scanned.text and "[[people/" in scanned.text
     assert [(d.severity, str(d.location)) for d in problems.items] == [
         ("warning", "content/explainers/e.md:4:18"), ("warning", "content/explainers/e.md:6:9")]
-    assert all("never closed" in d.message and d.hint for d in problems.items)
+    assert all("is not closed: a reference ends with" in d.message and d.hint for d in problems.items)
 
 
 def test_scan_skips_code_and_escapes():

@@ -206,7 +206,7 @@ def test_search_page_works_without_javascript(site):
     text = page(site, "search/index.html")
     assert '<link rel="canonical" href="https://example.org/notes/search/">' in text  # one page, whatever the query
     assert '<form id="search-form" class="search-form" role="search" action="/notes/search/" method="get"' in text
-    for href in ("/notes/people/", "/notes/organizations/", "/notes/timeline/", "/notes/#explainers"):
+    for href in ("/notes/people/", "/notes/organizations/", "/notes/timeline/", "/notes/explainers/"):
         assert f'href="{href}"' in text
 
 

@@ -30,12 +30,13 @@ from ..search.stage import SearchMemory
 from ..site.index import Links, Tables
 from ..site.link import LinkMemo
 from ..model import SourceFile
+from ..site.resolve import Held
 from ..site.routes import Planned, Route
 from . import codec
 from .lazy import LazyDict
 
 STATE_FILE = "state"
-_FORMAT = b"sb-state-11\n"
+_FORMAT = b"sb-state-12\n"
 
 
 class Numbering:
@@ -123,13 +124,15 @@ def save(state: BuildState, path: Path) -> None:
                   for rel, e in state.files.entries.items()},
         "notes": {rel: codec.encode(found) for rel, found in state.files.notes.items()},
         "problems": {rel: (digest, codec.encode(found)) for rel, (digest, found) in state.parsed.problems.items()},
-        "world": (world.ids, world.short, world.by_path, world.paths, world.media, world.facts),
+        "world": (world.ids, world.short, world.by_path, world.paths, world.media, world.facts,
+                  {rel: (h.id, h.fact, h.why) for rel, h in world.held.items()}),
         "media": {rel: codec.encode(info) for rel, info in world.info.items()},
         "dates": {rel: codec.encode(date) for rel, date in world.dates.items()},
         "git": state.git,
         "cards": world.cards,
         "links": _saved(links.links, _encode_links),
         "link_problems": {id_: codec.encode(found) for id_, found in links.problems.items()},
+        "site_links": links.site_links,
         "tables": {name: getattr(links.tables, name) for name in _TABLES},
         "warnings": {id_: codec.encode(found) for id_, found in links.tables.warnings.items()},
         "pages": records,
@@ -199,14 +202,17 @@ def _fill(state: BuildState, plain: dict) -> None:
     state.files.notes = {rel: codec.decode(found) for rel, found in plain["notes"].items()}
     state.parsed.problems = {rel: (digest, codec.decode(found)) for rel, (digest, found) in plain["problems"].items()}
     world = state.links.world
-    world.ids, short, world.by_path, world.paths, media, world.facts = plain["world"]
+    world.ids, short, world.by_path, world.paths, media, world.facts, held = plain["world"]
     world.short, world.media = {k: tuple(v) for k, v in short.items()}, frozenset(media)
     world.info = {rel: codec.decode(info) for rel, info in plain["media"].items()}
     world.dates = {rel: codec.decode(date) for rel, date in plain["dates"].items()}
     state.git = plain["git"]
     world.cards = plain["cards"]
+    for rel, (id_, fact, why) in held.items():
+        world.hold(rel, Held(id_, fact, why))
     state.links.links = LazyDict(plain["links"], _decode_links)  # an entry is decoded when a build reads it
     state.links.problems = {id_: codec.decode(found) for id_, found in plain["link_problems"].items()}
+    state.links.site_links = {id_: (rel, tuple(map(tuple, found))) for id_, (rel, found) in plain["site_links"].items()}
     tables = Tables(**{name: {k: tuple(v) for k, v in plain["tables"][name].items()} for name in _TABLES})
     tables.warnings = {id_: codec.decode(found) for id_, found in plain["warnings"].items()}
     state.links.tables = tables

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import re
 from collections import defaultdict
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from markupsafe import Markup
 
@@ -112,9 +112,7 @@ class PageRefs:
         return self.index.version(id_, self.language)
 
     def ref(self, target: str, text: str | None = None) -> Markup:
-        id_ = self.index.lookup(target)
-        if id_ is None:
-            raise KeyError(target)
+        id_ = self.index.known(target)  # a KeyError is shown as a located template error
         shown, language = self.version(id_)
         label = html.escape(text) if text is not None else html.escape(self.index.title(shown, language))
         url = html.escape(self.index.url(shown, language))
@@ -165,8 +163,9 @@ class PageRefs:
                 return self.group([(i.source, i.locator) for i in slot.items
                                    if self.index.has(f"sources/{i.source}")])
             if isinstance(slot, LinkSlot):
-                if slot.target.startswith("/"):
-                    url = self.index.urls.path(slot.target[1:])
+                if slot.target.startswith("/"):  # an address in the site, as written: moved under the base path
+                    path, mark, query = slot.target[1:].partition("?")
+                    url = self.index.urls.path(unquote(path)) + mark + query
                 else:
                     url = self.index.url_for_path(slot.target) or "#"
                 url = html.escape(url + ("#" + slot.fragment if slot.fragment else ""), quote=True)

@@ -164,7 +164,7 @@ def common(index: Index, route: Route, refs: PageRefs, title: str, description: 
                  "languages": site_languages(index, route), "base_url": config.base_url, "base": urls.base,
                  "author": config.author, "copyright": config.copyright, "nav": nav, "types": types, "lang": lang,
                  "urls": {"home": urls.home(prefix), "timeline": urls.path("timeline/"), "tags": urls.path("tags/"),
-                          "feed": urls.path("feed.xml", prefix), "explainers": urls.home(prefix) + "#explainers",
+                          "feed": urls.path("feed.xml", prefix), "explainers": urls.path("explainers/", prefix),
                           "search": urls.path("search/", prefix) if config.search != "off" else "",
                           "facts": urls.path("data/facts.json"), "cards": urls.path("data/cards.json")}},
         "page": {"url": route.url, "canonical": urls.absolute(route.url), "kind": route.kind,
@@ -174,18 +174,11 @@ def common(index: Index, route: Route, refs: PageRefs, title: str, description: 
         "ref": refs.ref,
         "static": urls.static,
         "absolute": urls.absolute,
-        "url_for": lambda id_: index.url(*refs.version(index.lookup(id_) or id_)),
+        "url_for": lambda id_: index.url(*refs.version(index.known(id_))),
         "sheets": lambda type_name: sheets_of(index, refs, type_name),
-        "sheet": lambda id_: sheet_card(index, refs, _known(index, id_)),
+        "sheet": lambda id_: sheet_card(index, refs, index.known(id_)),
         "media": media_helper(index),
     }
-
-
-def _known(index: Index, id_: str) -> str:
-    found = index.lookup(id_)
-    if found is None:
-        raise KeyError(id_)  # shown as a located template error
-    return found
 
 
 def sheet_card(index: Index, refs: PageRefs, id_: str) -> dict:
@@ -212,6 +205,7 @@ def explainer_context(index: Index, route: Route, refs: PageRefs) -> dict:
     ctx = common(index, route, refs, doc.title, doc.summary)
     ctx.update({
         "doc": doc, "body": body, "about": about, "sources": refs.later_entries(),
+        "scheduled": doc.date if index.shown is not None and index.shown.marked and index.shown.scheduled(doc) else None,
         "tags": [{"name": t, "url": index.urls.tag(t)} for t in doc.tags],
         "mentions": cards(index, refs, index.backlinks(doc.base_id)),
         "image": lead_image(index, doc.image), "corrections": correction_notes(refs, doc),
@@ -331,6 +325,17 @@ def explainers(index: Index, refs: PageRefs) -> list[dict]:
     return out
 
 
+def explainers_context(index: Index, route: Route, refs: PageRefs) -> dict:
+    """The list of every explainer, newest first, under the text of the site's page at /explainers/ if any."""
+    page = index.item(route.key) if route.key else None
+    title = page.title if page is not None else "Explainers"
+    about = page.summary if page is not None and page.summary else f"Every explainer on {index.config.title}."
+    ctx = common(index, route, refs, title, about)
+    ctx.update({"doc": page, "intro": refs.later(page.body) if page is not None else None,
+                "explainers": explainers(index, refs), "sources": refs.later_entries()})
+    return ctx
+
+
 def home_context(index: Index, route: Route, refs: PageRefs) -> dict:
     ctx = common(index, route, refs, index.config.title, index.config.description)
     ctx.update({"explainers": explainers(index, refs),
@@ -380,7 +385,7 @@ def search_context(index: Index, route: Route, refs: PageRefs) -> dict:
 
 
 CONTEXTS = {
-    "home": home_context, "explainer": explainer_context, "page": page_context, "fact": fact_context,
+    "home": home_context, "explainers": explainers_context, "explainer": explainer_context, "page": page_context, "fact": fact_context,
     "type-index": type_index_context, "timeline": timeline_context, "tag": tag_context, "tags": tags_context,
     "404": simple_context, "feed": feed_context, "sitemap": simple_context, "search": search_context,
     "corrections": corrections_context,

@@ -15,7 +15,7 @@ from .. import workers
 from ..diagnostics import Diagnostic, Location
 from ..files import Kept, digest_bytes
 from ..read.markup import OPEN
-from ..site.index import ALL, Index, key
+from ..site.index import ALL, Index, Unreadable, key
 from ..site.routes import Route
 
 PARALLEL_MIN = 400  # pages to render before worker processes pay for themselves
@@ -222,11 +222,13 @@ def render_route(index: Index, route: Route, env, sitemap: list[Route]) -> tuple
         from .images import made_image
         return made_image(index, route)
     refs = PageRefs(index, route.language)
-    context = CONTEXTS[route.kind](index, route, refs)
-    if route.kind == "sitemap":
-        context["entries"] = sitemap_entries(index, sitemap)
     try:
+        context = CONTEXTS[route.kind](index, route, refs)
+        if route.kind == "sitemap":
+            context["entries"] = sitemap_entries(index, sitemap)
         data = render_template(for_language(env, route.language), route.template_names(), context)
+    except Unreadable:  # the page needs a file that could not be read: its error is the one to fix
+        return None, []
     except TemplateProblem as exc:
         dedupe = (str(exc.location), exc.message)
         return None, [(dedupe, Diagnostic("error", f"{exc.message} (rendering {route.url})", exc.location,

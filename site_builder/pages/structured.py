@@ -365,7 +365,7 @@ def _collection_ids(index: Index, route: Route) -> tuple[str, list[str]]:
         return f"Tagged {base}", list(index.tagged(base))[share]
     if route.kind == "timeline":
         return "Timeline", index.ids_of_type("event")[share]
-    if route.kind == "home":
+    if route.kind in ("home", "explainers"):
         return index.config.title, index.ids_of_kind("explainer")
     return "Tags", []
 
@@ -382,7 +382,7 @@ def page_graph(index: Index, route: Route, title: str = "") -> dict:
                                 route.language))
         if index.config.type(index.type_of(route.key)).schema_org == "ClaimReview":
             graph.append(_publisher(index))
-    elif route.kind in ("home", "type-index", "tag", "timeline", "tags"):
+    elif route.kind in ("home", "type-index", "tag", "timeline", "tags", "explainers"):
         name, ids = _collection_ids(index, route)
         graph.append(_collection(index, route, page, title or name, ids))
         if route.kind == "home":

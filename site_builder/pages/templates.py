@@ -14,8 +14,11 @@ from ..config import SiteConfig
 from ..diagnostics import Location
 from ..i18n import jinja as i18n
 from ..model import PartialDate
+from ..site.index import Unreadable
 
-from . import THEME_DIR  # noqa: F401 (where the built-in theme lives)
+from . import THEME_DIR
+
+THEME_PREFIX = "theme/"  # {% extends "theme/explainer.html" %}: the built-in template, even where the site has its own
 ANY_TEMPLATE = "\x00any"  # reached by a route whose templates cannot be known statically
 
 
@@ -26,7 +29,9 @@ class TemplateProblem(Exception):
 
 
 def make_environment(root: Path | None, template_files: dict[str, str], config: SiteConfig) -> jinja2.Environment:
-    """Site templates override the built-in theme file by file; autoescaping and StrictUndefined always.
+    """Site templates override the built-in theme file by file, and reach the built-in ones by the prefix
+    'theme/' (so a site's explainer.html can extend the built-in explainer.html); autoescaping and
+    StrictUndefined always.
 
     The environment speaks the site's language; `for_language` gives the one for each other language
     the site publishes (the same templates, with that language's interface text and dates)."""
@@ -37,6 +42,7 @@ def make_environment(root: Path | None, template_files: dict[str, str], config: 
         }
         loaders.append(_DictLoader(site_templates, "templates/"))
     loaders.append(jinja2.FileSystemLoader(str(THEME_DIR)))
+    loaders.append(jinja2.PrefixLoader({THEME_PREFIX.rstrip("/"): jinja2.FileSystemLoader(str(THEME_DIR))}))
     loader = jinja2.ChoiceLoader(loaders)
     envs = {language: _environment(loader, language) for language in config.published}
     for env in envs.values():
@@ -120,8 +126,13 @@ def render_template(env: jinja2.Environment, names: list[str], context: dict) ->
     except jinja2.UndefinedError as exc:
         raise TemplateProblem(f"template error: {exc.message}", template_location(exc, names[0]),
                               "check the variable name; the site builders' guide lists what each page gets") from None
-    except TemplateProblem:
+    except (TemplateProblem, Unreadable):
         raise
+    except RecursionError as exc:  # {% extends "explainer.html" %} in templates/explainer.html
+        loc = template_location(exc, names[0])
+        name = loc.rel_path.removeprefix("templates/")
+        raise TemplateProblem(f"template '{name}' extends or includes itself, which never ends", loc,
+                              f'to build on the built-in {name}, write {{% extends "{THEME_PREFIX}{name}" %}}') from None
     except Exception as exc:  # a template mistake (wrong filter argument, bad call): show where it happened
         loc = template_location(exc, names[0])
         if loc.rel_path.startswith("(built-in theme)") and not isinstance(exc, (KeyError, jinja2.TemplateError)):

@@ -99,7 +99,7 @@ def went_away(exc: BaseException) -> bool:
 class Preview:
     """Builds a site in memory and keeps the latest snapshot; safe to read from any thread at any time."""
 
-    def __init__(self, root: Path, options: BuildOptions = BuildOptions(), build: Builder = build_site,
+    def __init__(self, root: Path, options: BuildOptions = BuildOptions(preview=True), build: Builder = build_site,
                  log=None, search: bool = False):
         self.root = Path(root)
         self.options = options

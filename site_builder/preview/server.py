@@ -270,7 +270,7 @@ class Session:
     """One running preview: its build, where its changes come from, and the snapshot the browsers last saw."""
 
     def __init__(self, root: Path, host: str, drafts: bool):
-        self.preview = Preview(root, BuildOptions(drafts=drafts), search=True)  # the index catches up after each build
+        self.preview = Preview(root, BuildOptions(drafts=drafts, preview=True), search=True)  # the index catches up after each build
         allowed = LOOPBACK_NAMES | {host_name(host)} if is_loopback(host) else None
         self.app = PreviewApp(self.preview, LIVE_SCRIPT, allowed_hosts=allowed)
         self.changes = Changes(root, lambda text: print(text, file=sys.stderr, flush=True))  # knows the files now

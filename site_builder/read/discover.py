@@ -103,11 +103,12 @@ def classify(rel: str, type_folders: dict[str, str]) -> tuple[str, str] | Diagno
     if len(parts) == 4 and parts[1] == "facts" and rel.endswith((".yml", ".yaml")):
         folder = parts[2]
         if folder not in type_folders:
-            return Diagnostic("error", f"no type uses the folder '{folder}'{did_you_mean(folder, type_folders)}",
-                              Location(rel), "declare the type in site.yml or move the file",
-                              tuple(suggest(folder, type_folders)))
+            return Diagnostic("error", f"no type uses the folder '{folder}'{did_you_mean(folder, type_folders)}, so "
+                              "the file was not read (the folder is the mistake, not a line)", Location(rel),
+                              "declare the type in site.yml or move the file", tuple(suggest(folder, type_folders)))
         if rel.endswith(".yaml"):
-            return Diagnostic("error", "fact sheets end in .yml", Location(rel), "rename the file to .yml")
+            return Diagnostic("error", "fact sheets end in .yml, so the file was not read (its name is the mistake, "
+                              "not a line)", Location(rel), "rename the file to .yml")
         return "fact", folder
     if len(parts) >= 3 and parts[1] == "media":
         return "media", ""

@@ -84,15 +84,31 @@ def parse_field(spec: FieldSpec, raw, path: tuple, ctx: FieldContext, several: b
         note = _note(raw, path, ctx)
         raw = raw["value"]
         value_path = path + ("value",)
-    elif isinstance(raw, dict) and spec.type not in ("money", "passage") and ("source" in raw or "note" in raw):
-        extra = sorted(set(raw) - LONGHAND_KEYS)
-        ctx.error(f"a long-hand value needs 'value'" + (f" (unknown keys: {', '.join(extra)})" if extra else ""),
-                  path, "write {value: ..., source: source-id, note: ...}")
+    elif isinstance(raw, dict) and ("value" in raw or (spec.type not in ("money", "passage")
+                                                       and ("source" in raw or "note" in raw))):
+        _longhand_problem(spec, raw, path, ctx)
         return None
     value = parse_value(spec, raw, value_path, ctx)
     if value is None:
         return None
     return FieldValue(spec.name, spec.type, value, sources, note, ctx.marks.at(value_path))
+
+
+def _longhand_problem(spec: FieldSpec, raw: dict, path: tuple, ctx: FieldContext) -> None:
+    """What is wrong with a long-hand value that has keys other than value, source and note, or no value."""
+    extra = sorted(str(k) for k in raw if k not in LONGHAND_KEYS)
+    where = ctx.marks.key(path + (extra[0],)) if extra else ctx.marks.at(path)
+    if "value" not in raw:
+        ctx.problems.error("a long-hand value needs 'value'" + (f" (unknown keys: {', '.join(extra)})" if extra else ""),
+                           where, "write {value: ..., source: source-id, note: ...}")
+    elif extra and all(k.isdigit() for k in extra) and not isinstance(raw["value"], (dict, list)):
+        shown = f"{raw['value']},{extra[0]}"  # {value: 46,328}: YAML reads 46, then a key '328'
+        ctx.problems.error(f"'{spec.name}': in {{...}} a comma ends the value, so {shown} is read as "
+                           f"{raw['value']} and a key '{extra[0]}'", where,
+                           f"write the number without its comma ({shown.replace(',', '')}), or quote it if it is text")
+    else:
+        ctx.problems.error(f"'{spec.name}': unknown key{'s' if len(extra) > 1 else ''} in a long-hand value: "
+                           f"{', '.join(extra)}", where, "a long-hand value has only value, source and note")
 
 
 def _note(raw: dict, path: tuple, ctx: FieldContext) -> Fragment | None:
@@ -179,45 +195,47 @@ def parse_sources(raw, path: tuple, ctx: FieldContext) -> tuple[SourceRef, ...]:
     return tuple(out)
 
 
-def parse_value(spec: FieldSpec, raw, path: tuple, ctx: FieldContext):
-    """The value of one field type, or None after reporting why not."""
+def parse_value(spec: FieldSpec, raw, path: tuple, ctx: FieldContext, what: str = ""):
+    """The value of one field type, or None after reporting why not. `what` names it in messages
+    ("'born'", or "item 2 of 'makers'" for an item of a list)."""
     kind = spec.type
+    what = what or f"'{spec.name}'"
     if raw is None:
-        ctx.error(f"'{spec.name}' has no value", path, "remove the field or give it a value")
+        ctx.error(f"{what} has no value", path, _fill_in(spec, what))
         return None
     if kind in ("text", "markdown"):
         if isinstance(raw, bool) or not isinstance(raw, (str, int, float)):
-            ctx.error(f"'{spec.name}' must be text, not {_what(raw)}", path)
+            ctx.error(f"{what} must be text, not {_what(raw)}", path)
             return None
         raw = str(raw)
         if spec.choices and raw not in spec.choices:
-            ctx.error(f"'{raw}' is not one of the choices for '{spec.name}'", path,
+            ctx.error(f"'{raw}' is not one of the choices for {what}", path,
                       "choose one of: " + ", ".join(spec.choices))
             return None
         return ctx.text(raw, path, inline=(kind == "text"))
     if kind == "number":
         if isinstance(raw, bool) or not isinstance(raw, (int, float)):
-            ctx.error(f"'{spec.name}' must be a number, not {_what(raw)}", path, "write digits only, e.g. 4200")
+            ctx.error(f"{what} must be a number, not {_what(raw)}", path, "write digits only, e.g. 4200")
             return None
         if not math.isfinite(raw):
-            ctx.error(f"'{spec.name}' must be a finite number", path, "write digits only, e.g. 4200")
+            ctx.error(f"{what} must be a finite number", path, "write digits only, e.g. 4200")
             return None
         return raw
     if kind == "date":
         date, reason = parse_date(raw)
         if date is None:
-            ctx.error(f"'{spec.name}': {reason}", path)
+            ctx.error(f"{what}: {reason}", path)
         return date
     if kind in ("money", "party", "passage"):
-        return {"money": _money, "party": _party, "passage": _passage}[kind](spec, raw, path, ctx)
+        return {"money": _money, "party": _party, "passage": _passage}[kind](what, raw, path, ctx)
     if kind == "url":
         if not isinstance(raw, str) or not is_web_url(raw.strip()):
-            ctx.error(f"'{spec.name}' must be an http(s) address", path, "e.g. https://example.org/page")
+            ctx.error(f"{what} must be an http(s) address", path, "e.g. https://example.org/page")
             return None
         return raw.strip()
     if kind == "ref":
         if not isinstance(raw, str) or not ID_RE.match(raw.strip()):
-            ctx.error(f"'{spec.name}' must be the id of a fact sheet", path,
+            ctx.error(f"{what} must be the id of a fact sheet", path,
                       "an id is folder/name: the fact sheet's folder under content/facts/ and its file name without .yml")
             return None
         return RefValue(raw.strip(), ctx.marks.at(path))
@@ -227,11 +245,11 @@ def parse_value(spec: FieldSpec, raw, path: tuple, ctx: FieldContext):
     if kind == "list":
         items = raw if isinstance(raw, list) else None
         if items is None:
-            ctx.error(f"'{spec.name}' must be a list", path, "write [a, b] or one '- item' per line")
+            ctx.error(f"{what} must be a list", path, "write [a, b] or one '- item' per line")
             return None
         out = []
         for i, item in enumerate(items):
-            value = parse_value(spec.of, item, path + (i,), ctx)
+            value = parse_value(spec.of, item, path + (i,), ctx, f"item {i + 1} of '{spec.name}'")
             if value is not None:
                 out.append(value)
         return tuple(out)
@@ -239,10 +257,19 @@ def parse_value(spec: FieldSpec, raw, path: tuple, ctx: FieldContext):
     return None
 
 
-def _party(spec: FieldSpec, raw, path: tuple, ctx: FieldContext):
+def _fill_in(spec: FieldSpec, what: str) -> str:
+    """What to do about a key or list item written without a value."""
+    if what.startswith("item"):
+        return "give it a value, or remove the empty item"
+    if spec.required:
+        return "give it a value: the field is required, so it cannot be left out"
+    return "give it a value, or remove the line"
+
+
+def _party(what: str, raw, path: tuple, ctx: FieldContext):
     """Who said or did something: a fact-sheet id (folder/name) is a reference; other text stays text."""
     if isinstance(raw, bool) or not isinstance(raw, (str, int, float)):
-        ctx.error(f"'{spec.name}' must be the id of a fact sheet, not {_what(raw)}", path,
+        ctx.error(f"{what} must be the id of a fact sheet, not {_what(raw)}", path,
                   "e.g. organizations/daily-news")
         return None
     text = str(raw).strip()
@@ -251,38 +278,38 @@ def _party(spec: FieldSpec, raw, path: tuple, ctx: FieldContext):
     return ctx.text(str(raw), path, inline=True)  # free text: linking warns
 
 
-def _passage(spec: FieldSpec, raw, path: tuple, ctx: FieldContext) -> Passage | None:
+def _passage(what: str, raw, path: tuple, ctx: FieldContext) -> Passage | None:
     """Where something appeared: {source: <source-id>, locator: <the place in it>}."""
     hint = "e.g. {source: daily-news-2024-02-20, locator: third paragraph}"
     if not isinstance(raw, dict) or "source" not in raw or not set(raw) <= PASSAGE_KEYS:
-        ctx.error(f"'{spec.name}' must be {{source: <source-id>, locator: <the place in it>}}", path, hint)
+        ctx.error(f"{what} must be {{source: <source-id>, locator: <the place in it>}}", path, hint)
         return None
     if not isinstance(raw["source"], str):
-        ctx.error(f"'{spec.name}' names one source", path + ("source",), hint)
+        ctx.error(f"{what} names one source", path + ("source",), hint)
         return None
     refs = parse_sources(raw["source"], path + ("source",), ctx)
     locator = raw.get("locator")
     if isinstance(locator, bool) or not isinstance(locator, (str, int, float)) or not str(locator).strip():
-        ctx.error(f"'{spec.name}' needs a locator: the place in the source where it appeared",
+        ctx.error(f"{what} needs a locator: the place in the source where it appeared",
                   path + ("locator",) if "locator" in raw else path, hint)
         return None
     return Passage(refs[0], str(locator).strip()) if refs else None
 
 
-def _money(spec: FieldSpec, raw, path: tuple, ctx: FieldContext) -> Money | None:
+def _money(what: str, raw, path: tuple, ctx: FieldContext) -> Money | None:
     if not isinstance(raw, dict) or set(raw) != {"amount", "currency"}:
-        ctx.error(f"'{spec.name}' must be {{amount: NUMBER, currency: CODE}}", path,
+        ctx.error(f"{what} must be {{amount: NUMBER, currency: CODE}}", path,
                   "e.g. {amount: 18000000, currency: RUB}")
         return None
     amount, currency = raw["amount"], raw["currency"]
     if isinstance(amount, bool) or not isinstance(amount, (int, float)):
-        ctx.error(f"amount of '{spec.name}' must be a number, not {_what(amount)}", path + ("amount",))
+        ctx.error(f"amount of {what} must be a number, not {_what(amount)}", path + ("amount",))
         return None
     if not math.isfinite(amount):
-        ctx.error(f"amount of '{spec.name}' must be a finite number", path + ("amount",))
+        ctx.error(f"amount of {what} must be a finite number", path + ("amount",))
         return None
     if not isinstance(currency, str) or not CURRENCY_RE.match(currency):
-        ctx.error(f"currency of '{spec.name}' must be a three-letter code such as USD", path + ("currency",))
+        ctx.error(f"currency of {what} must be a three-letter code such as USD", path + ("currency",))
         return None
     return Money(amount, currency)
 

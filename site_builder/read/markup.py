@@ -35,7 +35,6 @@ _CODE_SPAN_RE = re.compile(r"(`+)(?!`)(.+?)(?<!`)\1(?!`)", re.S)
 # A ref's target stays on one line; its text may wrap onto the next line, as prose does, but not
 # across a blank line (that would join two paragraphs).
 _REF_RE = re.compile(r"(?<!\\)\[\[([^\[\]\n|]*(?:\|(?:[^\[\]\n]|\n(?![ \t]*\n))*)?)\]\]")
-_OPEN_REF_RE = re.compile(r"(?<!\\)\[\[")
 _CITE_RE = re.compile(r"(?<!\\)\[(@[^\[\]\n]*)\](?!\()")
 _LINK_RE = re.compile(r"\]\(\s*<?([^()\s<>]+(?:\([^()\s]*\)[^()\s<>]*)*)>?(\s+\"[^\"]*\")?\s*\)")
 _SCHEME_RE = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]*):")
@@ -65,13 +64,14 @@ SITE_SUFFIXES = (".md", ".yml")
 class Scanned:
     """Markdown text with placeholders, the slots and the maths they stand for, and where the text is."""
 
-    __slots__ = ("text", "slots", "maths", "positions")
+    __slots__ = ("text", "slots", "maths", "positions", "urls")
 
     def __init__(self, text: str, slots: list, maths: list | None = None, positions: "_Positions | None" = None):
         self.text = text
         self.slots = slots
         self.maths = maths or []
         self.positions = positions
+        self.urls: tuple = ()  # (address, Location) of each http(s) link: see open_forms
 
     def placeholder_text(self, placeholder: str) -> str:
         """A placeholder as plain words: a reference's text (or its id's last part), maths' TeX, else ''."""
@@ -201,18 +201,14 @@ def scan(text: str, rel_path: str, problems: Problems, line0: int = 1, col0: int
             found.append((span.start, span.end, f"{MATH_OPEN}{len(maths)}{MATH_CLOSE}"))
             maths.append(MathItem(text[span.start:span.end], span.tex, span.display, pos.at(span.start)))
         masked = sorted(masked + [(start, end) for start, end, _ in found])
-    ref_spans = []  # every reference written, valid or not: a '[[' inside one is not left unclosed
     for pattern, make, group in _CONSTRUCTS:
         for m in pattern.finditer(text):
             if is_masked(m.start()):
                 continue
-            if pattern is _REF_RE:
-                ref_spans.append((m.start(), m.end()))
             slot = make(m, pos, problems, rel_path)
             if slot is not None:
                 found.append((m.start(group), m.end(group), f"{OPEN}{len(slots)}{CLOSE}"))
                 slots.append(slot)
-    _warn_unclosed_refs(text, ref_spans, is_masked, pos, problems)
     found.sort()
     out, last = [], 0
     for start, end, rep in found:
@@ -222,17 +218,42 @@ def scan(text: str, rel_path: str, problems: Problems, line0: int = 1, col0: int
         out.append(rep)
         last = end
     out.append(text[last:])
-    return Scanned("".join(out), slots, maths, pos)
+    scanned = Scanned("".join(out), slots, maths, pos)
+    scanned.urls = open_forms(text, is_masked, pos, problems)
+    return scanned
 
 
-def _warn_unclosed_refs(text: str, spans: list, is_masked, pos: "_Positions", problems: Problems) -> None:
-    """A '[[' that no reference closed would reach the reader as brackets; say where it is."""
-    for m in _OPEN_REF_RE.finditer(text):
-        if is_masked(m.start()) or any(start <= m.start() < end for start, end in spans):
+_FORM_START_RE = re.compile(r"(?<!\\)\[(?=[\[@])")
+_SPACED_CITE_RE = re.compile(r"(?:^|;)\s*@\s")
+
+
+def open_forms(text: str, is_masked, pos: _Positions, problems: Problems) -> tuple:
+    """Warn about what looks like a reference or citation but is not one, so would show as typed: '[['
+    never closed in its paragraph, '[@' never closed on its line, and '[@ x]' (a space after '@'). Returns
+    the address and location of every http(s) link (the build checks those into the site itself)."""
+    done = sorted(m.span() for rx in (_REF_RE, _CITE_RE) for m in rx.finditer(text) if not is_masked(m.start()))
+    starts = [a for a, _ in done]
+    for m in _FORM_START_RE.finditer(text):
+        at = m.start()
+        i = bisect.bisect_right(starts, at) - 1
+        if is_masked(at) or (i >= 0 and done[i][0] <= at < done[i][1]):
             continue
-        problems.warning("'[[' opens a reference that is never closed", pos.at(m.start()),
-                         "close it with ']]'; its text may wrap onto the next line but not past a blank line,"
-                         " and its id must stay on one line; write '\\[[' for literal brackets")
+        line_end = text.find("\n", at)
+        rest = text[at:line_end if line_end >= 0 else len(text)]
+        if text.startswith("[[[", at):
+            continue  # '[[[': what the last two brackets start is looked at next
+        if re.match(r"\[@[^\[\]]*\]", rest):
+            continue  # a link whose text starts with '@' ([@name](...)): a citation would be in `done`
+        ends = "a reference ends with ']]' in its paragraph" if text.startswith("[[", at) else \
+            "a citation ends with ']' on its line"
+        problems.warning(f"'{rest.split()[0][:40]}' is not closed: {ends}", pos.at(at),
+                         "write [[folder/id]] or [@source-id]; to show the brackets as they are, write \\[")
+    for start, end in done:
+        if text.startswith("[@", start) and _SPACED_CITE_RE.search(text[start + 1:end - 1]):
+            problems.warning(f"'{text[start:end][:40]}': a citation has no space after '@'", pos.at(start),
+                             "write [@source-id]")
+    return tuple((m.group(1), pos.at(m.start(1))) for m in _LINK_RE.finditer(text)
+                 if m.group(1).startswith(("http://", "https://")) and not is_masked(m.start()))
 
 
 _ATTR_URL_RE = re.compile(r'(\s(?:href|src))="([^"]*)"')
@@ -366,4 +387,4 @@ class MarkdownRenderer:
         html_text = html_text.rstrip("\n")
         if inline and html_text.startswith("<p>") and html_text.endswith("</p>") and html_text.count("<p>") == 1:
             html_text = html_text[3:-4]
-        return Fragment(html_text, tuple(scanned.slots), text if keep_source else ""), entries
+        return Fragment(html_text, tuple(scanned.slots), text if keep_source else "", scanned.urls), entries

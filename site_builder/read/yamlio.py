@@ -179,11 +179,11 @@ def load_yaml(text: str, rel_path: str, problems: Problems, line_offset: int = 0
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         message = (exc.problem or exc.context or "invalid YAML").strip()
-        hint = _syntax_hint(message)
+        message, hint, back = _syntax_problem(message, _before(lines, mark))
         if (exc.context or "").startswith("while scanning a quoted scalar") and exc.context_mark:
             mark, message, hint = exc.context_mark, "a quoted value is never closed", "end it with the quote it starts with"
         loc = _loc(rel_path, mark, line_offset, lines) if mark else Location(rel_path, 1 + line_offset, 1)
-        problems.error(f"YAML syntax: {message}", loc, hint)
+        problems.error(f"YAML syntax: {message}", loc.shifted(col=loc.col - back), hint)
         return None, marks
     except yaml.reader.ReaderError as exc:
         line, col = lines.line_col(min(exc.position, len(text)))
@@ -226,6 +226,30 @@ def _unwritable(value: str, loc: Location, problems: Problems):
                        loc, "delete the escape (\\e, \\x1b ...); control characters never reach a page")
         return _REFUSED
     return value
+_LONE_KEY_RE = re.compile(r"^\s+([A-Za-z_][\w-]*)$")
+
+
+def _before(lines: _Lines, mark) -> str:
+    """The text of the mark's line before the mark."""
+    if mark is None or mark.index is None:
+        return ""
+    line, _ = lines.line_col(mark.index)
+    return lines.text[lines.starts[line - 1]:mark.index]
+
+
+def _syntax_problem(message: str, before: str) -> tuple[str, str, int]:
+    """PyYAML's message, or a plainer one where the usual mistake can be told; what to do about it; and how
+    many columns before PyYAML's mark the mistake starts."""
+    key = _LONE_KEY_RE.match(before) if "mapping values are not allowed" in message else None
+    if key:  # `  note: x` under `born: 1815`: an indented key continues the value above it
+        return (f"'{key.group(1)}:' is indented more than the line above it, so it is read as part of that "
+                "line's value", f"indent '{key.group(1)}:' exactly as far as the keys it belongs with (if the "
+                "': ' is part of the text, quote the whole value instead)", len(key.group(1)))
+    if message.startswith("expected <block end>"):
+        return ("this line is indented by a number of spaces that matches none of the lines above it",
+                "indent it exactly as far as the lines it belongs with; if the key it was under is commented "
+                "out (such as '# types:'), remove the '# ' from that key too", 0)
+    return message, _syntax_hint(message), 0
 
 
 def _syntax_hint(message: str) -> str:

@@ -25,6 +25,10 @@ from .urls import Urls
 ALL = "*"
 
 
+class Unreadable(LookupError):
+    """An id whose file could not be read: a page that needs it is not made (the file's own error says why)."""
+
+
 def key(table: str, name: str) -> str:
     """A dependency key: a table's letter and the name read in it."""
     return f"{table}\x00{name}"
@@ -54,6 +58,7 @@ class Links:
     titles: tuple[tuple[str, str], ...]  # a fact sheet's name in each language it is translated into
     redirects: tuple[tuple[str, int, int], ...]  # its old addresses (redirect_from), each with its line and column
     image: str  # the rel_path of its own image, or ""
+    site_links: tuple  # (prefix, path under the base, line, col) of each link into the site: see sitelinks.py
     problems: tuple[Diagnostic, ...]
 
     @property
@@ -97,9 +102,10 @@ class Index:
     """The whole site, linked, as rendering reads it."""
 
     def __init__(self, config: SiteConfig, urls: Urls, links: dict[str, Links], tables: Tables, world,
-                 item_of: Callable[[Links], object]):
+                 item_of: Callable[[Links], object], shown=None):
         self.config, self.urls, self.media = config, urls, world.media
         self._links, self._tables, self._world, self._item_of = links, tables, world, item_of
+        self.shown = shown  # link.Shown: what the build publishes (its `today` is fixed for the build state)
         self.recorder: set[str] | None = None
         self.store = None  # where images the build makes are kept (incremental/images.py), set by the build
 
@@ -128,6 +134,17 @@ class Index:
     def has(self, id_: str) -> bool:
         self._note("L", id_)
         return id_ in self._world.ids
+
+    def known(self, target: str) -> str:
+        """lookup(), for a template or page that cannot go on without the item: KeyError when nothing has
+        the id, Unreadable when its file could not be read."""
+        found = self.lookup(target)
+        if found is not None:
+            return found
+        held = self._world.held_item(target)
+        if held is not None and held.why == "unreadable":
+            raise Unreadable(target)
+        raise KeyError(target)
 
     # ---- what a link to an item shows
     def _head(self, id_: str) -> Links:

@@ -15,17 +15,19 @@ There is one way to link: a cold build is this, starting from nothing.
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass
+import datetime
+import posixpath
+from dataclasses import dataclass, field
 
 from ..config import SiteConfig
 from ..diagnostics import Diagnostic
-from ..model import FactSheet, MediaInfo, PartialDate
+from ..model import Document, FactSheet, MediaInfo, PartialDate, SourceFile
 from ..read.parse import Parsed
 from .checks import world_facts
-from .index import ALL, Index, Links, Tables, key
 from .dates import dated_items, update_dates
+from .index import ALL, Index, Links, Tables, key
 from .media import image_keys, media_keys, update_cards, update_media
-from .resolve import World, resolve_item, site_warnings
+from .resolve import DRAFT, UNREADABLE, Held, World, resolve_item, site_warnings
 from .urls import Urls
 
 
@@ -36,7 +38,34 @@ class LinkMemo:
         self.world = World()
         self.links: dict[str, Links] = {}
         self.problems: dict[str, tuple[Diagnostic, ...]] = {}  # id -> the problems of its links, where it has any
+        self.site_links: dict[str, tuple[str, tuple]] = {}  # id -> (rel_path, its links into the site), if any
         self.tables = Tables()
+
+
+@dataclass(frozen=True)
+class Shown:
+    """Which items a build publishes: drafts only when asked, explainers dated after today only when asked."""
+
+    drafts: bool = False
+    future: bool = False
+    today: datetime.date = field(default_factory=datetime.date.today)
+    marked: bool = False  # pages say when an explainer is scheduled for a later date (the preview's)
+
+    def held_back(self, item) -> str:
+        """Why the item is not published ("" when it is): DRAFT, or the date it is scheduled for."""
+        if not isinstance(item, Document):
+            return ""
+        if item.draft and not self.drafts:
+            return DRAFT
+        if self.scheduled(item) and not self.future:
+            return item.date.iso()
+        return ""
+
+    def scheduled(self, item) -> bool:
+        """An explainer dated after today (shown only with --future, as the preview does)."""
+        return (isinstance(item, Document) and item.kind == "explainer" and item.date is not None
+                and (item.date.year, item.date.month, item.date.day) > (self.today.year, self.today.month,
+                                                                          self.today.day))
 
 
 @dataclass(frozen=True)
@@ -47,10 +76,15 @@ class Linked:
 
 
 def link(config: SiteConfig, urls: Urls, parsed: Parsed, media: dict[str, MediaInfo], memo: LinkMemo,
-         drafts: bool, dates: dict[str, PartialDate] | None = None) -> Linked:
-    """`media`: every media file's MediaInfo; `dates`: the content files' git dates (site/dates.py), if used."""
-    fresh, removed = _changed_items(parsed, memo, drafts)
+         shown: Shown = Shown(), unread: dict[str, SourceFile] | None = None,
+         dates: dict[str, PartialDate] | None = None) -> Linked:
+    """`media`: every media file's MediaInfo; `unread`: the content files discovery could not read (not UTF-8,
+    too large), by rel_path; `dates`: the content files' git dates (site/dates.py), if used."""
+    fresh, removed, held = _changed_items(parsed, memo, shown)
+    held.update(_unread_changes(memo.world, parsed, unread or {}))
     names = _update_world(memo, fresh, removed, frozenset(media))
+    for rel, entry in held.items():
+        names.update(memo.world.hold(rel, entry))
     names |= update_media(memo.world, media)
     todo = dict(fresh)
     if names:
@@ -72,25 +106,52 @@ def link(config: SiteConfig, urls: Urls, parsed: Parsed, media: dict[str, MediaI
     changed.update(_update_tables(memo, new, old))
     changed.update(update_cards(memo.world, memo.tables, config.publish))
     problems = tuple(d for found in memo.problems.values() for d in found)
-    problems += tuple(d for found in memo.tables.warnings.values() for d in found)
+    if not any(h.why == UNREADABLE for h in memo.world.held.values()):  # else what cites or mentions is unknown
+        problems += tuple(d for found in memo.tables.warnings.values() for d in found)
     item_of = dated_items(parsed.items, memo.world.dates)
-    index = Index(config, urls, memo.links, memo.tables, memo.world, lambda links: item_of(links.rel_path))
+    index = Index(config, urls, memo.links, memo.tables, memo.world, lambda links: item_of(links.rel_path), shown)
     return Linked(index, frozenset(changed), problems)
 
 
-def _changed_items(parsed: Parsed, memo: LinkMemo, drafts: bool):
-    """The visible items of changed files ({id: (item, digest)}), and the ids of items no longer there."""
+def _changed_items(parsed: Parsed, memo: LinkMemo, shown: Shown):
+    """The visible items of changed files ({id: (item, digest)}), the ids of items no longer there, and for
+    each changed file, why it is held back (a Held), or None."""
     fresh: dict[str, tuple] = {}
     before: set[str] = set()
+    held: dict[str, Held | None] = {}
     for rel in parsed.changed:
         old_id = memo.world.by_path.get(rel)
         if old_id is not None:
             before.add(old_id)
+        held[rel] = None
         sf = parsed.content.get(rel)
-        item = parsed.items(rel) if sf is not None else None
-        if item is not None and (drafts or not getattr(item, "draft", False)):
+        if sf is None:
+            continue
+        item = parsed.items(rel)
+        if item is None:
+            if any(d.severity == "error" for d in parsed.items.parsed(rel).problems):
+                held[rel] = Held(_id_from_path(sf), sf.kind == "fact", UNREADABLE)
+        elif shown.held_back(item):
+            held[rel] = Held(item.id, False, shown.held_back(item))
+        else:
             fresh[item.id] = (item, sf.digest)
-    return fresh, before - fresh.keys()
+    return fresh, before - fresh.keys(), held
+
+
+def _unread_changes(world: World, parsed: Parsed, unread: dict[str, SourceFile]) -> dict[str, Held | None]:
+    """Files discovery could not read are held back as unreadable, as long as they stay so."""
+    out: dict[str, Held | None] = {rel: Held(_id_from_path(sf), sf.kind == "fact", UNREADABLE)
+                                   for rel, sf in unread.items()}
+    for rel, held in world.held.items():
+        if held.why == UNREADABLE and rel not in unread and rel not in parsed.content:
+            out[rel] = None
+    return out
+
+
+def _id_from_path(sf: SourceFile) -> str:
+    """The id a file's item would have: its type's folder (or explainers/, pages/) and its file name."""
+    slug = posixpath.splitext(posixpath.basename(sf.rel_path))[0]
+    return f"{sf.type_folder}/{slug}" if sf.kind == "fact" else f"{sf.kind}s/{slug}"
 
 
 def _update_world(memo: LinkMemo, fresh: dict, removed: set[str], media: frozenset[str]) -> set[str]:
@@ -154,6 +215,7 @@ def _update_items(memo: LinkMemo, new: dict[str, Links], removed: set[str]) -> s
     for id_ in removed:
         old = memo.links.pop(id_)
         memo.problems.pop(id_, None)
+        memo.site_links.pop(id_, None)
         changed.update(key(t, id_) for t in "LHICO")
         if old.kind == "fact":
             changed.add(key("F", ALL))
@@ -164,6 +226,10 @@ def _update_items(memo: LinkMemo, new: dict[str, Links], removed: set[str]) -> s
             memo.problems[id_] = links.problems
         else:
             memo.problems.pop(id_, None)
+        if links.site_links:
+            memo.site_links[id_] = (links.rel_path, links.site_links)
+        else:
+            memo.site_links.pop(id_, None)
         if old is None:
             changed.update(key(t, id_) for t in "LHICO")
             if links.kind == "fact":

@@ -8,6 +8,8 @@ change to what exists links again exactly the items that looked up a name that c
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from ..files import digest_bytes
 from ..diagnostics import Location, Problems, phrase, suggest
@@ -20,7 +22,8 @@ from .media import image_problems
 
 class World:
     """What exists: every item's id (with its type), fact sheets' short ids, content paths, media files,
-    and what other items' checks read of a fact sheet (checks.world_facts: its date and its hosts)."""
+    and the content files that are not items of this build (`held`), and what other items' checks read
+    of a fact sheet (checks.world_facts: its date and its hosts)."""
 
     def __init__(self):
         self.ids: dict[str, str] = {}  # id -> type name (a fact type, or 'explainer' or 'page')
@@ -28,10 +31,52 @@ class World:
         self.by_path: dict[str, str] = {}  # rel_path -> id
         self.paths: dict[str, str] = {}  # id -> rel_path
         self.media: frozenset[str] = frozenset()
+        self.held: dict[str, Held] = {}  # rel_path -> a file whose item is not in the site, and why
+        self.held_ids: dict[str, str] = {}  # the id of each of them -> its rel_path
         self.facts: dict[str, tuple] = {}  # fact-sheet id -> (date as (y, m, d) or None, hosts)
         self.info: dict = {}  # media rel_path -> MediaInfo (site/media.py)
         self.dates: dict = {}  # content rel_path -> PartialDate of its last commit (site/dates.py)
         self.cards: bool = False  # whether the site makes share cards (site/media.py)
+
+    def hold(self, rel: str, held: "Held | None") -> set[str]:
+        """Note that the file at rel is held back (or no longer is); the names whose answer changed."""
+        old = self.held.pop(rel, None)
+        if old == held:
+            if held is not None:
+                self.held[rel] = held
+            return set()
+        names: set[str] = set()
+        for entry in (old, held):
+            if entry is not None:
+                names.update((f"id:{entry.id}", f"short:{entry.id.rpartition('/')[2]}", f"path:{rel}"))
+        if old is not None and self.held_ids.get(old.id) == rel:
+            del self.held_ids[old.id]
+        if held is not None:
+            self.held[rel] = held
+            self.held_ids[held.id] = rel
+        return names
+
+    def held_item(self, target: str) -> "Held | None":
+        """The held file a written id, or a fact sheet's short id, names."""
+        rel = self.held_ids.get(target)
+        if rel is not None:
+            return self.held[rel]
+        if "/" not in target:
+            found = [h for h in self.held.values() if h.fact and h.id.rpartition("/")[2] == target]
+            return found[0] if len(found) == 1 else None
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Held:
+    """A content file that is not an item of this build: it could not be read, or it is not published yet."""
+
+    id: str  # from its path: the type's folder (or explainers/, pages/) and its file name
+    fact: bool  # a fact sheet (short ids name fact sheets only)
+    why: str  # UNREADABLE, DRAFT, or the date it is scheduled for (YYYY-MM-DD)
+
+
+UNREADABLE, DRAFT = "unreadable", "draft"
 
 
 class Lookups:
@@ -59,6 +104,10 @@ class Lookups:
     def medium(self, rel: str) -> bool:
         self.names.add(f"media:{rel}")
         return rel in self.world.media
+
+    def held(self, target: str) -> Held | None:
+        """The held file an id (or short id) names; ask only after lookup() found nothing (it notes the names)."""
+        return self.world.held_item(target)
 
     def date(self, id_: str) -> tuple | None:
         """A fact sheet's date as (year, month, day), 0 for what is not known, or None."""
@@ -165,18 +214,19 @@ def resolve_item(item, digest: str, world: World, config) -> Links:
     problems = Problems()
     out: set[str] = set()
     cited: dict[str, None] = {}
+    folders = {t.folder for t in config.types} | {"explainers", "pages"}
     for frag in fragments_of(item):
         for slot in frag.slots:
-            _check_slot(slot, ask, out, cited, problems)
+            _check_slot(slot, ask, out, cited, problems, folders)
     for ref, fv in ref_values_of(item):
-        target = _lookup(ref.target, ref.location, ask, problems)
+        target = _lookup(ref.target, ref.location, ask, problems, folders)
         if target is None:
             continue
         if fv is not None:
             allowed = _allowed(config, item.type, fv.name)
             if allowed and world.ids[target] not in allowed:
-                problems.error(f"'{ref.target}' is a {world.ids[target]}, but '{fv.name}' must refer to "
-                               f"a {' or '.join(allowed)}", ref.location)
+                problems.error(f"'{ref.target}' is {_a(world.ids[target])}, but '{fv.name}' must refer to "
+                               f"{' or '.join(_a(t) for t in allowed)}", ref.location)
                 continue
         out.add(target)
     about: tuple[str, ...] = ()
@@ -214,7 +264,51 @@ def resolve_item(item, digest: str, world: World, config) -> Links:
                  "" if fact else item.language, item.id if fact else item.base_id,
                  tuple((t.language, t.name) for t in item.translations) if fact else (),
                  tuple((r.path, r.location.line, r.location.col) for r in item.redirect_from),
-                 item.image.src if item.image is not None else "", tuple(problems.items))
+                 item.image.src if item.image is not None else "",
+                 links_into_site(item, config.base_url), tuple(problems.items))
+
+
+def links_into_site(item, base_url: str) -> tuple:
+    """The links of an item that point into the site itself, which only the planned routes can tell are good:
+    (prefix, path under the base, line, col) for each root-relative link in Markdown ('/', 'explainers/x/'),
+    each link written with the site's own address, and each url field that points into the site."""
+    prefix = site_prefix(base_url)
+    out = []
+    for frag in fragments_of(item):
+        for slot in frag.slots:
+            if isinstance(slot, LinkSlot) and slot.target.startswith("/"):
+                out.append(("/", slot.target[1:], slot.location.line, slot.location.col))
+        for url, loc in frag.urls:
+            if prefix and url.startswith(prefix):
+                out.append((prefix, url[len(prefix):].partition("#")[0], loc.line, loc.col))
+    for fv in _plain_values(item.fields if isinstance(item, FactSheet) else ()):
+        for value in fv.value if isinstance(fv.value, tuple) else (fv.value,):
+            if isinstance(value, str) and prefix and value.startswith(prefix):  # str values are url fields'
+                out.append((prefix, value[len(prefix):].partition("#")[0], fv.location.line, fv.location.col))
+    return tuple(out)
+
+
+def _plain_values(fields):
+    """Each field value, with each of competing values in its place."""
+    for fv in fields:
+        if isinstance(fv.value, Competing):
+            yield from fv.value.values
+        else:
+            yield fv
+
+
+def site_prefix(base_url: str) -> str | None:
+    """The address every page of the site starts with (https://example.org/engines/), or None for a site
+    built for '/' alone (no host: no address can be told to be the site's)."""
+    parts = urlsplit(base_url)
+    if not parts.scheme or not parts.netloc:
+        return None
+    path = parts.path if parts.path.endswith("/") else parts.path + "/"
+    return f"{parts.scheme}://{parts.netloc}{path}"
+
+
+def _a(word: str) -> str:
+    return ("an " if word[:1] in "aeiou" else "a ") + word
 
 
 def _allowed(config, type_name: str, field: str) -> tuple[str, ...]:
@@ -236,24 +330,46 @@ def _first_citations(doc: Document) -> dict[str, Location]:
     return found
 
 
-def _lookup(target: str, loc: Location, ask: Lookups, problems: Problems) -> str | None:
+def _lookup(target: str, loc: Location, ask: Lookups, problems: Problems, folders=()) -> str | None:
     found = ask.lookup(target)
     if found:
         return found
     world = ask.world
+    held = ask.held(target)
+    if held is not None:
+        _held_problem(held, f"'{target}'", loc, problems)
+        return None
     matches = world.short.get(target)
     if matches and len(matches) > 1:
         problems.error(f"'{target}' is ambiguous: it could be " + " or ".join(f"'{m}'" for m in matches), loc,
                        "write the full id with its folder")
         return None
-    close = suggest(target, world.ids if "/" in target else world.short)
+    folder = target.partition("/")[0] if "/" in target else None
+    if folder in folders:  # a folder that exists: suggest only what is in it
+        candidates = [i for i in world.ids if i.startswith(folder + "/")]
+    else:
+        candidates = world.ids if "/" in target else world.short
+    close = suggest(target, candidates)
     problems.error(f"unknown reference '{target}'{phrase(close)}", loc, suggestions=close)
     return None
 
 
-def _check_slot(slot, ask: Lookups, out: set, cited: dict, problems: Problems) -> None:
+def _held_problem(held: Held, what: str, loc: Location, problems: Problems) -> None:
+    """A reference or link to a file that is not in the site: nothing to add when the file could not be read
+    (its own error says why), else why it is not published."""
+    if held.why == UNREADABLE:
+        return
+    if held.why == DRAFT:
+        problems.error(f"{what} is a draft, so it is not published", loc,
+                       "remove 'draft: true' from it to publish it, or build with --drafts")
+    else:
+        problems.error(f"{what} is scheduled for {held.why}, so it is not published yet", loc,
+                       "build with --future to publish it now, or add the link once it is out")
+
+
+def _check_slot(slot, ask: Lookups, out: set, cited: dict, problems: Problems, folders=()) -> None:
     if isinstance(slot, RefSlot):
-        target = _lookup(slot.target, slot.location, ask, problems)
+        target = _lookup(slot.target, slot.location, ask, problems, folders)
         if target:
             out.add(target)
     elif isinstance(slot, CiteSlot):
@@ -264,6 +380,10 @@ def _check_slot(slot, ask: Lookups, out: set, cited: dict, problems: Problems) -
             return
         target = ask.path(slot.target)
         if target is None:
+            held = ask.world.held.get(slot.target)
+            if held is not None:
+                _held_problem(held, f"the link to '{slot.target}'", slot.location, problems)
+                return
             folder, _, name = slot.target.rpartition("/")
             world = ask.world
             siblings = {p.rpartition("/")[2]: p for p in list(world.by_path) + list(world.media)
@@ -276,6 +396,10 @@ def _check_slot(slot, ask: Lookups, out: set, cited: dict, problems: Problems) -
 
 def _check_source(source: str, loc: Location, ask: Lookups, cited: dict, problems: Problems) -> None:
     if not ask.has(f"sources/{source}"):
+        held = ask.held(f"sources/{source}")
+        if held is not None:
+            _held_problem(held, f"source '{source}'", loc, problems)
+            return
         close = suggest(source, [i.split("/", 1)[1] for i in ask.world.ids if i.startswith("sources/")])
         problems.error(f"unknown source '{source}'{phrase(close)}", loc,
                        "sources are the fact sheets in content/facts/sources/", suggestions=close)

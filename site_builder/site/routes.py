@@ -29,6 +29,7 @@ KINDS = {k.name: k for k in (
     Kind("page", "page.html", html=True, searched=True),
     Kind("fact", "fact.html", html=True, searched=True),
     Kind("type-index", "type-index.html", html=True),
+    Kind("explainers", "explainers.html", html=True),
     Kind("timeline", "timeline.html", html=True),
     Kind("tags", "tags.html", html=True),
     Kind("tag", "tag.html", html=True),
@@ -114,12 +115,20 @@ def plan_routes(index: Index, static_files: dict[str, str], problems: Problems) 
         routes.append(Route(url, out_path_for(url, urls.base), kind, key, template, origin, language))
 
     add(urls.home(), "home")
+    intro: dict[str, str] = {}  # language -> a page at /explainers/ (or its translation): the list goes under its text
     for id_ in index.doc_order():
         kind, _, rel = index.place_of(id_)
         slug, _, language = id_.partition("/")[2].partition(".")  # a translation's id ends in its language
+        if kind == "page" and slug == "explainers":
+            intro[language] = id_
+            continue
         kind = "corrections" if id_ == CORRECTIONS_PAGE else kind
         add(urls.explainer(slug, language) if kind == "explainer" else urls.page(slug, language), kind, id_,
             origin=rel, language=language)
+    for language in ("", *index.config.published[1:]):  # the list of every explainer, in each language
+        page = intro.get(language, "")
+        add(urls.path("explainers/", language), "explainers", page,
+            origin=index.place_of(page)[2] if page else "site.yml", language=language)
     if not index.has(CORRECTIONS_PAGE) and index.corrected():
         add(urls.path("corrections/"), "corrections")
     for tspec in index.config.types:
@@ -138,7 +147,8 @@ def plan_routes(index: Index, static_files: dict[str, str], problems: Problems) 
     add(urls.path("404.html"), "404")
     add(urls.path("feed.xml"), "feed")
     add(urls.path("sitemap.xml"), "sitemap")
-    add(urls.path("robots.txt"), "robots")
+    if urls.base == "/":  # crawlers read robots.txt at the root of a host only: see robots_note
+        add(urls.path("robots.txt"), "robots")
     add(urls.path("data/facts.json"), "data", "facts")
     add(urls.path("data/cards.json"), "data", "cards")
     if index.config.search != "off":
@@ -158,6 +168,23 @@ def plan_routes(index: Index, static_files: dict[str, str], problems: Problems) 
     return routes
 
 
+def robots_note(urls) -> str:
+    """What to tell the site builder when the site lives below the root of its host, where no robots.txt of
+    the site's can be read ('' at the root)."""
+    if urls.base == "/" or not urls.origin:
+        return ""
+    return (f"no robots.txt was written: crawlers read it only at the root of the host ({urls.origin}/robots.txt), "
+            f"outside this site. To point them at this site's pages, add this line to that file: "
+            f"Sitemap: {urls.absolute(urls.path('sitemap.xml'))}")
+
+
+# what each kind of built-in page is, for messages ({key}: the route's key)
+BUILT_IN = {"home": "home page", "type-index": "list of the type '{key}'", "timeline": "timeline",
+            "tags": "list of tags", "tag": "page of the tag '{key}'", "404": "not-found page", "feed": "feed",
+            "sitemap": "sitemap", "robots": "robots.txt", "data": "data file", "search": "search page",
+            "explainers": "list of explainers", "asset": "file '{key}'"}
+
+
 def _check_collisions(routes: list[Route], problems: Problems) -> None:
     seen: dict[str, Route] = {}
     for route in routes:
@@ -165,5 +192,14 @@ def _check_collisions(routes: list[Route], problems: Problems) -> None:
         if first is None:
             seen[route.out_path] = route
             continue
-        problems.error(f"'{route.origin}' and '{first.origin}' would both write {route.url}",
-                       Location(route.origin), "rename one of them")
+        written = [r for r in (first, route) if r.origin.startswith("content/")]
+        if len(written) == 1:  # a writer's file where a page of the site's own goes
+            mine, theirs = written[0], route if written[0] is first else first
+            what = BUILT_IN.get(theirs.kind, theirs.kind).format(key=theirs.key)
+            problems.error(f"'{mine.origin}' would be published at {route.url}, where the site's {what} goes "
+                           "(the address comes from the file's name, so no line is given)", Location(mine.origin),
+                           "rename the file" + (", or give the type another folder in site.yml"
+                                                if theirs.kind == "type-index" else ""))
+            continue
+        problems.error(f"'{route.origin}' and '{first.origin}' would both write {route.url} (the addresses come "
+                       "from names, so no line is given)", Location(route.origin), "rename one of them")

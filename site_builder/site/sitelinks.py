@@ -1,0 +1,68 @@
+"""Links into the site itself, checked against the planned routes once they are known.
+
+A link to a content file (`../explainers/x.md`) is checked when an item is linked. A link written as an
+address of the site (`/explainers/x/`, `/media/photo.jpg`, or the site's whole address) can only be
+told good or broken once every route is planned: it names a page or file the build will write, or
+nothing. The links come from three places: Markdown (root-relative, or with the site's own address),
+fact sheets' url fields that point into the site, and site.yml's nav.
+"""
+
+from __future__ import annotations
+
+import difflib
+from urllib.parse import unquote
+
+from ..config import SiteConfig
+from ..diagnostics import Location, Problems
+from .resolve import site_prefix
+from .routes import Route
+
+NAV_HINT = ("a nav url that starts with / is an address in the site, such as /timeline/, /<page>/ (a page's file "
+            "name) or /<folder>/ (a type's list)")
+HINT = ("the site's addresses are /explainers/<file name>/, /<page>/, /<folder>/<id>/ and /media/<file>; "
+        "or link to the file itself, such as ../explainers/x.md, which is checked and rewritten for you")
+
+
+def check_site_links(config: SiteConfig, site_links: dict[str, tuple[str, tuple]], routes: list[Route],
+                     problems: Problems) -> None:
+    """An error at each link into the site that names no page or file the build writes. `site_links`: the
+    links into the site of each item that has any, as linking keeps them (id -> (rel_path, links)), so a
+    build reads no item's links for this; it runs on every build, as the routes may be the last build's."""
+    have = frozenset(r.out_path for r in routes)
+    searched = config.search != "off"  # the search index (pagefind/) is written after planning
+    for rel_path, links in site_links.values():
+        for prefix, path, line, col in links:
+            if not exists(path, have, searched):
+                problems.error(f"link to '{prefix + path}': the site has no page or file there"
+                               + _did_you_mean(prefix, path, have), Location(rel_path, line, col), HINT)
+    prefix = site_prefix(config.base_url)
+    for (label, url), where in zip(config.nav, config.nav_at):
+        written = url.partition("#")[0]
+        if written.startswith("/") and not written.startswith("//"):
+            start = "/"
+        elif prefix and written.startswith(prefix):
+            start = prefix
+        else:
+            continue  # another site's address, mailto: or tel:
+        path = written[len(start):]
+        if not exists(path, have, searched):
+            problems.error(f"nav link '{url}' ({label}): the site has no page or file there"
+                           + _did_you_mean(start, path, have), where, NAV_HINT)
+
+
+def exists(path: str, have: frozenset[str], searched: bool = False) -> bool:
+    """Whether an address under the base (without its leading '/': '', 'timeline/', 'media/a.png') is a page
+    or file of the site; '/timeline' stands for '/timeline/', as hosts redirect it."""
+    path = unquote(path.partition("?")[0])
+    if searched and path.startswith("pagefind/"):
+        return True
+    if path == "" or path.endswith("/"):
+        return path + "index.html" in have
+    return path in have or path + "/index.html" in have
+
+
+def _did_you_mean(prefix: str, path: str, have: frozenset[str]) -> str:
+    """The closest addresses the site has, compared without the part every address shares."""
+    shown = sorted({out.removesuffix("index.html") for out in have})
+    close = difflib.get_close_matches(unquote(path.partition("?")[0]), shown, n=3, cutoff=0.6)
+    return " (did you mean " + " or ".join(f"'{prefix + c}'" for c in close) + "?)" if close else ""

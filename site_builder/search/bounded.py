@@ -1,9 +1,10 @@
-"""Helper programs (the search indexer) run within a budget of time and memory, and never outlive the build.
+"""Helper programs (the search indexers) run within a budget of memory, and never outlive the build.
 
-The child gets its own process group, a memory limit, and a request to the kernel to kill it when the
-builder dies (Linux), so a builder killed with SIGTERM or SIGKILL leaves no indexer running. Its scratch
-files live in a folder of the site's cache named after the builder's process; the next build removes
-the folders of builders that are no longer running.
+Each child gets its own process group, a memory limit, and a request to the kernel to kill it when
+the builder dies (Linux), so a builder killed with SIGTERM or SIGKILL leaves no indexer running; the
+builder ends a child by killing its whole group. Their scratch folders live in a folder of the site's
+cache named after the builder's process; the next build removes the folders of builders that are no
+longer running.
 """
 
 from __future__ import annotations
@@ -13,17 +14,15 @@ import os
 import resource
 import signal
 import subprocess
+import tempfile
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 
-from ..incremental.cache import real_folder
+from ..files import real_folder
 from ..output.trees import clear
 
 _PR_SET_PDEATHSIG = 1
-
-
-class OverBudget(Exception):
-    """The helper took longer than its budget allows (it has been killed)."""
 
 
 def _prctl():
@@ -33,8 +32,9 @@ def _prctl():
         return None
 
 
-def _in_child(memory: int | None):
-    """What the child does before it starts: die with the builder, and stay within its memory."""
+def in_child(memory: int | None):
+    """What the child does before it starts (Popen's preexec_fn): die with the builder, and stay within
+    `memory` bytes of address space. Only system calls run in the child, nothing that takes a lock."""
     prctl = _prctl()  # found before the fork: the child only calls it
     parent = os.getpid()
 
@@ -48,28 +48,13 @@ def _in_child(memory: int | None):
     return limit
 
 
-def run(command: list[str], cwd: Path, seconds: float, memory: int | None) -> subprocess.CompletedProcess:
-    """Run command in cwd; OverBudget (after killing it and its children) when it takes longer than seconds."""
-    proc = subprocess.Popen(command, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, errors="replace", start_new_session=True,
-                            preexec_fn=_in_child(memory))
-    try:
-        out, err = proc.communicate(timeout=seconds)
-    except subprocess.TimeoutExpired:
-        _kill(proc)
-        raise OverBudget(f"it took longer than its budget of {seconds:.0f} s and was stopped") from None
-    except BaseException:
-        _kill(proc)
-        raise
-    return subprocess.CompletedProcess(command, proc.returncode, out, err)
-
-
-def _kill(proc: subprocess.Popen) -> None:
+def kill_group(proc: subprocess.Popen) -> None:
+    """Kill the child started with start_new_session=True and everything it started, and reap it."""
     try:
         os.killpg(proc.pid, signal.SIGKILL)
     except OSError:
         pass
-    proc.communicate()
+    proc.wait()
 
 
 def _running(pid: int) -> bool:
@@ -98,3 +83,41 @@ def scratch(cache: Path, name: str):
         yield folder
     finally:
         clear(folder)
+
+
+class Folders:
+    """Scratch folders for helper processes run at once, one each: `<cache>/<name>-<pid>/<n>/`, or in a
+    temporary folder when there is no cache (the preview). Nothing is made until the first is asked for;
+    `close()` removes them all."""
+
+    def __init__(self, cache: Path | None, name: str):
+        self.cache, self.name = cache, name
+        self._lock = threading.Lock()
+        self._root: Path | None = None
+        self._made = None  # the context that made the root, closed by close()
+        self._count = 0
+
+    def new(self) -> str:
+        """A new empty folder (OSError when it cannot be made)."""
+        with self._lock:
+            if self._root is None:
+                made = scratch(self.cache, self.name) if self.cache is not None else \
+                    tempfile.TemporaryDirectory(prefix=f"site-{self.name}-")
+                self._root = Path(made.__enter__())
+                self._made = made
+            self._count += 1
+            folder = self._root / str(self._count)
+        folder.mkdir()
+        return str(folder)
+
+    def close(self) -> None:
+        with self._lock:
+            made, self._made, self._root = self._made, None, None
+        if made is not None:
+            made.__exit__(None, None, None)
+
+    def __enter__(self) -> "Folders":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

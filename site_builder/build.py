@@ -107,7 +107,8 @@ def build_site(root: Path, options: BuildOptions = BuildOptions(), write: bool =
                         + tuple(site_links.items) + rendered.problems)
         outputs = {**rendered.outputs, **planned.copies}
         ok = not problems.has_errors(options.strict)
-        searched = index_search(planned.routes, outputs, config, run.state, run.out) if ok and write else None
+        searched = index_search(planned.routes, outputs, config, run.state, run.out,
+                                cache=root / CACHE_DIR) if ok and write else None
         if searched is not None:
             outputs.update(searched.outputs)
             problems.extend(searched.problems)
@@ -308,11 +309,12 @@ def _kept_on_disk(out: Path, written):
 
 
 def index_search(routes: list[Route], outputs: dict, config: SiteConfig, state: BuildState,
-                 out: Path | None = None, processes: int | None = None) -> Searched | None:
+                 out: Path | None = None, processes: int | None = None, cache: Path | None = None) -> Searched | None:
     """The search index over the pages search reads, brought up to date (None with 'search: off').
 
     `out`: the output folder the last write filled (pages kept from it are read there), or None for a
-    build held in memory (the preview), whose pages are all bytes; `processes`: indexers at most.
+    build held in memory (the preview), whose pages are all bytes; `processes`: indexers at most; `cache`:
+    the site's cache folder, where the indexers' scratch folders go (None: a temporary folder, for the preview).
     """
     if config.search == "off":
         return None
@@ -331,7 +333,7 @@ def index_search(routes: list[Route], outputs: dict, config: SiteConfig, state: 
     on_disk = _kept_on_disk(out, state.process.written) if out is not None else None
     language = config.language if len(config.published) == 1 else None  # several: each page's <html lang>
     return update_index(pages, state.search, language, Sources(page_digest, read_kept, on_disk),
-                        processes=processes)
+                        processes=processes, cache=cache)
 
 
 def _write(root: Path, out: Path, outputs: dict, state: BuildState, found: Discovery,

@@ -70,6 +70,29 @@ def read_regular(path: Path | str) -> bytes | None:
         os.close(fd)
 
 
+def real_folder(path: Path) -> bool:
+    """Make path a real folder of ours: a symbolic link there is removed (as a link), never followed.
+
+    False when that cannot be done (then the caller does without it)."""
+    try:
+        st = os.lstat(path)
+        if stat.S_ISDIR(st.st_mode):
+            return True
+        if not stat.S_ISLNK(st.st_mode):
+            return False  # a file of someone else's: left alone, and the cache goes without
+        os.unlink(path)
+        raise FileNotFoundError
+    except FileNotFoundError:
+        try:
+            os.makedirs(path.parent, exist_ok=True)
+            os.mkdir(path)
+            return True
+        except OSError:
+            return False
+    except OSError:
+        return False
+
+
 class Kept(str):
     """An output file kept as the last write left it, named by the digest of its bytes (which are not in memory)."""
 

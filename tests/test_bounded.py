@@ -1,5 +1,5 @@
-"""Bounded work per input: deep Markdown is a located error in moments, and the search indexer runs
-within a budget, is killed with the builder, and leaves no scratch files behind."""
+"""Bounded work per input: deep Markdown is a located error in moments, and the search indexers run
+within a budget, are killed with the builder, and leave no scratch files behind."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ import pytest
 
 from site_builder.build import BuildOptions, build_site
 from site_builder.diagnostics import Problems
-from site_builder.pages import search
+from site_builder import search
+from site_builder.search import bounded, indexer, shards
 from site_builder.read import markup
 from site_builder.read.markup import MarkdownRenderer
 
@@ -32,9 +33,10 @@ def test_deeply_nested_markdown_is_a_located_error_before_any_later_stage_reads_
                                                                                    line):
     """What costs more than linear time in the depth (the HTML parser, the indexer) never sees the page."""
     seen: list[int] = []
-    for name in ("no_controls", "_heading_ids", "clean_raw_html", "_safe_urls"):
+    for name in ("no_controls", "clean_raw_html", "_safe_urls", "headings", "callouts", "fill_maths"):
         later = getattr(markup, name)
-        monkeypatch.setattr(markup, name, lambda html, later=later: seen.append(_depth_of(html)) or later(html))
+        monkeypatch.setattr(markup, name, lambda html, *args, later=later, **kwargs:
+                            seen.append(_depth_of(html)) or later(html, *args, **kwargs))
     root = make_site({"content/pages/deep.md": f"---\ntitle: Deep\n---\n\n{body}",
                       "content/pages/plain.md": "---\ntitle: Plain\n---\n\n> quoted\n\n- listed\n"})
     result = build(root)
@@ -75,6 +77,14 @@ def children_named(word: str) -> list[int]:
     return found
 
 
+def scratch_folders(root: Path) -> list[str]:
+    cache = root / ".site-builder-cache"
+    return sorted(p.name for p in cache.iterdir() if p.name.startswith("search-")) if cache.is_dir() else []
+
+
+ABOUT = {"site.yml": MINIMAL_SITE_YML, "content/pages/about.md": "---\ntitle: About\n---\nHello.\n"}
+
+
 def test_an_indexer_over_its_time_budget_is_killed_with_its_children(tmp_path, monkeypatch):
     marker = f"sleeper-{os.getpid()}"
     binary = fake_indexer(tmp_path, f"""
@@ -82,15 +92,20 @@ def test_an_indexer_over_its_time_budget_is_killed_with_its_children(tmp_path, m
         subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", {marker!r}])
         time.sleep(60)
     """)
-    monkeypatch.setattr(search, "budget", lambda pages: (1.0, None))
-    with pytest.raises(search.SearchError, match="budget of 1 s"):  # killed, not waited for
-        search.build_index([("a/index.html", b"<html><body>x</body></html>")], "en", binary, cache=tmp_path / "c")
+    monkeypatch.setenv("PAGEFIND_BINARY_PATH", binary)
+    monkeypatch.setattr(indexer, "budget", lambda pages, size: (1.0, None))
+    root = write_site(tmp_path / "site", ABOUT)
+    result = build_site(root, BuildOptions())  # killed, not waited for: its sleep is a minute long
+    assert result.ok and result.indexed is None
+    warning = next(d for d in result.diagnostics if d.message.startswith("search index not built"))
+    assert "took longer than its budget of 1 s" in warning.message, warning.message
     for _ in range(100):  # the group's last process may take a moment to go
         if not children_named(marker):
             break
         time.sleep(0.05)
-    assert children_named(marker) == []
-    assert list((tmp_path / "c").iterdir()) == []  # the scratch folder went with it
+    assert children_named(marker) == []  # its child went with it: the whole process group is killed
+    assert scratch_folders(root) == []  # and so did the scratch folder
+    assert (root / "output/about/index.html").is_file()
 
 
 def test_an_indexer_over_its_memory_budget_fails_and_the_site_is_built_without_search(tmp_path, monkeypatch):
@@ -98,33 +113,89 @@ def test_an_indexer_over_its_memory_budget_fails_and_the_site_is_built_without_s
         hog = bytearray(3_000_000_000)
         sys.exit(0)
     """)
-    monkeypatch.setattr(search, "executable", lambda: binary)
-    monkeypatch.setattr(search, "budget", lambda pages: (60.0, 500_000_000))
-    root = write_site(tmp_path / "site", {"site.yml": MINIMAL_SITE_YML,
-                                          "content/pages/about.md": "---\ntitle: About\n---\nHello.\n"})
+    monkeypatch.setenv("PAGEFIND_BINARY_PATH", binary)
+    monkeypatch.setattr(indexer, "budget", lambda pages, size: (60.0, 500_000_000))
+    root = write_site(tmp_path / "site", ABOUT)
     result = build_site(root, BuildOptions())
-    assert result.ok
-    assert any(d.message.startswith("search index not built") for d in result.diagnostics)
-    assert not [p for p in (root / ".site-builder-cache").iterdir() if p.name.startswith("search-")]
+    assert result.ok and result.indexed is None
+    warning = next(d for d in result.diagnostics if d.message.startswith("search index not built"))
+    assert "the indexer stopped" in warning.message, warning.message
+    assert scratch_folders(root) == []
+    assert not any(p.startswith("pagefind/") for p in result.outputs)
+
+
+def test_the_memory_limit_is_set_in_the_indexer_and_its_own_process_group(tmp_path, monkeypatch):
+    """What the indexer is started with, seen from inside it: a memory limit, a session of its own, a death signal."""
+    said = tmp_path / "said"
+    binary = fake_indexer(tmp_path, f"""
+        import ctypes, resource
+        sig = ctypes.c_int()
+        ctypes.CDLL(None).prctl(2, ctypes.byref(sig), 0, 0, 0)  # PR_GET_PDEATHSIG
+        open({str(said)!r}, "w").write(repr((resource.getrlimit(resource.RLIMIT_AS)[0], os.getsid(0) == os.getpid(),
+                                             sig.value, os.getcwd())))
+    """)
+    monkeypatch.setattr(indexer, "budget", lambda pages, size: (60.0, 700_000_000 + size))
+    with bounded.Folders(tmp_path / "cache", "search") as folders:
+        with pytest.raises(search.SearchError, match="the indexer stopped"):
+            indexer.index_shards({"a": indexer.Job(1, 5, lambda: [("/a/", b"<html><body>a</body></html>")])},
+                                 binary, {}, 1 << 30, folders=folders)
+    limit, own_session, death_signal, cwd = eval(said.read_text())
+    assert limit == 700_000_005 and own_session and death_signal == signal.SIGKILL
+    assert Path(cwd).parent == tmp_path / "cache" / f"search-{os.getpid()}"
+    assert list((tmp_path / "cache").iterdir()) == []
 
 
 @pytest.mark.skipif(not search.available(), reason="needs the search indexer (installed with the test extras)")
 def test_a_site_named_by_a_relative_path_gets_its_search_index(tmp_path, monkeypatch, capsys):
-    """`site-builder build .`: the indexer runs inside its scratch folder, so it must be told whole paths."""
+    """`site-builder build .`: each indexer runs inside its scratch folder, which is named by a whole path."""
     from site_builder.cli import main
     root = searched_site(tmp_path / "site", pages=3)
     monkeypatch.chdir(root)
     assert main(["build", "."]) == 0
     assert "search index not built" not in capsys.readouterr().err
     assert (root / "output/pagefind/pagefind.js").is_file()
-    assert [p.name for p in (root / ".site-builder-cache").iterdir() if p.name.startswith("search-")] == []
+    assert scratch_folders(root) == []
+
+
+@pytest.mark.skipif(not search.available(), reason="needs the search indexer (installed with the test extras)")
+def test_each_indexer_runs_in_a_folder_of_its_own_in_the_sites_cache_never_in_tmpdir(tmp_path, monkeypatch):
+    import tempfile
+    tmpdir = tmp_path / "tmp"
+    tmpdir.mkdir()
+    monkeypatch.setenv("TMPDIR", str(tmpdir))
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    monkeypatch.setattr(shards, "LIMIT", 2)
+    monkeypatch.setattr(indexer, "cpu_count", lambda: 3)
+    workdirs = []
+    real = indexer.launch
+    monkeypatch.setattr(indexer, "launch", lambda *args: workdirs.append(args[1]) or real(*args))
+    root = searched_site(tmp_path / "site", pages=6)
+    result = build_site(root, BuildOptions())
+    assert result.ok and result.indexed and not [d for d in result.diagnostics if "search" in d.message]
+    assert len(workdirs) > 1 and len(set(workdirs)) == len(workdirs)  # several at once, each in its own
+    assert {Path(w).parent for w in workdirs} == {root / ".site-builder-cache" / f"search-{os.getpid()}"}
+    assert scratch_folders(root) == [] and list(tmpdir.iterdir()) == []
 
 
 def test_the_budget_grows_with_the_site():
-    small = search.budget([("a", b"x" * 1000)])
-    large = search.budget([(str(i), b"x" * 100_000) for i in range(5000)])
+    small = indexer.budget(1, 1000)
+    large = indexer.budget(5000, 5000 * 100_000)
     assert small[0] < large[0] and small[1] < large[1]
     assert small[0] <= 61 and large[0] >= 300
+
+
+def test_the_scratch_folders_of_builders_no_longer_running_are_removed(tmp_path):
+    cache = tmp_path / "cache"
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    (cache / f"search-{dead.pid}/1").mkdir(parents=True)
+    (cache / f"search-{os.getppid()}/1").mkdir(parents=True)  # a builder still running: left alone
+    with bounded.Folders(cache, "search") as folders:
+        assert scratch_folders(tmp_path / "x") == []
+        first, second = Path(folders.new()), Path(folders.new())
+        assert first != second and first.parent == second.parent == cache / f"search-{os.getpid()}"
+        assert sorted(p.name for p in cache.iterdir()) == sorted([f"search-{os.getppid()}", f"search-{os.getpid()}"])
+    assert [p.name for p in cache.iterdir()] == [f"search-{os.getppid()}"]
 
 
 SITE_YML = "title: Search\nbase_url: https://example.org/\n"
@@ -165,17 +236,20 @@ def test_a_killed_build_leaves_no_indexer_running_and_no_scratch_files(tmp_path,
     env = {**os.environ, "TMPDIR": str(tmpdir)}
     proc = subprocess.Popen([sys.executable, "-m", "site_builder", "build", str(root), "-q"], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    indexer = _wait_for_child(proc.pid, "pagefind")
-    assert indexer is not None, "the indexer never started"
+    indexer_pid = _wait_for_child(proc.pid, "pagefind")
+    assert indexer_pid is not None, "the indexer never started"
     proc.send_signal(sig)
     proc.wait(timeout=30)
-    time.sleep(0.5)
-    assert not Path(f"/proc/{indexer}").exists() or "Z" in Path(f"/proc/{indexer}/stat").read_text().split()[2]
+    for _ in range(200):  # the kernel's signal to the indexer may take a moment to land
+        if not Path(f"/proc/{indexer_pid}").exists() or "Z" in Path(f"/proc/{indexer_pid}/stat").read_text().split()[2]:
+            break
+        time.sleep(0.05)
+    assert not Path(f"/proc/{indexer_pid}").exists() or "Z" in Path(f"/proc/{indexer_pid}/stat").read_text().split()[2]
     assert list(tmpdir.iterdir()) == []  # nothing in TMPDIR, ever
-    left = [p.name for p in (root / ".site-builder-cache").iterdir() if p.name.startswith("search-")]
-    assert left == [f"search-{proc.pid}"]  # the scratch folder is in the site's cache folder...
+    assert scratch_folders(root) == [f"search-{proc.pid}"]  # the scratch folder is in the site's cache folder...
+    assert list((root / f".site-builder-cache/search-{proc.pid}").iterdir())  # (one for each indexer inside)
     done = subprocess.run([sys.executable, "-m", "site_builder", "build", str(root)], env=env,
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0 and "warning" not in done.stderr, done.stderr
-    assert not [p for p in (root / ".site-builder-cache").iterdir() if p.name.startswith("search-")]  # ...cleaned
+    assert scratch_folders(root) == []  # ...and the next build removes it
     assert (root / "output/pagefind/pagefind.js").is_file() and list(tmpdir.iterdir()) == []

@@ -20,7 +20,7 @@ import pytest
 
 from site_builder import cli
 from site_builder.output.write import build_lock
-from site_builder.pages import search
+from site_builder import search
 
 from conftest import files_of, write_site
 

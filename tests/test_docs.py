@@ -350,3 +350,27 @@ def test_every_command_in_the_docs_runs(name, tmp_path, monkeypatch, capsys):
     prose = FENCE_RE.sub("", (DOCS / name).read_text("utf-8"))
     for span in re.findall(r"`(site-builder [^`]*)`", prose):
         check_synopsis(span, name)
+
+
+
+def test_imports_flow_one_way_as_the_architecture_says():
+    """Nothing in read/, site/, pages/, search/ or output/ imports incremental/ or preview/ (docs/architecture.md)."""
+    import ast
+    package = Path(__file__).resolve().parent.parent / "site_builder"
+    found = []
+    for folder in ("read", "site", "pages", "search", "output"):
+        for path in sorted((package / folder).glob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.Import):
+                    modules = [alias.name for alias in node.names]
+                elif isinstance(node, ast.ImportFrom) and node.level == 0:
+                    modules = [node.module or ""]
+                elif isinstance(node, ast.ImportFrom) and node.level == 2:  # from ..x import y, from .. import x
+                    modules = [f"site_builder.{node.module}"] if node.module else \
+                        [f"site_builder.{alias.name}" for alias in node.names]
+                else:
+                    continue
+                if any(m.split(".")[:2] in (["site_builder", "incremental"], ["site_builder", "preview"])
+                       for m in modules):
+                    found.append(f"{folder}/{path.name}")
+    assert found == []

@@ -199,7 +199,7 @@ def test_a_broken_indexer_is_a_warning_that_says_how_to_fix_it_and_the_site_stil
 
 def test_an_indexer_that_never_answers_is_stopped_at_its_deadline(tmp_path, monkeypatch):
     from site_builder.search import indexer
-    monkeypatch.setattr(indexer, "TIMEOUT", 0.5)
+    monkeypatch.setattr(indexer, "budget", lambda pages, size: (0.5, None))
     binary = fake_indexer(tmp_path, "exec sleep 30\n")
     with pytest.raises(SearchError, match="took longer than"):
         with Indexer(binary, {}) as slow:

@@ -18,11 +18,10 @@ from __future__ import annotations
 
 import hashlib
 import os
-import stat
 import sys
 from pathlib import Path
 
-from ..files import atomic_write, digest_bytes, read_regular
+from ..files import atomic_write, digest_bytes, read_regular, real_folder
 from . import codec
 
 CACHE_DIR = ".site-builder-cache"
@@ -68,29 +67,6 @@ def _version(module: str) -> str:
 def settings_digest(*parts) -> str:
     """A stable digest of the settings that shape parsing (their repr is deterministic)."""
     return digest_bytes(repr(parts).encode("utf-8", "surrogatepass"))
-
-
-def real_folder(path: Path) -> bool:
-    """Make path a real folder of ours: a symbolic link there is removed (as a link), never followed.
-
-    False when that cannot be done (then the caller does without it)."""
-    try:
-        st = os.lstat(path)
-        if stat.S_ISDIR(st.st_mode):
-            return True
-        if not stat.S_ISLNK(st.st_mode):
-            return False  # a file of someone else's: left alone, and the cache goes without
-        os.unlink(path)
-        raise FileNotFoundError
-    except FileNotFoundError:
-        try:
-            os.makedirs(path.parent, exist_ok=True)
-            os.mkdir(path)
-            return True
-        except OSError:
-            return False
-    except OSError:
-        return False
 
 
 class DiskCache:

@@ -14,9 +14,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ..files import atomic_write
+from ..files import atomic_write, real_folder
 from . import codec
-from .cache import read_regular, real_folder
+from .cache import read_regular
 
 _FORMAT = b"sb-image-1\n"
 

@@ -17,13 +17,15 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable
 
 from ..diagnostics import Diagnostic, Location
 from ..files import Kept, digest_bytes
 from . import routing, shards
 from .extract import indexed_page
-from .indexer import SearchError, executable, index_shards
+from .bounded import Folders
+from .indexer import Job, SearchError, executable, index_shards
 
 FOLDER = "pagefind"
 # Page furniture that would only clutter results: citation markers, back-links, type labels, hidden captions.
@@ -108,11 +110,12 @@ class _Run:
     sources: Sources
     budget: int
     processes: int | None
+    scratch: Folders
 
 
 def update_index(pages: dict[str, bytes | Kept], memory: SearchMemory, language: str | None, sources: Sources,
                  binary: str | None = None, limit: int | None = None, budget: int | None = None,
-                 folder: str = FOLDER, processes: int | None = None) -> Searched:
+                 folder: str = FOLDER, processes: int | None = None, cache: Path | None = None) -> Searched:
     """The search index over these pages (out_path -> bytes, or Kept), in `folder`.
 
     `language`: the one language of every page, or None for a site in several, whose pages each say
@@ -120,7 +123,8 @@ def update_index(pages: dict[str, bytes | Kept], memory: SearchMemory, language:
     a site is indexed as one index, not in shards (routing indexes are made for one language).
 
     `limit`: pages in one shard at most (shards.LIMIT); `budget`: memory for the indexers (INDEXER_MEMORY);
-    `processes`: indexer processes at most (default: one per core).
+    `processes`: indexer processes at most (default: one per core); `cache`: the site's cache folder, where
+    the indexers' scratch folders go (`search-<pid>/`, see bounded.py), or None for a temporary folder.
     """
     binary = binary or executable()
     if binary is None:
@@ -140,15 +144,16 @@ def update_index(pages: dict[str, bytes | Kept], memory: SearchMemory, language:
     config = {"exclude_selectors": EXCLUDED}
     if language is not None:
         config["force_language"] = language or "en"
-    run = _Run(binary, config, (_binary_identity(binary), sorted(config.items())), folder,
-               next(iter(planned), ""), sources, budget or INDEXER_MEMORY, processes)
-    try:
-        indexed = _update_shards(planned, records, pages, memory, run)
-        routed = _update_routes(memory, run) if len(planned) > 1 else []
-        if len(planned) <= 1:
-            memory.routes = {}  # one index: nothing to route
-    except SearchError as exc:
-        return _without(memory, str(exc), _REINSTALL)
+    with Folders(cache, "search") as scratch:  # made when the first indexer starts, removed with everything in it
+        run = _Run(binary, config, (_binary_identity(binary), sorted(config.items())), folder,
+                   next(iter(planned), ""), sources, budget or INDEXER_MEMORY, processes, scratch)
+        try:
+            indexed = _update_shards(planned, records, pages, memory, run)
+            routed = _update_routes(memory, run) if len(planned) > 1 else []
+            if len(planned) <= 1:
+                memory.routes = {}  # one index: nothing to route
+        except SearchError as exc:
+            return _without(memory, str(exc), _REINSTALL)
     return _assemble(memory, run, indexed + [f"r{which}" for which in routed])
 
 
@@ -189,11 +194,11 @@ def _update_shards(planned: dict[str, list[str]], records: dict, pages: dict, me
         old = memory.shards.get(name)
         if old is None or old.key != key or old.folder != where or not _still_there(old, name == run.primary, run):
             size = sum(records[m][3] for m in members)
-            jobs[name] = (key, where, _BASE_MEMORY + _PER_BYTE * size,
-                          _feeder(members, pages, run.sources, name if sharded else None))
-    made = index_shards({name: (job[2], job[3]) for name, job in jobs.items()}, run.binary, run.config, run.budget,
-                        processes=run.processes, after=routing.shard_words if sharded else None)
-    for name, (key, where, _, _) in jobs.items():
+            jobs[name] = (key, where, Job(_BASE_MEMORY + _PER_BYTE * size, size,
+                                          _feeder(members, pages, run.sources, name if sharded else None)))
+    made = index_shards({name: job[2] for name, job in jobs.items()}, run.binary, run.config, run.budget,
+                        processes=run.processes, after=routing.shard_words if sharded else None, folders=run.scratch)
+    for name, (key, where, _) in jobs.items():
         files, words = made[name]
         memory.shards[name] = Bundle(key, where, {rel: digest_bytes(data) for rel, data in files.items()}, files, words)
     memory.shards = {name: memory.shards[name] for name in planned}
@@ -212,10 +217,10 @@ def _update_routes(memory: SearchMemory, run: _Run) -> list[int]:
         old = memory.routes.get(which)
         if old is None or old.key != key or old.folder != where or not _still_there(old, False, run):
             size = sum(len(r["content"]) for r in records)
-            jobs[which] = (key, where, _BASE_MEMORY + _PER_BYTE * size, records)
-    made = index_shards({str(which): (job[2], lambda records=job[3]: records) for which, job in jobs.items()},
-                        run.binary, run.config, run.budget, processes=run.processes, after=routing.record_ids)
-    for which, (key, where, _, _) in jobs.items():
+            jobs[which] = (key, where, Job(_BASE_MEMORY + _PER_BYTE * size, size, lambda records=records: records))
+    made = index_shards({str(which): job[2] for which, job in jobs.items()}, run.binary, run.config, run.budget,
+                        processes=run.processes, after=routing.record_ids, folders=run.scratch)
+    for which, (key, where, _) in jobs.items():
         files, ids = made[str(which)]
         memory.routes[which] = Bundle(key, where, {rel: digest_bytes(data) for rel, data in files.items()}, files,
                                       ids=ids)

@@ -355,6 +355,8 @@ def _collection(index: Index, route: Route, page: str, name: str, ids: list[str]
 
 
 def _collection_ids(index: Index, route: Route) -> tuple[str, list[str]]:
+    if route.kind in ("home", "explainers"):  # never split: their key is a page's id, if any
+        return index.config.title, index.ids_of_kind("explainer")
     base, number = split_page(route.key)  # a long list's page 2 on lists only its own share
     per_page = index.config.publish.per_page
     share = slice((number - 1) * per_page, number * per_page)
@@ -365,8 +367,6 @@ def _collection_ids(index: Index, route: Route) -> tuple[str, list[str]]:
         return f"Tagged {base}", list(index.tagged(base))[share]
     if route.kind == "timeline":
         return "Timeline", index.ids_of_type("event")[share]
-    if route.kind in ("home", "explainers"):
-        return index.config.title, index.ids_of_kind("explainer")
     return "Tags", []
 
 

@@ -39,7 +39,7 @@ from .read.portable import check_names
 from .search import Searched, Sources, update_index
 from .site.index import ALL, key
 from .site.link import Shown, link
-from .site.resolve import UNREADABLE
+from .site.world import UNREADABLE
 from .site.routes import Planned, Route, plan_routes, robots_note
 from .site.sitelinks import check_site_links
 from .site.urls import Urls

@@ -30,7 +30,7 @@ from ..search.stage import SearchMemory
 from ..site.index import Links, Tables
 from ..site.link import LinkMemo
 from ..model import SourceFile
-from ..site.resolve import Held
+from ..site.world import Held
 from ..site.routes import Planned, Route
 from . import codec
 from .lazy import LazyDict

@@ -27,7 +27,8 @@ from .checks import world_facts
 from .dates import dated_items, update_dates
 from .index import ALL, Index, Links, Tables, key
 from .media import image_keys, media_keys, update_cards, update_media
-from .resolve import DRAFT, UNREADABLE, Held, World, resolve_item, site_warnings
+from .resolve import resolve_item, site_warnings
+from .world import DRAFT, UNREADABLE, Held, World
 from .urls import Urls
 
 

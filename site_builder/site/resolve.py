@@ -8,8 +8,6 @@ change to what exists links again exactly the items that looked up a name that c
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from ..files import digest_bytes
 from ..diagnostics import Location, Problems, phrase, suggest
@@ -18,111 +16,8 @@ from ..model import (CiteSlot, Competing, Document, FactSheet, FieldValue, Fragm
 from .checks import check_dates, check_via, party_types
 from .index import Links
 from .media import image_problems
-
-
-class World:
-    """What exists: every item's id (with its type), fact sheets' short ids, content paths, media files,
-    and the content files that are not items of this build (`held`), and what other items' checks read
-    of a fact sheet (checks.world_facts: its date and its hosts)."""
-
-    def __init__(self):
-        self.ids: dict[str, str] = {}  # id -> type name (a fact type, or 'explainer' or 'page')
-        self.short: dict[str, tuple[str, ...]] = {}  # a fact sheet's slug -> ids, sorted
-        self.by_path: dict[str, str] = {}  # rel_path -> id
-        self.paths: dict[str, str] = {}  # id -> rel_path
-        self.media: frozenset[str] = frozenset()
-        self.held: dict[str, Held] = {}  # rel_path -> a file whose item is not in the site, and why
-        self.held_ids: dict[str, str] = {}  # the id of each of them -> its rel_path
-        self.facts: dict[str, tuple] = {}  # fact-sheet id -> (date as (y, m, d) or None, hosts)
-        self.info: dict = {}  # media rel_path -> MediaInfo (site/media.py)
-        self.dates: dict = {}  # content rel_path -> PartialDate of its last commit (site/dates.py)
-        self.cards: bool = False  # whether the site makes share cards (site/media.py)
-
-    def hold(self, rel: str, held: "Held | None") -> set[str]:
-        """Note that the file at rel is held back (or no longer is); the names whose answer changed."""
-        old = self.held.pop(rel, None)
-        if old == held:
-            if held is not None:
-                self.held[rel] = held
-            return set()
-        names: set[str] = set()
-        for entry in (old, held):
-            if entry is not None:
-                names.update((f"id:{entry.id}", f"short:{entry.id.rpartition('/')[2]}", f"path:{rel}"))
-        if old is not None and self.held_ids.get(old.id) == rel:
-            del self.held_ids[old.id]
-        if held is not None:
-            self.held[rel] = held
-            self.held_ids[held.id] = rel
-        return names
-
-    def held_item(self, target: str) -> "Held | None":
-        """The held file a written id, or a fact sheet's short id, names."""
-        rel = self.held_ids.get(target)
-        if rel is not None:
-            return self.held[rel]
-        if "/" not in target:
-            found = [h for h in self.held.values() if h.fact and h.id.rpartition("/")[2] == target]
-            return found[0] if len(found) == 1 else None
-        return None
-
-
-@dataclass(frozen=True, slots=True)
-class Held:
-    """A content file that is not an item of this build: it could not be read, or it is not published yet."""
-
-    id: str  # from its path: the type's folder (or explainers/, pages/) and its file name
-    fact: bool  # a fact sheet (short ids name fact sheets only)
-    why: str  # UNREADABLE, DRAFT, or the date it is scheduled for (YYYY-MM-DD)
-
-
-UNREADABLE, DRAFT = "unreadable", "draft"
-
-
-class Lookups:
-    """Answers about the world for one item, noting each name asked about (id:, short:, path:, media:)."""
-
-    def __init__(self, world: World):
-        self.world = world
-        self.names: set[str] = set()
-
-    def lookup(self, target: str) -> str | None:
-        self.names.update((f"id:{target}", f"short:{target}"))
-        if target in self.world.ids:
-            return target
-        found = self.world.short.get(target)
-        return found[0] if found and len(found) == 1 else None
-
-    def has(self, id_: str) -> bool:
-        self.names.add(f"id:{id_}")
-        return id_ in self.world.ids
-
-    def path(self, rel: str) -> str | None:
-        self.names.update((f"path:{rel}", f"media:{rel}"))
-        return rel if rel in self.world.media else self.world.by_path.get(rel)
-
-    def medium(self, rel: str) -> bool:
-        self.names.add(f"media:{rel}")
-        return rel in self.world.media
-
-    def held(self, target: str) -> Held | None:
-        """The held file an id (or short id) names; ask only after lookup() found nothing (it notes the names)."""
-        return self.world.held_item(target)
-
-    def date(self, id_: str) -> tuple | None:
-        """A fact sheet's date as (year, month, day), 0 for what is not known, or None."""
-        self.names.add(f"date:{id_}")
-        return self.world.facts.get(id_, (None, ()))[0]
-
-    def hosts(self, id_: str) -> tuple[str, ...]:
-        """The web hosts a fact sheet gives as its own (checks.hosts_of)."""
-        self.names.add(f"host:{id_}")
-        return self.world.facts.get(id_, (None, ()))[1]
-
-    def picture(self, rel: str):
-        """The MediaInfo of a media file (its size, or why it cannot be read)."""
-        self.names.add(f"pixels:{rel}")
-        return self.world.info.get(rel)
+from .sitelinks import links_into_site
+from .world import DRAFT, UNREADABLE, Held, Lookups, World
 
 
 def card_fields(item) -> tuple:
@@ -265,46 +160,7 @@ def resolve_item(item, digest: str, world: World, config) -> Links:
                  tuple((t.language, t.name) for t in item.translations) if fact else (),
                  tuple((r.path, r.location.line, r.location.col) for r in item.redirect_from),
                  item.image.src if item.image is not None else "",
-                 links_into_site(item, config.base_url), tuple(problems.items))
-
-
-def links_into_site(item, base_url: str) -> tuple:
-    """The links of an item that point into the site itself, which only the planned routes can tell are good:
-    (prefix, path under the base, line, col) for each root-relative link in Markdown ('/', 'explainers/x/'),
-    each link written with the site's own address, and each url field that points into the site."""
-    prefix = site_prefix(base_url)
-    out = []
-    for frag in fragments_of(item):
-        for slot in frag.slots:
-            if isinstance(slot, LinkSlot) and slot.target.startswith("/"):
-                out.append(("/", slot.target[1:], slot.location.line, slot.location.col))
-        for url, loc in frag.urls:
-            if prefix and url.startswith(prefix):
-                out.append((prefix, url[len(prefix):].partition("#")[0], loc.line, loc.col))
-    for fv in _plain_values(item.fields if isinstance(item, FactSheet) else ()):
-        for value in fv.value if isinstance(fv.value, tuple) else (fv.value,):
-            if isinstance(value, str) and prefix and value.startswith(prefix):  # str values are url fields'
-                out.append((prefix, value[len(prefix):].partition("#")[0], fv.location.line, fv.location.col))
-    return tuple(out)
-
-
-def _plain_values(fields):
-    """Each field value, with each of competing values in its place."""
-    for fv in fields:
-        if isinstance(fv.value, Competing):
-            yield from fv.value.values
-        else:
-            yield fv
-
-
-def site_prefix(base_url: str) -> str | None:
-    """The address every page of the site starts with (https://example.org/engines/), or None for a site
-    built for '/' alone (no host: no address can be told to be the site's)."""
-    parts = urlsplit(base_url)
-    if not parts.scheme or not parts.netloc:
-        return None
-    path = parts.path if parts.path.endswith("/") else parts.path + "/"
-    return f"{parts.scheme}://{parts.netloc}{path}"
+                 links_into_site(item, fragments_of(item), config.base_url), tuple(problems.items))
 
 
 def _a(word: str) -> str:
@@ -440,8 +296,8 @@ def sheet_warnings(sheet: FactSheet, config) -> list:
                 either = ", ".join(allowed[:-1]) + " or " + allowed[-1] if len(allowed) > 1 else "".join(allowed)
                 problems.warning(f"'{fv.name}' is free text, not the id of a fact sheet ({either or 'any type'})",
                                  fv.location,
-                                 f"write the id of who said it, e.g. {{value: organizations/x, source: ..., "
-                                 f"note: ...}}, and say more in the note")
+                                 "write the id of who said it, e.g. {value: organizations/x, source: ..., "
+                                 "note: ...}, and say more in the note")
     for fact in sheet.facts:
         if not fact.sources and not _cites(fact.value):
             problems.warning(f"unsourced fact '{fact.label}'", fact.location, "add source: <source-id>")

@@ -10,11 +10,11 @@ fact sheets' url fields that point into the site, and site.yml's nav.
 from __future__ import annotations
 
 import difflib
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 
 from ..config import SiteConfig
 from ..diagnostics import Location, Problems
-from .resolve import site_prefix
+from ..model import Competing, FactSheet, LinkSlot
 from .routes import Route
 
 NAV_HINT = ("a nav url that starts with / is an address in the site, such as /timeline/, /<page>/ (a page's file "
@@ -62,7 +62,51 @@ def exists(path: str, have: frozenset[str], searched: bool = False) -> bool:
 
 
 def _did_you_mean(prefix: str, path: str, have: frozenset[str]) -> str:
-    """The closest addresses the site has, compared without the part every address shares."""
-    shown = sorted({out.removesuffix("index.html") for out in have})
-    close = difflib.get_close_matches(unquote(path.partition("?")[0]), shown, n=3, cutoff=0.6)
+    """The closest addresses the site has, compared without the part every address shares: pages for a
+    link to a page, files (an image, a share card, a feed) for a link to a file."""
+    wanted = unquote(path.partition("?")[0])
+    page = wanted.endswith("/") or "." not in wanted.rpartition("/")[2]
+    cards = wanted.endswith("card.png")  # the share cards beside pages are offered only for a link to one
+    shown = sorted({out.removesuffix("index.html") for out in have
+                    if out.endswith("index.html") == page and (cards or not out.endswith("/card.png"))})
+    close = difflib.get_close_matches(wanted, shown, n=3, cutoff=0.6)
     return " (did you mean " + " or ".join(f"'{prefix + c}'" for c in close) + "?)" if close else ""
+
+
+def links_into_site(item, fragments: list, base_url: str) -> tuple:
+    """The links of an item that point into the site itself, which only the planned routes can tell are good:
+    (prefix, path under the base, line, col) for each root-relative link in Markdown ('/', 'explainers/x/'),
+    each link written with the site's own address, and each url field that points into the site."""
+    prefix = site_prefix(base_url)
+    out = []
+    for frag in fragments:
+        for slot in frag.slots:
+            if isinstance(slot, LinkSlot) and slot.target.startswith("/"):
+                out.append(("/", slot.target[1:], slot.location.line, slot.location.col))
+        for url, loc in frag.urls:
+            if prefix and url.startswith(prefix):
+                out.append((prefix, url[len(prefix):].partition("#")[0], loc.line, loc.col))
+    for fv in _plain_values(item.fields if isinstance(item, FactSheet) else ()):
+        for value in fv.value if isinstance(fv.value, tuple) else (fv.value,):
+            if isinstance(value, str) and prefix and value.startswith(prefix):  # str values are url fields'
+                out.append((prefix, value[len(prefix):].partition("#")[0], fv.location.line, fv.location.col))
+    return tuple(out)
+
+
+def _plain_values(fields):
+    """Each field value, with each of competing values in its place."""
+    for fv in fields:
+        if isinstance(fv.value, Competing):
+            yield from fv.value.values
+        else:
+            yield fv
+
+
+def site_prefix(base_url: str) -> str | None:
+    """The address every page of the site starts with (https://example.org/engines/), or None for a site
+    built for '/' alone (no host: no address can be told to be the site's)."""
+    parts = urlsplit(base_url)
+    if not parts.scheme or not parts.netloc:
+        return None
+    path = parts.path if parts.path.endswith("/") else parts.path + "/"
+    return f"{parts.scheme}://{parts.netloc}{path}"

@@ -61,6 +61,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--drafts", action="store_true", help="include drafts on both sides")
     p.add_argument("--base-url", help="build both sides for this URL instead of site.yml's base_url")
 
+    _other_commands(sub, site_arg)
+    return parser
+
+
+def _other_commands(sub, site_arg) -> None:
+    """serve, new, init, theme and schema."""
     p = sub.add_parser("serve", help="live preview on 127.0.0.1")
     site_arg(p)
     p.add_argument("--port", type=int, default=8000)
@@ -91,7 +97,6 @@ def _parser() -> argparse.ArgumentParser:
     site_arg(p)
     p.add_argument("--out", help=f"write the schemas here (default: SITE/{SCHEMA_DIR}/)")
     p.add_argument("--no-editor", action="store_true", help=f"do not touch {SETTINGS}")
-    return parser
 
 
 def _verbosity(p: argparse.ArgumentParser, verbose: str) -> None:

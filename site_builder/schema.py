@@ -133,24 +133,9 @@ def field_schema(spec: FieldSpec, types: dict[str, TypeSpec] | None = None, seve
     return {"title": title, "description": description, **out}
 
 
-def type_schema(tspec: TypeSpec, config: SiteConfig) -> dict:
-    """A JSON Schema (draft-07) for the fact sheets of one type."""
-    types = {t.name: t for t in config.types}
+def _common_props() -> dict:
+    """The keys every fact sheet may carry whatever its type: facts, body, image and corrections."""
     props: dict = {}
-    required: list[str] = []
-    if not tspec.builtin:
-        props["name"] = {"title": "Name", "description": "The display name (required).", **NONBLANK}
-        props["summary"] = {"title": "Summary", "description": "One line that says what this is (required).",
-                            **NONEMPTY}
-        required += ["name", "summary"]
-    builtin = {f.name for f in BUILTIN_FIELDS.get(tspec.name, ())} if tspec.builtin else set()
-    for spec in tspec.fields:
-        props[spec.name] = field_schema(spec, types, several=spec.name not in builtin)
-        if spec.required:
-            required.append(spec.name)
-    if tspec.builtin and "title" in props:  # the display name is always written short-hand
-        props["title"] = {"title": "Title", "description": "The display name (required).", **NONBLANK}
-    props["aliases"] = {"title": "Aliases", "description": "Other names a reader may search for.", **NAMES}
     props["facts"] = {
         "title": "Facts", "description": "Free-form labelled facts, each with its source.",
         "type": ["array", "null"],
@@ -175,6 +160,28 @@ def type_schema(tspec: TypeSpec, config: SiteConfig) -> dict:
         "items": {"type": "object", "required": ["date", "text"], "additionalProperties": False,
                   "properties": {"date": date, "text": {"type": "string", "pattern": r"\S"}}},
     }
+    return props
+
+
+def type_schema(tspec: TypeSpec, config: SiteConfig) -> dict:
+    """A JSON Schema (draft-07) for the fact sheets of one type."""
+    types = {t.name: t for t in config.types}
+    props: dict = {}
+    required: list[str] = []
+    if not tspec.builtin:
+        props["name"] = {"title": "Name", "description": "The display name (required).", **NONBLANK}
+        props["summary"] = {"title": "Summary", "description": "One line that says what this is (required).",
+                            **NONEMPTY}
+        required += ["name", "summary"]
+    builtin = {f.name for f in BUILTIN_FIELDS.get(tspec.name, ())} if tspec.builtin else set()
+    for spec in tspec.fields:
+        props[spec.name] = field_schema(spec, types, several=spec.name not in builtin)
+        if spec.required:
+            required.append(spec.name)
+    if tspec.builtin and "title" in props:  # the display name is always written short-hand
+        props["title"] = {"title": "Title", "description": "The display name (required).", **NONBLANK}
+    props["aliases"] = {"title": "Aliases", "description": "Other names a reader may search for.", **NAMES}
+    props.update(_common_props())
     title_key = "title" if tspec.builtin else "name"
     props["translations"] = {
         "title": "Translations", "type": ["object", "null"],

@@ -218,16 +218,7 @@ def parse_factsheet(text: str, rel_path: str, tspec: TypeSpec, config: SiteConfi
             summary = ctx.text(str(data["summary"]), ("summary",), inline=True)
         elif data.get("summary") is not None:
             problems.error("'summary' must be text", marks.at(("summary",)))
-    fields = []
-    for spec in tspec.fields:
-        if spec.name not in data:
-            if spec.required:
-                problems.error(f"missing required field '{spec.name}'", top,
-                               f"every '{tspec.name}' needs '{spec.name}'")
-            continue
-        value = parse_field(spec, data[spec.name], (spec.name,), ctx, holds_several(tspec, spec.name))
-        if value is not None:
-            fields.append(value)
+    fields = _sheet_fields(data, tspec, ctx, top)
     if tspec.builtin:
         name = _plain(data, "title", marks, problems)
         summary = next((f.value for f in fields if f.name == "summary"), None)
@@ -250,6 +241,21 @@ def parse_factsheet(text: str, rel_path: str, tspec: TypeSpec, config: SiteConfi
         return None
     return FactSheet(f"{tspec.folder}/{slug}", tspec.name, rel_path, name, summary, tuple(aliases),
                      tuple(fields), tuple(facts), body, image, top, corrections, translations, redirects)
+
+
+def _sheet_fields(data: dict, tspec: TypeSpec, ctx: FieldContext, top: Location) -> list:
+    """The values of a sheet's declared fields, in the type's order; a missing required field is an error."""
+    fields = []
+    for spec in tspec.fields:
+        if spec.name not in data:
+            if spec.required:
+                ctx.problems.error(f"missing required field '{spec.name}'", top,
+                                   f"every '{tspec.name}' needs '{spec.name}'")
+            continue
+        value = parse_field(spec, data[spec.name], (spec.name,), ctx, holds_several(tspec, spec.name))
+        if value is not None:
+            fields.append(value)
+    return fields
 
 
 def holds_several(tspec: TypeSpec, name: str) -> bool:

@@ -115,16 +115,7 @@ def plan_routes(index: Index, static_files: dict[str, str], problems: Problems) 
         routes.append(Route(url, out_path_for(url, urls.base), kind, key, template, origin, language))
 
     add(urls.home(), "home")
-    intro: dict[str, str] = {}  # language -> a page at /explainers/ (or its translation): the list goes under its text
-    for id_ in index.doc_order():
-        kind, _, rel = index.place_of(id_)
-        slug, _, language = id_.partition("/")[2].partition(".")  # a translation's id ends in its language
-        if kind == "page" and slug == "explainers":
-            intro[language] = id_
-            continue
-        kind = "corrections" if id_ == CORRECTIONS_PAGE else kind
-        add(urls.explainer(slug, language) if kind == "explainer" else urls.page(slug, language), kind, id_,
-            origin=rel, language=language)
+    intro = _document_routes(index, add)
     for language in ("", *index.config.published[1:]):  # the list of every explainer, in each language
         page = intro.get(language, "")
         add(urls.path("explainers/", language), "explainers", page,
@@ -166,6 +157,23 @@ def plan_routes(index: Index, static_files: dict[str, str], problems: Problems) 
     routes.extend(extra_routes(index, routes, problems))
     _check_collisions(routes, problems)
     return routes
+
+
+def _document_routes(index: Index, add) -> dict[str, str]:
+    """The routes of explainers and pages; returns, per language, the page written at /explainers/ (the
+    list of explainers goes under its text) instead of routing it itself."""
+    urls = index.urls
+    intro: dict[str, str] = {}
+    for id_ in index.doc_order():
+        kind, _, rel = index.place_of(id_)
+        slug, _, language = id_.partition("/")[2].partition(".")  # a translation's id ends in its language
+        if kind == "page" and slug == "explainers":
+            intro[language] = id_
+            continue
+        kind = "corrections" if id_ == CORRECTIONS_PAGE else kind
+        add(urls.explainer(slug, language) if kind == "explainer" else urls.page(slug, language), kind, id_,
+            origin=rel, language=language)
+    return intro
 
 
 def robots_note(urls) -> str:

@@ -19,10 +19,13 @@ def site(tmp_path):
 
 
 def one_line_error(capsys, *argv) -> str:
+    """The usage error (exit 2): one line, and at most one more with a hint."""
     capsys.readouterr()
     assert main([str(a) for a in argv]) == 2
     captured = capsys.readouterr()
-    assert captured.err.startswith("site-builder: error: ") and captured.err.count("\n") == 1, captured.err
+    lines = captured.err.splitlines()
+    assert captured.err.startswith("site-builder: error: ") and len(lines) in (1, 2), captured.err
+    assert len(lines) == 1 or lines[1].startswith("    hint: "), captured.err
     assert "Traceback" not in captured.err and captured.out == ""
     return captured.err
 

@@ -202,13 +202,13 @@ def explainer_context(index: Index, route: Route, refs: PageRefs) -> dict:
     doc: Document = shown_document(index, route.key)  # a translation with what it shares with its original
     about = cards(index, refs, (i for i in (index.lookup(r.target) for r in doc.about) if i))
     body = refs.later(doc.body)
-    own = set(index.versions(doc.base_id).values())  # a translation that links to its original mentions no other page
     ctx = common(index, route, refs, doc.title, doc.summary)
     ctx.update({
         "doc": doc, "body": body, "about": about, "sources": refs.later_entries(),
         "scheduled": doc.date if index.shown is not None and index.shown.marked and index.shown.scheduled(doc) else None,
         "tags": [{"name": t, "url": index.urls.tag(t)} for t in doc.tags],
-        "mentions": cards(index, refs, (i for i in index.backlinks(doc.base_id) if i not in own)),
+        # a translation that links to its original is the same page, not another that mentions it
+        "mentions": cards(index, refs, (i for i in index.backlinks(doc.base_id) if index.links_of(i).base != doc.base_id)),
         "image": lead_image(index, doc.image), "corrections": correction_notes(refs, doc),
     })
     ctx["page"]["share"] = share_image(index, route, doc.image)

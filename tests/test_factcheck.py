@@ -361,6 +361,16 @@ def test_a_page_named_corrections_opens_the_list(make_site):
     assert [r.kind for r in result.routes if r.url == "/desk/corrections/"] == ["corrections"]
 
 
+def test_the_corrections_pages_own_corrections_are_where_their_links_lead(make_site):
+    files = {**FILES, "content/pages/corrections.md": "---\ntitle: Corrections\ncorrections:\n"
+             "  - {date: 2024-07-01, text: We said the wrong thing.}\n  - {date: 2024-07-01, text: And again.}\n---\n\nHi.\n"}
+    result = build(make_site(files))
+    assert messages(result) == []
+    html = page(result, "corrections/index.html")
+    for anchor in ("correction-2024-07-01", "correction-2024-07-01-2"):
+        assert f'href="/desk/corrections/#{anchor}"' in html and html.count(f'id="{anchor}"') == 1
+
+
 def test_no_corrections_no_corrections_page(make_site):
     files = {k: v for k, v in FILES.items()}
     files["content/explainers/story.md"] = story("updated: 2024-05-01\n")

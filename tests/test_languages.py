@@ -218,6 +218,14 @@ def test_references_from_a_translated_page_go_to_the_version_in_its_language(sit
     assert 'href="/t/about/">English</a>' in text(site, "ko/about/index.html")
 
 
+def test_a_translation_linking_to_its_original_is_not_among_the_originals_mentions(make_site):
+    files = {**FILES, "content/explainers/second.ko.md": "---\ntitle: 둘째\nsummary: 또.\n---\n\n[English](second.md)\n"}
+    result = build(make_site(files))
+    assert result.ok, messages(result)
+    mentions = text(result, "explainers/second/index.html").split('id="mentions-heading"')[1].split("</aside>")[0]
+    assert 'href="/t/explainers/first/"' in mentions and "/explainers/second/" not in mentions
+
+
 def test_a_fact_sheets_translation_has_its_own_page(site):
     page = text(site, "ko/people/ada/index.html")
     assert "<h1>에이다 러브레이스</h1>" in page and "수학자" in page

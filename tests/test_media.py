@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import xml.etree.ElementTree as ET
 
@@ -138,6 +139,21 @@ def test_long_lists_are_paginated_with_stable_addresses(make_site):
     assert (root / "output/people/page/3/index.html").is_file() and not (root / "output/people/page/4").exists()
     assert 'href="/people/page/2/#jump-k"' in first  # the jump list reaches every page
     assert second.count('<li id="jump-') == 10 and "Knne" in second and "Anne" not in second
+
+
+def test_a_list_by_name_runs_in_the_order_of_its_jump_list(make_site):
+    files = {"site.yml": MINIMAL_SITE_YML + "per_page: 10\n"}
+    names = ["[Bracketed note]", "Zed", "\u00c9mile", "Anne", "\u201cQuoted\u201d", "Carl", "Dora", "Fay", "Gus", "Hal",
+             "Ivy", "Jo"]
+    for i, name in enumerate(names):
+        files[f"content/facts/people/p{i:02d}.yml"] = f"name: '{name}'\nsummary: A writer.\nrole: {{value: Writer}}\n"
+    root = make_site(files)
+    result = build(root, write=True)
+    assert result.ok, messages(result)
+    first = (root / "output/people/index.html").read_text("utf-8")
+    jump = re.findall(r'#jump-([a-z]+)">', first)
+    assert jump == sorted(jump) == ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "q", "z"]
+    assert first.index("Anne") < first.index("[Bracketed note]") < first.index("Carl") < first.index("\u00c9mile")
 
 
 def test_pages_without_an_image_get_a_share_card(make_site):

@@ -36,7 +36,7 @@ from . import codec
 from .lazy import LazyDict
 
 STATE_FILE = "state"
-_FORMAT = b"sb-state-12\n"
+_FORMAT = b"sb-state-13\n"
 
 
 class Numbering:

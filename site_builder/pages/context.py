@@ -207,7 +207,8 @@ def explainer_context(index: Index, route: Route, refs: PageRefs) -> dict:
         "doc": doc, "body": body, "about": about, "sources": refs.later_entries(),
         "scheduled": doc.date if index.shown is not None and index.shown.marked and index.shown.scheduled(doc) else None,
         "tags": [{"name": t, "url": index.urls.tag(t)} for t in doc.tags],
-        "mentions": cards(index, refs, index.backlinks(doc.base_id)),
+        # a translation that links to its original is the same page, not another that mentions it
+        "mentions": cards(index, refs, (i for i in index.backlinks(doc.base_id) if index.links_of(i).base != doc.base_id)),
         "image": lead_image(index, doc.image), "corrections": correction_notes(refs, doc),
     })
     ctx["page"]["share"] = share_image(index, route, doc.image)

@@ -27,7 +27,7 @@ def correction_notes(refs: PageRefs, item) -> list[dict]:
 
 def site_corrections(index: Index, refs: PageRefs) -> list[dict]:
     """Every correction on the site, newest first: the date, what was corrected (`name`, `kind`, `url` of the
-    correction on its page, `page_url`, `abs_url`), the note as `html` and as plain `text`."""
+    correction on its page, `page_url`, its fragment id `anchor`, `abs_url`), the note as `html` and as plain `text`."""
     out = []
     for id_ in index.corrected():
         item = index.item(id_)
@@ -38,7 +38,7 @@ def site_corrections(index: Index, refs: PageRefs) -> list[dict]:
             name, kind = item.title, "Explainer" if item.kind == "explainer" else "Page"
         for c, anchor in zip(item.corrections, anchors(item.corrections)):
             url = f"{page}#{anchor}"
-            out.append({"date": c.date, "name": name, "kind": kind, "url": url, "page_url": page,
+            out.append({"date": c.date, "name": name, "kind": kind, "url": url, "page_url": page, "anchor": anchor,
                         "abs_url": index.urls.absolute(url), "html": refs.later(c.text),
                         "text": fragment_text(index, c.text)})
     out.sort(key=lambda entry: entry["date"].last_day(), reverse=True)  # the same day: the index's order

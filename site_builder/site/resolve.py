@@ -8,6 +8,7 @@ change to what exists links again exactly the items that looked up a name that c
 from __future__ import annotations
 
 import sys
+import unicodedata
 
 from ..files import digest_bytes
 from ..diagnostics import Location, Problems, phrase, suggest
@@ -37,7 +38,15 @@ def order_of(item) -> tuple:
     if item.type == "event":
         date = item.date if isinstance(item.date, PartialDate) else PartialDate(0)
         return (date.year, date.month, date.day, item.id)
-    return (item.name.lower(), item.id)
+    return (name_key(item.name), item.id)
+
+
+def name_key(name: str) -> str:
+    """A name as lists sort it: from its first letter or digit (a "[" or quote mark before it does not
+    count), accents dropped, case folded; so a list by name runs in the order of its jump list's letters."""
+    folded = "".join(ch for ch in unicodedata.normalize("NFKD", name) if not unicodedata.combining(ch)).casefold()
+    start = next((i for i, ch in enumerate(folded) if ch.isalnum()), len(folded))
+    return folded[start:]
 
 
 def fragments_of(item) -> list[Fragment]:

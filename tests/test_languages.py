@@ -387,3 +387,46 @@ def test_a_sheets_corrections_keep_their_language_and_stay_out_of_other_language
     en = text(result, "people/bob/index.html").split('id="corrections-heading"')[1]
     assert en.startswith(">Corrections</h2>") and '<ul class="correction-list">' in en
     assert "Correction: Bob" in text(result, "feed.xml") and "Correction" not in text(result, "ko/feed.xml")
+
+
+# ---- long lists in the site's language ---------------------------------------------------------------------
+
+
+def _long_lists_site(language: str) -> dict:
+    """A site in `language` whose type, tag and timeline lists run to two pages of ten, an undated page among them."""
+    files = {"site.yml": SITE_YML.replace("language: en\nlanguages: [en, ko, ar]\n", f"language: {language}\nper_page: 10\n"),
+             "content/facts/sources/s-one.yml": "title: First report\ndate: 2024-01-02\n"}
+    for i in range(12):
+        files[f"content/facts/people/p{i:02d}.yml"] = f"name: {chr(65 + i)}nne\nsummary: A writer.\nrole: {{value: writer}}\n"
+        files[f"content/facts/events/e{i:02d}.yml"] = f"title: Event {i}\ndate: {2000 + i}-05-01\nsource: s-one\n"
+        files[f"content/explainers/x{i:02d}.md"] = (f"---\ntitle: Story {i}\nsummary: A story.\ndate: {2010 + i}-03-01\n"
+                                                    "tags: [news]\n---\n\nText.\n")
+    files["content/pages/notes.md"] = "---\ntitle: Notes\ntags: [news]\n---\n\nText.\n"
+    return files
+
+
+@pytest.mark.parametrize("language,words", [
+    ("ko", {"pages": "이 목록의 페이지", "page": "2페이지 중 1페이지", "next": "다음 페이지", "prev": "이전 페이지",
+            "letter": "첫 글자로 이동", "year": "연도로 이동", "undated": "날짜 없음", "feed": "#news 피드",
+            "title": "태그 ‘news’, 2페이지 중 2페이지"}),
+    ("de", {"pages": "Seiten dieser Liste", "page": "Seite 1 von 2", "next": "Nächste Seite", "prev": "Vorherige Seite",
+            "letter": "Zu einem Buchstaben springen", "year": "Zu einem Jahr springen", "undated": "Ohne Datum",
+            "feed": "Feed zu #news", "title": "Mit dem Schlagwort „news“, Seite 2 von 2"}),
+])
+def test_long_lists_page_links_jump_lists_and_tag_feed_speak_the_sites_language(make_site, language, words):
+    result = build(make_site(_long_lists_site(language)))
+    assert result.ok, messages(result)
+    people, tag, tag_2 = (text(result, p) for p in ("people/index.html", "tags/news/index.html", "tags/news/page/2/index.html"))
+    timeline, timeline_2 = text(result, "timeline/index.html"), text(result, "timeline/page/2/index.html")
+    assert f'<nav class="pagination" aria-label="{words["pages"]}">' in people
+    assert f'<p>{words["page"]}</p>' in people and f'rel="next">{words["next"]}</a>' in people
+    assert f'rel="prev">{words["prev"]}</a>' in tag_2 and f'rel="prev">{words["prev"]}</a>' in timeline_2
+    assert f'<nav class="jump-list" aria-label="{words["letter"]}">' in people
+    assert f'<nav class="jump-list" aria-label="{words["year"]}">' in tag and f'aria-label="{words["year"]}"' in timeline
+    # the undated explainer's group: its label translated, its anchor the same in every language
+    assert f'<a href="/t/tags/news/page/2/#jump-undated">{words["undated"]}</a>' in tag
+    assert f'type="application/atom+xml">{words["feed"]}</a>' in tag
+    assert f'<title>{words["title"]} · Test Site</title>' in tag_2
+    for page in (people, tag, tag_2, timeline, timeline_2):
+        assert not re.search(r"Pages of this list|Page \d+ of|Previous page|Next page|Jump to a|Undated|Feed of|, page \d",
+                             page)

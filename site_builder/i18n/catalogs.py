@@ -19,7 +19,8 @@ from babel.support import NullTranslations, Translations
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "pages" / "theme" / "locale"
 SHIPPED = ("en", "de", "fr", "ru", "ko")  # the languages the theme's interface text is translated into
 # modules whose text is translated: page titles, and the words Markdown gets (heading links, callouts)
-PYTHON_SOURCES = ("pages/context.py", "pages/languages.py", "read/headings.py", "read/callouts.py")
+PYTHON_SOURCES = ("pages/context.py", "pages/languages.py", "pages/listing.py", "read/headings.py",
+                  "read/callouts.py")
 
 
 def catalog_file(language: str) -> Path | None:

@@ -12,10 +12,12 @@ from __future__ import annotations
 import unicodedata
 from typing import Callable
 
+from ..i18n.catalogs import gettext
 from ..model import PartialDate
 from ..site.extra_routes import numbered_url, page_count, split_page
 
 JUMP_MIN = 50  # a list on one page this long gets a jump list as well
+UNDATED = "Undated"  # the group of items without a date; its anchor stays jump-undated in every language
 
 
 def by_letter(index) -> Callable[[str], str]:
@@ -33,10 +35,10 @@ def by_letter(index) -> Callable[[str], str]:
 
 
 def by_year(index) -> Callable[[str], str]:
-    """Group items by the year of their date ('Undated' for none)."""
+    """Group items by the year of their date (UNDATED for none)."""
     def year(id_: str) -> str:
         date = index.card_item(id_).date  # a fact sheet's date field, or an explainer's date
-        return str(date.year) if isinstance(date, PartialDate) else "Undated"
+        return str(date.year) if isinstance(date, PartialDate) else UNDATED
     return year
 
 
@@ -79,11 +81,16 @@ def paginate(index, route, ids: list[str], group: Callable[[str], str], anchor=N
 
 
 def paged_context(ctx: dict, data: dict, title: str) -> None:
-    """Put a list page's pagination in its context: `pagination`, page.prev and page.next, a title per page."""
+    """Put a list page's pagination in its context: `pagination`, page.prev and page.next, a title per page;
+    the words in them (the undated group's label, the title's "page n of m") in the page's language."""
+    language = ctx["page"]["language"]
     ctx["pagination"] = {k: v for k, v in data.items() if k not in ("ids", "anchors")}
+    ctx["pagination"]["jump"] = [j | {"label": gettext(language, "Undated")} if j["label"] == UNDATED else j
+                                 for j in data["jump"]]
     ctx["page"]["prev"], ctx["page"]["next"] = data["prev"], data["next"]
     if data["number"] > 1:
-        ctx["page"]["title"] = f"{title}, page {data['number']} of {data['count']}"
+        ctx["page"]["title"] = gettext(language, "%(title)s, page %(number)d of %(count)d",
+                                       title=title, number=data["number"], count=data["count"])
 
 
 def with_anchors(cards: list[dict], data: dict) -> list[dict]:

@@ -13,7 +13,7 @@ from site_builder.build import BuildOptions, BuildState, build_site
 from site_builder.cli import main
 from site_builder.preview.app import Preview
 
-from conftest import build, messages
+from conftest import MINIMAL_SITE_YML, build, messages
 
 FUTURE = (datetime.date.today() + datetime.timedelta(days=30)).isoformat()
 SITE = {
@@ -49,6 +49,20 @@ def test_the_preview_shows_a_scheduled_explainer_marked_as_such(make_site):
     shown = datetime.date.fromisoformat(FUTURE)
     assert f'<p class="scheduled" role="note">Scheduled for {shown:%B} {shown.day}, {shown.year}' in page  # en
     assert 'class="scheduled"' not in snap.files["explainers/hello/index.html"].decode()
+
+
+@pytest.mark.parametrize("language,notice", [
+    ("ko", "{d.year}년 {d.month}월 {d.day}일 공개 예정: 그때까지는 미리보기에서만 보입니다."),
+    ("de", "Veröffentlichung geplant: {d.day}. {month} {d.year}. Bis dahin nur in der Vorschau sichtbar."),
+], ids=["ko", "de"])
+def test_the_scheduled_notice_is_in_the_sites_language(make_site, language, notice):
+    from site_builder.i18n.locales import format_partial
+    preview = Preview(make_site({**SITE, "site.yml": MINIMAL_SITE_YML + f"language: {language}\n"}), log=lambda text: None)
+    page = preview.rebuild().files["explainers/soon/index.html"].decode()
+    shown = datetime.date.fromisoformat(FUTURE)
+    month = format_partial(shown.year, shown.month, 0, "de").split()[0]  # März
+    assert f'<p class="scheduled" role="note">{notice.format(d=shown, month=month)}</p>' in page
+    assert "Scheduled for" not in page
 
 
 def test_a_link_to_a_scheduled_explainer_says_why_it_is_not_there(make_site):

@@ -458,3 +458,49 @@ def test_new_forms_survive_the_saved_state_of_a_command_line_build(site):
     write_site(site, {"content/explainers/story.md": FILES["content/explainers/story.md"].replace(
         "updated: 2024-05-01", "updated: 2024-08-01")})
     assert messages(build_site(site, BuildOptions(), write=True)) == []
+
+
+# ------------------------------------------------------------------------------------ in the site's language
+
+
+def test_a_fact_check_site_in_korean_says_everything_in_korean(make_site):
+    files = dict(FILES, **{"site.yml": SITE_YML.replace("sources: {require_via: true}\n",
+                                                        "sources: {require_via: true}\nlanguage: ko\n")})
+    files["content/explainers/story.md"] = FILES["content/explainers/story.md"].replace(
+        "updated: 2024-05-01\n", "updated: 2024-05-01\n        redirect_from: [/old-story/]\n")
+    result = build(make_site(files))
+    assert messages(result) == []
+    kim = page(result, "people/kim/index.html")
+    assert '<span class="disputed">이견 있음</span><ul class="competing" aria-label="서로 다른 값 2개">' in kim
+    from site_builder.pages.citations import PageRefs
+    from site_builder.pages.context import sheet_card
+    assert str(sheet_card(result.index, PageRefs(result.index), "cars/limo")["field"]["model"]) == "이견 있음"
+    story = page(result, "explainers/story/index.html")
+    assert 'class="cite" title="Leader&#x27;s age in doubt" aria-label="출처 1">1</a>' in story
+    assert '</a> (경유: <a class="ext via" href="https://mirror.example/limo"' in story
+    assert '<a class="ext archive" href="https://archive.example/limo" rel="noopener">보관된 사본</a>' in story
+    assert '2024년 2월. 경유: <a class="ext via" href="https://aggregator.example/story"' in story
+    log = page(result, "corrections/index.html")
+    assert "<title>정정 · The Desk</title>" in log and '<meta name="description" content="The Desk의 모든 정정.">' in log
+    assert '<h2 id="log-heading">모든 정정</h2>' in log and '>The story</a> <span class="kind">해설</span>' in log
+    feed = page(result, "feed.xml")
+    assert "<title>정정: The story</title>" in feed and "<title>정정: Claim: Kim is 40</title>" in feed
+    moved = page(result, "old-story/index.html")
+    assert '<p>이 페이지의 새 주소는 <a href="/desk/explainers/story/">https://example.org/desk/explainers/story/</a>입니다.</p>' in moved
+    explainers = page(result, "explainers/index.html")
+    assert "<title>해설 · The Desk</title>" in explainers and 'content="The Desk의 모든 해설."' in explainers
+    english = re.compile(r"Disputed|competing value|[Rr]ead via|archived copy|Every correction|Correction:|has moved|"
+                         r'aria-label="Source|Every explainer|>Explainer<')
+    for path in ("people/kim/index.html", "cars/limo/index.html", "explainers/story/index.html", "corrections/index.html",
+                 "feed.xml", "old-story/index.html", "explainers/index.html"):
+        assert not english.search(page(result, path)), path
+
+
+def test_a_corrections_page_without_corrections_in_german(make_site):
+    files = {"site.yml": SITE_YML + "language: de\n",
+             "content/pages/corrections.md": "---\ntitle: Korrekturen\nsummary: So korrigieren wir.\ndate: 2024-01-01\n"
+                                             "updated: 2024-03-01\n---\n\nWir korrigieren offen.\n"}
+    html = page(build(make_site(files)), "corrections/index.html")
+    assert '<p class="meta">Aktualisiert am <time datetime="2024-03-01">1. März 2024</time></p>' in html
+    assert '<h2 id="log-heading">Alle Korrekturen</h2>' in html and "<p>Bisher keine Korrekturen.</p>" in html
+    assert "Updated" not in html and "No corrections" not in html

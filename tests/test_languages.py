@@ -408,11 +408,12 @@ def _long_lists_site(language: str) -> dict:
 @pytest.mark.parametrize("language,words", [
     ("ko", {"pages": "이 목록의 페이지", "page": "2페이지 중 1페이지", "next": "다음 페이지", "prev": "이전 페이지",
             "letter": "첫 글자로 이동", "year": "연도로 이동", "undated": "날짜 없음", "feed": "#news 피드",
-            "title": "태그 ‘news’, 2페이지 중 2페이지"}),
+            "title": "태그 ‘news’, 2페이지 중 2페이지", "subtitle": "태그가 news인 해설."}),
     ("de", {"pages": "Seiten dieser Liste", "page": "Seite 1 von 2", "next": "Nächste Seite", "prev": "Vorherige Seite",
             "letter": "Zu einem Buchstaben springen", "year": "Zu einem Jahr springen", "undated": "Ohne Datum",
-            "feed": "Feed zu #news", "title": "Mit dem Schlagwort „news“, Seite 2 von 2"}),
-])
+            "feed": "Feed zu #news", "title": "Mit dem Schlagwort „news“, Seite 2 von 2",
+            "subtitle": "Erklärstücke mit dem Schlagwort news."}),
+], ids=["ko", "de"])
 def test_long_lists_page_links_jump_lists_and_tag_feed_speak_the_sites_language(make_site, language, words):
     result = build(make_site(_long_lists_site(language)))
     assert result.ok, messages(result)
@@ -427,6 +428,7 @@ def test_long_lists_page_links_jump_lists_and_tag_feed_speak_the_sites_language(
     assert f'<a href="/t/tags/news/page/2/#jump-undated">{words["undated"]}</a>' in tag
     assert f'type="application/atom+xml">{words["feed"]}</a>' in tag
     assert f'<title>{words["title"]} · Test Site</title>' in tag_2
+    assert f'<subtitle>{words["subtitle"]}</subtitle>' in text(result, "tags/news/feed.xml")
     for page in (people, tag, tag_2, timeline, timeline_2):
         assert not re.search(r"Pages of this list|Page \d+ of|Previous page|Next page|Jump to a|Undated|Feed of|, page \d",
                              page)

@@ -18,8 +18,10 @@ from babel.support import NullTranslations, Translations
 
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "pages" / "theme" / "locale"
 SHIPPED = ("en", "de", "fr", "ru", "ko")  # the languages the theme's interface text is translated into
-# modules whose text is translated: page titles, and the words Markdown gets (heading links, callouts)
-PYTHON_SOURCES = ("pages/context.py", "pages/languages.py", "pages/listing.py", "read/headings.py",
+# modules whose text is translated: page titles and descriptions, list labels, disputed values, and the words
+# Markdown gets (heading links, callouts)
+PYTHON_SOURCES = ("pages/citations.py", "pages/context.py", "pages/corrections.py", "pages/disputed.py",
+                  "pages/feeds.py", "pages/languages.py", "pages/listing.py", "pages/moved.py", "read/headings.py",
                   "read/callouts.py")
 
 
@@ -55,6 +57,11 @@ def gettext(language: str, message: str, **values) -> str:
     return text % values if values else text
 
 
+def ngettext(language: str, singular: str, plural: str, num: int, **values) -> str:
+    """One interface string in a language in the form `num` takes, with %(num)d and %(name)s filled in."""
+    return translations(language).ngettext(singular, plural, num) % {"num": num, **values}
+
+
 def theme_messages() -> dict[str, str]:
     """Every interface string of the built-in theme: message -> where it is first used."""
     import jinja2
@@ -72,7 +79,7 @@ def theme_messages() -> dict[str, str]:
     package = theme.parent.parent
     for rel in PYTHON_SOURCES:
         with open(package / rel, "rb") as f:
-            for line, message, _, _ in extract("python", f, keywords={"gettext": (2,)}):
+            for line, message, _, _ in extract("python", f, keywords={"gettext": (2,), "ngettext": (2, 3)}):
                 for text in (message if isinstance(message, tuple) else (message,)):
                     if text:
                         found.setdefault(text, f"{rel}:{line}")

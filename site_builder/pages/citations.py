@@ -9,6 +9,7 @@ from urllib.parse import unquote, urlsplit
 
 from markupsafe import Markup
 
+from ..i18n.catalogs import gettext
 from ..model import CiteSlot, Fragment, LinkSlot, RefSlot, SourceRef
 from ..read.markup import CLOSE, OPEN, PLACEHOLDER_RE
 from ..site.index import Index
@@ -126,7 +127,8 @@ class PageRefs:
         anchor = f"cite-{n}-{len(self.uses[n]) + 1}"
         self.uses[n].append((anchor, locator))
         title = html.escape(self.index.title(f"sources/{source}", self.language), quote=True)
-        return f'<a href="#source-{n}" id="{anchor}" class="cite" title="{title}" aria-label="Source {n}">{n}</a>'
+        label = html.escape(gettext(self.language, "Source %(number)d", number=n), quote=True)
+        return f'<a href="#source-{n}" id="{anchor}" class="cite" title="{title}" aria-label="{label}">{n}</a>'
 
     def group(self, items: list[tuple[str, str]]) -> str:
         """One citation marker for sources cited together: [1, 2, 3], each number a link to its entry."""

@@ -78,7 +78,7 @@ def _format(refs: PageRefs, kind: str, value) -> Markup:
     if isinstance(value, Passage):
         return Deferred(lambda: _passage(refs, value), empty=False)
     if isinstance(value, Competing):
-        return competing_markup(value)
+        return competing_markup(value, refs.language)
     if isinstance(value, PartialDate):
         return Markup(f'<time datetime="{value.iso()}">{value.display(refs.language)}</time>')
     if isinstance(value, Money):
@@ -329,8 +329,9 @@ def explainers(index: Index, refs: PageRefs) -> list[dict]:
 def explainers_context(index: Index, route: Route, refs: PageRefs) -> dict:
     """The list of every explainer, newest first, under the text of the site's page at /explainers/ if any."""
     page = index.item(route.key) if route.key else None
-    title = page.title if page is not None else "Explainers"
-    about = page.summary if page is not None and page.summary else f"Every explainer on {index.config.title}."
+    title = page.title if page is not None else gettext(refs.language, "Explainers")
+    about = page.summary if page is not None and page.summary else gettext(
+        refs.language, "Every explainer on %(site)s.", site=index.config.title)
     ctx = common(index, route, refs, title, about)
     ctx.update({"doc": page, "intro": refs.later(page.body) if page is not None else None,
                 "explainers": explainers(index, refs), "sources": refs.later_entries()})

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from ..i18n.catalogs import gettext
 from ..model import FactSheet
 from ..site.index import Index
 from ..site.routes import Route
 from .citations import PageRefs, fragment_text
+from .languages import kind_label
 
 
 def anchors(corrections) -> list[str]:
@@ -35,7 +37,7 @@ def site_corrections(index: Index, refs: PageRefs) -> list[dict]:
         if isinstance(item, FactSheet):
             name, kind = item.name, index.config.type(item.type).singular
         else:
-            name, kind = item.title, "Explainer" if item.kind == "explainer" else "Page"
+            name, kind = item.title, kind_label(refs.language, item.kind)
         for c, anchor in zip(item.corrections, anchors(item.corrections)):
             url = f"{page}#{anchor}"
             out.append({"date": c.date, "name": name, "kind": kind, "url": url, "page_url": page, "anchor": anchor,
@@ -52,7 +54,8 @@ def corrections_context(index: Index, route: Route, refs: PageRefs) -> dict:
     if route.key:
         ctx = explainer_context(index, route, refs)
     else:
-        ctx = common(index, route, refs, "Corrections", f"Every correction made to {index.config.title}.")
+        ctx = common(index, route, refs, gettext(refs.language, "Corrections"),
+                     gettext(refs.language, "Every correction made to %(site)s.", site=index.config.title))
         ctx.update({"doc": None, "body": "", "about": [], "tags": [], "mentions": [], "image": None,
                     "corrections": [], "sources": refs.later_entries()})
     log: list[dict] = []

@@ -7,6 +7,7 @@ import html
 
 from markupsafe import Markup
 
+from ..i18n.catalogs import gettext, ngettext
 from ..model import Competing, FieldValue, Money, PartialDate
 from .citations import Deferred, PageRefs
 
@@ -20,40 +21,43 @@ def competing_rows(refs: PageRefs, fv: FieldValue, show) -> list[dict]:
 
 
 def competing_html(refs: PageRefs, fv: FieldValue, show) -> Deferred:
-    """The values side by side under the word "Disputed", each with its sources and note."""
+    """The values side by side under the word "Disputed" (in the page's language), each with its sources and note."""
 
     def make() -> Markup:
         items = []
         for row in competing_rows(refs, fv, show):
             note = f' <span class="note">{row["note"]}</span>' if row["note"] else ""
             items.append(f'<li><span class="value">{row["html"]}</span>{row["sources"]}{note}</li>')
-        return Markup(f'<span class="disputed">Disputed</span><ul class="competing" aria-label="'
-                      f'{len(items)} competing values">{"".join(items)}</ul>')
+        word = html.escape(gettext(refs.language, "Disputed"))
+        label = html.escape(ngettext(refs.language, "%(num)d competing value", "%(num)d competing values", len(items)))
+        return Markup(f'<span class="disputed">{word}</span><ul class="competing" aria-label="{label}">'
+                      f'{"".join(items)}</ul>')
 
     return Deferred(make, empty=False)
 
 
-def competing_text(value: Competing) -> str:
-    """What a list or card shows: the range of the values where they can be ordered, else "disputed"."""
+def competing_text(value: Competing, language: str = "en") -> str:
+    """What a list or card shows: the range of the values where they can be ordered, else "disputed" (in `language`)."""
     values = [fv.value for fv in value.values]
+    disputed = gettext(language, "disputed")
     if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
-        return _span(_number(min(values)), _number(max(values)))
+        return _span(disputed, _number(min(values)), _number(max(values)))
     if all(isinstance(v, Money) for v in values) and len({v.currency for v in values}) == 1:
         low, high = min(v.amount for v in values), max(v.amount for v in values)
-        return _span(_number(low), _number(high), " " + values[0].currency)
+        return _span(disputed, _number(low), _number(high), " " + values[0].currency)
     if all(isinstance(v, PartialDate) for v in values):
         low = min(values, key=PartialDate.first_day)
         high = max(values, key=PartialDate.last_day)
-        return _span(low.display(), high.display())
-    return "disputed"
+        return _span(disputed, low.display(), high.display())
+    return disputed
 
 
-def competing_markup(value: Competing) -> Markup:
-    return Markup(f'<span class="disputed-range">{html.escape(competing_text(value))}</span>')
+def competing_markup(value: Competing, language: str = "en") -> Markup:
+    return Markup(f'<span class="disputed-range">{html.escape(competing_text(value, language))}</span>')
 
 
-def _span(low: str, high: str, unit: str = "") -> str:
-    return "disputed" if low == high else f"{low}–{high}{unit}"
+def _span(disputed: str, low: str, high: str, unit: str = "") -> str:
+    return disputed if low == high else f"{low}–{high}{unit}"
 
 
 def _number(value) -> str:

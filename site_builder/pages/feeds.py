@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from ..i18n.catalogs import gettext
 from .citations import PageRefs
 
 _URL_ATTR_RE = re.compile(r'\s(href|src)="([^"]*)"')
@@ -77,10 +78,11 @@ def tag_feed_context(index, route, refs) -> dict:
     """A tag's feed: the explainers with that tag."""
     from .context import common
     title = f"{index.config.title}: #{route.key}"
-    ctx = common(index, route, refs, title, f"Explainers tagged {route.key}.")
+    about = gettext(refs.language, "Explainers tagged %(tag)s.", tag=route.key)
+    ctx = common(index, route, refs, title, about)
     ctx["explainers"] = entries(index, refs, route, set(index.tagged(route.key)))
     ctx["corrections"] = []
-    ctx["feed"] = {"title": title, "subtitle": f"Explainers tagged {route.key}.",
+    ctx["feed"] = {"title": title, "subtitle": about,
                    "alternate": index.urls.absolute(index.urls.tag(route.key)), "updated": _updated(ctx["explainers"])}
     return ctx
 

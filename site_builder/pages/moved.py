@@ -5,10 +5,12 @@ search engines not to index it, and shows a link for readers whose browser does 
 
 from __future__ import annotations
 
+from ..i18n.catalogs import gettext
+
 
 def redirect_context(index, route, refs) -> dict:
     from .context import common
     target, title = index.url(route.key), index.title(route.key)
-    ctx = common(index, route, refs, title, f"{title} has moved to {target}.")
+    ctx = common(index, route, refs, title, gettext(refs.language, "%(title)s has moved to %(url)s.", title=title, url=target))
     ctx["target"] = {"url": target, "abs_url": index.urls.absolute(target), "title": title}
     return ctx

@@ -7,6 +7,7 @@ import json
 import re
 from html.parser import HTMLParser
 
+import jinja2
 import pytest
 from babel.messages.checkers import python_format
 
@@ -112,6 +113,48 @@ def test_every_theme_string_is_translated_in_each_shipped_catalog(language):
             problems.append(f"{where}: {message_id!r} in {language}.po: {exc}")
     stale = [m.id for m in catalog if m.id and (m.id[0] if isinstance(m.id, tuple) else m.id) not in wanted]
     assert problems == [] and stale == []
+
+
+_WORD = re.compile(r"[^\W\d_]{2,}")  # a word of two letters or more, in any script
+
+
+def _untranslated(source: str) -> list[str]:
+    """Words a template shows as it is, outside {% trans %} blocks and _(), gettext() and ngettext() calls: its text
+    between tags, the text of aria-label, title, alt and placeholder attributes, and phrases in string literals."""
+    env = jinja2.Environment(extensions=["jinja2.ext.i18n"])
+    found, data, in_trans, calls, prev = [], [], False, [], ("", "")
+    for line, kind, value in env.lex(source):
+        if kind == "name" and value in ("trans", "endtrans") and prev[0] == "block_begin":
+            in_trans = value == "trans"
+        elif kind == "data" and not in_trans:
+            data.append(value)
+        elif kind == "operator" and value == "(":
+            calls.append(prev[0] == "name" and prev[1] in ("_", "gettext", "ngettext"))
+        elif kind == "operator" and value == ")" and calls:
+            calls.pop()
+        elif kind == "string" and not in_trans and not (calls and calls[-1]):
+            text = value[1:-1]
+            if " " in text.strip() and _WORD.search(text) and not text.startswith("<"):  # a phrase, not a name or a tag
+                found.append(f"line {line}: {value}")
+        if kind != "whitespace":
+            prev = (kind, value)
+    html = re.sub(r"<!--.*?-->", " ", "".join(data), flags=re.S)
+    found += [f'{name}="{value}"' for name, value in re.findall(r'\b(aria-label|title|alt|placeholder)="([^"]*)"', html)
+              if _WORD.search(value)]
+    shown = re.sub(r"&#?\w+;", " ", re.sub(r"<[^>]*>", " ", html))
+    return found + _WORD.findall(shown)
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in catalogs.LOCALE_DIR.parent.iterdir() if p.suffix in (".html", ".xml")))
+def test_every_word_the_theme_shows_is_marked_for_translation(name):
+    assert _untranslated((catalogs.LOCALE_DIR.parent / name).read_text("utf-8")) == []
+
+
+def test_the_check_for_words_left_untranslated_finds_them():
+    source = ('<nav aria-label="Pages of this list"><p>Page {{ n }} of {{ m }}</p>{{ jump(p, "Jump to a year") }}'
+              '<a title="{{ _(\'Fine\') }}">{% trans %}Fine too{% endtrans %}</a>{{ _("Also fine", x="a b") }}'
+              '<img alt="" src="x.png">&nbsp;{{ x|join(", ") }}{% if y in ("<h2", "<div class=\'a b\'") %}{% endif %}</nav>')
+    assert _untranslated(source) == ['line 1: "Jump to a year"', 'aria-label="Pages of this list"', "Page", "of"]
 
 
 @pytest.mark.parametrize("language,expected", [("en", "Timeline"), ("de", "Zeitleiste"), ("fr", "Chronologie"),

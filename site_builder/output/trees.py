@@ -72,20 +72,36 @@ def ours(path: str | Path, ident) -> os.stat_result | None:
 
 
 def all_ours(tree: Path, manifest: dict, ids: dict) -> bool:
-    """Whether every file a manifest names is the one the builder wrote there, under real folders only."""
-    base = os.fspath(tree)
+    """Whether every file a manifest names is the one the builder wrote there, under real folders only.
+
+    The same test as `ours` for each file and `Folders.check` for each folder on the way, written for
+    speed: a command-line build makes it over every file of both output trees."""
+    base = os.fspath(tree) + "/"
+    lstat, is_reg = os.lstat, stat.S_ISREG
     folders: set[str] = set()
     for rel in manifest:
-        if ours(os.path.join(base, rel), ids.get(rel)) is None:
+        ident = ids.get(rel)
+        try:
+            st = lstat(base + rel)
+        except (OSError, ValueError):
             return False
-        folders.add(rel.rpartition("/")[0])
-    folders.discard("")
-    guard = Folders(tree)
-    try:
-        for folder in folders:
-            guard.check(folder)
-    except Stranger:
-        return False
+        if not ident or (st.st_dev, st.st_ino) != tuple(ident) or not is_reg(st.st_mode):
+            return False
+        cut = rel.rfind("/")
+        if cut > 0:
+            folders.add(rel[:cut])
+    every: set[str] = set()  # each folder on the way to a file, its parents too, once
+    for folder in folders:
+        while folder and folder not in every:
+            every.add(folder)
+            cut = folder.rfind("/")
+            folder = folder[:cut] if cut > 0 else ""
+    for folder in every:
+        try:
+            if not stat.S_ISDIR(lstat(base + folder).st_mode):
+                return False
+        except (OSError, ValueError):
+            return False
     return True
 
 

@@ -221,7 +221,7 @@ def write_output(out: Path, outputs: dict[str, bytes | Path | Kept], known: dict
     try:
         for path in removals:
             remove(staging, path)
-        placed = _place_all(staging, out, todo, old_ids)
+        placed = _place_all(staging, out, todo, old_ids, fresh=kept is None)
         ids = {path: placed.get(path) or spare_ids.get(path) or identity(os.lstat(staging / path)) for path in digests}
         new_file(staging / MANIFEST, json.dumps(digests, indent=0, sort_keys=True).encode("utf-8"))
         had_out = out.is_dir()
@@ -329,10 +329,11 @@ def _guard(tree: Path, paths: list[str]) -> None:
                             f"({exc.rel}); the builder never writes through links: delete '{tree.name}'") from None
 
 
-def _place_all(staging: Path, out: Path, todo: list, old_ids: dict) -> dict[str, list[int]]:
-    """Place every file to write in the staging tree; the identity of each, by path."""
-    jobs = [(staging / path, data, out / path if same else None, old_ids.get(path)) for path, data, same in todo]
-    for folder in sorted({target.parent for target, _, _, _ in jobs}):
+def _place_all(staging: Path, out: Path, todo: list, old_ids: dict, fresh: bool) -> dict[str, list[int]]:
+    """Place every file to write in the staging tree; the identity of each, by path. `fresh`: the staging
+    tree was made anew for this write (not the spare, updated), so nothing is in it yet."""
+    jobs = [(staging / path, data, out / path if same else None, old_ids.get(path), fresh) for path, data, same in todo]
+    for folder in sorted({target.parent for target, *_ in jobs}):
         folder.mkdir(parents=True, exist_ok=True)
     if len(jobs) >= PARALLEL_WRITES_MIN:  # file system calls release the GIL: a few threads overlap them
         from concurrent.futures import ThreadPoolExecutor
@@ -357,12 +358,16 @@ def _swap_in(staging: Path, out: Path, spare: Path, had_out: bool) -> None:
     os.rename(staging, spare)  # the previous output, kept to be updated next time
 
 
-def _place(target: Path, data: bytes | Path, live: Path | None, ident) -> list[int]:
+def _place(target: Path, data: bytes | Path, live: Path | None, ident, fresh: bool = False) -> list[int]:
     """Put a file at target under a new inode (the trees share unchanged files as hard links); its identity.
 
-    A file is linked from the live tree only when it is the one the builder wrote there (device and inode)."""
-    tmp = target.with_name(f".{target.name}.tmp")
-    clear(tmp)
+    A file is linked from the live tree only when it is the one the builder wrote there (device and inode).
+    `fresh`: nothing is in target's folder yet (made by this write): a link or a page is made at target
+    itself, failing if anything is there; a copied file still goes under a temporary name first."""
+    fresh = fresh and not isinstance(data, Path)
+    tmp = target if fresh else target.with_name(f".{target.name}.tmp")
+    if not fresh:
+        clear(tmp)
     if live is not None:
         st = ours(live, ident)
         if st is None and isinstance(data, Kept):
@@ -370,10 +375,12 @@ def _place(target: Path, data: bytes | Path, live: Path | None, ident) -> list[i
         if st is not None:
             try:
                 os.link(live, tmp, follow_symlinks=False)
-                os.replace(tmp, target)
+                if not fresh:
+                    os.replace(tmp, target)
                 return identity(st)
             except OSError:
-                clear(tmp)
+                if not fresh:  # (fresh: no link was made, and what may be there is not the builder's)
+                    clear(tmp)
     if isinstance(data, Kept):  # a kept page whose hard link failed (another file system)
         kept = read_regular(live)
         if kept is None:
@@ -387,5 +394,6 @@ def _place(target: Path, data: bytes | Path, live: Path | None, ident) -> list[i
         except FileNotFoundError:
             raise OutputRefused(f"'{data.name}' was removed while the site was built; build again") from None
         st = os.lstat(tmp)
-    os.replace(tmp, target)
+    if not fresh:
+        os.replace(tmp, target)
     return identity(st)

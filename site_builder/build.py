@@ -87,8 +87,7 @@ def build_site(root: Path, options: BuildOptions = BuildOptions(), write: bool =
     config, problems = read_config(root, options)
     if config is None:
         return BuildResult(problems.sorted(), False)
-    run = Run.begin(root, options, write, cache, changed, config)
-    with _one_build(run.state):
+    with _one_build(lambda: Run.begin(root, options, write, cache, changed, config)) as run:
         found = discover(root, {t.folder: t.name for t in config.types}, run.state.files, run.told,
                          check_media=config.raw_html == "escape")
         parsed = parse(root, found, config, run.state.parsed, run.disk, progress)
@@ -98,7 +97,7 @@ def build_site(root: Path, options: BuildOptions = BuildOptions(), write: bool =
         dates = _git_dates(root, config, run.state, problems)
         linked = link(config, Urls(config.base_url), parsed, media, run.state.links, shown, _unread(found, config), dates)
         linked.index.store = ImageStore(root, root / CACHE_DIR, options.disk_cache and (write or cache is not None))
-        named = tuple(check_names((rel, rel) for rel in found.files))  # portable names (read/portable.py)
+        named = portable_names(found, run.state.files)
         planned, replanned = plan(root, found, linked, run.state, {d.location.rel_path for d in named})
         site_links = Problems()  # every build: the links may be new, the routes the last build's
         check_site_links(config, run.state.links.site_links, planned.routes, site_links)
@@ -119,6 +118,13 @@ def build_site(root: Path, options: BuildOptions = BuildOptions(), write: bool =
                        outputs, stats, time.perf_counter() - started, list(rendered.rendered),
                        list(searched.indexed) if searched is not None and searched.outputs else None,
                        tuple(n for n in (robots_note(linked.index.urls),) if n))
+
+
+def portable_names(found: Discovery, table) -> tuple[Diagnostic, ...]:
+    """The problems with the site's file names (read/portable.py), checked again when a file came or went."""
+    if table.named is None or any(rel not in found.replaced or rel not in found.files for rel in found.changed):
+        table.named = tuple(check_names((rel, rel) for rel in found.files))
+    return table.named
 
 
 def causes(found: Discovery, world) -> set[str]:
@@ -242,16 +248,19 @@ def _settings(root: Path, options: BuildOptions, out: Path | None) -> tuple:
 
 
 @contextmanager
-def _one_build(state: BuildState):
-    """No cycle collection during the build (it would walk the large, long-lived site again and again),
-    and a build that raises leaves its state to start over, never half brought up to date."""
+def _one_build(begin):
+    """Begin a build (`begin` loads its state) and run it. No cycle collection meanwhile: it would walk the
+    large, long-lived site again and again, the saved state as it is loaded too. A build that raises leaves
+    its state to start over, never half brought up to date."""
     collecting = gc.isenabled()
     gc.disable()
     try:
-        yield
-    except BaseException:
-        state.forget()
-        raise
+        run = begin()
+        try:
+            yield run
+        except BaseException:
+            run.state.forget()
+            raise
     finally:
         if collecting:
             gc.enable()

@@ -120,6 +120,34 @@ def test_unportable_names_are_found_by_a_build_that_keeps_the_last_routes(make_s
     assert run_cli(capsys, "build", root)[0] == 0
 
 
+
+def test_names_are_checked_again_only_when_a_file_comes_or_goes(make_site, capsys, monkeypatch):
+    """An edit that adds or removes no file reuses the last check of the names (kept in the saved state),
+    and still reports a problem found then; a new file is checked, by the command line and the preview."""
+    from site_builder.incremental.state import BuildState
+
+    root = make_site({"content/explainers/one.md": DOC.format(title="One", summary="S", tag="t")})
+    assert run_cli(capsys, "build", root)[0] == 0
+    calls = []
+    real = build_module.check_names
+    monkeypatch.setattr(build_module, "check_names", lambda paths: calls.append(1) or real(paths))
+    write_site(root, {"content/explainers/one.md": DOC.format(title="One again", summary="S", tag="t")})
+    assert run_cli(capsys, "build", root)[0] == 0 and calls == []  # the same files: not checked again
+    write_site(root, {"content/media/A.jpg": b"x", "content/media/a.jpg": b"y"})
+    code, err = run_cli(capsys, "build", root)
+    assert code == 1 and "differ only in case" in err and calls, err
+
+    state = BuildState()  # the preview's: the problem stays told while other files are edited
+    preview = build_module.BuildOptions(preview=True)
+    assert not build_module.build_site(root, preview, cache=state).ok
+    calls.clear()
+    write_site(root, {"content/explainers/one.md": DOC.format(title="One more", summary="S", tag="t")})
+    result = build_module.build_site(root, preview, cache=state, changed=["content/explainers/one.md"])
+    assert not result.ok and calls == [] and any("differ only in case" in m for m in messages(result))
+    (root / "content/media/a.jpg").unlink()
+    result = build_module.build_site(root, preview, cache=state, changed=["content/media/a.jpg"])
+    assert result.ok and calls, messages(result)
+
 def test_a_file_deleted_during_a_command_line_build_is_a_message(make_site, capsys, monkeypatch):
     root = make_site({"content/media/a.pdf": b"%PDF-1.4", "content/pages/about.md": "---\ntitle: About\n---\n[x](../media/a.pdf)\n",
                       "content/explainers/one.md": DOC.format(title="One", summary="S", tag="t")})

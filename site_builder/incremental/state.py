@@ -36,7 +36,7 @@ from . import codec
 from .lazy import LazyDict
 
 STATE_FILE = "state"
-_FORMAT = b"sb-state-13\n"
+_FORMAT = b"sb-state-14\n"
 
 
 class Numbering:
@@ -123,6 +123,7 @@ def save(state: BuildState, path: Path) -> None:
         "files": {rel: (e.signature, e.file.kind, e.file.digest, e.file.type_folder)
                   for rel, e in state.files.entries.items()},
         "notes": {rel: codec.encode(found) for rel, found in state.files.notes.items()},
+        "named": codec.encode(state.files.named) if state.files.named is not None else None,
         "problems": {rel: (digest, codec.encode(found)) for rel, (digest, found) in state.parsed.problems.items()},
         "world": (world.ids, world.short, world.by_path, world.paths, world.media, world.facts,
                   {rel: (h.id, h.fact, h.why) for rel, h in world.held.items()}),
@@ -200,6 +201,7 @@ def _fill(state: BuildState, plain: dict) -> None:
     state.files.entries = {rel: Entry(sig, SourceFile(kind, rel, None, digest, folder))
                            for rel, (sig, kind, digest, folder) in plain["files"].items()}
     state.files.notes = {rel: codec.decode(found) for rel, found in plain["notes"].items()}
+    state.files.named = codec.decode(plain["named"]) if plain["named"] is not None else None
     state.parsed.problems = {rel: (digest, codec.decode(found)) for rel, (digest, found) in plain["problems"].items()}
     world = state.links.world
     world.ids, short, world.by_path, world.paths, media, world.facts, held = plain["world"]

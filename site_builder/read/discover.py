@@ -75,6 +75,7 @@ class FileTable:
     def __init__(self):
         self.entries: dict[str, Entry] = {}  # rel_path -> entry, for every file of the site
         self.notes: dict[str, tuple[Diagnostic, ...]] = {}  # rel_path of a file or folder -> its problems
+        self.named: tuple[Diagnostic, ...] | None = None  # the names' problems (read/portable.py); None: to check
 
     def drop_under(self, rel: str) -> None:
         """Forget rel and everything under it (a path that went away, or a folder about to be walked)."""

@@ -15,7 +15,8 @@ from ..diagnostics import Location, Problems
 MAX_DEPTH = 100
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track",
         "wbr"}
-_TAG_RE = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9:-]*)[^>]*?(/?)>")
+_TAG_RE = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9:-]*)([^>]*)>")  # (end?, name, the rest: ends in / if self-closing)
+_START_RE = re.compile(r"<[A-Za-z]")  # where a start tag may begin
 # the container markers that open a line: blockquotes and list items, nested
 _PREFIX_RE = re.compile(r"^(?:[ \t]*(?:>|[-+*](?=[ \t])|\d{1,9}[.)](?=[ \t])))+", re.M)
 _MARKER_RE = re.compile(r">|[-+*]|\d{1,9}[.)]")
@@ -28,18 +29,20 @@ class TooDeep(Exception):
 def check_depth(fragment: str) -> None:
     """Raise TooDeep when the HTML fragment's elements nest deeper than MAX_DEPTH.
 
-    An end tag counts only against an open element of its name, so stray end tags hide nothing."""
-    if fragment.count("<") <= MAX_DEPTH:
+    An end tag counts only against an open element of its name, so stray end tags hide nothing. A
+    fragment with no more places where a start tag may begin than MAX_DEPTH cannot be deeper (most)."""
+    if fragment.count("<") <= MAX_DEPTH or len(_START_RE.findall(fragment)) <= MAX_DEPTH:
         return
     open_by_name: dict[str, int] = {}
     depth = 0
-    for m in _TAG_RE.finditer(fragment):
-        name = m.group(2).lower()
-        if m.group(1):
-            if open_by_name.get(name, 0) > 0:
-                open_by_name[name] -= 1
+    for closing, name, rest in _TAG_RE.findall(fragment):
+        name = name.lower()
+        if closing:
+            count = open_by_name.get(name, 0)
+            if count > 0:
+                open_by_name[name] = count - 1
                 depth -= 1
-        elif name not in VOID and not m.group(3):
+        elif name not in VOID and not rest.endswith("/"):
             open_by_name[name] = open_by_name.get(name, 0) + 1
             depth += 1
             if depth > MAX_DEPTH:

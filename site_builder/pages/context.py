@@ -313,11 +313,14 @@ class DocView:
         return getattr(self._index.item(self._id), name)
 
 
-def explainers(index: Index, refs: PageRefs) -> list[dict]:
-    """Every explainer, newest first, each in the page's language where it is translated into it."""
+def explainers(index: Index, refs: PageRefs, only: set[str] | None = None) -> list[dict]:
+    """Every explainer, newest first, each in the page's language where it is translated into it; only
+    those shown as one of `only` if given (a tag's feed: cards for its explainers alone, not the site's)."""
     out = []
     for id_ in index.ids_of_kind("explainer"):
         shown = refs.version(id_)[0]
+        if only is not None and shown not in only:
+            continue
         d = index.card_item(id_)  # tags, and the date, authors and updated a translation does not give, are the original's
         t = index.card_item(shown) if shown != id_ else d
         updated = t.updated if t.date else t.updated or d.updated  # with its own date, a translation's own

@@ -22,11 +22,9 @@ def entries(index, refs, route, only=None) -> list[dict]:
     """Feed entries: the explainers as the home page lists them (in the feed's language on a site with
     several), those in `only` if given, each with its text (`content`) when the site asks for it."""
     from .context import explainers
-    out = explainers(index, refs)
+    out = explainers(index, refs, only)
     if not refs.one_language:  # a language's feed has the explainers written in it
         out = [e for e in out if e["language"] == refs.language]
-    if only is not None:
-        out = [e for e in out if e["id"] in only]
     if index.config.publish.feed_content == "full":
         for entry in out:
             entry["content"] = full_text(index, refs.version(entry["id"])[0], entry["abs_url"])

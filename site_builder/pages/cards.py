@@ -26,7 +26,7 @@ BACKGROUND, TEXT, ACCENT = (253, 252, 249), (28, 31, 36), (31, 78, 140)  # the t
 INK, MUTED, BAR = 253, 170, 255  # grey levels: 0 is the background, INK the text, BAR the accent
 TITLE_SIZES = (72, 64, 56, 48)  # the largest at which the title fits between TITLE_TOP and TITLE_BOTTOM
 TITLE_TOP, TITLE_BOTTOM = 170, HEIGHT - 95
-VERSION = "card-1"  # change when the drawing changes: every kept card is drawn again
+VERSION = "card-2"  # change when the drawing or its encoding changes: every kept card is drawn again
 
 
 def card_png(index, route) -> bytes:
@@ -85,7 +85,7 @@ def draw_card(title: str, site: str, label: str) -> bytes:
     card = Image.frombytes("P", canvas.size, canvas.tobytes())
     card.putpalette(_palette())
     out = io.BytesIO()
-    card.save(out, "PNG", compress_level=6)
+    card.save(out, "PNG", compress_level=3)  # a quarter larger than at level 6, in three fifths of the time
     return out.getvalue()
 
 

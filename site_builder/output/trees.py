@@ -66,42 +66,23 @@ def ours(path: str | Path, ident) -> os.stat_result | None:
         return None
     try:
         st = os.lstat(path)
-    except OSError:
+    except (OSError, ValueError):
         return None
-    return st if stat.S_ISREG(st.st_mode) and identity(st) == list(ident) else None
+    return st if stat.S_ISREG(st.st_mode) and (st.st_dev, st.st_ino) == tuple(ident) else None
 
 
 def all_ours(tree: Path, manifest: dict, ids: dict) -> bool:
-    """Whether every file a manifest names is the one the builder wrote there, under real folders only.
-
-    The same test as `ours` for each file and `Folders.check` for each folder on the way, written for
-    speed: a command-line build makes it over every file of both output trees."""
+    """Whether every file a manifest names is the one the builder wrote there, under real folders only
+    (a command-line build asks it of every file of both output trees)."""
     base = os.fspath(tree) + "/"
-    lstat, is_reg = os.lstat, stat.S_ISREG
-    folders: set[str] = set()
-    for rel in manifest:
-        ident = ids.get(rel)
-        try:
-            st = lstat(base + rel)
-        except (OSError, ValueError):
-            return False
-        if not ident or (st.st_dev, st.st_ino) != tuple(ident) or not is_reg(st.st_mode):
-            return False
-        cut = rel.rfind("/")
-        if cut > 0:
-            folders.add(rel[:cut])
-    every: set[str] = set()  # each folder on the way to a file, its parents too, once
-    for folder in folders:
-        while folder and folder not in every:
-            every.add(folder)
-            cut = folder.rfind("/")
-            folder = folder[:cut] if cut > 0 else ""
-    for folder in every:
-        try:
-            if not stat.S_ISDIR(lstat(base + folder).st_mode):
+    guard = Folders(tree)
+    try:
+        for rel in manifest:
+            if ours(base + rel, ids.get(rel)) is None:
                 return False
-        except (OSError, ValueError):
-            return False
+            guard.check(rel.rpartition("/")[0])
+    except Stranger:
+        return False
     return True
 
 
@@ -114,7 +95,9 @@ class Folders:
 
     def check(self, folder: str) -> None:
         """Raise Stranger at the first component of folder (relative to the tree) that is not a real folder."""
-        parts = folder.split("/") if folder else []
+        if not folder or folder in self.known:
+            return
+        parts = folder.split("/")
         for i in range(1, len(parts) + 1):
             rel = "/".join(parts[:i])
             if rel in self.known:

@@ -11,6 +11,7 @@ from ..i18n.catalogs import gettext
 def redirect_context(index, route, refs) -> dict:
     from .context import common
     target, title = index.url(route.key), index.title(route.key)
-    ctx = common(index, route, refs, title, gettext(refs.language, "%(title)s has moved to %(url)s.", title=title, url=target))
+    about = gettext(refs.language, "%(title)s has moved to %(url)s.", title=title, url=target)
+    ctx = common(index, route, refs, title, about)
     ctx["target"] = {"url": target, "abs_url": index.urls.absolute(target), "title": title}
     return ctx

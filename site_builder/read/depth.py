@@ -31,7 +31,7 @@ def check_depth(fragment: str) -> None:
 
     An end tag counts only against an open element of its name, so stray end tags hide nothing. A
     fragment with no more places where a start tag may begin than MAX_DEPTH cannot be deeper (most)."""
-    if fragment.count("<") <= MAX_DEPTH or len(_START_RE.findall(fragment)) <= MAX_DEPTH:
+    if len(_START_RE.findall(fragment)) <= MAX_DEPTH:
         return
     open_by_name: dict[str, int] = {}
     depth = 0

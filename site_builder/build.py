@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime
 import gc
 import os
+import sys
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -302,13 +303,15 @@ def static_files(root: Path, found: Discovery) -> dict[str, Path]:
 
 def _jinja(root: Path, site: dict, digests: dict[str, str], config: SiteConfig, state: BuildState):
     """The Jinja environment for the site's templates and what each reaches (kept while none of them changes)."""
-    from .pages.templates import TemplateDeps, make_environment  # Jinja only when a page is made
+    from .pages.templates import TemplateDeps, ThemeCode, make_environment  # Jinja only when a page is made
     memory = state.process
     if memory.env is None or memory.templates_key != digests:
         texts = {f"templates/{name}": (sf if sf.text is not None else read_text(root, sf) or sf).text
                  for name, sf in site.items()}
-        memory.env = make_environment(root, texts, config)
-        memory.template_deps, memory.templates_key = TemplateDeps(memory.env), digests
+        compiled = ThemeCode(THEME_DIR.parent / "__pycache__" / "theme", f"{code_digest()} {sys.version}")
+        memory.env = make_environment(root, texts, config, compiled)
+        memory.template_deps = TemplateDeps(memory.env, state.pages.reach if state.pages.templates == digests else None)
+        state.pages.reach, memory.templates_key = memory.template_deps.reached, digests
     return memory.env, memory.template_deps
 
 

@@ -36,7 +36,7 @@ from . import codec
 from .lazy import LazyDict
 
 STATE_FILE = "state"
-_FORMAT = b"sb-state-14\n"
+_FORMAT = b"sb-state-15\n"
 
 
 class Numbering:
@@ -141,6 +141,7 @@ def save(state: BuildState, path: Path) -> None:
         "dependents": _saved(pages.dependents, outs.pack),
         "numbers": (keys.names, outs.names),
         "templates": pages.templates,
+        "reach": pages.reach,
         "sitemap": pages.sitemap,
         "search": state.search.plain(),
         "written": state.process.written.identity() if state.process.written is not None else None,
@@ -225,6 +226,7 @@ def _fill(state: BuildState, plain: dict) -> None:
                            for out, (key, digest, deps, templates) in plain["pages"].items()}
     state.pages.dependents = LazyDict(plain["dependents"], lambda blob: set(outs.unpack(blob)))
     state.pages.templates, state.pages.sitemap = dict(plain["templates"]), plain["sitemap"]
+    state.pages.reach = dict(plain["reach"])
     state.search = SearchMemory.from_plain(plain["search"])
     if plain["written"] is not None:
         state.process.written = Written.again(*plain["written"])

@@ -71,6 +71,7 @@ class PageRecords:
         self.records: dict[str, PageRecord] = {}  # out_path -> record
         self.dependents: dict[str, set[str]] = {}  # key -> out_paths of the pages that read it
         self.templates: dict[str, str] = {}  # site template name -> digest
+        self.reach: dict[str, frozenset[str]] = {}  # template name -> the names it reaches, with those templates
         self.sitemap: str = ""  # a digest of the pages the sitemap lists
         self.outputs: dict[str, bytes | Kept] | None = None  # every page's output as of the last build (this process)
         self.faulty: dict[str, tuple] = {}  # out_path -> the problems of pages that have any

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import marshal
 import sys
+import types
 from pathlib import Path
 from typing import Iterable
 
@@ -12,6 +14,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from ..config import SiteConfig
 from ..diagnostics import Location
+from ..files import atomic_write, read_regular, real_folder
 from ..i18n import jinja as i18n
 from ..model import PartialDate
 from ..site.index import Unreadable
@@ -28,13 +31,15 @@ class TemplateProblem(Exception):
         self.message, self.location, self.hint = message, location, hint
 
 
-def make_environment(root: Path | None, template_files: dict[str, str], config: SiteConfig) -> jinja2.Environment:
+def make_environment(root: Path | None, template_files: dict[str, str], config: SiteConfig,
+                     compiled: "ThemeCode | None" = None) -> jinja2.Environment:
     """Site templates override the built-in theme file by file, and reach the built-in ones by the prefix
     'theme/' (so a site's explainer.html can extend the built-in explainer.html); autoescaping and
     StrictUndefined always.
 
     The environment speaks the site's language; `for_language` gives the one for each other language
-    the site publishes (the same templates, with that language's interface text and dates)."""
+    the site publishes (the same templates, with that language's interface text and dates).
+    `compiled`: where the built-in theme's compiled templates are kept between runs (see ThemeCode)."""
     loaders: list[jinja2.BaseLoader] = []
     if root is not None and (root / "templates").is_dir():
         site_templates = {
@@ -44,7 +49,7 @@ def make_environment(root: Path | None, template_files: dict[str, str], config: 
     loaders.append(jinja2.FileSystemLoader(str(THEME_DIR)))
     loaders.append(jinja2.PrefixLoader({THEME_PREFIX.rstrip("/"): jinja2.FileSystemLoader(str(THEME_DIR))}))
     loader = jinja2.ChoiceLoader(loaders)
-    envs = {language: _environment(loader, language) for language in config.published}
+    envs = {language: _environment(loader, language, compiled) for language in config.published}
     for env in envs.values():
         env.languages = envs
     return envs[config.language]
@@ -61,9 +66,10 @@ def for_language(env: jinja2.Environment, language: str) -> jinja2.Environment:
     return getattr(env, "languages", {}).get(language, env) if language else env
 
 
-def _environment(loader: jinja2.BaseLoader, language: str) -> SiteEnvironment:
+def _environment(loader: jinja2.BaseLoader, language: str, compiled: "ThemeCode | None") -> SiteEnvironment:
     env = SiteEnvironment(
         loader=loader,
+        bytecode_cache=compiled,
         autoescape=jinja2.select_autoescape(["html", "xml", "htm"], default_for_string=True, default=True),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -73,6 +79,55 @@ def _environment(loader: jinja2.BaseLoader, language: str) -> SiteEnvironment:
     env.filters["iso"] = lambda d: d.iso() if isinstance(d, PartialDate) else str(d)
     i18n.install(env, language)  # {% trans %}, _() and the date filter, in this language
     return env
+
+
+class ThemeCode(jinja2.BytecodeCache):
+    """The built-in theme's templates, compiled, kept beside the builder's own code (as Python keeps its
+    __pycache__): a command-line build then compiles none of them again.
+
+    Only the theme shipped with the builder is kept, never a site's templates (the code of a file in a
+    site's folder is never read back). A kept file holds its template's source checksum and `tag`,
+    which the caller makes from what shapes the compiled code (the builder's code, Jinja's and
+    Python's versions); any mismatch, damage or a folder that cannot be written only means compiling
+    again. Written under a temporary name and renamed, never through a link."""
+
+    _FORMAT = b"sb-theme-code-1\n"
+
+    def __init__(self, folder: Path, tag: str):
+        self.folder, self.tag = folder, tag.encode()
+
+    def get_bucket(self, environment, name, filename, source):
+        bucket = jinja2.bccache.Bucket(environment, self.get_cache_key(name, filename), "")
+        if filename is None or not _in_theme(filename):
+            bucket.key = None  # a site's template: compiled every time, never kept
+            return bucket
+        bucket.checksum = self.get_source_checksum(source)
+        data = read_regular(self.folder / bucket.key)
+        head = self._FORMAT + self.tag + b"\n" + bucket.checksum.encode() + b"\n"
+        if data is not None and data.startswith(head):
+            try:
+                code = marshal.loads(memoryview(data)[len(head):])
+            except (EOFError, ValueError, TypeError):
+                code = None
+            bucket.code = code if isinstance(code, types.CodeType) else None
+        return bucket
+
+    def set_bucket(self, bucket) -> None:
+        if bucket.key is None or bucket.code is None:
+            return
+        head = self._FORMAT + self.tag + b"\n" + bucket.checksum.encode() + b"\n"
+        try:
+            if real_folder(self.folder.parent) and real_folder(self.folder):
+                atomic_write(self.folder / bucket.key, head + marshal.dumps(bucket.code))
+        except (OSError, ValueError):
+            pass  # a read-only install: compiled again next time
+
+
+def _in_theme(filename: str) -> bool:
+    try:
+        return Path(filename).resolve().is_relative_to(THEME_DIR.resolve())
+    except (OSError, ValueError):
+        return False
 
 
 class _DictLoader(jinja2.BaseLoader):
@@ -144,9 +199,10 @@ def render_template(env: jinja2.Environment, names: list[str], context: dict) ->
 class TemplateDeps:
     """The template names each route's rendering can reach, found statically through jinja2.meta."""
 
-    def __init__(self, env: jinja2.Environment):
+    def __init__(self, env: jinja2.Environment, reached: dict[str, frozenset[str]] | None = None):
         self.env = env
-        self._reach: dict[str, frozenset[str]] = {}
+        self.reached = reached if reached is not None else {}  # name -> reach(name); given: the same templates'
+        self._reach = self.reached
         self._exists_memo: dict[str, bool] = {}
         self._names: dict[tuple, frozenset[str]] = {}
 

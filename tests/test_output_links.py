@@ -175,3 +175,22 @@ def test_only_files_the_builder_wrote_are_hard_linked(site, tmp_path, capsys):
     assert cli_build(site, capsys)[0] == 0
     assert os.stat(secret).st_nlink == 1 and page.read_bytes() == good
     assert all(b"secret" not in data for data in files_of(site / "output").values())
+
+
+def test_folders_looked_up_one_by_one_or_by_listing_their_parents_agree(tmp_path, elsewhere):
+    from site_builder.output.trees import Folders, Stranger
+
+    tree = tmp_path / "tree"
+    (tree / "a/b").mkdir(parents=True)
+    (tree / "a/file").write_text("x")
+    (tree / "a/link").symlink_to(elsewhere, target_is_directory=True)
+    for folder in ("a/b", "a/b/c", "a/missing/c", "a/file/c", "a/link", "a/link/b"):
+        said = []
+        for bulk in (False, True):
+            try:
+                Folders(tree, bulk=bulk).check(folder)
+                said.append(None)
+            except Stranger as exc:
+                said.append(exc.rel)
+        assert said[0] == said[1], folder
+        assert said[0] == ({"a/file/c": "a/file", "a/link": "a/link", "a/link/b": "a/link"}.get(folder)), folder

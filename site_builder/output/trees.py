@@ -75,7 +75,7 @@ def all_ours(tree: Path, manifest: dict, ids: dict) -> bool:
     """Whether every file a manifest names is the one the builder wrote there, under real folders only
     (a command-line build asks it of every file of both output trees)."""
     base = os.fspath(tree) + "/"
-    guard = Folders(tree)
+    guard = Folders(tree, bulk=True)
     try:
         for rel in manifest:
             if ours(base + rel, ids.get(rel)) is None:
@@ -87,11 +87,15 @@ def all_ours(tree: Path, manifest: dict, ids: dict) -> bool:
 
 
 class Folders:
-    """Checks folders inside a tree, each component once: a real folder, or not there yet; never a link."""
+    """Checks folders inside a tree, each component once: a real folder, or not there yet; never a link.
 
-    def __init__(self, tree: Path):
+    `bulk`: many folders will be checked (every folder of a tree), so a component is looked up in one
+    listing of its parent, which tells every sibling's type at once, rather than one by one."""
+
+    def __init__(self, tree: Path, bulk: bool = False):
         self.base = os.fspath(tree)
         self.known: set[str] = set()
+        self.listed: dict[str, dict[str, bool]] | None = {} if bulk else None  # parent -> {name: real folder}
 
     def check(self, folder: str) -> None:
         """Raise Stranger at the first component of folder (relative to the tree) that is not a real folder."""
@@ -102,15 +106,40 @@ class Folders:
             rel = "/".join(parts[:i])
             if rel in self.known:
                 continue
-            try:
-                st = os.lstat(os.path.join(self.base, rel))
-            except FileNotFoundError:
+            real = self._real(rel) if self.listed is None else self._listed("/".join(parts[:i - 1])).get(parts[i - 1])
+            if real is None:
                 return  # made later, by the builder, as a real folder
-            except OSError:
-                raise Stranger(rel) from None
-            if not stat.S_ISDIR(st.st_mode):
+            if not real:
                 raise Stranger(rel)
             self.known.add(rel)
+
+    def _real(self, rel: str) -> bool | None:
+        try:
+            st = os.lstat(os.path.join(self.base, rel))
+        except FileNotFoundError:
+            return None
+        except OSError:
+            raise Stranger(rel) from None
+        return stat.S_ISDIR(st.st_mode)
+
+    def _listed(self, parent: str) -> dict[str, bool]:
+        """Each entry of a folder (known to be real), and whether it is a real folder (never following a link)."""
+        found = self.listed.get(parent)
+        if found is None:
+            found = {}
+            try:
+                with os.scandir(os.path.join(self.base, parent) if parent else self.base) as entries:
+                    for entry in entries:
+                        try:
+                            found[entry.name] = entry.is_dir(follow_symlinks=False)
+                        except OSError:
+                            found[entry.name] = False
+            except FileNotFoundError:
+                pass
+            except OSError:
+                raise Stranger(parent or ".") from None
+            self.listed[parent] = found
+        return found
 
 
 def clear(path: Path) -> None:

@@ -27,7 +27,7 @@ from .files import Kept, digest_bytes, file_digest
 from .incremental import state as saved_state
 from .incremental.cache import CACHE_DIR, DiskCache, code_digest, settings_digest
 from .incremental.state import BuildState  # noqa: F401 (callers keep one between builds)
-from .output.write import WriteStats, build_lock, check_output_dir, on_disk, write_output
+from .output.write import WriteStats, build_lock, check_output_dir, kept_reader, on_disk, write_output
 from .pages import THEME_DIR
 from .pages.render import render_pages
 from .incremental.images import ImageStore
@@ -339,9 +339,7 @@ def index_search(routes: list[Route], outputs: dict, config: SiteConfig, state: 
             return str(data)
         return record.digest if record is not None and record.data is data else digest_bytes(data)
 
-    def read_kept(out_path: str) -> bytes:
-        return (out / out_path).read_bytes()
-
+    read_kept = kept_reader(out) if out is not None else None
     on_disk = _kept_on_disk(out, state.process.written) if out is not None else None
     language = config.language if len(config.published) == 1 else None  # several: each page's <html lang>
     return update_index(pages, state.search, language, Sources(page_digest, read_kept, on_disk),

@@ -156,6 +156,17 @@ def on_disk(out: Path, written: "Written | None"):
     return lambda path, digest: manifest.get(path) == digest and ours(os.path.join(base, path), ids.get(path)) is not None
 
 
+def kept_reader(out: Path):
+    """Reads a page the last write left in the output folder (a Kept page: one `on_disk` found there as
+    written), never through a link."""
+    def read(path: str) -> bytes:
+        data = read_regular(out / path)
+        if data is None:
+            raise OutputRefused(f"'{path}' in the output folder changed while the site was built; build again")
+        return data
+    return read
+
+
 def _ids(written: "Written | None", out: Path) -> dict:
     """The identities the record of the last write into out gives its files (each still to be checked)."""
     return written.ids if written is not None and written.out == os.fspath(out) else {}

@@ -294,3 +294,28 @@ def test_a_trusted_write_still_refuses_to_write_over_a_file_it_did_not_make(site
     with pytest.raises(OutputRefused, match="did not write"):
         build_site(site, options, cache=state, changed=[str(new)])
     assert (spare / "explainers/two/index.html").read_text() == "mine"
+
+
+def test_a_loaded_state_saved_again_is_the_same_and_a_replaced_entry_is_saved_anew(site):
+    from site_builder.incremental import codec, state as saved_state
+    from site_builder.read.discover import Entry
+
+    assert build_site(site, BuildOptions()).ok
+    path = site / CACHE_DIR / STATE_FILE
+    plain = lambda: codec.unpack(saved_state._FORMAT, path.read_bytes())  # noqa: E731
+    first = plain()
+    loaded = saved_state.load(path)
+    saved_state.save(loaded, path)  # entries, records and plan as loaded: their saved forms as they were
+    assert plain() == first
+    rel = "content/explainers/one.md"
+    old = loaded.files.entries[rel]
+    loaded.files.entries[rel] = Entry((1, 2, 3), old.file)
+    record = loaded.pages.records["explainers/one/index.html"]
+    loaded.pages.records["explainers/one/index.html"] = render_module.PageRecord(
+        record.route_key, None, (), frozenset({"D\x1fsomething new"}), record.templates, "f" * 32)
+    saved_state.save(loaded, path)
+    again = saved_state.load(path)
+    assert again.files.entries[rel].signature == (1, 2, 3)
+    kept = again.pages.records["explainers/one/index.html"]
+    assert kept.digest == "f" * 32 and kept.deps == frozenset({"D\x1fsomething new"})
+    assert again.files.entries.keys() == loaded.files.entries.keys()

@@ -76,6 +76,25 @@ class _Names:
         return self.numbering.unpack(self.blob)
 
 
+class Loaded:
+    """The saved form of the parts a loaded state was made from, beside what was made of them: saving
+    again takes an entry's saved form as it was while the entry is still the very object made from it
+    (entries are replaced, never changed in place, so the same object means the same value)."""
+
+    def __init__(self, files=None, records=None, plan=None):
+        self.files = files or ({}, {})  # (rel -> Entry made, rel -> its saved form)
+        self.records = records or ({}, {})  # (out_path -> PageRecord made, out_path -> its saved form)
+        self.plan = plan or (None, None)  # (Planned made, its saved form)
+
+
+def _again(table: dict, loaded: tuple[dict, dict], encode) -> dict:
+    """Each entry's saved form: as loaded while the entry is the one made from it, else encoded now."""
+    made, saved = loaded
+    if not made:
+        return {k: encode(v) for k, v in table.items()}
+    return {k: saved[k] if made.get(k) is v else encode(v) for k, v in table.items()}
+
+
 class ProcessMemory:
     """What is worth keeping only while the process runs: compiled templates, and the last write."""
 
@@ -100,6 +119,7 @@ class BuildState:
         self.search = SearchMemory()
         self.process = ProcessMemory()
         self.numbers = (Numbering(), Numbering())  # for the saved state: keys, pages
+        self.loaded = Loaded()  # what the saved state this one was loaded from held, in its saved form
 
     def start(self, settings) -> None:
         """Begin a build: with other settings than the last build's, every part starts over."""
@@ -115,13 +135,16 @@ class BuildState:
 def save(state: BuildState, path: Path) -> None:
     """Keep the state for the next command-line build (best effort: written whole or not at all)."""
     links, world, pages = state.links, state.links.world, state.pages
+    before = state.numbers[0]
     keys, outs = state.numbers = _renumbered(state)
-    records = {out: (r.route_key, r.digest, *(_packed(names, keys) for names in r.names()))
-               for out, r in pages.records.items()}
+    loaded = state.loaded if keys is before else Loaded(files=state.loaded.files)  # (renumbered: records anew)
+    records = _again(pages.records, loaded.records,
+                     lambda r: (r.route_key, r.digest, *(_packed(names, keys) for names in r.names())))
+    plan = loaded.plan[1] if state.plan is not None and state.plan is loaded.plan[0] else _saved_plan(state.plan)
     plain = {
         "settings": state.settings,
-        "files": {rel: (e.signature, e.file.kind, e.file.digest, e.file.type_folder)
-                  for rel, e in state.files.entries.items()},
+        "files": _again(state.files.entries, state.loaded.files,
+                        lambda e: (e.signature, e.file.kind, e.file.digest, e.file.type_folder)),
         "notes": {rel: codec.encode(found) for rel, found in state.files.notes.items()},
         "named": codec.encode(state.files.named) if state.files.named is not None else None,
         "problems": {rel: (digest, codec.encode(found)) for rel, (digest, found) in state.parsed.problems.items()},
@@ -145,7 +168,7 @@ def save(state: BuildState, path: Path) -> None:
         "sitemap": pages.sitemap,
         "search": state.search.plain(),
         "written": state.process.written.identity() if state.process.written is not None else None,
-        "plan": _saved_plan(state.plan),
+        "plan": plan,
     }
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -234,6 +257,8 @@ def _fill(state: BuildState, plain: dict) -> None:
         routes, copies, problems, statics = plain["plan"]
         state.plan = Planned([Route(*fields) for fields in routes], {out: Path(p) for out, p in copies.items()},
                              codec.decode(problems), tuple(statics))
+    state.loaded = Loaded((dict(state.files.entries), plain["files"]), (dict(state.pages.records), plain["pages"]),
+                          (state.plan, plain["plan"]))
 
 
 def _saved_plan(planned) -> tuple | None:

@@ -25,6 +25,10 @@ config (issue 14) are checked against the measured rows (report.py).
 with `git worktree add` under the work folder and run with PYTHONPATH pointing there, beside this
 checkout's code, on the same corpora in the same run: before/after figures for an engine rewrite.
 
+Every tool runs as it would once installed: Python keeps its compiled modules. A setting in the
+environment that stops Python writing them (PYTHONDONTWRITEBYTECODE) is dropped for the run, or
+every build of a Python tool would compile that tool's code again first.
+
 Peers are built with the shared peer scripts (PEER_BENCH, default ../shared/bench beside the
 project, or --peer-scripts) and the tools their setup.sh installed in BENCH_CACHE (default: the
 scripts' .cache/); a peer that is not installed is skipped and said so. Pagefind is the binary of
@@ -41,6 +45,7 @@ import sys
 import time
 from pathlib import Path
 
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)  # (see the docstring) before any tool is started
 HERE = Path(__file__).resolve().parent
 PROJECT = HERE.parent
 sys.path.insert(0, str(HERE))

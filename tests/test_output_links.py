@@ -194,3 +194,17 @@ def test_folders_looked_up_one_by_one_or_by_listing_their_parents_agree(tmp_path
                 said.append(exc.rel)
         assert said[0] == said[1], folder
         assert said[0] == ({"a/file/c": "a/file", "a/link": "a/link", "a/link/b": "a/link"}.get(folder)), folder
+
+
+def test_the_manifest_is_written_as_json_with_one_entry_a_line_in_key_order():
+    import json
+    import random
+
+    from site_builder.output.write import manifest_bytes
+
+    names = ["a", "b/c.html", "é/ü.html", "日本/index.html", 'q"uote\\back', "tab\there", "\u2028line", "z" * 300]
+    for n in range(50):
+        rng = random.Random(n)
+        digests = {rng.choice(names) + str(rng.randrange(99)): rng.choice(names) for _ in range(rng.randrange(6))}
+        assert manifest_bytes(digests) == json.dumps(digests, indent=0, sort_keys=True).encode("utf-8")
+        assert json.loads(manifest_bytes(digests)) == digests

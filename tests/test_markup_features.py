@@ -375,3 +375,25 @@ def test_a_renderer_for_another_language_is_made_once():
     assert 'aria-label="섹션 링크: 하나"' in html and '<p class="callout-title">참고</p>' in html
     tip = md.in_language("de").render("> [!TIP]\n> Ein Tipp.\n", "x.yml", Problems()).html
     assert '<p class="callout-title">Tipp</p>' in tip and md.in_language("en") is md
+
+
+def test_highlighted_code_kept_in_a_store_is_read_back_without_a_lexer():
+    from site_builder.read.highlight import Highlighter
+
+    class Store(dict):
+        def key(self, rel, digest):
+            return f"{rel}|{digest}"
+
+        def put(self, key, value):
+            self[key] = value
+
+    store = Store()
+    first = Highlighter()
+    first.store = store
+    made = first.highlight("python", "x = 1\n")
+    assert "<span" in made and list(store.values()) == [made]
+    again = Highlighter()
+    again.store = store
+    assert again.highlight("python", "x = 1\n") == made and again._lexers == {}  # no lexer was loaded
+    assert again.highlight("python", "x = 2\n") != made and len(store) == 2
+    assert again.highlight("no-such-language", "x") is None and len(store) == 2

@@ -12,6 +12,7 @@ import re
 from typing import Callable
 
 from ..diagnostics import Location, Problems, phrase, suggest
+from ..files import digest_bytes
 
 # A fenced block as both engines write it: cmark-gfm and Python-Markdown's fenced_code alike
 _BLOCK_RE = re.compile(r'<pre><code class="language-([^"\s]+)">(.*?)</code></pre>', re.S)
@@ -23,13 +24,16 @@ class Highlighter:
     """Pygments' lexers, made once per language, and one formatter for every block.
 
     Highlighted blocks are kept by their language and text (up to _MEMO_SIZE of them), so a
-    snippet that many files repeat is highlighted once per process.
+    snippet that many files repeat is highlighted once per process. With a `store` (anything with
+    the disk cache's key, get and put), they are kept between runs too: a command-line build after
+    an edit of prose then need not load Pygments for the file's unchanged code.
     """
 
     def __init__(self):
         self._lexers: dict[str, object] = {}
         self._formatter = None
         self._memo: dict[tuple[str, str], str] = {}
+        self.store = None
 
     def lexer(self, language: str):
         """The lexer for a language name or alias, or None when Pygments knows none."""
@@ -49,6 +53,13 @@ class Highlighter:
         done = self._memo.get(key)
         if done is not None:
             return done
+        kept = None
+        if self.store is not None:
+            kept = self.store.key("\x00code", digest_bytes(f"{language}\x00{code}".encode("utf-8", "surrogatepass")))
+            done = self.store.get(kept)
+            if isinstance(done, str):
+                self._memo[key] = done
+                return done
         lexer = self.lexer(language)
         if lexer is None:
             return None
@@ -60,6 +71,8 @@ class Highlighter:
         if len(self._memo) >= _MEMO_SIZE:
             self._memo.clear()
         self._memo[key] = done
+        if kept is not None:
+            self.store.put(kept, done)
         return done
 
     def blocks(self, html_text: str, problems: Problems, locate: Callable[[str], Location]) -> str:

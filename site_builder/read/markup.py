@@ -336,11 +336,18 @@ class MarkdownRenderer:
         """This renderer's settings for a text in another language (a fact sheet's translation)."""
         return self._variant((self.raw_html, self.engine, self.extensions, language))
 
+    def keep_code(self, store) -> None:
+        """Keep highlighted code blocks between runs in `store` (see Highlighter), in every variant too."""
+        self._highlighter.store = store
+        for other in self._others.values():
+            other.keep_code(store)
+
     def _variant(self, key: tuple) -> "MarkdownRenderer":
         if key == (self.raw_html, self.engine, self.extensions, self.language):
             return self
         if key not in self._others:
             self._others[key] = MarkdownRenderer(*key)
+            self._others[key].keep_code(self._highlighter.store)
         return self._others[key]
 
     def convert(self, text: str) -> str:

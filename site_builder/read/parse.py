@@ -22,6 +22,7 @@ from .markup import MarkdownRenderer
 
 CONTENT_KINDS = ("explainer", "page", "fact")
 PARALLEL_MIN = 200  # files to parse before worker processes pay for themselves
+FEW_FILES = 20  # parsed in a build at most, for highlighted code to be kept between runs (not a whole site's)
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +144,8 @@ def parse(root: Path, discovery: Discovery, config: SiteConfig, cache: ParseCach
         else:
             todo.append(sf if sf.text is not None else read_text(root, sf) or sf)
     todo = [sf for sf in todo if sf.text is not None]
+    if disk is not None and len(todo) <= FEW_FILES:
+        job.md.keep_code(disk)  # an edit: its file's code blocks are most likely as they were
     done = 0
     for chunk in workers.run(parse_file, job, todo, PARALLEL_MIN):
         for parsed in chunk:

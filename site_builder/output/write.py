@@ -231,6 +231,9 @@ def write_output(out: Path, outputs: dict[str, bytes | Path | Kept], known: dict
         if staging is not None:
             shutil.rmtree(staging, ignore_errors=True)
     signature = signature_of(out / MANIFEST)
+    if had_out and not old_ids:  # a tree no record vouches for (written before a change of settings): it
+        clear(spare)  # would be looked through by every build until the next edit; the next write makes one anew
+        had_out = False
     spare_signature = signature_of(spare / MANIFEST) if had_out else None
     if signature is not None and (not had_out or spare_signature is not None):
         stats.written_state = Written(os.fspath(out), digests, signature, old if had_out else None, spare_signature,

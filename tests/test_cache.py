@@ -321,3 +321,23 @@ def test_a_loaded_state_saved_again_is_the_same_and_a_replaced_entry_is_saved_an
     kept = again.pages.records["explainers/one/index.html"]
     assert kept.digest == "f" * 32 and kept.deps == frozenset({"D\x1fsomething new"})
     assert again.files.entries.keys() == loaded.files.entries.keys()
+
+
+def test_a_page_rendered_again_moves_only_between_the_keys_that_differ(site):
+    from site_builder.incremental import state as saved_state
+
+    assert build_site(site, BuildOptions()).ok
+    state = saved_state.load(site / CACHE_DIR / STATE_FILE)
+    memory, out = state.pages, "explainers/one/index.html"
+    old = memory.records[out]
+    deps = old.deps
+    same = render_module.PageRecord(old.route_key, None, (), deps, old.templates, "0" * 32)
+    memory.note(out, old, same)
+    assert dict.__len__(memory.dependents) == 0  # no key's list of readers was read, so none is saved anew
+    gone, new = sorted(deps)[0], "D\x1fnot read before"
+    moved = render_module.PageRecord(old.route_key, None, (), (deps - {gone}) | {new}, old.templates, "1" * 32)
+    memory.note(out, same, moved)
+    assert set(dict.keys(memory.dependents)) <= {gone, new}  # only those two were read (a list left empty goes)
+    assert out not in memory.dependents.get(gone, set()) and memory.dependents[new] == {out}
+    readers = {k for k, pages in memory.dependents.items() if out in pages}
+    assert readers == moved.deps

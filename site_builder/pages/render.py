@@ -77,14 +77,18 @@ class PageRecords:
         self.faulty: dict[str, tuple] = {}  # out_path -> the problems of pages that have any
 
     def note(self, out_path: str, old: PageRecord | None, new: PageRecord | None) -> None:
-        """Move a page from the keys its old record read to the keys its new one read."""
-        for k in old.deps if old is not None else ():
+        """Move a page from the keys its old record read to the keys its new one read (only those that differ:
+        a page rendered again mostly reads what it read before, and the lists of a key read by every page
+        are long)."""
+        before = old.deps if old is not None else frozenset()
+        after = new.deps if new is not None else frozenset()
+        for k in before - after:
             readers = self.dependents.get(k)
             if readers is not None:
                 readers.discard(out_path)
                 if not readers:
                     del self.dependents[k]
-        for k in new.deps if new is not None else ():
+        for k in after - before:
             self.dependents.setdefault(k, set()).add(out_path)
 
 

@@ -247,7 +247,8 @@ MESSAGE_DOCS = {
                    "read/yamlio", "read/frontmatter", "site/routes", "site/sitelinks", "build", "read/translations",
                    "read/media", "read/depth", "read/portable", "read/maths", "read/highlight", "read/callouts",
                    "search/stage"],
-    "site-builders.md": ["config", "pages/render", "pages/templates", "output/write", "read/engines", "i18n/settings"],
+    "site-builders.md": ["config", "pages/render", "pages/templates", "output/write", "output/trees", "read/engines",
+                         "i18n/settings"],
 }
 REPORTERS = {"error", "warning", "TemplateProblem", "OutputRefused", "Diagnostic"}
 

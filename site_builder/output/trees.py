@@ -9,10 +9,16 @@ are the ones its manifest recorded when it was written.
 from __future__ import annotations
 
 import errno
+import fcntl
 import os
 import shutil
 import stat
+from contextlib import contextmanager
 from pathlib import Path
+
+
+class OutputRefused(Exception):
+    """The output folder is not one the builder may write (a usage problem, not a content one)."""
 
 
 class Stranger(Exception):
@@ -205,3 +211,23 @@ def remove(tree: Path, path: str) -> None:
         except OSError:
             break
         parent = parent.parent
+
+
+@contextmanager
+def build_lock(out: Path):
+    """One build at a time per output folder; a second one is told so at once."""
+    lock_path = out.parent / f".{out.name}.lock"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o644)
+    except OSError as exc:
+        why = "it is a link, which is never followed: remove it" if exc.errno == errno.ELOOP else exc.strerror
+        raise OutputRefused(f"cannot use the lock file '{lock_path.name}' beside the output folder ({why})") from None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            raise OutputRefused(f"another build is writing '{out.name}' right now; try again when it ends") from None
+        yield
+    finally:
+        os.close(fd)

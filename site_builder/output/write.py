@@ -8,23 +8,17 @@ rename exchange where the system offers it.
 
 from __future__ import annotations
 
-import errno
-import fcntl
 import os
 import shutil
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..files import Kept, digest_bytes, file_digest, read_regular, signature_of
 from .manifest import MANIFEST, manifest_bytes, read_manifest  # noqa: F401 (read_manifest: for the CLI too)
-from .trees import Folders, Stranger, all_ours, clear, exchange, identity, new_file, ours, real_dir, remove, walk
+from .trees import (Folders, OutputRefused, Stranger, all_ours, build_lock, clear, exchange, identity,  # noqa: F401
+                    new_file, ours, real_dir, remove, walk)  # (OutputRefused, build_lock: for the CLI and the build)
 
 PARALLEL_WRITES_MIN = 500  # files to write before threads pay for themselves
-
-
-class OutputRefused(Exception):
-    """The output folder is not one the builder may write (a usage problem, not a content one)."""
 
 
 @dataclass
@@ -159,26 +153,6 @@ def kept_reader(out: Path):
 def _ids(written: "Written | None", out: Path) -> dict:
     """The identities the record of the last write into out gives its files (each still to be checked)."""
     return written.ids if written is not None and written.out == os.fspath(out) else {}
-
-
-@contextmanager
-def build_lock(out: Path):
-    """One build at a time per output folder; a second one is told so at once."""
-    lock_path = out.parent / f".{out.name}.lock"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o644)
-    except OSError as exc:
-        why = "it is a link, which is never followed: remove it" if exc.errno == errno.ELOOP else exc.strerror
-        raise OutputRefused(f"cannot use the lock file '{lock_path.name}' beside the output folder ({why})") from None
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            raise OutputRefused(f"another build is writing '{out.name}' right now; try again when it ends") from None
-        yield
-    finally:
-        os.close(fd)
 
 
 def write_output(out: Path, outputs: dict[str, bytes | Path | Kept], known: dict[str, str] | None = None,

@@ -124,8 +124,9 @@ class ThemeCode(jinja2.BytecodeCache):
 
 
 def _in_theme(filename: str) -> bool:
+    """Whether a template's file is the built-in theme's (a site's are named relative to the site: never)."""
     try:
-        return Path(filename).resolve().is_relative_to(THEME_DIR.resolve())
+        return Path(filename).is_absolute() and Path(filename).resolve().is_relative_to(THEME_DIR.resolve())
     except (OSError, ValueError):
         return False
 

@@ -33,3 +33,20 @@ def test_the_license_is_an_spdx_expression_for_a_setuptools_that_reads_it():
     bound = re.search(r'^requires = \["setuptools>=(\d+)"\]', text, re.M)
     assert bound and int(bound.group(1)) >= 77
     assert re.search(r'^markers = \[\n  "slow: ', text, re.M)
+
+
+def test_every_folder_of_the_package_is_a_package_git_keeps():
+    """pyproject.toml finds packages by their __init__.py: a folder without one (or with one git ignores)
+    would be left out of an installed wheel, though an editable install still imports it."""
+    import subprocess
+
+    import pytest
+
+    listed = subprocess.run(["git", "ls-files", "site_builder"], cwd=ROOT, capture_output=True, text=True)
+    if listed.returncode != 0:
+        pytest.skip("not a git checkout")
+    tracked = set(listed.stdout.split())
+    folders = {p.parent for p in (ROOT / "site_builder").rglob("*.py") if "__pycache__" not in p.parts}
+    missing = sorted(f.relative_to(ROOT).as_posix() for f in folders
+                     if (f / "__init__.py").relative_to(ROOT).as_posix() not in tracked)
+    assert len(folders) > 5 and missing == []

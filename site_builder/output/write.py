@@ -314,8 +314,11 @@ def _place_all(staging: Path, out: Path, todo: list, old_ids: dict, fresh: bool)
         folder.mkdir(parents=True, exist_ok=True)
     if len(jobs) >= PARALLEL_WRITES_MIN:  # file system calls release the GIL: a few threads overlap them
         from concurrent.futures import ThreadPoolExecutor
-        with ThreadPoolExecutor(4) as pool:
-            done = list(pool.map(lambda job: _place(*job), jobs))
+        with ThreadPoolExecutor(4) as pool:  # a quarter of the files each (a task per file costs more than a link)
+            parts = list(pool.map(lambda part: [_place(*job) for job in part], [jobs[i::4] for i in range(4)]))
+        done = [None] * len(jobs)
+        for i, part in enumerate(parts):
+            done[i::4] = part
     else:
         done = [_place(*job) for job in jobs]
     return {path: ident for (path, _, _), ident in zip(todo, done)}

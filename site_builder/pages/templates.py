@@ -96,6 +96,10 @@ class ThemeCode(jinja2.BytecodeCache):
     def __init__(self, folder: Path, tag: str):
         self.folder, self.tag = folder, tag.encode()
 
+    def _head(self, checksum: str) -> bytes:
+        """What a kept file starts with: the format, the tag and the source's checksum, a line each."""
+        return self._FORMAT + self.tag + b"\n" + checksum.encode() + b"\n"
+
     def get_bucket(self, environment, name, filename, source):
         bucket = jinja2.bccache.Bucket(environment, self.get_cache_key(name, filename), "")
         if filename is None or not _in_theme(filename):
@@ -103,7 +107,7 @@ class ThemeCode(jinja2.BytecodeCache):
             return bucket
         bucket.checksum = self.get_source_checksum(source)
         data = read_regular(self.folder / bucket.key)
-        head = self._FORMAT + self.tag + b"\n" + bucket.checksum.encode() + b"\n"
+        head = self._head(bucket.checksum)
         if data is not None and data.startswith(head):
             try:
                 code = marshal.loads(memoryview(data)[len(head):])
@@ -115,7 +119,7 @@ class ThemeCode(jinja2.BytecodeCache):
     def set_bucket(self, bucket) -> None:
         if bucket.key is None or bucket.code is None:
             return
-        head = self._FORMAT + self.tag + b"\n" + bucket.checksum.encode() + b"\n"
+        head = self._head(bucket.checksum)
         try:
             if real_folder(self.folder.parent) and real_folder(self.folder):
                 atomic_write(self.folder / bucket.key, head + marshal.dumps(bucket.code))

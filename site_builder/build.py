@@ -193,7 +193,7 @@ def render(root: Path, found: Discovery, config: SiteConfig, linked, planned: Pl
     site = {rel.removeprefix("templates/"): sf for rel, sf in found.files.items()
             if sf.kind == "template" and (sf.text is not None or rel.endswith((".html", ".xml", ".txt", ".j2")))}
     digests = {name: sf.digest for name, sf in site.items()}
-    on_disk = _kept_on_disk(run.out, run.state.process.written) if run.saved else None
+    on_disk = _kept_on_disk(run.out, run.state.process.written, bool(found.changed)) if run.saved else None
     return render_pages(linked.index, planned, replanned, lambda: _jinja(root, site, digests, config, run.state),
                         run.state.pages, linked.changed, digests, on_disk, progress)
 
@@ -315,9 +315,10 @@ def _jinja(root: Path, site: dict, digests: dict[str, str], config: SiteConfig, 
     return memory.env, memory.template_deps
 
 
-def _kept_on_disk(out: Path, written):
-    """Whether the output folder still holds a page the last write made (by the manifest it wrote)."""
-    return on_disk(out, written)
+def _kept_on_disk(out: Path, written, changing: bool = True):
+    """Whether the output folder still holds a page the last write made (by the manifest it wrote).
+    `changing`: files changed since, so the build will most likely write (see output.write.on_disk)."""
+    return on_disk(out, written, changing)
 
 
 def index_search(routes: list[Route], outputs: dict, config: SiteConfig, state: BuildState,
@@ -339,7 +340,7 @@ def index_search(routes: list[Route], outputs: dict, config: SiteConfig, state: 
             return str(data)
         return record.digest if record is not None and record.data is data else digest_bytes(data)
 
-    read_kept = kept_reader(out) if out is not None else None
+    read_kept = kept_reader(out, state.process.written) if out is not None else None
     on_disk = _kept_on_disk(out, state.process.written) if out is not None else None
     language = config.language if len(config.published) == 1 else None  # several: each page's <html lang>
     return update_index(pages, state.search, language, Sources(page_digest, read_kept, on_disk),

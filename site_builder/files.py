@@ -53,14 +53,16 @@ def atomic_write(path: Path | str, data: bytes) -> None:
         raise
 
 
-def read_regular(path: Path | str) -> bytes | None:
-    """A regular file's bytes, never through a symbolic link; None for anything else."""
+def read_regular(path: Path | str, ident=None) -> bytes | None:
+    """A regular file's bytes, never through a symbolic link; None for anything else, or (given `ident`,
+    a [device, inode]) for a file of another identity."""
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
     except OSError:
         return None
     try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or (ident is not None and (st.st_dev, st.st_ino) != tuple(ident)):
             return None
         with os.fdopen(fd, "rb", closefd=False) as f:
             return f.read()

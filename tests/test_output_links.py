@@ -208,3 +208,41 @@ def test_the_manifest_is_written_as_json_with_one_entry_a_line_in_key_order():
         digests = {rng.choice(names) + str(rng.randrange(99)): rng.choice(names) for _ in range(rng.randrange(6))}
         assert manifest_bytes(digests) == json.dumps(digests, indent=0, sort_keys=True).encode("utf-8")
         assert json.loads(manifest_bytes(digests)) == digests
+
+
+def test_a_command_line_build_looks_at_every_file_of_one_tree_only(site, capsys, monkeypatch):
+    """An edit looks at each file of the spare tree, about to become the output; a build that changes
+    nothing looks at the live tree, which it keeps. The other tree is looked at only where it is used."""
+    from site_builder.output import trees, written
+    looked = []
+    real = trees.all_ours
+    monkeypatch.setattr(written, "all_ours", lambda tree, *a: looked.append(tree.name) or real(tree, *a))
+    assert cli_build(site, capsys)[0] == 0
+    edit(site, "Edited.")
+    assert cli_build(site, capsys)[0] == 0  # (no spare yet: nothing to look at)
+    for n in range(2):
+        looked.clear()
+        edit(site, f"Edited {n}.")
+        assert cli_build(site, capsys)[0] == 0
+        assert looked == [".output.spare"]
+    looked.clear()
+    assert cli_build(site, capsys)[0] == 0
+    assert looked == ["output"]
+
+
+def test_a_page_removed_from_the_live_tree_comes_back_from_either_tree(site, capsys):
+    """A file of the live tree removed or replaced by another process, not looked at by an edit's build,
+    goes to the spare with the rest; the next write into the spare sees it and writes it anew."""
+    assert cli_build(site, capsys)[0] == 0
+    edit(site, "Edited.")
+    assert cli_build(site, capsys)[0] == 0
+    page = site / "output/about/index.html"
+    good = page.read_bytes()
+    page.unlink()
+    for n in range(3):
+        edit(site, f"Edited {n}.")
+        assert cli_build(site, capsys)[0] == 0
+        clean = build_site(site, BuildOptions(disk_cache=False), write=False)
+        got = files_of(site / "output")
+        assert page.read_bytes() == good
+        assert all(got[rel] == data for rel, data in clean.outputs.items() if isinstance(data, bytes))

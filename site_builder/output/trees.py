@@ -79,7 +79,7 @@ def ours(path: str | Path, ident) -> os.stat_result | None:
 
 def all_ours(tree: Path, manifest: dict, ids: dict) -> bool:
     """Whether every file a manifest names is the one the builder wrote there, under real folders only
-    (a command-line build asks it of every file of both output trees)."""
+    (a command-line build asks it of the tree it is about to keep or swap in)."""
     base = os.fspath(tree) + "/"
     guard = Folders(tree, bulk=True)
     try:
@@ -87,6 +87,18 @@ def all_ours(tree: Path, manifest: dict, ids: dict) -> bool:
             if ours(base + rel, ids.get(rel)) is None:
                 return False
             guard.check(rel.rpartition("/")[0])
+    except Stranger:
+        return False
+    return True
+
+
+def real_folders(tree: Path, manifest: dict) -> bool:
+    """Whether every folder a manifest's files are in is a real folder, or not there (never a link): each
+    looked up in one listing of its parent, so this costs about a listing per folder that holds folders."""
+    guard = Folders(tree, bulk=True)
+    try:
+        for folder in {rel.rpartition("/")[0] for rel in manifest}:
+            guard.check(folder)
     except Stranger:
         return False
     return True

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import os
 import shutil
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..files import Kept, digest_bytes, file_digest, read_regular, signature_of
 from .manifest import MANIFEST, manifest_bytes, read_manifest  # noqa: F401 (read_manifest: for the CLI too)
-from .trees import (Folders, OutputRefused, Stranger, all_ours, build_lock, clear, exchange, identity,  # noqa: F401
+from .trees import (Folders, OutputRefused, Stranger, build_lock, clear, exchange, identity,  # noqa: F401
                     new_file, ours, real_dir, remove, walk)  # (OutputRefused, build_lock: for the CLI and the build)
+from .written import Written, ids_for, kept_reader, on_disk, spare_of  # noqa: F401 (kept_reader, on_disk: for the build)
 
 PARALLEL_WRITES_MIN = 500  # files to write before threads pay for themselves
 
@@ -27,65 +28,6 @@ class WriteStats:
     unchanged: int = 0
     removed: int = 0
     written_state: "Written | None" = None  # what this write left, for the next write by the same process
-
-
-@dataclass(frozen=True)
-class Written:
-    """What one write left on disk: both trees' manifests, and the identity of each manifest file.
-
-    The next write (by the same process, or by the next command-line build, which keeps this with
-    its saved state) may take the trees to be these, without walking them or looking for each file,
-    while both manifest files are still the ones it wrote (same inode, times and size).
-    `ids` and `spare_ids` hold the device and inode of every file of each tree, as written: the record
-    against which a file is checked before it is hard-linked (the manifests themselves stay the same
-    bytes for the same site, so builds stay reproducible).
-    """
-
-    out: str
-    manifest: dict
-    signature: tuple
-    spare_manifest: dict | None
-    spare_signature: tuple | None
-    ids: dict = field(default_factory=dict)
-    spare_ids: dict | None = None
-    whole: bool = True  # False: some file of it was removed or replaced since (the ids still tell the rest)
-
-    def holds(self, out: Path) -> bool:
-        return (self.whole and os.fspath(out) == self.out and signature_of(out / MANIFEST) == self.signature
-                and (self.spare_manifest is None
-                     or (real_dir(_spare(out)) and signature_of(_spare(out) / MANIFEST) == self.spare_signature)))
-
-    def identity(self) -> tuple:
-        """What a saved state keeps of it: the folder, the manifest files' signatures, the files' identities."""
-        spare = self.spare_manifest is not None
-        return (self.out, self.signature, self.spare_signature if spare else None, self.ids,
-                self.spare_ids if spare else None)
-
-    @classmethod
-    def again(cls, out: str, signature: tuple, spare_signature: tuple | None, ids: dict | None = None,
-              spare_ids: dict | None = None) -> "Written | None":
-        """The write a saved state names, while both manifest files are still the ones it left and every
-        file they name is still the one written there (device and inode, under real folders); else None."""
-        path = Path(out)
-        if signature_of(path / MANIFEST) != tuple(signature) or not isinstance(ids, dict):
-            return None
-        spare = None
-        if spare_signature is not None:
-            if signature_of(_spare(path) / MANIFEST) != tuple(spare_signature) or not isinstance(spare_ids, dict):
-                return None
-            spare = read_manifest(_spare(path))
-        manifest = read_manifest(path)
-        if manifest is None or (spare_signature is not None and spare is None):
-            return None
-        whole = all_ours(path, manifest, ids) and (spare is None or all_ours(_spare(path), spare, spare_ids))
-        # not whole: a file of the last write was removed or replaced since (another process); the record
-        # still tells, file by file, which of the others are the ones written
-        return cls(out, manifest, tuple(signature), spare, tuple(spare_signature) if spare_signature else None,
-                   ids, spare_ids, whole)
-
-
-def _spare(out: Path) -> Path:
-    return out.parent / f".{out.name}.spare"
 
 
 def check_output_dir(root: Path, out: Path, trusted: "Written | None" = None) -> None:
@@ -104,8 +46,8 @@ def check_output_dir(root: Path, out: Path, trusted: "Written | None" = None) ->
             raise OutputRefused(f"the output folder must not be inside {sub}/")
     if out.exists() and not out.is_dir():
         raise OutputRefused(f"the output path '{out.name}' is a file, not a folder")
-    if trusted is not None and trusted.holds(out):
-        return
+    if trusted is not None and trusted.trusted(out):
+        return  # (its files are looked at when they are used: see write_output, on_disk)
     if out.is_dir():
         _check_tree(out, f"the output folder '{out.name}'", read_manifest(out))
 
@@ -129,32 +71,6 @@ def _shown(paths: list[str]) -> str:
     return ", ".join(paths[:3]) + (" ..." if len(paths) > 3 else "")
 
 
-def on_disk(out: Path, written: "Written | None"):
-    """A test of whether the output folder still holds, as the last write made it, a file of that digest
-    (never without the record of that write: only a file the builder wrote is taken from the folder)."""
-    if written is not None and written.holds(out.resolve()):
-        return lambda path, digest: written.manifest.get(path) == digest
-    manifest, ids = read_manifest(out) or {}, _ids(written, out.resolve())
-    base = os.fspath(out)
-    return lambda path, digest: manifest.get(path) == digest and ours(os.path.join(base, path), ids.get(path)) is not None
-
-
-def kept_reader(out: Path):
-    """Reads a page the last write left in the output folder (a Kept page: one `on_disk` found there as
-    written), never through a link."""
-    def read(path: str) -> bytes:
-        data = read_regular(out / path)
-        if data is None:
-            raise OutputRefused(f"'{path}' in the output folder changed while the site was built; build again")
-        return data
-    return read
-
-
-def _ids(written: "Written | None", out: Path) -> dict:
-    """The identities the record of the last write into out gives its files (each still to be checked)."""
-    return written.ids if written is not None and written.out == os.fspath(out) else {}
-
-
 def write_output(out: Path, outputs: dict[str, bytes | Path | Kept], known: dict[str, str] | None = None,
                  trusted: Written | None = None) -> WriteStats:
     """Make out hold exactly outputs. Bytes are written; Paths are copied files; a Kept file (a page the
@@ -169,25 +85,23 @@ def write_output(out: Path, outputs: dict[str, bytes | Path | Kept], known: dict
     trees are taken to be as it left them. No link in either tree is ever followed (see trees.py):
     a file is hard-linked from the live tree only when it is the very file the manifest says was written.
     """
-    stats = WriteStats()
     out = out.resolve()
-    trust = trusted is not None and trusted.holds(out)
+    trust = trusted is not None and trusted.trusted(out)  # (the trees' files: looked at as they are needed)
     if not trust:
         _look_untrusted(out)
     old = trusted.manifest if trust else read_manifest(out) or {} if out.is_dir() else {}
-    old_ids = _ids(trusted, out)  # without a record of the last write, nothing is linked from the live tree
-    digests, plan = _plan(out, outputs, known, old, old_ids, trust, stats)
-    stats.removed = len(set(old) - set(outputs))
+    old_ids = ids_for(trusted, out)  # without a record of the last write, nothing is linked from the live tree
+    digests, plan, stats = _plan(out, outputs, known, old, old_ids, trust)
+    if trust and out.is_dir() and stats.written == 0 and stats.removed == 0 and not trusted.live_whole():
+        trust = False  # a file of the live tree is not the one written: each is looked at, and the tree swapped
+        digests, plan, stats = _plan(out, outputs, known, old, old_ids, trust)
     if out.is_dir() and stats.written == 0 and stats.removed == 0:
         stats.written_state = trusted if trust else _as_found(out, trusted)
         return stats
-    spare = _spare(out)
+    spare = spare_of(out)
     kept = _spare_tree(out, spare, outputs, trusted if trust else None)
-    spare_manifest, spare_ids = kept or ({}, {})
-    spare_s = os.fspath(spare)
-    todo = [(path, data, same) for path, data, same in plan
-            if not (spare_manifest.get(path) == digests[path]
-                    and (trust or ours(os.path.join(spare_s, path), spare_ids.get(path)) is not None))]
+    spare_manifest, spare_ids, _ = kept or ({}, {}, False)
+    todo = _todo(spare, kept, plan, digests)
     removals = sorted(set(spare_manifest) - set(outputs))
     if kept is not None:
         _guard(spare, [path for path, _, _ in todo] + removals)  # before either tree is touched
@@ -210,9 +124,23 @@ def write_output(out: Path, outputs: dict[str, bytes | Path | Kept], known: dict
         had_out = False
     spare_signature = signature_of(spare / MANIFEST) if had_out else None
     if signature is not None and (not had_out or spare_signature is not None):
+        looked = {"live": True} | ({"spare": True} if not trust or trusted.looked.get("live") else {})
         stats.written_state = Written(os.fspath(out), digests, signature, old if had_out else None, spare_signature,
-                                      ids, old_ids if had_out else None)
+                                      ids, old_ids if had_out else None, looked)  # (the spare: the last live tree)
     return stats
+
+
+def _todo(spare: Path, kept: tuple | None, plan: list, digests: dict) -> list:
+    """The files to place in the staging tree: those the spare does not hold, as written, with the digest wanted."""
+    spare_manifest, spare_ids, spare_known = kept or ({}, {}, False)
+    spare_s = os.fspath(spare)
+    todo = [(path, data, same) for path, data, same in plan
+            if not (spare_manifest.get(path) == digests[path]
+                    and (spare_known or ours(os.path.join(spare_s, path), spare_ids.get(path)) is not None))]
+    gone = [path for path, data, same in todo if isinstance(data, Kept) and not same]  # in neither tree as written
+    if gone:
+        raise OutputRefused(f"'{gone[0]}' in the output folder changed while the site was built; build again")
+    return todo
 
 
 def _as_found(out: Path, last: Written | None) -> Written | None:
@@ -220,13 +148,13 @@ def _as_found(out: Path, last: Written | None) -> Written | None:
     last write into out still names every file of both trees (device and inode), else None."""
     if last is None or last.out != os.fspath(out):
         return None
-    spare = _spare(out)
+    spare = spare_of(out)
     signature = signature_of(out / MANIFEST)
     spare_signature = signature_of(spare / MANIFEST) if real_dir(spare) else None
     if signature is None:
         return None
     found = Written.again(os.fspath(out), signature, spare_signature, last.ids, last.spare_ids)
-    return found if found is not None and found.whole else None
+    return found if found is not None and found.live_whole() and found.spare_whole() else None
 
 
 def _look_untrusted(out: Path) -> None:
@@ -251,10 +179,12 @@ def _staging(out: Path, spare: Path, reuse: bool) -> Path:
     return staging
 
 
-def _plan(out: Path, outputs: dict, known: dict | None, old: dict, old_ids: dict, trust: bool, stats: WriteStats):
-    """Each output's digest, and (path, data, same as in the live tree) in path order."""
+def _plan(out: Path, outputs: dict, known: dict | None, old: dict, old_ids: dict, trust: bool):
+    """Each output's digest; (path, data, same as in the live tree) in path order; the counts. `trust`: the
+    live tree's manifest is taken at its word (a file is looked at when it is linked from there)."""
     digests: dict[str, str] = {}
     plan: list[tuple[str, bytes | Path, bool]] = []
+    stats = WriteStats()
     out_s = os.fspath(out)
     for path in sorted(outputs):
         data = outputs[path]
@@ -266,33 +196,35 @@ def _plan(out: Path, outputs: dict, known: dict | None, old: dict, old_ids: dict
             digest = digest_bytes(data) if isinstance(data, bytes) else file_digest(data)
         digests[path] = digest
         same = old.get(path) == digest and (trust or ours(os.path.join(out_s, path), old_ids.get(path)) is not None)
-        if isinstance(data, Kept) and not same:
-            raise OutputRefused(f"'{path}' in the output folder changed while the site was built; build again")
         plan.append((path, data, same))
         if same:
             stats.unchanged += 1
         else:
             stats.written += 1
-    return digests, plan
+    stats.removed = len(set(old) - set(outputs))
+    return digests, plan, stats
 
 
-def _spare_tree(out: Path, spare: Path, outputs: dict, trusted: Written | None) -> tuple[dict, dict] | None:
-    """The spare tree's manifest and ids when it is to be updated in place, else None (it is made anew)."""
+def _spare_tree(out: Path, spare: Path, outputs: dict, trusted: Written | None) -> tuple[dict, dict, bool] | None:
+    """The spare tree's manifest and ids when it is to be updated in place, and whether every file it names
+    was found as written; None when it is to be made anew."""
     if not real_dir(spare):
         return None  # nothing there, or a link or file where the spare goes: removed as itself
     if trusted is not None:
         if trusted.spare_manifest is None:
             return None
-        spare_s = os.fspath(spare)  # trusted, not blind: a file about to be made must not be there already
-        foreign = sorted(p for p in outputs if p not in trusted.spare_manifest and os.path.lexists(os.path.join(spare_s, p)))
-        if foreign:
-            raise OutputRefused(f"the spare output folder '{spare.name}' holds files this builder did not "
-                                f"write ({', '.join(foreign[:3])}); move them away")
-        return trusted.spare_manifest, trusted.spare_ids or {}
+        if trusted.spare_whole():
+            spare_s = os.fspath(spare)  # trusted, not blind: a file about to be made must not be there already
+            foreign = sorted(p for p in outputs
+                             if p not in trusted.spare_manifest and os.path.lexists(os.path.join(spare_s, p)))
+            if foreign:
+                raise OutputRefused(f"the spare output folder '{spare.name}' holds files this builder did not "
+                                    f"write ({', '.join(foreign[:3])}); move them away")
+            return trusted.spare_manifest, trusted.spare_ids or {}, True
     tree = read_manifest(spare) if out.is_dir() else None
     if tree is not None:
         _check_tree(spare, f"the spare output folder '{spare.name}'", tree)
-    return (tree, {}) if tree is not None else None
+    return (tree, {}, False) if tree is not None else None
 
 
 def _guard(tree: Path, paths: list[str]) -> None:

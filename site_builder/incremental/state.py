@@ -9,7 +9,8 @@
   process what lives only in one running process (the preview, or a test): the compiled templates,
           and what this process's last write left on disk.
 The preview keeps one in memory between builds. A command-line build loads the one the last good
-build saved (`load`), and saves its own after writing (`save`): then the next `site-builder build`
+build saved (`load`), and saves its own after writing (`save`, a section at a time: see sections.py,
+which adds only what changed): then the next `site-builder build`
 finds what changed by comparing stat signatures and takes the same path as the preview. Any
 change of settings (builder code, site.yml, options) starts every part over.
 """
@@ -21,7 +22,6 @@ from array import array
 import marshal
 from pathlib import Path
 
-from ..files import atomic_write, read_regular
 from ..output.write import Written
 from ..pages.render import PageRecord, PageRecords
 from ..read.discover import Entry, FileTable
@@ -32,11 +32,15 @@ from ..site.link import LinkMemo
 from ..model import SourceFile
 from ..site.world import Held
 from ..site.routes import Planned, Route
-from . import codec
+from . import codec, sections
 from .lazy import LazyDict
 
 STATE_FILE = "state"
-_FORMAT = b"sb-state-15\n"
+_FORMAT = b"sb-state-16\n"
+_KINDS = {"files": sections.TABLE, "links": sections.TABLE, "pages": sections.TABLE, "dependents": sections.TABLE,
+          "key_names": sections.LIST, "page_names": sections.LIST, "ids": sections.TABLE, "spare_ids": sections.TABLE,
+          "plan": sections.FROZEN, "world.held": sections.TABLE}  # (and every "world." and "tables." one, below;
+# every other section is saved whole when its bytes change)
 
 
 class Numbering:
@@ -81,10 +85,11 @@ class Loaded:
     again takes an entry's saved form as it was while the entry is still the very object made from it
     (entries are replaced, never changed in place, so the same object means the same value)."""
 
-    def __init__(self, files=None, records=None, plan=None):
+    def __init__(self, files=None, records=None, plan=None, disk=None):
         self.files = files or ({}, {})  # (rel -> Entry made, rel -> its saved form)
         self.records = records or ({}, {})  # (out_path -> PageRecord made, out_path -> its saved form)
         self.plan = plan or (None, None)  # (Planned made, its saved form)
+        self.disk = disk  # sections.OnDisk: what the state file holds now, section by section
 
 
 def _again(table: dict, loaded: tuple[dict, dict], encode) -> dict:
@@ -137,7 +142,7 @@ def save(state: BuildState, path: Path) -> None:
     links, world, pages = state.links, state.links.world, state.pages
     before = state.numbers[0]
     keys, outs = state.numbers = _renumbered(state)
-    loaded = state.loaded if keys is before else Loaded(files=state.loaded.files)  # (renumbered: records anew)
+    loaded = state.loaded if keys is before else Loaded(files=state.loaded.files, disk=state.loaded.disk)  # (renumbered)
     records = _again(pages.records, loaded.records,
                      lambda r: (r.route_key, r.digest, *(_packed(names, keys) for names in r.names())))
     plan = loaded.plan[1] if state.plan is not None and state.plan is loaded.plan[0] else _saved_plan(state.plan)
@@ -148,8 +153,9 @@ def save(state: BuildState, path: Path) -> None:
         "notes": {rel: codec.encode(found) for rel, found in state.files.notes.items()},
         "named": codec.encode(state.files.named) if state.files.named is not None else None,
         "problems": {rel: (digest, codec.encode(found)) for rel, (digest, found) in state.parsed.problems.items()},
-        "world": (world.ids, world.short, world.by_path, world.paths, world.media, world.facts,
-                  {rel: (h.id, h.fact, h.why) for rel, h in world.held.items()}),
+        **{f"world.{name}": getattr(world, name) for name in _WORLD},
+        "world.media": world.media,
+        "world.held": {rel: (h.id, h.fact, h.why) for rel, h in world.held.items()},
         "media": {rel: codec.encode(info) for rel, info in world.info.items()},
         "dates": {rel: codec.encode(date) for rel, date in world.dates.items()},
         "git": state.git,
@@ -157,24 +163,28 @@ def save(state: BuildState, path: Path) -> None:
         "links": _saved(links.links, _encode_links),
         "link_problems": {id_: codec.encode(found) for id_, found in links.problems.items()},
         "site_links": links.site_links,
-        "tables": {name: getattr(links.tables, name) for name in _TABLES},
+        **{f"tables.{name}": getattr(links.tables, name) for name in _TABLES},
         "warnings": {id_: codec.encode(found) for id_, found in links.tables.warnings.items()},
         "pages": records,
         "found": {out: codec.encode(r.found) for out, r in pages.records.items() if r.found},
         "dependents": _saved(pages.dependents, outs.pack),
-        "numbers": (keys.names, outs.names),
+        "key_names": keys.names,
+        "page_names": outs.names,
         "templates": pages.templates,
         "reach": pages.reach,
         "sitemap": pages.sitemap,
         "search": state.search.plain(),
-        "written": state.process.written.identity() if state.process.written is not None else None,
         "plan": plan,
     }
+    written = state.process.written.identity() if state.process.written is not None else None
+    plain["written"], plain["ids"], plain["spare_ids"] = (written[:3], *written[3:]) if written else (None, None, None)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(path, codec.pack(_FORMAT, plain))
+        sections.write(path, _FORMAT, plain, _KINDS, loaded.disk)
     except (OSError, ValueError, TypeError):
         pass
+    state.loaded.disk = None  # (the sections just saved are this state's own tables, changed in place by the
+    # next build: a state saved again, by the same process, is saved whole)
 
 
 def _renumbered(state: BuildState) -> tuple[Numbering, Numbering]:
@@ -210,13 +220,14 @@ def _decode_links(data: bytes) -> Links:
 def load(path: Path) -> BuildState:
     """The state the last command-line build saved, or a fresh one when there is none that can be read."""
     state = BuildState()
-    data = read_regular(path)
-    if data is None:
+    found = sections.read(path, _FORMAT)
+    if found is None:
         return state
     try:
-        _fill(state, codec.unpack(_FORMAT, data))
+        _fill(state, found[0])
     except (codec.Refused, KeyError, TypeError, ValueError, IndexError, EOFError):
         return BuildState()  # damaged, or from another version: start clean
+    state.loaded.disk = found[1]
     return state
 
 
@@ -228,31 +239,33 @@ def _fill(state: BuildState, plain: dict) -> None:
     state.files.named = codec.decode(plain["named"]) if plain["named"] is not None else None
     state.parsed.problems = {rel: (digest, codec.decode(found)) for rel, (digest, found) in plain["problems"].items()}
     world = state.links.world
-    world.ids, short, world.by_path, world.paths, media, world.facts, held = plain["world"]
-    world.short, world.media = {k: tuple(v) for k, v in short.items()}, frozenset(media)
+    for name in _WORLD:  # (copies: the tables as read stay as they were, for saving only what changed)
+        setattr(world, name, dict(plain[f"world.{name}"]))
+    world.short, world.media = {k: tuple(v) for k, v in world.short.items()}, frozenset(plain["world.media"])
     world.info = {rel: codec.decode(info) for rel, info in plain["media"].items()}
     world.dates = {rel: codec.decode(date) for rel, date in plain["dates"].items()}
     state.git = plain["git"]
     world.cards = plain["cards"]
-    for rel, (id_, fact, why) in held.items():
+    for rel, (id_, fact, why) in plain["world.held"].items():
         world.hold(rel, Held(id_, fact, why))
-    state.links.links = LazyDict(plain["links"], _decode_links)  # an entry is decoded when a build reads it
+    state.links.links = LazyDict(dict(plain["links"]), _decode_links)  # an entry is decoded when a build reads it
+    # (a copy: the table as read stays as it was, for saving only what changed; likewise the page readers)
     state.links.problems = {id_: codec.decode(found) for id_, found in plain["link_problems"].items()}
     state.links.site_links = {id_: (rel, tuple(map(tuple, found))) for id_, (rel, found) in plain["site_links"].items()}
-    tables = Tables(**{name: {k: tuple(v) for k, v in plain["tables"][name].items()} for name in _TABLES})
+    tables = Tables(**{name: {k: tuple(v) for k, v in plain[f"tables.{name}"].items()} for name in _TABLES})
     tables.warnings = {id_: codec.decode(found) for id_, found in plain["warnings"].items()}
     state.links.tables = tables
     found = plain["found"]
-    keys, outs = state.numbers = tuple(Numbering(names) for names in plain["numbers"])
+    keys, outs = state.numbers = Numbering(plain["key_names"]), Numbering(plain["page_names"])
     state.pages.records = {out: PageRecord(key, None, codec.decode(found[out]) if out in found else (),
                                            _Names(deps, keys), _Names(templates, keys), digest)
                            for out, (key, digest, deps, templates) in plain["pages"].items()}
-    state.pages.dependents = LazyDict(plain["dependents"], lambda blob: set(outs.unpack(blob)))
+    state.pages.dependents = LazyDict(dict(plain["dependents"]), lambda blob: set(outs.unpack(blob)))
     state.pages.templates, state.pages.sitemap = dict(plain["templates"]), plain["sitemap"]
     state.pages.reach = dict(plain["reach"])
     state.search = SearchMemory.from_plain(plain["search"])
     if plain["written"] is not None:
-        state.process.written = Written.again(*plain["written"])
+        state.process.written = Written.again(*plain["written"], plain["ids"], plain["spare_ids"])
     if plain["plan"] is not None:
         routes, copies, problems, statics = plain["plan"]
         state.plan = Planned([Route(*fields) for fields in routes], {out: Path(p) for out, p in copies.items()},
@@ -270,5 +283,7 @@ def _saved_plan(planned) -> tuple | None:
 
 _LINK_FIELDS = tuple(f.name for f in dataclasses.fields(Links))
 _ROUTE_FIELDS = tuple(f.name for f in dataclasses.fields(Route))  # every field, so a new one is saved too
+_WORLD = ("ids", "short", "by_path", "paths", "facts")  # (and media, a set, and held, saved apart)
 _TABLES = ("backlinks", "citers", "events", "tags", "kinds", "types", "docs", "corrected", "versions", "translated",
            "redirects")
+_KINDS.update({f"world.{name}": sections.TABLE for name in _WORLD} | {f"tables.{name}": sections.TABLE for name in _TABLES})

@@ -80,40 +80,52 @@ def ours(path: str | Path, ident) -> os.stat_result | None:
 def all_ours(tree: Path, manifest: dict, ids: dict) -> bool:
     """Whether every file a manifest names is the one the builder wrote there, under real folders only
     (a command-line build asks it of the tree it is about to keep or swap in)."""
-    base = os.fspath(tree) + "/"
-    guard = Folders(tree, bulk=True)
+    base, lstat, regular = os.fspath(tree) + "/", os.lstat, stat.S_ISREG
     try:
-        for rel in manifest:
-            if ours(base + rel, ids.get(rel)) is None:
+        for rel in manifest:  # (ours(), written out: this runs for every file of a site)
+            ident = ids.get(rel)
+            st = lstat(base + rel)
+            if not ident or st.st_ino != ident[1] or st.st_dev != ident[0] or not regular(st.st_mode):
                 return False
-            guard.check(rel.rpartition("/")[0])
-    except Stranger:
+    except (OSError, ValueError):
         return False
-    return True
+    return real_folders(tree, manifest)
 
 
 def real_folders(tree: Path, manifest: dict) -> bool:
-    """Whether every folder a manifest's files are in is a real folder, or not there (never a link): each
-    looked up in one listing of its parent, so this costs about a listing per folder that holds folders."""
-    guard = Folders(tree, bulk=True)
-    try:
-        for folder in {rel.rpartition("/")[0] for rel in manifest}:
-            guard.check(folder)
-    except Stranger:
-        return False
+    """Whether every folder a manifest's files are in, and every folder above, is a real folder or not there
+    (never a link, never followed): each is looked up in one listing of its parent, so this costs a listing
+    per folder that holds folders."""
+    wanted: dict[str, set[str]] = {}  # parent folder -> the names of the folders looked up in it
+    todo = list({rel.rpartition("/")[0] for rel in manifest} - {""})
+    while todo:
+        parent, _, name = todo.pop().rpartition("/")
+        names = wanted.get(parent)
+        if names is None:
+            names = wanted[parent] = set()
+            if parent:
+                todo.append(parent)
+        names.add(name)
+    base = os.fspath(tree)
+    for parent, names in wanted.items():
+        try:
+            with os.scandir(os.path.join(base, parent) if parent else base) as entries:
+                for entry in entries:
+                    if entry.name in names and not entry.is_dir(follow_symlinks=False):
+                        return False  # (a parent that is a link is listed, never written: its own listing says so)
+        except FileNotFoundError:
+            continue  # made later, by the builder, as a real folder
+        except OSError:
+            return False
     return True
 
 
 class Folders:
-    """Checks folders inside a tree, each component once: a real folder, or not there yet; never a link.
+    """Checks folders inside a tree, each component once: a real folder, or not there yet; never a link."""
 
-    `bulk`: many folders will be checked (every folder of a tree), so a component is looked up in one
-    listing of its parent, which tells every sibling's type at once, rather than one by one."""
-
-    def __init__(self, tree: Path, bulk: bool = False):
+    def __init__(self, tree: Path):
         self.base = os.fspath(tree)
         self.known: set[str] = set()
-        self.listed: dict[str, dict[str, bool]] | None = {} if bulk else None  # parent -> {name: real folder}
 
     def check(self, folder: str) -> None:
         """Raise Stranger at the first component of folder (relative to the tree) that is not a real folder."""
@@ -124,7 +136,7 @@ class Folders:
             rel = "/".join(parts[:i])
             if rel in self.known:
                 continue
-            real = self._real(rel) if self.listed is None else self._listed("/".join(parts[:i - 1])).get(parts[i - 1])
+            real = self._real(rel)
             if real is None:
                 return  # made later, by the builder, as a real folder
             if not real:
@@ -139,25 +151,6 @@ class Folders:
         except OSError:
             raise Stranger(rel) from None
         return stat.S_ISDIR(st.st_mode)
-
-    def _listed(self, parent: str) -> dict[str, bool]:
-        """Each entry of a folder (known to be real), and whether it is a real folder (never following a link)."""
-        found = self.listed.get(parent)
-        if found is None:
-            found = {}
-            try:
-                with os.scandir(os.path.join(self.base, parent) if parent else self.base) as entries:
-                    for entry in entries:
-                        try:
-                            found[entry.name] = entry.is_dir(follow_symlinks=False)
-                        except OSError:
-                            found[entry.name] = False
-            except FileNotFoundError:
-                pass
-            except OSError:
-                raise Stranger(parent or ".") from None
-            self.listed[parent] = found
-        return found
 
 
 def clear(path: Path) -> None:

@@ -1,0 +1,86 @@
+"""The saved state, a section at a time: only what changed is added, and a damaged file is never half read."""
+
+from __future__ import annotations
+
+from site_builder.incremental import codec, sections
+
+FMT = b"sb-test-sections-1\n"
+KINDS = {"table": sections.TABLE, "names": sections.LIST, "frozen": sections.FROZEN}
+
+
+def plain(n: int = 2000, extra: dict | None = None) -> dict:
+    table = {f"page-{i:05d}": (i, f"digest-{i}") for i in range(n)}
+    table.update(extra or {})
+    return {"table": table, "names": [f"name-{i}" for i in range(n)], "frozen": ("routes", tuple(range(50))),
+            "small": {"a": 1}}
+
+
+def data_files(folder):
+    return sorted(p.name for p in folder.glob("state-*.data"))
+
+
+def test_a_state_read_back_is_the_state_written_and_a_change_adds_only_a_patch(tmp_path):
+    path = tmp_path / "state"
+    first = plain()
+    sections.write(path, FMT, first, KINDS, None)
+    read, disk = sections.read(path, FMT)
+    assert read == first
+    size = (tmp_path / disk.data).stat().st_size
+    changed = dict(read["table"])
+    changed["page-00007"] = (7, "new digest")
+    del changed["page-00008"]
+    changed["page-new"] = (0, "added")
+    names = read["names"] + ["name-new"]
+    sections.write(path, FMT, {**read, "table": changed, "names": names}, KINDS, disk)
+    again, after = sections.read(path, FMT)
+    assert again["table"] == changed and again["names"] == names and again["frozen"] == first["frozen"]
+    assert (tmp_path / after.data).stat().st_size - size < 500  # a patch, not the table again
+    assert len(after.sections["table"].blobs) == 2 and len(after.sections["names"].blobs) == 2
+    assert after.sections["frozen"].blobs == disk.sections["frozen"].blobs
+
+
+def test_what_a_killed_build_appended_is_ignored_and_then_cut(tmp_path):
+    path = tmp_path / "state"
+    sections.write(path, FMT, plain(), KINDS, None)
+    read, disk = sections.read(path, FMT)
+    with open(tmp_path / disk.data, "ab") as f:
+        f.write(b"half a patch from a build that was killed")
+    assert sections.read(path, FMT)[0] == read
+    table = dict(read["table"], extra=(1, "x"))
+    sections.write(path, FMT, {**read, "table": table}, KINDS, disk)
+    assert sections.read(path, FMT)[0]["table"] == table
+    assert b"killed" not in (tmp_path / disk.data).read_bytes()
+
+
+def test_a_damaged_blob_or_a_head_naming_another_file_is_refused(tmp_path):
+    path = tmp_path / "state"
+    sections.write(path, FMT, plain(), KINDS, None)
+    _, disk = sections.read(path, FMT)
+    data = tmp_path / disk.data
+    good = data.read_bytes()
+    data.write_bytes(good[:100] + bytes([good[100] ^ 1]) + good[101:])
+    assert sections.read(path, FMT) is None
+    data.write_bytes(good)
+    (tmp_path / "elsewhere.data").write_bytes(good)
+    path.write_bytes(codec.pack(FMT, ("../elsewhere.data", len(good), {})))
+    assert sections.read(path, FMT) is None
+    path.write_bytes(b"sb-other-format\n")
+    assert sections.read(path, FMT) is None
+
+
+def test_patches_give_way_to_the_whole_table_and_garbage_to_a_new_file(tmp_path, monkeypatch):
+    monkeypatch.setattr(sections, "SLACK", 0)
+    path = tmp_path / "state"
+    state = plain(200)
+    sections.write(path, FMT, state, KINDS, None)
+    read, disk = sections.read(path, FMT)
+    first_file = disk.data
+    for n in range(40):  # each build changes a tenth of the table
+        table = dict(read["table"])
+        for i in range(n % 10, 200, 10):
+            table[f"page-{i:05d}"] = (n, f"digest {n}")
+        sections.write(path, FMT, {**read, "table": table, "small": {"n": n}}, KINDS, disk)
+        read, disk = sections.read(path, FMT)
+        assert read["table"] == table and read["small"] == {"n": n}
+        assert sum(b[1] for b in disk.sections["table"].blobs[1:]) <= disk.sections["table"].blobs[0][1] // 2
+    assert disk.data != first_file and data_files(tmp_path) == [disk.data]  # the old file went with its garbage

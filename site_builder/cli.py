@@ -137,7 +137,26 @@ def _summary(result: BuildResult, strict: bool) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    return _run(_parser().parse_args(argv))
+
+
+def run() -> None:
+    """The `site-builder` command. After `build` or `check` the process leaves at once: everything is written
+    and closed by then, and freeing, object by object, what a build of 10,000 pages holds took 35 to 50 ms,
+    a tenth of an edit's build. Every other command (the preview among them) exits the usual way."""
+    args = _parser().parse_args()
+    code = _run(args)
+    if args.command in ("build", "check"):
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        except (OSError, ValueError):
+            code = code or 1  # (output that could not be written: as Python's own exit would say)
+        os._exit(code)
+    raise SystemExit(code)
+
+
+def _run(args: argparse.Namespace) -> int:
     if args.command == "init":
         return init_command(Path(args.dir))
     if args.command == "new":

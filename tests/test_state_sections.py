@@ -84,3 +84,25 @@ def test_patches_give_way_to_the_whole_table_and_garbage_to_a_new_file(tmp_path,
         assert read["table"] == table and read["small"] == {"n": n}
         assert sum(b[1] for b in disk.sections["table"].blobs[1:]) <= disk.sections["table"].blobs[0][1] // 2
     assert disk.data != first_file and data_files(tmp_path) == [disk.data]  # the old file went with its garbage
+
+
+def test_a_lazy_table_names_what_was_read_set_or_removed_and_no_other_entry(tmp_path):
+    from site_builder.incremental.lazy import LazyDict
+
+    saved = {f"k{i}": str(i).encode() for i in range(100)}
+    table = LazyDict(dict(saved), lambda b: int(b))
+    assert table["k1"] == 1 and table.get("k2") == 2
+    table["k3"] = 33
+    table["new"] = 7
+    del table["k4"]
+    assert table.pop("k5") == 5
+    table["k4"] = 44  # removed, then set again
+    changed, removed = table.changes(lambda v: str(v).encode())
+    assert changed == {"k1": b"1", "k2": b"2", "k3": b"33", "new": b"7", "k4": b"44"} and removed == ["k5"]
+    path = tmp_path / "state"
+    sections.write(path, FMT, {"table": saved}, KINDS, None)
+    read, disk = sections.read(path, FMT)
+    whole = lambda: table.saved(lambda v: str(v).encode())  # noqa: E731
+    sections.write(path, FMT, {"table": sections.Changes(changed, removed, whole)}, KINDS, disk)
+    again, after = sections.read(path, FMT)
+    assert again["table"] == whole() and len(after.sections["table"].blobs) == 2

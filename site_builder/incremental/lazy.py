@@ -14,11 +14,12 @@ from typing import Callable
 class LazyDict(dict):
     """dict[key, value], with some values still in their saved form (see the module's docstring)."""
 
-    __slots__ = ("raw", "decode")
+    __slots__ = ("raw", "decode", "gone")
 
     def __init__(self, raw: dict, decode: Callable):
         super().__init__()
         self.raw, self.decode = raw, decode
+        self.gone: set = set()  # keys removed since (for saving only what changed)
 
     def __missing__(self, key):
         value = self.decode(self.raw.pop(key))  # KeyError for a key in neither
@@ -41,6 +42,7 @@ class LazyDict(dict):
 
     def __setitem__(self, key, value) -> None:
         self.raw.pop(key, None)
+        self.gone.discard(key)
         dict.__setitem__(self, key, value)
 
     def __delitem__(self, key) -> None:
@@ -50,10 +52,14 @@ class LazyDict(dict):
             dict.__delitem__(self, key)
         elif not had_raw:
             raise KeyError(key)
+        self.gone.add(key)
 
     def pop(self, key, *default):
         if key in self.raw:
+            self.gone.add(key)
             return self.decode(self.raw.pop(key))
+        if dict.__contains__(self, key):
+            self.gone.add(key)
         return dict.pop(self, key, *default)
 
     def setdefault(self, key, default=None):
@@ -79,6 +85,11 @@ class LazyDict(dict):
     def items(self):
         self._all()
         return dict.items(self)
+
+    def changes(self, encode: Callable) -> tuple[dict, list]:
+        """What differs from the saved form it was made from: the entries read or set since (in their saved
+        form; some may be as they were) and the keys removed."""
+        return {key: encode(value) for key, value in dict.items(self)}, list(self.gone)
 
     def saved(self, encode: Callable) -> dict:
         """Every entry in its saved form: the ones never read as they were, the others encoded anew."""

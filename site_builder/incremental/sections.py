@@ -21,6 +21,7 @@ import stat
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from ..files import atomic_write, read_regular
 from . import codec
@@ -38,6 +39,16 @@ class Section:
     loaded: object  # a table's dict or a list as read (never changed in place: the builder replaces them), a value's bytes
     patched: int = 0  # bytes of patches after the whole
     value: object = None  # a frozen value as read: the very object saved again means no change
+
+
+@dataclass(frozen=True)
+class Changes:
+    """A table given as what changed since it was read (its `LazyDict` knows): the entries read or set since,
+    the keys removed, and how to have it whole (for a table saved whole)."""
+
+    changed: dict
+    removed: list
+    whole: Callable[[], dict]
 
 
 @dataclass
@@ -104,7 +115,7 @@ def write(path: Path, fmt: bytes, plain: dict, kinds: dict[str, str], disk: OnDi
     at = disk.size if disk is not None else 0
     for key, value in plain.items():
         kind = kinds.get(key, VALUE)
-        if kind in (TABLE, LIST) and not isinstance(value, dict if kind == TABLE else list):
+        if kind in (TABLE, LIST) and not isinstance(value, (dict, Changes) if kind == TABLE else list):
             kind = VALUE  # (None where a table goes: saved whole)
         old = disk.sections.get(key) if disk is not None else None
         if old is not None and old.kind != kind:
@@ -140,6 +151,8 @@ def _saved(kind: str, value, old: Section | None) -> tuple[bytes | None, Section
         if old is not None and old.loaded == blob:
             return None, old
         return blob, Section(kind, [], blob, 0, value if kind == FROZEN else None)
+    if isinstance(value, Changes) and old is None:
+        value = value.whole()
     if old is not None:
         patch = _table_patch(old.loaded, value) if kind == TABLE else _list_patch(old.loaded, value)
         if patch is not None and not (patch[0] or patch[1] if kind == TABLE else patch):
@@ -148,12 +161,17 @@ def _saved(kind: str, value, old: Section | None) -> tuple[bytes | None, Section
             blob = marshal.dumps(patch)
             if old.patched + len(blob) <= old.blobs[0][1] // 2:  # else the whole again: loading stays quick
                 return blob, Section(kind, list(old.blobs), value, old.patched + len(blob))
+    if isinstance(value, Changes):
+        value = value.whole()
     return marshal.dumps(value), Section(kind, [], value)
 
 
-def _table_patch(old: dict, new: dict) -> tuple[dict, list]:
+def _table_patch(old: dict, new: dict | Changes) -> tuple[dict, list]:
     """The entries of new that are not those of old, and the keys of old that new has not."""
     missing = object()
+    if isinstance(new, Changes):  # (only the entries it names are looked at)
+        return ({key: value for key, value in new.changed.items() if old.get(key, missing) != value},
+                [key for key in new.removed if key in old])
     changed, added = {}, 0
     for key, value in new.items():
         was = old.get(key, missing)

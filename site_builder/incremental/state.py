@@ -204,8 +204,10 @@ def _packed(names, numbering: Numbering) -> bytes:
     return numbering.pack(names if not isinstance(names, _Names) else names.split())
 
 
-def _saved(table: dict, encode) -> dict:
-    return table.saved(encode) if isinstance(table, LazyDict) else {k: encode(v) for k, v in table.items()}
+def _saved(table: dict, encode) -> dict | sections.Changes:
+    if isinstance(table, LazyDict):
+        return sections.Changes(*table.changes(encode), lambda: table.saved(encode))
+    return {k: encode(v) for k, v in table.items()}
 
 
 def _encode_links(links: Links) -> bytes:

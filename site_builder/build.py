@@ -18,7 +18,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 from . import __version__
 from .config import BASE_URL_RULE, SiteConfig, load_config, valid_base_url
@@ -37,13 +37,15 @@ from .read.gitdates import git_dates
 from .read.images import probe_media
 from .read.parse import CONTENT_KINDS, parse
 from .read.portable import check_names
-from .search import Searched, Sources, update_index
 from .site.index import ALL, key
 from .site.link import Shown, link
 from .site.world import UNREADABLE
 from .site.routes import Planned, Route, plan_routes, robots_note
 from .site.sitelinks import check_site_links
 from .site.urls import Urls
+
+if TYPE_CHECKING:
+    from .search.stage import Searched
 
 
 @dataclass(frozen=True)
@@ -331,6 +333,8 @@ def index_search(routes: list[Route], outputs: dict, config: SiteConfig, state: 
     """
     if config.search == "off":
         return None
+    from .search.stage import Sources, update_index  # the indexer and its processes: loaded only when search is on
+
     pages = {r.out_path: outputs[r.out_path] for r in routes if r.spec.searched and r.out_path in outputs}
     records = state.pages.records
 

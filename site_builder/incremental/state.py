@@ -26,7 +26,7 @@ from ..output.write import Written
 from ..pages.render import PageRecord, PageRecords
 from ..read.discover import Entry, FileTable
 from ..read.parse import ParseCache
-from ..search.stage import SearchMemory
+from ..search.memory import SearchMemory
 from ..site.index import Links, Tables
 from ..site.link import LinkMemo
 from ..model import SourceFile

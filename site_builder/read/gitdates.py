@@ -8,7 +8,6 @@ file never committed has none (its written `updated` or `date` stands).
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 from ..diagnostics import Diagnostic, Location
@@ -55,6 +54,7 @@ def _dates(found: dict[str, str]) -> dict[str, PartialDate]:
 
 def _log(root: Path, where: Location) -> tuple[dict[str, str], Diagnostic | None]:
     """Each content file's last commit date (the author's day), from one `git log` over content/."""
+    import subprocess  # loaded only when git is run (most builds use no git dates, or find HEAD unchanged)
     command = ["git", "-c", "core.quotepath=off", "log", "--no-renames", "--format=tformat:%x01%as", "--name-only",
                "--relative", "-z", "--", "content"]
     try:

@@ -9,9 +9,10 @@ from __future__ import annotations
 import datetime
 import re
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-from babel import Locale, UnknownLocaleError
-from babel.dates import format_date, format_skeleton
+if TYPE_CHECKING:
+    from babel import Locale
 
 CODE_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
@@ -21,6 +22,8 @@ def babel_locale(code: str) -> Locale | None:
     """Babel's locale for a language tag, or None when the tag is not one Babel knows."""
     if not CODE_RE.match(code or ""):
         return None
+    from babel import Locale, UnknownLocaleError  # loaded only when a language is looked up (a build may need none)
+
     try:
         return Locale.parse(code, sep="-")
     except (UnknownLocaleError, ValueError, TypeError):
@@ -46,6 +49,8 @@ def language_name(code: str, in_language: str | None = None, regional: bool = Fa
     locale = babel_locale(code)
     if locale is None:
         return code
+    from babel import Locale
+
     shown = locale if regional else Locale(locale.language, script=locale.script)
     name = shown.get_display_name(babel_locale(in_language or code) or locale) or code
     return name[:1].upper() + name[1:] if not in_language else name
@@ -55,6 +60,8 @@ def language_name(code: str, in_language: str | None = None, regional: bool = Fa
 def format_partial(year: int, month: int, day: int, language: str) -> str:
     """A date known to the day, the month or the year only, as the language writes it; it stays partial:
     '1 March 2024' (en-GB), 'März 2024' (de), '2024년 3월' (ko), '2024년' (ko, a year alone)."""
+    from babel.dates import format_date, format_skeleton  # loaded only when a date is shown
+
     locale = babel_locale(language) or babel_locale("en")
     if day:
         return format_date(datetime.date(year, month, day), "long", locale=locale)

@@ -257,3 +257,14 @@ def test_a_long_first_stage_shows_a_waiting_line_until_counting_starts():
     off.show_waiting()
     off.close()
     assert silent.getvalue() == ""
+
+
+def test_starting_loads_neither_the_search_indexer_nor_git_nor_babel():
+    """Every command-line build pays for what starting imports; these come only when a build uses them."""
+    import subprocess
+    import sys
+    code = ("import sys, site_builder.cli\n"
+            "print([m for m in ('site_builder.search.stage', 'site_builder.search.indexer', 'subprocess', 'ctypes',"
+            " 'babel') if m in sys.modules])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

@@ -201,6 +201,15 @@ class _Look:
 
         force: read it even when its stat signature is the one the table has (a watcher saw it change);
         entry: the folder listing's entry for it, when it came from one (it knows whether it is a link)."""
+        old = self.before.get(rel) if entry is not None and not force else None
+        if old is not None and old.signature is not None and entry.is_file(follow_symlinks=False):
+            try:  # a file seen last time, not a link: its stat alone may say it is the same (most files)
+                st = entry.stat()  # (kept by the entry: the longer way below does not ask again)
+            except OSError:
+                return False
+            if old.signature == stat_signature(st) and not self._racy(st):
+                self.table.entries[rel] = old  # (its kind: the same, as its path and the settings are)
+                return True
         kind = classify(rel, self.type_folders)
         if isinstance(kind, Diagnostic):
             self.note(rel, kind)
@@ -225,7 +234,7 @@ class _Look:
     def _read(self, rel: str, kind: tuple[str, str], st: os.stat_result, force: bool = False) -> bool:
         signature = stat_signature(st)
         old = self.before.get(rel)
-        racy = force or self.now - st.st_mtime <= RACY_SECONDS or self.now - st.st_ctime <= RACY_SECONDS
+        racy = force or self._racy(st)
         if old is not None and old.signature == signature and not racy and (old.file.kind, old.file.type_folder) == kind:
             self.table.entries[rel] = old
             return True
@@ -248,13 +257,17 @@ class _Look:
         found = SourceFile(kind[0], rel, text, digest_bytes(data), kind[1])
         if old is None or not _same(old.file, found):
             self.changed.add(rel)
-        recent = self.now - st.st_mtime <= RACY_SECONDS or self.now - st.st_ctime <= RACY_SECONDS
+        recent = self._racy(st)
         active = check_active(rel, data) if self.check_media and kind[0] == "media" and is_active(rel) else None
         if active is not None:
             self.note(rel, active)  # and read again next time, so the error is told again
         self.table.entries[rel] = Entry(None if recent or active else signature, replace(found, text=None))
         self.read[rel] = found
         return True
+
+    def _racy(self, st: os.stat_result) -> bool:
+        """Changed so recently that its time stamps cannot tell this version from the next."""
+        return self.now - st.st_mtime <= RACY_SECONDS or self.now - st.st_ctime <= RACY_SECONDS
 
     def told(self, rel: str) -> bool:
         """Look at one path a watcher named; False when only a walk of the whole site can tell."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+
 from site_builder.build import read_config, BuildOptions
 from site_builder.pages.templates import ThemeCode, make_environment
 
@@ -52,3 +54,30 @@ def test_another_tag_a_changed_source_or_a_damaged_file_means_compiling_again(tm
     assert ThemeCode(folder, "one").get_bucket(env, "page.html", template.filename, source).code is None
     assert _env(root, folder).get_template("page.html").filename == template.filename  # compiled again
     assert ThemeCode(folder, "one").get_bucket(env, "page.html", template.filename, source).code is not None
+
+
+def test_a_compiled_catalog_is_kept_and_a_changed_or_damaged_one_compiled_again(tmp_path, monkeypatch):
+    from site_builder.i18n import catalogs
+
+    locale, compiled = tmp_path / "locale", tmp_path / "compiled"
+    locale.mkdir()
+    shutil.copy(catalogs.LOCALE_DIR / "de.po", locale / "de.po")
+    monkeypatch.setattr(catalogs, "LOCALE_DIR", locale)
+    monkeypatch.setattr(catalogs, "COMPILED_DIR", compiled)
+    made = []
+    real = catalogs._compile
+    monkeypatch.setattr(catalogs, "_compile", lambda path: made.append(path.name) or real(path))
+
+    def german(message: str) -> str:
+        catalogs.translations.cache_clear()
+        return catalogs.translations("de").gettext(message)
+
+    word = german("Contents")
+    assert word != "Contents" and made == ["de.po"]
+    assert german("Contents") == word and made == ["de.po"]  # read back, not compiled again
+    (locale / "de.po").write_text((locale / "de.po").read_text().replace(f'msgstr "{word}"', 'msgstr "Inhalt!"'))
+    assert german("Contents") == "Inhalt!" and len(made) == 2
+    assert len(list(compiled.glob("de-*.mo"))) == 1  # the form of the old catalog went
+    next(compiled.glob("de-*.mo")).write_bytes(b"damaged")
+    assert german("Contents") == "Inhalt!" and len(made) == 3
+    catalogs.translations.cache_clear()

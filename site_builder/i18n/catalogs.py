@@ -1,22 +1,25 @@
-"""The theme's interface text in each language: `.po` catalogs shipped in the package, compiled in memory.
+"""The theme's interface text in each language: `.po` catalogs shipped in the package, compiled once.
 
-The catalogs are the sources (`pages/theme/locale/<language>.po`); a build compiles the one it
-needs the first time it needs it, so an edited catalog is used as it is, with no compiled file to
-keep in step. A language without a catalog of its own takes its base language's (`pt-BR` takes
-`pt`), then falls back to the theme's own English text.
+The catalogs are the sources (`pages/theme/locale/<language>.po`). A build compiles the one it needs
+the first time it needs it, and keeps the compiled form beside the builder's own compiled code
+(`pages/__pycache__/theme/locale/`, as Python keeps its __pycache__), named by the catalog's digest:
+an edited catalog has another digest, so it is compiled again and used as it is, with nothing to
+keep in step. A command-line build then reads a small `.mo` file rather than loading Babel's catalog
+parser (about 20 ms of each build). A language without a catalog of its own takes its base
+language's (`pt-BR` takes `pt`), then falls back to the theme's own English text.
 """
 
 from __future__ import annotations
 
+import gettext as stdlib_gettext
 import io
 from functools import lru_cache
 from pathlib import Path
 
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
-from babel.support import NullTranslations, Translations
+from ..files import atomic_write, digest_bytes, read_regular, real_folder
 
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "pages" / "theme" / "locale"
+COMPILED_DIR = LOCALE_DIR.parent.parent / "__pycache__" / "theme" / "locale"
 SHIPPED = ("en", "de", "fr", "ru", "ko")  # the languages the theme's interface text is translated into
 # modules whose text is translated: page titles and descriptions, list labels, disputed values, and the words
 # Markdown gets (heading links, callouts)
@@ -35,20 +38,48 @@ def catalog_file(language: str) -> Path | None:
 
 
 def read_catalog(path: Path):
+    from babel.messages.pofile import read_po  # loaded only to compile a catalog, or to check one
+
     with open(path, "rb") as f:
         return read_po(f, locale=path.stem)
 
 
 @lru_cache(maxsize=None)
-def translations(language: str) -> NullTranslations:
+def translations(language: str) -> stdlib_gettext.NullTranslations:
     """The interface text for a language (the theme's English where it has no catalog)."""
     path = catalog_file(language)
     if path is None:
-        return NullTranslations()
+        return stdlib_gettext.NullTranslations()
+    kept = COMPILED_DIR / f"{path.stem}-{digest_bytes(path.read_bytes())}.mo"
+    compiled = read_regular(kept)
+    if compiled is not None:
+        try:
+            return stdlib_gettext.GNUTranslations(io.BytesIO(compiled))
+        except Exception:  # noqa: BLE001 (damaged: any error the reader raises only means compiling again)
+            pass
+    compiled = _compile(path)
+    _keep(kept, compiled)
+    return stdlib_gettext.GNUTranslations(io.BytesIO(compiled))
+
+
+def _compile(path: Path) -> bytes:
+    from babel.messages.mofile import write_mo  # loaded only when a catalog is compiled
+
     compiled = io.BytesIO()
     write_mo(compiled, read_catalog(path), use_fuzzy=False)
-    compiled.seek(0)
-    return Translations(compiled)
+    return compiled.getvalue()
+
+
+def _keep(kept: Path, compiled: bytes) -> None:
+    """Keep a compiled catalog (best effort: where the package's folder cannot be written, it is compiled
+    each time); the forms compiled from other versions of the same catalog go."""
+    try:
+        if all(real_folder(p) for p in (kept.parent.parent.parent, kept.parent.parent, kept.parent)):
+            for old in kept.parent.glob(f"{kept.name.split('-')[0]}-*.mo"):
+                old.unlink()
+            atomic_write(kept, compiled)
+    except OSError:
+        pass
 
 
 def gettext(language: str, message: str, **values) -> str:

@@ -304,10 +304,14 @@ def test_a_loaded_state_saved_again_is_the_same_and_a_replaced_entry_is_saved_an
 
     assert build_site(site, BuildOptions()).ok
     path = site / CACHE_DIR / STATE_FILE
-    first, disk = sections.read(path, saved_state._FORMAT)
+    def read():
+        plain, disk = sections.read(path, saved_state._FORMAT)
+        return {k: dict(v.items()) if isinstance(v, sections.Buckets) else v for k, v in plain.items()}, disk
+
+    first, disk = read()
     loaded = saved_state.load(path)
     saved_state.save(loaded, path)  # entries, records and plan as loaded: their saved forms as they were
-    again, after = sections.read(path, saved_state._FORMAT)
+    again, after = read()
     assert again == first
     grown = {key for key, section in after.sections.items() if section.blobs != disk.sections[key].blobs}
     assert not {key for key in grown if after.sections[key].kind != sections.VALUE}  # no table or list saved again

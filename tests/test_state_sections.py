@@ -106,3 +106,35 @@ def test_a_lazy_table_names_what_was_read_set_or_removed_and_no_other_entry(tmp_
     sections.write(path, FMT, {"table": sections.Changes(changed, removed, whole)}, KINDS, disk)
     again, after = sections.read(path, FMT)
     assert again["table"] == whole() and len(after.sections["table"].blobs) == 2
+
+
+def test_buckets_are_read_when_a_key_of_theirs_is_looked_up_and_saved_by_the_buckets_touched(tmp_path):
+    from site_builder.incremental.lazy import LazyDict
+
+    path, kinds = tmp_path / "state", {"links": sections.BUCKETS}
+    saved = {f"item-{i}": f"links of {i}".encode() for i in range(3000)}
+    sections.write(path, FMT, {"links": saved}, kinds, None)
+    read, disk = sections.read(path, FMT)
+    buckets = read["links"]
+    assert isinstance(buckets, sections.Buckets) and len(buckets) == 3000
+    table = LazyDict(buckets, bytes.decode)
+    assert table["item-7"] == "links of 7" and "item-8" in table and "nothing" not in table
+    read_now = sum(part is not None for part in buckets.pristine)
+    assert 1 <= read_now <= 3  # (the buckets of item-7, item-8 and 'nothing')
+    table["item-9"] = "new links"
+    del table["item-10"]
+    touched = {sections.bucket_of(k) for k in ("item-7", "item-9", "item-10")}
+    changes = sections.Changes(*table.changes(str.encode), lambda: table.saved(str.encode))
+    sections.write(path, FMT, {"links": changes}, kinds, disk)
+    again, after = sections.read(path, FMT)
+    grown = {i for i, blobs in enumerate(after.sections["links"].blobs) if len(blobs) > 1}
+    assert grown <= touched and sections.bucket_of("item-9") in grown  # (item-7 was read, not changed)
+    expected = dict(saved, **{"item-9": b"new links"})
+    del expected["item-10"]
+    assert dict(again["links"].items()) == expected and len(again["links"]) == len(expected)
+    data = tmp_path / after.data
+    damaged = bytearray(data.read_bytes())
+    offset = after.sections["links"].blobs[5][0][0]
+    damaged[offset + 3] ^= 1
+    data.write_bytes(bytes(damaged))
+    assert sections.read(path, FMT) is None  # every bucket is checked when the state is read

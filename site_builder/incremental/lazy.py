@@ -28,9 +28,10 @@ class LazyDict(dict):
 
     def _all(self) -> None:
         """Decode every entry (for the few callers that walk the whole table)."""
-        while self.raw:
-            key, data = self.raw.popitem()
-            dict.__setitem__(self, key, self.decode(data))
+        if self.raw:
+            for key, data in self.raw.items():
+                dict.__setitem__(self, key, self.decode(data))
+            self.raw.clear()
 
     def get(self, key, default=None):
         if dict.__contains__(self, key) or key in self.raw:
@@ -93,7 +94,7 @@ class LazyDict(dict):
 
     def saved(self, encode: Callable) -> dict:
         """Every entry in its saved form: the ones never read as they were, the others encoded anew."""
-        out = dict(self.raw)
+        out = dict(self.raw.items())
         for key, value in dict.items(self):
             out[key] = encode(value)
         return out

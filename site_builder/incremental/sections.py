@@ -4,13 +4,15 @@ The state is a dict of sections, each plain data (see codec.py). Two files hold 
   state         the head: a format line, a checksum, the data file's name, and for each section its
                 kind and the blobs it is made of (offset, length and checksum in the data file);
   state-N.data  the blobs, one after another, only ever appended to.
-A section's first blob is its whole value. A "table" (a dict of thousands of entries: files, links,
-page records) is saved again as a patch: only the entries that are not the very ones loaded (nor
-equal to them), and the keys removed; a "list" (names by number, only ever added to) as the names
-added. Any other section is a "value", saved whole, and only when its bytes differ from those loaded.
-A blob no head names any more is garbage: when the data file is mostly garbage, or a table mostly
-patches, it is written anew. The head is replaced whole (atomic_write) after the blobs are written, so
-a build killed at any point leaves the last head and every blob it names as they were.
+A section's first blob is its whole value. A "table" (a dict of thousands of entries: files, page
+records) is saved again as a patch: only the entries that are not the very ones loaded (nor equal to
+them), and the keys removed; a "list" (names by number, only ever added to) as the names added.
+"Buckets" are a table kept in 64 parts by a checksum of each key, each part a table of its own, read
+only when one of its keys is first looked up: a build that reads a few links or page readers reads a
+few parts. Any other section is a "value", saved whole, and only when its bytes differ from those
+loaded. A blob no head names any more is garbage: when the data file is mostly garbage, or a table
+mostly patches, it is written anew. The head is replaced whole (atomic_write) after the blobs are
+written, so a build killed at any point leaves the last head and every blob it names as they were.
 """
 
 from __future__ import annotations
@@ -26,8 +28,10 @@ from typing import Callable
 from ..files import atomic_write, read_regular
 from . import codec
 
-VALUE, FROZEN, TABLE, LIST = "value", "frozen", "table", "list"  # (frozen: a value never changed in place)
+VALUE, FROZEN, TABLE, LIST, BUCKETS = "value", "frozen", "table", "list", "buckets"  # (frozen: never changed in place)
+BUCKET_COUNT = 64
 SLACK = 1 << 20  # garbage bytes a data file may hold beyond as many as it has live ones
+_MISSING = object()
 
 
 @dataclass
@@ -35,10 +39,11 @@ class Section:
     """One section as it is on disk: its blobs, and what they add up to (the loaded value, or a value's bytes)."""
 
     kind: str
-    blobs: list  # [(offset, length, crc32)]: the whole, then patches
-    loaded: object  # a table's dict or a list as read (never changed in place: the builder replaces them), a value's bytes
-    patched: int = 0  # bytes of patches after the whole
+    blobs: list  # [(offset, length, crc32)]: the whole, then patches (in `write`, bytes not placed yet); buckets:
+    # one such list per bucket
+    loaded: object  # a table's dict, a list or Buckets as read (never changed in place), a value's bytes
     value: object = None  # a frozen value as read: the very object saved again means no change
+    counts: list | None = None  # buckets: the entries in each
 
 
 @dataclass(frozen=True)
@@ -60,8 +65,67 @@ class OnDisk:
     sections: dict[str, Section] = field(default_factory=dict)
 
 
+def bucket_of(key: str) -> int:
+    return zlib.crc32(key.encode("utf-8", "surrogatepass")) % BUCKET_COUNT
+
+
+class Buckets:
+    """A table read a bucket at a time (see the module's docstring): to a `LazyDict`, its saved entries."""
+
+    def __init__(self, load: Callable[[list], dict], blobs: list, counts: list):
+        self.load, self.blobs, self.counts = load, blobs, counts
+        self.pristine: list[dict | None] = [None] * len(blobs)  # each bucket as read
+        self.parts: list[dict | None] = [None] * len(blobs)  # each bucket as changed since
+
+    def read_bucket(self, i: int) -> dict:
+        if self.pristine[i] is None:
+            self.pristine[i] = self.load(self.blobs[i])
+            self.parts[i] = dict(self.pristine[i])
+        return self.pristine[i]
+
+    def _part(self, key: str) -> dict:
+        i = bucket_of(key)
+        if self.parts[i] is None:
+            self.read_bucket(i)
+        return self.parts[i]
+
+    def __contains__(self, key) -> bool:
+        return key in self._part(key)
+
+    def get(self, key, default=None):
+        return self._part(key).get(key, default)
+
+    def __getitem__(self, key):
+        return self._part(key)[key]
+
+    def pop(self, key, *default):
+        return self._part(key).pop(key, *default)
+
+    def __len__(self) -> int:
+        return sum(len(p) if p is not None else n for p, n in zip(self.parts, self.counts))
+
+    def _all(self) -> list[dict]:
+        for i, part in enumerate(self.parts):
+            if part is None:
+                self.read_bucket(i)
+        return self.parts
+
+    def clear(self) -> None:
+        self._all()
+        self.parts = [{} for _ in self.parts]
+
+    def keys(self):
+        return [key for part in self._all() for key in part]
+
+    __iter__ = lambda self: iter(self.keys())  # noqa: E731
+
+    def items(self):
+        return [item for part in self._all() for item in part.items()]
+
+
 def read(path: Path, fmt: bytes) -> tuple[dict, OnDisk] | None:
-    """The sections a head names, with its record; None when there is none that can be read whole."""
+    """The sections a head names, with its record; None when there is none that can be read whole (a
+    bucket found damaged later, when it is first read, raises codec.Refused)."""
     head = read_regular(path)
     if head is None:
         return None
@@ -73,111 +137,151 @@ def read(path: Path, fmt: bytes) -> tuple[dict, OnDisk] | None:
         if data is None or len(data) < size:
             return None
         view, disk, plain = memoryview(data), OnDisk(name, size), {}
-        for key, (kind, blobs) in named.items():
-            parts = [_blob(view, *blob) for blob in blobs]
-            value = marshal.loads(parts[0])
-            for patch in parts[1:]:
-                _apply(kind, value, marshal.loads(patch))
+        for key, (kind, blobs, counts) in named.items():
+            if kind == BUCKETS:  # checked now (a checksum is quick), read when first looked up
+                blobs = [[tuple(b) for b in part] for part in blobs]
+                for b in (b for part in blobs for b in part):
+                    _checked(view, *b)
+                value = Buckets(lambda part: _load(view, TABLE, part)[0], blobs, counts)
+                disk.sections[key] = Section(kind, value.blobs, value, counts=list(counts))
+            else:
+                value, first = _load(view, kind, blobs)
+                loaded = first if kind in (VALUE, FROZEN) else value
+                disk.sections[key] = Section(kind, [tuple(b) for b in blobs], loaded, value if kind == FROZEN else None)
             plain[key] = value
-            whole = kind in (VALUE, FROZEN)
-            disk.sections[key] = Section(kind, [tuple(b) for b in blobs], parts[0] if whole else value,
-                                         sum(b[1] for b in blobs[1:]), value if kind == FROZEN else None)
         return plain, disk
     except (codec.Refused, EOFError, ValueError, TypeError, KeyError, IndexError):
         return None
 
 
-def _blob(view: memoryview, offset: int, length: int, crc: int) -> memoryview:
+def _checked(view: memoryview, offset: int, length: int, crc: int) -> memoryview:
     part = view[offset:offset + length]
     if len(part) != length or zlib.crc32(part) != crc:
         raise codec.Refused("damaged: a checksum does not match")
     return part
 
 
-def _apply(kind: str, value, patch) -> None:
-    if kind == TABLE:
-        changed, removed = patch
-        value.update(changed)
-        for key in removed:
-            del value[key]
-    elif kind == LIST:
-        value.extend(patch)
-    else:
-        raise codec.Refused("a patch of a whole value")
+def _load(view: memoryview, kind: str, blobs: list):
+    """A section's value from its blobs, and its first blob."""
+    parts = [_checked(view, *blob) for blob in blobs]
+    value = marshal.loads(parts[0])
+    for patch in parts[1:]:
+        if kind == TABLE:
+            changed, removed = marshal.loads(patch)
+            value.update(changed)
+            for key in removed:
+                value.pop(key, None)
+        elif kind == LIST:
+            value.extend(marshal.loads(patch))
+        else:
+            raise codec.Refused("a patch of a whole value")
+    return value, parts[0]
 
 
-def write(path: Path, fmt: bytes, plain: dict, kinds: dict[str, str], disk: OnDisk | None) -> OnDisk:
-    """Save plain (section -> value; `kinds` names the tables and lists) beside what `disk` names: only
-    what changed is added to the data file. The record of what is on disk now (OSError on failure)."""
+def write(path: Path, fmt: bytes, plain: dict, kinds: dict[str, str], disk: OnDisk | None) -> None:
+    """Save plain (section -> value; `kinds` names the tables, lists and buckets) beside what `disk` names: only
+    what changed is added to the data file (OSError on failure)."""
     if disk is not None and not _appendable(path.parent / disk.data, disk.size):
         disk = None
-    new, blobs, sections = [], {}, {}
-    at = disk.size if disk is not None else 0
+    sections = {}
     for key, value in plain.items():
         kind = kinds.get(key, VALUE)
-        if kind in (TABLE, LIST) and not isinstance(value, (dict, Changes) if kind == TABLE else list):
+        if kind in (TABLE, LIST, BUCKETS) and not isinstance(value, list if kind == LIST else (dict, Changes)):
             kind = VALUE  # (None where a table goes: saved whole)
         old = disk.sections.get(key) if disk is not None else None
-        if old is not None and old.kind != kind:
-            old = None
-        blob, section = _saved(kind, value, old)
-        if blob is not None:
-            blobs[key] = (at, len(blob), zlib.crc32(blob))
-            new.append(blob)
-            at += len(blob)
-        sections[key] = section
-    live = sum(b[1] for s in sections.values() for b in s.blobs) + sum(len(b) for b in new)
-    if disk is None or at > 2 * live + SLACK:  # mostly garbage: a new data file, with only what is named
-        return _rewrite(path, fmt, sections, new, blobs, disk)
-    fd = os.open(path.parent / disk.data, os.O_WRONLY | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0))
-    try:
-        os.truncate(fd, disk.size)  # (what a killed build appended after what the head knows of)
-        _write_all(fd, b"".join(new))
-    finally:
-        os.close(fd)
-    for key, blob in blobs.items():
-        sections[key].blobs = sections[key].blobs + [blob]
-    record = OnDisk(disk.data, at, sections)
-    _write_head(path, fmt, record)
-    return record
+        sections[key] = _saved(kind, value, old if old is not None and old.kind == kind else None)
+    base = disk.size if disk is not None else 0
+    new, at, live = [], base, 0
+    for section in sections.values():
+        for blobs in _lists(section):
+            for i, blob in enumerate(blobs):
+                if isinstance(blob, bytes):  # a blob to add: placed at the end
+                    blobs[i] = (at, len(blob), zlib.crc32(blob))
+                    new.append(blob)
+                    at += len(blob)
+                live += blobs[i][1]
+    added = b"".join(new)
+    if disk is None:
+        _new_file(path, fmt, sections, 1, added, at)
+    elif at > 2 * live + SLACK:  # mostly garbage: a new data file, with only what is named
+        _rewrite(path, fmt, sections, disk, added)
+    else:
+        fd = os.open(path.parent / disk.data, os.O_WRONLY | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0))
+        try:
+            os.truncate(fd, disk.size)  # (what a killed build appended after what the head knows of)
+            _write_all(fd, added)
+        finally:
+            os.close(fd)
+        _write_head(path, fmt, disk.data, at, sections)
 
 
-def _saved(kind: str, value, old: Section | None) -> tuple[bytes | None, Section]:
-    """The blob to add for a section (None: none), and the section with the blobs it had before it."""
+def _lists(section: Section) -> list[list]:
+    return section.blobs if section.kind == BUCKETS else [section.blobs]
+
+
+def _saved(kind: str, value, old: Section | None) -> Section:
+    """The section as it is to be saved: its blobs so far, then (as bytes) those to add."""
     if kind in (VALUE, FROZEN):
         if old is not None and kind == FROZEN and value is old.value:
-            return None, old
+            return old
         blob = marshal.dumps(value)
-        if old is not None and old.loaded == blob:
-            return None, old
-        return blob, Section(kind, [], blob, 0, value if kind == FROZEN else None)
-    if isinstance(value, Changes) and old is None:
-        value = value.whole()
+        return old if old is not None and old.loaded == blob else Section(kind, [blob], blob)
+    if kind == BUCKETS:
+        return _saved_buckets(value, old)
     if old is not None:
         patch = _table_patch(old.loaded, value) if kind == TABLE else _list_patch(old.loaded, value)
         if patch is not None and not (patch[0] or patch[1] if kind == TABLE else patch):
-            return None, Section(kind, list(old.blobs), value, old.patched)
+            return Section(kind, list(old.blobs), value)
         if patch is not None:
             blob = marshal.dumps(patch)
-            if old.patched + len(blob) <= old.blobs[0][1] // 2:  # else the whole again: loading stays quick
-                return blob, Section(kind, list(old.blobs), value, old.patched + len(blob))
-    if isinstance(value, Changes):
-        value = value.whole()
-    return marshal.dumps(value), Section(kind, [], value)
+            if sum(b[1] for b in old.blobs[1:]) + len(blob) <= old.blobs[0][1] // 2:  # else whole: quick to load
+                return Section(kind, [*old.blobs, blob], value)
+    value = value.whole() if isinstance(value, Changes) else value
+    return Section(kind, [marshal.dumps(value)], value)
+
+
+def _saved_buckets(value, old: Section | None) -> Section:
+    """Buckets saved: with what changed given (a LazyDict's Changes), a patch for each bucket it touches."""
+    if not (isinstance(value, Changes) and old is not None):
+        whole = value.whole() if isinstance(value, Changes) else value
+        parts: list[dict] = [{} for _ in range(BUCKET_COUNT)]
+        for key, entry in whole.items():
+            parts[bucket_of(key)][key] = entry
+        return Section(BUCKETS, [[marshal.dumps(p)] for p in parts], None, counts=[len(p) for p in parts])
+    blobs, counts = [list(b) for b in old.blobs], list(old.counts)
+    touched: dict[int, tuple[dict, list]] = {}
+    for key, entry in value.changed.items():
+        touched.setdefault(bucket_of(key), ({}, []))[0][key] = entry
+    for key in value.removed:
+        touched.setdefault(bucket_of(key), ({}, []))[1].append(key)
+    for i, (changed, removed) in touched.items():
+        was = old.loaded.read_bucket(i)
+        patch = ({k: v for k, v in changed.items() if was.get(k, _MISSING) != v}, [k for k in removed if k in was])
+        if not (patch[0] or patch[1]):
+            continue
+        counts[i] = len(was) + sum(1 for k in patch[0] if k not in was) - len(patch[1])
+        blob = marshal.dumps(patch)
+        if sum(b[1] for b in blobs[i][1:]) + len(blob) <= blobs[i][0][1] // 2:
+            blobs[i].append(blob)
+        else:  # mostly patches: the bucket whole again
+            whole = {**was, **patch[0]}
+            for key in patch[1]:
+                del whole[key]
+            blobs[i] = [marshal.dumps(whole)]
+    return Section(BUCKETS, blobs, None, counts=counts)
 
 
 def _table_patch(old: dict, new: dict | Changes) -> tuple[dict, list]:
     """The entries of new that are not those of old, and the keys of old that new has not."""
-    missing = object()
     if isinstance(new, Changes):  # (only the entries it names are looked at)
-        return ({key: value for key, value in new.changed.items() if old.get(key, missing) != value},
+        return ({key: value for key, value in new.changed.items() if old.get(key, _MISSING) != value},
                 [key for key in new.removed if key in old])
     changed, added = {}, 0
     for key, value in new.items():
-        was = old.get(key, missing)
+        was = old.get(key, _MISSING)
         if was is not value and was != value:
             changed[key] = value
-            added += was is missing
+            added += was is _MISSING
     removed = list(old.keys() - new.keys()) if len(old) + added != len(new) else []
     return changed, removed
 
@@ -189,40 +293,40 @@ def _list_patch(old: list, new: list) -> list | None:
     return new[len(old):]
 
 
-def _rewrite(path: Path, fmt: bytes, sections: dict, new: list, blobs: dict, disk: OnDisk | None) -> OnDisk:
+def _rewrite(path: Path, fmt: bytes, sections: dict, disk: OnDisk, added: bytes) -> None:
     """A new data file holding every blob the sections name (those kept read from the old file), then the head."""
-    old = read_regular(path.parent / disk.data) if disk is not None else None
+    old = read_regular(path.parent / disk.data)
+    if old is None or len(old) < disk.size:
+        raise OSError("the data file went away")
+    old_view, added_view = memoryview(old), memoryview(added)
     parts, at = [], 0
-    for key, section in sections.items():
-        moved = []
-        for offset, length, crc in section.blobs:
-            if old is None:
-                raise OSError("the data file went away")
-            parts.append(memoryview(old)[offset:offset + length])
-            moved.append((at, length, crc))
-            at += length
-        section.blobs = moved
-    for (key, (_, length, crc)), blob in zip(blobs.items(), new):
-        parts.append(blob)
-        sections[key].blobs = sections[key].blobs + [(at, length, crc)]
-        at += length
-    number = int(disk.data.rsplit("-", 1)[1].split(".")[0]) + 1 if disk is not None else 1
+    for section in sections.values():
+        for blobs in _lists(section):
+            for i, (offset, length, crc) in enumerate(blobs):
+                if offset >= disk.size:
+                    parts.append(added_view[offset - disk.size:offset - disk.size + length])
+                else:
+                    parts.append(old_view[offset:offset + length])
+                blobs[i] = (at, length, crc)
+                at += length
+    _new_file(path, fmt, sections, int(disk.data.rsplit("-", 1)[1].split(".")[0]) + 1, b"".join(parts), at)
+
+
+def _new_file(path: Path, fmt: bytes, sections: dict, number: int, data: bytes, size: int) -> None:
     name = f"{path.name}-{number}.data"
-    atomic_write(path.parent / name, b"".join(parts))
-    record = OnDisk(name, at, sections)
-    _write_head(path, fmt, record)
+    atomic_write(path.parent / name, data)
+    _write_head(path, fmt, name, size, sections)
     for other in path.parent.glob(f"{path.name}-*.data"):  # the files no head names any more
         if other.name != name:
             try:
                 os.unlink(other)
             except OSError:
                 pass
-    return record
 
 
-def _write_head(path: Path, fmt: bytes, record: OnDisk) -> None:
-    named = {key: (s.kind, s.blobs) for key, s in record.sections.items()}
-    atomic_write(path, codec.pack(fmt, (record.data, record.size, named)))
+def _write_head(path: Path, fmt: bytes, data: str, size: int, sections: dict) -> None:
+    named = {key: (s.kind, s.blobs, s.counts) for key, s in sections.items()}
+    atomic_write(path, codec.pack(fmt, (data, size, named)))
 
 
 def _appendable(data: Path, size: int) -> bool:
@@ -238,4 +342,3 @@ def _write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
         view = view[os.write(fd, view):]
-

@@ -36,8 +36,8 @@ from . import codec, sections
 from .lazy import LazyDict
 
 STATE_FILE = "state"
-_FORMAT = b"sb-state-16\n"
-_KINDS = {"files": sections.TABLE, "links": sections.TABLE, "pages": sections.TABLE, "dependents": sections.TABLE,
+_FORMAT = b"sb-state-17\n"
+_KINDS = {"files": sections.TABLE, "links": sections.BUCKETS, "pages": sections.TABLE, "dependents": sections.BUCKETS,
           "key_names": sections.LIST, "page_names": sections.LIST, "ids": sections.TABLE, "spare_ids": sections.TABLE,
           "plan": sections.FROZEN, "world.held": sections.TABLE}  # (and every "world." and "tables." one, below;
 # every other section is saved whole when its bytes change)
@@ -250,8 +250,7 @@ def _fill(state: BuildState, plain: dict) -> None:
     world.cards = plain["cards"]
     for rel, (id_, fact, why) in plain["world.held"].items():
         world.hold(rel, Held(id_, fact, why))
-    state.links.links = LazyDict(dict(plain["links"]), _decode_links)  # an entry is decoded when a build reads it
-    # (a copy: the table as read stays as it was, for saving only what changed; likewise the page readers)
+    state.links.links = LazyDict(_raw(plain["links"]), _decode_links)  # an entry is decoded when a build reads it
     state.links.problems = {id_: codec.decode(found) for id_, found in plain["link_problems"].items()}
     state.links.site_links = {id_: (rel, tuple(map(tuple, found))) for id_, (rel, found) in plain["site_links"].items()}
     tables = Tables(**{name: {k: tuple(v) for k, v in plain[f"tables.{name}"].items()} for name in _TABLES})
@@ -262,7 +261,7 @@ def _fill(state: BuildState, plain: dict) -> None:
     state.pages.records = {out: PageRecord(key, None, codec.decode(found[out]) if out in found else (),
                                            _Names(deps, keys), _Names(templates, keys), digest)
                            for out, (key, digest, deps, templates) in plain["pages"].items()}
-    state.pages.dependents = LazyDict(dict(plain["dependents"]), lambda blob: set(outs.unpack(blob)))
+    state.pages.dependents = LazyDict(_raw(plain["dependents"]), lambda blob: set(outs.unpack(blob)))
     state.pages.templates, state.pages.sitemap = dict(plain["templates"]), plain["sitemap"]
     state.pages.reach = dict(plain["reach"])
     state.search = SearchMemory.from_plain(plain["search"])
@@ -274,6 +273,11 @@ def _fill(state: BuildState, plain: dict) -> None:
                              codec.decode(problems), tuple(statics))
     state.loaded = Loaded((dict(state.files.entries), plain["files"]), (dict(state.pages.records), plain["pages"]),
                           (state.plan, plain["plan"]))
+
+
+def _raw(table) -> dict | sections.Buckets:
+    """A lazily read table's saved entries, never the table as read (kept as it was, for saving what changed)."""
+    return table if isinstance(table, sections.Buckets) else dict(table)
 
 
 def _saved_plan(planned) -> tuple | None:

@@ -12,6 +12,8 @@ import os
 import threading
 from typing import Callable, Iterable, Iterator
 
+from .i18n import locales
+
 _context = None  # in a worker process only: what the pool's initializer handed over
 
 
@@ -31,9 +33,9 @@ def _start(context) -> None:
     _context = context
 
 
-def _run_chunk(job: tuple[Callable, list]) -> list:
+def _run_chunk(job: tuple[Callable, list]) -> tuple[list, dict]:
     fn, chunk = job
-    return [fn(_context, item) for item in chunk]
+    return [fn(_context, item) for item in chunk], locales.learned()  # (and what Babel told this worker)
 
 
 def run(fn: Callable, context, items: list, minimum: int) -> Iterator[list]:
@@ -51,4 +53,6 @@ def run(fn: Callable, context, items: list, minimum: int) -> Iterator[list]:
     chunks: Iterable = ((fn, items[n:n + size]) for n in range(0, len(items), size))
     import multiprocessing
     with multiprocessing.get_context("fork").Pool(workers, initializer=_start, initargs=(context,)) as pool:
-        yield from pool.imap(_run_chunk, chunks)
+        for results, answers in pool.imap(_run_chunk, chunks):
+            locales.recall(answers)  # so the parent's build state keeps them for the next process
+            yield results

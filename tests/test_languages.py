@@ -475,3 +475,44 @@ def test_long_lists_page_links_jump_lists_and_tag_feed_speak_the_sites_language(
     for page in (people, tag, tag_2, timeline, timeline_2):
         assert not re.search(r"Pages of this list|Page \d+ of|Previous page|Next page|Jump to a|Undated|Feed of|, page \d",
                              page)
+
+
+def test_what_babel_answered_is_kept_with_the_state_and_asked_again_of_no_one(tmp_path):
+    """A command-line build after an edit need not load Babel: its answers come back with the saved state."""
+    import subprocess
+    import sys as system
+    from site_builder.i18n import locales
+
+    assert format_partial(2031, 7, 4, "de") == "4. Juli 2031"
+    assert locales.answers()[("date", 2031, 7, 4, "de")] == "4. Juli 2031"
+    locales.learned()  # (what a worker would send its parent)
+    assert format_partial(2031, 7, 5, "de") and list(locales.learned()) == [("date", 2031, 7, 5, "de")]
+    site = tmp_path / "site"
+    (site / "content/explainers").mkdir(parents=True)
+    (site / "site.yml").write_text("title: T\nbase_url: https://example.org/\nsearch: off\nlanguage: de\n")
+    page = site / "content/explainers/one.md"
+    page.write_text("---\ntitle: Eins\nsummary: Erstens.\ndate: 2024-03-01\n---\n\nText.\n")
+    script = ("import sys\nfrom site_builder.cli import main\ncode = main(['build', sys.argv[1], '-q'])\n"
+              "print(sorted(m for m in sys.modules if m.startswith('babel')))\n")
+    run = lambda: subprocess.run([system.executable, "-c", script, str(site)], capture_output=True, text=True)  # noqa: E731
+    first = run()
+    assert first.returncode == 0 and "babel" in first.stdout, first.stderr
+    page.write_text(page.read_text() + "\nMehr.\n")
+    again = run()
+    assert again.returncode == 0 and "babel.dates" not in again.stdout, again.stdout + again.stderr
+    # (site.yml's language is checked before the state is read: Babel's core, but no language's data)
+    assert "1. März 2024" in (site / "output/explainers/one/index.html").read_text()
+
+
+def _format_in_worker(context, day: int) -> str:
+    return format_partial(2033, 1, day, context)
+
+
+def test_what_babel_told_a_worker_comes_back_to_its_parent():
+    from site_builder import workers
+    from site_builder.i18n import locales
+
+    days = list(range(1, 29))
+    shown = [part for chunk in workers.run(_format_in_worker, "fr", days, minimum=1) for part in chunk]
+    assert shown[0] == "1 janvier 2033"
+    assert all(locales.answers()[("date", 2033, 1, day, "fr")] == text for day, text in zip(days, shown))

@@ -35,7 +35,7 @@ def code_digest() -> str:
     if _code_digest is None:
         h = hashlib.blake2b(digest_size=16)
         for lib in ("cmarkgfm", "jinja2", "markupsafe", "yaml", "pygments", "latex2mathml", "markdown",
-                    "pymdown-extensions"):  # their versions shape the output too
+                    "pymdown-extensions", "babel"):  # their versions shape the output too
             h.update(f"{lib}={_version(lib)}\n".encode())
         here = Path(__file__).parent.parent
         for path in sorted(p for p in here.rglob("*") if p.is_file() and "__pycache__" not in p.parts):

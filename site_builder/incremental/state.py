@@ -8,6 +8,8 @@
   search  the search index (search): per page the digest of its indexed part, per shard its key and files;
   process what lives only in one running process (the preview, or a test): the compiled templates,
           and what this process's last write left on disk.
+The saved file also keeps what Babel answered (dates, language names: i18n/locales.py), so the next
+process need not load it.
 The preview keeps one in memory between builds. A command-line build loads the one the last good
 build saved (`load`), and saves its own after writing (`save`, a section at a time: see sections.py,
 which adds only what changed): then the next `site-builder build`
@@ -22,6 +24,7 @@ from array import array
 import marshal
 from pathlib import Path
 
+from ..i18n import locales
 from ..output.write import Written
 from ..pages.render import PageRecord, PageRecords
 from ..read.discover import Entry, FileTable
@@ -39,7 +42,7 @@ STATE_FILE = "state"
 _FORMAT = b"sb-state-17\n"
 _KINDS = {"files": sections.TABLE, "links": sections.BUCKETS, "pages": sections.TABLE, "dependents": sections.BUCKETS,
           "key_names": sections.LIST, "page_names": sections.LIST, "ids": sections.TABLE, "spare_ids": sections.TABLE,
-          "plan": sections.FROZEN, "world.held": sections.TABLE}  # (and every "world." and "tables." one, below;
+          "plan": sections.FROZEN, "world.held": sections.TABLE, "locales": sections.TABLE}  # (and every "world." and "tables." one, below;
 # every other section is saved whole when its bytes change)
 
 
@@ -159,6 +162,7 @@ def save(state: BuildState, path: Path) -> None:
         "media": {rel: codec.encode(info) for rel, info in world.info.items()},
         "dates": {rel: codec.encode(date) for rel, date in world.dates.items()},
         "git": state.git,
+        "locales": locales.answers(),
         "cards": world.cards,
         "links": _saved(links.links, _encode_links),
         "link_problems": {id_: codec.encode(found) for id_, found in links.problems.items()},
@@ -247,6 +251,7 @@ def _fill(state: BuildState, plain: dict) -> None:
     world.info = {rel: codec.decode(info) for rel, info in plain["media"].items()}
     world.dates = {rel: codec.decode(date) for rel, date in plain["dates"].items()}
     state.git = plain["git"]
+    locales.recall(plain["locales"])
     world.cards = plain["cards"]
     for rel, (id_, fact, why) in plain["world.held"].items():
         world.hold(rel, Held(id_, fact, why))

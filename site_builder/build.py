@@ -114,7 +114,7 @@ def build_site(root: Path, options: BuildOptions = BuildOptions(), write: bool =
         if searched is not None:
             outputs.update(searched.outputs)
             problems.extend(searched.problems)
-        stats = _write(root, run.out, outputs, run.state, found, searched) if ok and write else None
+        stats = _write(root, run, outputs, found, searched) if ok and write else None
         if ok and run.saved and (found.read or found.changed or rendered.rendered or stats.written or stats.removed):
             saved_state.save(run.state, run.saved)  # (nothing read, rendered or written: the saved state is this)
     return BuildResult(problems.sorted(causes(found, run.state.links.world)), ok, linked.index, planned.routes,
@@ -147,6 +147,7 @@ class Run:
     saved: Path | None  # the saved state's file (a command-line build that writes), else None
     told: set[str] | None  # paths that may have changed (relative to the site), or None: look at every file
     disk: DiskCache | None  # the parse cache on disk (builds that write)
+    kept: bool = False  # the state outlives the build (saved, or the caller's): a write makes a spare tree too
 
     @classmethod
     def begin(cls, root: Path, options: BuildOptions, write: bool, cache: BuildState | None, changed, config) -> "Run":
@@ -156,7 +157,7 @@ class Run:
         state.start(_settings(root, options, out if saved else None))
         told = relative_paths(root, changed) if changed is not None and state.files.entries else None
         disk = DiskCache(root / CACHE_DIR, settings_digest(config)) if write and options.disk_cache else None
-        return cls(state, out, saved, told, disk)
+        return cls(state, out, saved, told, disk, saved is not None or cache is not None)
 
 
 # What the routes depend on besides site.yml and the static files: which explainers and pages there
@@ -351,9 +352,9 @@ def index_search(routes: list[Route], outputs: dict, config: SiteConfig, state: 
                         processes=processes, cache=cache)
 
 
-def _write(root: Path, out: Path, outputs: dict, state: BuildState, found: Discovery,
-           searched: Searched | None = None) -> WriteStats:
+def _write(root: Path, run: Run, outputs: dict, found: Discovery, searched: Searched | None = None) -> WriteStats:
     """Bring the output folder up to date, trusting what the last write left there while its manifests hold."""
+    state, out = run.state, run.out
     memory = state.process
     written = memory.written
     check_output_dir(root, out, written)
@@ -365,6 +366,6 @@ def _write(root: Path, out: Path, outputs: dict, state: BuildState, found: Disco
         if searched is not None:
             known.update(searched.digests)
         memory.written = None
-        stats = write_output(out, outputs, known, written)
+        stats = write_output(out, outputs, known, written, spare_wanted=run.kept)
         memory.written = stats.written_state
     return stats

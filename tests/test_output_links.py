@@ -217,9 +217,7 @@ def test_a_command_line_build_looks_at_every_file_of_one_tree_only(site, capsys,
     looked = []
     real = trees.all_ours
     monkeypatch.setattr(written, "all_ours", lambda tree, *a: looked.append(tree.name) or real(tree, *a))
-    assert cli_build(site, capsys)[0] == 0
-    edit(site, "Edited.")
-    assert cli_build(site, capsys)[0] == 0  # (no spare yet: nothing to look at)
+    assert cli_build(site, capsys)[0] == 0  # (the first build makes the spare: links to what it wrote)
     for n in range(2):
         looked.clear()
         edit(site, f"Edited {n}.")
@@ -246,3 +244,15 @@ def test_a_page_removed_from_the_live_tree_comes_back_from_either_tree(site, cap
         got = files_of(site / "output")
         assert page.read_bytes() == good
         assert all(got[rel] == data for rel, data in clean.outputs.items() if isinstance(data, bytes))
+
+
+def test_trees_that_share_files_leave_no_temporary_file_behind(site, capsys):
+    """The first build's spare is hard links to the output; a write with no record of it (no saved state)
+    places each file again, and a file that already is the very one wanted is left as it is."""
+    assert cli_build(site, capsys)[0] == 0
+    page = "about/index.html"
+    assert os.path.samefile(site / "output" / page, site / ".output.spare" / page)
+    edit(site, "Edited.")
+    assert build_site(site, BuildOptions(disk_cache=False)).ok
+    left = [p for tree in ("output", ".output.spare") for p in (site / tree).rglob("*.tmp")]
+    assert left == []

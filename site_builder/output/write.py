@@ -72,7 +72,7 @@ def _shown(paths: list[str]) -> str:
 
 
 def write_output(out: Path, outputs: dict[str, bytes | Path | Kept], known: dict[str, str] | None = None,
-                 trusted: Written | None = None) -> WriteStats:
+                 trusted: Written | None = None, spare_wanted: bool = False) -> WriteStats:
     """Make out hold exactly outputs. Bytes are written; Paths are copied files; a Kept file (a page the
     last write made, named by its digest) is taken from the live output, where it must still be.
 
@@ -82,7 +82,8 @@ def write_output(out: Path, outputs: dict[str, bytes | Path | Kept], known: dict
     A spare without its manifest (a build killed while updating it) is thrown away.
     `known` may give the digests of bytes the caller knows already (the manifest's digest function).
     `trusted` is what this process's last write returned (stats.written_state): while it holds, the
-    trees are taken to be as it left them. No link in either tree is ever followed (see trees.py):
+    trees are taken to be as it left them. `spare_wanted`: the caller keeps what this write returns, so a first
+    write also makes the spare (of hard links), for the next one to update. No link in either tree is ever followed (see trees.py):
     a file is hard-linked from the live tree only when it is the very file the manifest says was written.
     """
     out = out.resolve()
@@ -123,11 +124,34 @@ def write_output(out: Path, outputs: dict[str, bytes | Path | Kept], known: dict
         clear(spare)  # would be looked through by every build until the next edit; the next write makes one anew
         had_out = False
     spare_signature = signature_of(spare / MANIFEST) if had_out else None
+    if spare_wanted and signature is not None and not had_out:  # no spare: made now, of links to the files
+        made = _linked_spare(out, spare, digests, ids)  # just written, so the next write updates one
+        if made is not None:
+            spare_signature, old_ids = made
+            had_out, old, trust = True, dict(digests), False
     if signature is not None and (not had_out or spare_signature is not None):
         looked = {"live": True} | ({"spare": True} if not trust or trusted.looked.get("live") else {})
         stats.written_state = Written(os.fspath(out), digests, signature, old if had_out else None, spare_signature,
                                       ids, old_ids if had_out else None, looked)  # (the spare: the last live tree)
     return stats
+
+
+def _linked_spare(out: Path, spare: Path, digests: dict, ids: dict) -> tuple[tuple, dict] | None:
+    """Make the spare tree as hard links to every file of the live one; its manifest's signature and its files'
+    identities (the live files' own), or None where it could not be made whole (then the next write makes it)."""
+    staging = _staging(out, spare, reuse=False)
+    try:
+        placed = _place_all(staging, out, [(path, Kept(digest), True) for path, digest in digests.items()], ids, True)
+        new_file(staging / MANIFEST, manifest_bytes(digests))
+        os.rename(staging, spare)
+        staging = None
+    except OSError:
+        return None
+    finally:
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
+    signature = signature_of(spare / MANIFEST)
+    return (signature, placed) if signature is not None else None
 
 
 def _todo(spare: Path, kept: tuple | None, plan: list, digests: dict) -> list:
@@ -284,6 +308,8 @@ def _place(target: Path, data: bytes | Path, live: Path | None, ident, fresh: bo
         st = ours(live, ident)
         if st is None and isinstance(data, Kept):
             raise OutputRefused(f"'{live.name}' in the output folder changed while the site was built; build again")
+        if st is not None and not fresh and _same_inode(target, st):
+            return identity(st)  # already that very file (the trees share it); a rename onto it would do nothing
         if st is not None:
             try:
                 os.link(live, tmp, follow_symlinks=False)
@@ -309,3 +335,11 @@ def _place(target: Path, data: bytes | Path, live: Path | None, ident, fresh: bo
     if not fresh:
         os.replace(tmp, target)
     return identity(st)
+
+
+def _same_inode(path: Path, st: os.stat_result) -> bool:
+    try:
+        found = os.lstat(path)
+    except OSError:
+        return False
+    return (found.st_dev, found.st_ino) == (st.st_dev, st.st_ino)

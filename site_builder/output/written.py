@@ -125,7 +125,7 @@ def kept_reader(out: Path, written: "Written | None"):
     """Reads a page the last write left in the output folder (a Kept page: one `on_disk` found there as
     written), never through a link, and only while it is still the very file written there."""
     ids = ids_for(written, out.resolve())
-    spare = written.spare_manifest or {} if written is not None and ids else {}
+    spare = (written.spare_manifest or {}) if written is not None and ids else {}
 
     def read(path: str) -> bytes:
         data = read_regular(out / path, ids.get(path))

@@ -40,10 +40,11 @@ from .lazy import LazyDict
 
 STATE_FILE = "state"
 _FORMAT = b"sb-state-17\n"
+# how each section is saved (see sections.py): the tables, below, also take every "world." and "tables."
+# section; every other section is saved whole when its bytes change
 _KINDS = {"files": sections.TABLE, "links": sections.BUCKETS, "pages": sections.TABLE, "dependents": sections.BUCKETS,
           "key_names": sections.LIST, "page_names": sections.LIST, "ids": sections.TABLE, "spare_ids": sections.TABLE,
-          "plan": sections.FROZEN, "world.held": sections.TABLE, "locales": sections.TABLE}  # (and every "world." and "tables." one, below;
-# every other section is saved whole when its bytes change)
+          "plan": sections.FROZEN, "world.held": sections.TABLE, "locales": sections.TABLE}
 
 
 class Numbering:

@@ -82,9 +82,10 @@ def write_output(out: Path, outputs: dict[str, bytes | Path | Kept], known: dict
     A spare without its manifest (a build killed while updating it) is thrown away.
     `known` may give the digests of bytes the caller knows already (the manifest's digest function).
     `trusted` is what this process's last write returned (stats.written_state): while it holds, the
-    trees are taken to be as it left them. `spare_wanted`: the caller keeps what this write returns, so a first
-    write also makes the spare (of hard links), for the next one to update. No link in either tree is ever followed (see trees.py):
-    a file is hard-linked from the live tree only when it is the very file the manifest says was written.
+    trees are taken to be as it left them. `spare_wanted`: the caller keeps what this write returns, so
+    a first write also makes the spare (of hard links), for the next one to update. No link in either
+    tree is ever followed (see trees.py): a file is hard-linked from the live tree only when it is the
+    very file the manifest says was written.
     """
     out = out.resolve()
     trust = trusted is not None and trusted.trusted(out)  # (the trees' files: looked at as they are needed)
@@ -119,21 +120,31 @@ def write_output(out: Path, outputs: dict[str, bytes | Path | Kept], known: dict
     finally:
         if staging is not None:
             shutil.rmtree(staging, ignore_errors=True)
-    signature = signature_of(out / MANIFEST)
     if had_out and not old_ids:  # a tree no record vouches for (written before a change of settings): it
         clear(spare)  # would be looked through by every build until the next edit; the next write makes one anew
         had_out = False
-    spare_signature = signature_of(spare / MANIFEST) if had_out else None
-    if spare_wanted and signature is not None and not had_out:  # no spare: made now, of links to the files
-        made = _linked_spare(out, spare, digests, ids)  # just written, so the next write updates one
-        if made is not None:
-            spare_signature, old_ids = made
-            had_out, old, trust = True, dict(digests), False
-    if signature is not None and (not had_out or spare_signature is not None):
-        looked = {"live": True} | ({"spare": True} if not trust or trusted.looked.get("live") else {})
-        stats.written_state = Written(os.fspath(out), digests, signature, old if had_out else None, spare_signature,
-                                      ids, old_ids if had_out else None, looked)  # (the spare: the last live tree)
+    spare_known = not trust or trusted.looked.get("live", False)  # (the spare: the last live tree)
+    stats.written_state = _record(out, digests, ids, (old, old_ids, spare_known) if had_out else None, spare_wanted)
     return stats
+
+
+def _record(out: Path, digests: dict, ids: dict, spare: tuple | None, spare_wanted: bool) -> Written | None:
+    """What this write left, for the next: `spare` is the spare tree's manifest, ids and whether its files
+    are known to be as written (None: there is none; with `spare_wanted` it is made now, of links to the
+    files just written, so the next write updates one rather than making one)."""
+    signature = signature_of(out / MANIFEST)
+    if signature is None:
+        return None
+    spare_signature = signature_of(spare_of(out) / MANIFEST) if spare is not None else None
+    if spare is None and spare_wanted:
+        made = _linked_spare(out, spare_of(out), digests, ids)
+        if made is not None:
+            spare_signature, spare = made[0], (dict(digests), made[1], True)
+    if spare is not None and spare_signature is None:
+        return None
+    manifest, spare_ids, known = spare or (None, None, True)
+    return Written(os.fspath(out), digests, signature, manifest, spare_signature, ids, spare_ids,
+                   {"live": True} | ({"spare": True} if known else {}))
 
 
 def _linked_spare(out: Path, spare: Path, digests: dict, ids: dict) -> tuple[tuple, dict] | None:

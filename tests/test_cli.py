@@ -268,3 +268,24 @@ def test_starting_loads_neither_the_search_indexer_nor_git_nor_babel():
             " 'babel') if m in sys.modules])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_the_command_leaves_at_once_after_a_build_with_its_output_said_and_its_exit_status(tmp_path):
+    """`build` and `check` end the process without freeing the build's memory: what they print still
+    arrives whole (through a pipe, too) and the exit status is the build's."""
+    import subprocess
+    import sys
+
+    from conftest import MINIMAL_SITE_YML, write_site
+
+    site = write_site(tmp_path / "site", {"site.yml": MINIMAL_SITE_YML,
+                                          "content/explainers/one.md": "---\ntitle: One\nsummary: S.\ndate: 2024-01-01\n---\n\nText.\n"})
+
+    def run(*args):
+        return subprocess.run([sys.executable, "-m", "site_builder", *args, str(site)], capture_output=True,
+                              text=True, timeout=300)
+    built = run("build")
+    assert built.returncode == 0 and built.stdout.startswith("built ") and built.stdout.endswith("\n"), built
+    (site / "content/explainers/one.md").write_text("---\ntitle: One\n---\n\nNo summary.\n")
+    failed = run("check")
+    assert failed.returncode == 1 and "check failed" in failed.stderr, failed

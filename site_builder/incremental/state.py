@@ -56,7 +56,7 @@ class Numbering:
 
     def pack(self, names) -> bytes:
         if self.number is None:
-            self.number = {name: n for n, name in enumerate(self.names)}
+            self.number = dict(zip(self.names, range(len(self.names))))
         numbers = []
         for name in names:
             n = self.number.get(name)

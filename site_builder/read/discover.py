@@ -167,11 +167,20 @@ class _Look:
             entries = sorted(os.scandir(os.path.join(self.base, rel_dir)), key=lambda e: e.name)
         except OSError:
             return
+        before = self.before
         for entry in entries:
-            if ignored(entry.name):
-                continue
             rel = f"{rel_dir}/{entry.name}"
-            if not self._utf8(entry.name, rel):
+            old = before.get(rel)
+            if old is not None and old.signature is not None and entry.is_file(follow_symlinks=False):
+                try:  # a file seen last time (so neither ignored nor misnamed), not a link: most files
+                    st = entry.stat()  # (kept by the entry: the longer way below does not ask again)
+                except OSError:
+                    continue
+                if old.signature == stat_signature(st) and not self._racy(st):
+                    self.table.entries[rel] = old  # (its kind: the same, as its path and the settings are)
+                    seen.add(rel)
+                    continue
+            if ignored(entry.name) or not self._utf8(entry.name, rel):
                 continue
             try:
                 is_dir = entry.is_dir(follow_symlinks=False)
@@ -201,15 +210,6 @@ class _Look:
 
         force: read it even when its stat signature is the one the table has (a watcher saw it change);
         entry: the folder listing's entry for it, when it came from one (it knows whether it is a link)."""
-        old = self.before.get(rel) if entry is not None and not force else None
-        if old is not None and old.signature is not None and entry.is_file(follow_symlinks=False):
-            try:  # a file seen last time, not a link: its stat alone may say it is the same (most files)
-                st = entry.stat()  # (kept by the entry: the longer way below does not ask again)
-            except OSError:
-                return False
-            if old.signature == stat_signature(st) and not self._racy(st):
-                self.table.entries[rel] = old  # (its kind: the same, as its path and the settings are)
-                return True
         kind = classify(rel, self.type_folders)
         if isinstance(kind, Diagnostic):
             self.note(rel, kind)

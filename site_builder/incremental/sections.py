@@ -117,15 +117,16 @@ class Buckets:
     def keys(self):
         return [key for part in self._all() for key in part]
 
-    __iter__ = lambda self: iter(self.keys())  # noqa: E731
+    def __iter__(self):
+        return iter(self.keys())
 
     def items(self):
         return [item for part in self._all() for item in part.items()]
 
 
 def read(path: Path, fmt: bytes) -> tuple[dict, OnDisk] | None:
-    """The sections a head names, with its record; None when there is none that can be read whole (a
-    bucket found damaged later, when it is first read, raises codec.Refused)."""
+    """The sections a head names, with its record; None when there is none that can be read whole (every
+    blob's checksum is checked here, the buckets' too: a bucket is only decoded later, when first read)."""
     head = read_regular(path)
     if head is None:
         return None

@@ -320,7 +320,7 @@ def _jinja(root: Path, site: dict, digests: dict[str, str], config: SiteConfig, 
 
 def _kept_on_disk(out: Path, written, changing: bool = True):
     """Whether the output folder still holds a page the last write made (by the manifest it wrote).
-    `changing`: files changed since, so the build will most likely write (see output.write.on_disk)."""
+    `changing`: files changed since, so the build will most likely write (see output.written.on_disk)."""
     return on_disk(out, written, changing)
 
 

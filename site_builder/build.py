@@ -109,8 +109,8 @@ def build_site(root: Path, options: BuildOptions = BuildOptions(), write: bool =
                         + tuple(site_links.items) + rendered.problems)
         outputs = {**rendered.outputs, **planned.copies}
         ok = not problems.has_errors(options.strict)
-        searched = index_search(planned.routes, outputs, config, run.state, run.out,
-                                cache=root / CACHE_DIR) if ok and write else None
+        searched = index_search(planned.routes, outputs, config, run.state, run.out, cache=root / CACHE_DIR,
+                                changing=bool(found.changed)) if ok and write else None
         if searched is not None:
             outputs.update(searched.outputs)
             problems.extend(searched.problems)
@@ -325,12 +325,14 @@ def _kept_on_disk(out: Path, written, changing: bool = True):
 
 
 def index_search(routes: list[Route], outputs: dict, config: SiteConfig, state: BuildState,
-                 out: Path | None = None, processes: int | None = None, cache: Path | None = None) -> Searched | None:
+                 out: Path | None = None, processes: int | None = None, cache: Path | None = None,
+                 changing: bool = True) -> Searched | None:
     """The search index over the pages search reads, brought up to date (None with 'search: off').
 
     `out`: the output folder the last write filled (pages kept from it are read there), or None for a
     build held in memory (the preview), whose pages are all bytes; `processes`: indexers at most; `cache`:
-    the site's cache folder, where the indexers' scratch folders go (None: a temporary folder, for the preview).
+    the site's cache folder, where the indexers' scratch folders go (None: a temporary folder, for the preview);
+    `changing`: as render's (see output.written.on_disk).
     """
     if config.search == "off":
         return None
@@ -346,7 +348,7 @@ def index_search(routes: list[Route], outputs: dict, config: SiteConfig, state: 
         return record.digest if record is not None and record.data is data else digest_bytes(data)
 
     read_kept = kept_reader(out, state.process.written) if out is not None else None
-    on_disk = _kept_on_disk(out, state.process.written) if out is not None else None
+    on_disk = _kept_on_disk(out, state.process.written, changing) if out is not None else None
     language = config.language if len(config.published) == 1 else None  # several: each page's <html lang>
     return update_index(pages, state.search, language, Sources(page_digest, read_kept, on_disk),
                         processes=processes, cache=cache)

@@ -256,3 +256,16 @@ def test_trees_that_share_files_leave_no_temporary_file_behind(site, capsys):
     assert build_site(site, BuildOptions(disk_cache=False)).ok
     left = [p for tree in ("output", ".output.spare") for p in (site / tree).rglob("*.tmp")]
     assert left == []
+
+
+def test_a_page_gone_from_the_live_tree_comes_back_when_an_edit_changes_no_page(site, capsys):
+    """An edit that changes no output, after a page went from the live tree: the build finds the live tree
+    not whole, takes what the spare holds as written, and swaps; nothing is refused."""
+    assert cli_build(site, capsys)[0] == 0
+    page = site / "output/explainers/one/index.html"
+    good = page.read_bytes()
+    page.unlink()
+    about = site / "content/pages/about.md"
+    about.write_text(about.read_text() + "\n")  # other bytes, the same page
+    assert cli_build(site, capsys) == (0, "")
+    assert page.read_bytes() == good

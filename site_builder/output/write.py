@@ -94,11 +94,12 @@ def write_output(out: Path, outputs: dict[str, bytes | Path | Kept], known: dict
     old = trusted.manifest if trust else read_manifest(out) or {} if out.is_dir() else {}
     old_ids = ids_for(trusted, out)  # without a record of the last write, nothing is linked from the live tree
     digests, plan, stats = _plan(out, outputs, known, old, old_ids, trust)
+    live_known = trust
     if trust and out.is_dir() and stats.written == 0 and stats.removed == 0 and not trusted.live_whole():
-        trust = False  # a file of the live tree is not the one written: each is looked at, and the tree swapped
-        digests, plan, stats = _plan(out, outputs, known, old, old_ids, trust)
+        live_known = False  # a file of the live tree is not the one written: each is looked at, the tree swapped
+        digests, plan, stats = _plan(out, outputs, known, old, old_ids, live_known)
     if out.is_dir() and stats.written == 0 and stats.removed == 0:
-        stats.written_state = trusted if trust else _as_found(out, trusted)
+        stats.written_state = trusted if live_known else _as_found(out, trusted)
         return stats
     spare = spare_of(out)
     kept = _spare_tree(out, spare, outputs, trusted if trust else None)

@@ -257,7 +257,7 @@ def _saved_buckets(value, old: Section | None) -> Section:
         touched.setdefault(bucket_of(key), ({}, []))[1].append(key)
     for i, (changed, removed) in touched.items():
         was = old.loaded.read_bucket(i)
-        patch = ({k: v for k, v in changed.items() if was.get(k, _MISSING) != v}, [k for k in removed if k in was])
+        patch = _table_patch(was, Changes(changed, removed, dict))
         if not (patch[0] or patch[1]):
             continue
         counts[i] = len(was) + sum(1 for k in patch[0] if k not in was) - len(patch[1])

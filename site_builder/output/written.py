@@ -107,18 +107,21 @@ def on_disk(out: Path, written: "Written | None", changing: bool = True):
     a file it holds as well is taken from it; the others are looked at one by one), else the live tree is
     looked at whole (a build that changes nothing keeps it as it is)."""
     out = out.resolve()
-    ids = ids_for(written, out)
-    base = os.fspath(out)
+    ids, base = ids_for(written, out), os.fspath(out)
+
+    def live(path: str) -> bool:  # the live tree's file, looked at alone
+        return ours(os.path.join(base, path), ids.get(path)) is not None
+
     if written is None or not written.trusted(out):
         manifest = read_manifest(out) or {}
-        return lambda path, digest: manifest.get(path) == digest and ours(os.path.join(base, path), ids.get(path)) is not None
+        return lambda path, digest: manifest.get(path) == digest and live(path)
     manifest, spare = written.manifest, written.spare_manifest or {}
     if written.looked.get("live") or (not changing and written.live_whole()):
         return lambda path, digest: manifest.get(path) == digest
     if not changing:  # a file of the live tree is not the one written: each is looked at
-        return lambda path, digest: manifest.get(path) == digest and ours(os.path.join(base, path), ids.get(path)) is not None
+        return lambda path, digest: manifest.get(path) == digest and live(path)
     return lambda path, digest: manifest.get(path) == digest and (
-        (spare.get(path) == digest and written.spare_whole()) or ours(os.path.join(base, path), ids.get(path)) is not None)
+        (spare.get(path) == digest and written.spare_whole()) or live(path))
 
 
 def kept_reader(out: Path, written: "Written | None"):

@@ -171,12 +171,12 @@ class _Look:
         for entry in entries:
             rel = f"{rel_dir}/{entry.name}"
             old = before.get(rel)
-            if old is not None and old.signature is not None and entry.is_file(follow_symlinks=False):
+            if old is not None and entry.is_file(follow_symlinks=False):
                 try:  # a file seen last time (so neither ignored nor misnamed), not a link: most files
                     st = entry.stat()  # (kept by the entry: the longer way below does not ask again)
                 except OSError:
                     continue
-                if old.signature == stat_signature(st) and not self._racy(st):
+                if self._unchanged(old, st):
                     self.table.entries[rel] = old  # (its kind: the same, as its path and the settings are)
                     seen.add(rel)
                     continue
@@ -234,8 +234,7 @@ class _Look:
     def _read(self, rel: str, kind: tuple[str, str], st: os.stat_result, force: bool = False) -> bool:
         signature = stat_signature(st)
         old = self.before.get(rel)
-        racy = force or self._racy(st)
-        if old is not None and old.signature == signature and not racy and (old.file.kind, old.file.type_folder) == kind:
+        if old is not None and not force and self._unchanged(old, st) and (old.file.kind, old.file.type_folder) == kind:
             self.table.entries[rel] = old
             return True
         try:
@@ -264,6 +263,10 @@ class _Look:
         self.table.entries[rel] = Entry(None if recent or active else signature, replace(found, text=None))
         self.read[rel] = found
         return True
+
+    def _unchanged(self, old: Entry, st: os.stat_result) -> bool:
+        """The file is the one last seen: the same stat signature, old enough for its time stamps to tell."""
+        return old.signature is not None and old.signature == stat_signature(st) and not self._racy(st)
 
     def _racy(self, st: os.stat_result) -> bool:
         """Changed so recently that its time stamps cannot tell this version from the next."""

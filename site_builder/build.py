@@ -361,8 +361,10 @@ def _write(root: Path, run: Run, outputs: dict, found: Discovery, searched: Sear
     written = memory.written
     check_output_dir(root, out, written)
     with build_lock(out.resolve()):
-        known = {path: record.digest for path, record in state.pages.records.items()
-                 if record.data is not None and outputs.get(path) is record.data}
+        records = state.pages.records  # (the pages made in this process: those held as bytes)
+        known = {path: record.digest for path, record in ((p, records.get(p)) for p, data in outputs.items()
+                                                          if isinstance(data, bytes))
+                 if record is not None and record.data is outputs[path]}
         known.update((r.out_path, found.files[r.key].digest) for r in state.plan.routes  # media: read already
                      if r.kind == "asset" and r.key in found.files)
         if searched is not None:

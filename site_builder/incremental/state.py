@@ -89,9 +89,8 @@ class Loaded:
     again takes an entry's saved form as it was while the entry is still the very object made from it
     (entries are replaced, never changed in place, so the same object means the same value)."""
 
-    def __init__(self, files=None, records=None, plan=None, disk=None):
+    def __init__(self, files=None, plan=None, disk=None):
         self.files = files or ({}, {})  # (rel -> Entry made, rel -> its saved form)
-        self.records = records or ({}, {})  # (out_path -> PageRecord made, out_path -> its saved form)
         self.plan = plan or (None, None)  # (Planned made, its saved form)
         self.disk = disk  # sections.OnDisk: what the state file holds now, section by section
 
@@ -144,11 +143,9 @@ class BuildState:
 def save(state: BuildState, path: Path) -> None:
     """Keep the state for the next command-line build (best effort: written whole or not at all)."""
     links, world, pages = state.links, state.links.world, state.pages
-    before = state.numbers[0]
-    keys, outs = state.numbers = _renumbered(state)
-    loaded = state.loaded if keys is before else Loaded(files=state.loaded.files, disk=state.loaded.disk)  # (renumbered)
-    records = _again(pages.records, loaded.records,
-                     lambda r: (r.route_key, r.digest, *(_packed(names, keys) for names in r.names())))
+    keys, outs = state.numbers = _renumbered(state)  # (renumbered: every record was read, so is saved anew)
+    records = _saved(pages.records, lambda r: (r.route_key, r.digest, *(_packed(names, keys) for names in r.names())))
+    loaded = state.loaded
     plan = loaded.plan[1] if state.plan is not None and state.plan is loaded.plan[0] else _saved_plan(state.plan)
     plain = {
         "settings": state.settings,
@@ -171,7 +168,7 @@ def save(state: BuildState, path: Path) -> None:
         **{f"tables.{name}": getattr(links.tables, name) for name in _TABLES},
         "warnings": {id_: codec.encode(found) for id_, found in links.tables.warnings.items()},
         "pages": records,
-        "found": {out: codec.encode(r.found) for out, r in pages.records.items() if r.found},
+        "found": {out: codec.encode(found) for out, found in pages.faulty.items()},
         "dependents": _saved(pages.dependents, outs.pack),
         "key_names": keys.names,
         "page_names": outs.names,
@@ -262,11 +259,16 @@ def _fill(state: BuildState, plain: dict) -> None:
     tables = Tables(**{name: {k: tuple(v) for k, v in plain[f"tables.{name}"].items()} for name in _TABLES})
     tables.warnings = {id_: codec.decode(found) for id_, found in plain["warnings"].items()}
     state.links.tables = tables
-    found = plain["found"]
     keys, outs = state.numbers = Numbering(plain["key_names"]), Numbering(plain["page_names"])
-    state.pages.records = {out: PageRecord(key, None, codec.decode(found[out]) if out in found else (),
-                                           _Names(deps, keys), _Names(templates, keys), digest)
-                           for out, (key, digest, deps, templates) in plain["pages"].items()}
+
+    def record(saved: tuple, found: tuple = ()) -> PageRecord:
+        route_key, digest, deps, templates = saved
+        return PageRecord(route_key, None, found, _Names(deps, keys), _Names(templates, keys), digest)
+    state.pages.records = LazyDict(_raw(plain["pages"]), record)  # a record is decoded when a build reads it
+    state.pages.faulty = {out: codec.decode(found) for out, found in plain["found"].items()}
+    for out, found in state.pages.faulty.items():
+        state.pages.records[out] = record(plain["pages"][out], found)
+    state.pages.digests = {out: saved[1] for out, saved in plain["pages"].items()}
     state.pages.dependents = LazyDict(_raw(plain["dependents"]), lambda blob: set(outs.unpack(blob)))
     state.pages.templates, state.pages.sitemap = dict(plain["templates"]), plain["sitemap"]
     state.pages.reach = dict(plain["reach"])
@@ -277,8 +279,7 @@ def _fill(state: BuildState, plain: dict) -> None:
         routes, copies, problems, statics = plain["plan"]
         state.plan = Planned([Route(*fields) for fields in routes], {out: Path(p) for out, p in copies.items()},
                              codec.decode(problems), tuple(statics))
-    state.loaded = Loaded((dict(state.files.entries), plain["files"]), (dict(state.pages.records), plain["pages"]),
-                          (state.plan, plain["plan"]))
+    state.loaded = Loaded((dict(state.files.entries), plain["files"]), (state.plan, plain["plan"]))
 
 
 def _raw(table) -> dict | sections.Buckets:

@@ -99,7 +99,23 @@ class Written:
                    ids, spare_ids, {})
 
 
-def on_disk(out: Path, written: "Written | None", changing: bool = True):
+class KeptTest:
+    """Whether the output folder still holds, as the last write made it, a file of a digest: `test(path, digest)`
+    for one file, and `missing(digests)` for many at once (see `on_disk`)."""
+
+    def __init__(self, one, many=None):
+        self.one, self.many = one, many
+
+    def __call__(self, path: str, digest: str | None) -> bool:
+        return self.one(path, digest)
+
+    def missing(self, digests: dict) -> set | None:
+        """The paths of digests (path -> digest) whose file is not there as written; None when only a look at
+        each one can tell."""
+        return self.many(digests) if self.many is not None else None
+
+
+def on_disk(out: Path, written: "Written | None", changing: bool = True) -> KeptTest:
     """A test of whether the output folder still holds, as the last write made it, a file of that digest
     (never without the record of that write: only a file the builder wrote is taken from the folder).
 
@@ -114,14 +130,26 @@ def on_disk(out: Path, written: "Written | None", changing: bool = True):
 
     if written is None or not written.trusted(out):
         manifest = read_manifest(out) or {}
-        return lambda path, digest: manifest.get(path) == digest and live(path)
+        return KeptTest(lambda path, digest: manifest.get(path) == digest and live(path))
     manifest, spare = written.manifest, written.spare_manifest or {}
+
+    def other(digests: dict) -> set:  # not what the live tree's manifest names
+        return {path for path, digest in digests.items() if manifest.get(path) != digest}
+
     if written.looked.get("live") or (not changing and written.live_whole()):
-        return lambda path, digest: manifest.get(path) == digest
+        return KeptTest(lambda path, digest: manifest.get(path) == digest, other)
     if not changing:  # a file of the live tree is not the one written: each is looked at
-        return lambda path, digest: manifest.get(path) == digest and live(path)
-    return lambda path, digest: manifest.get(path) == digest and (
-        (spare.get(path) == digest and written.spare_whole()) or live(path))
+        return KeptTest(lambda path, digest: manifest.get(path) == digest and live(path))
+
+    def missing(digests: dict) -> set | None:  # the spare holds most as written; the others are looked at
+        if not written.spare_whole():
+            return None
+        gone = other(digests)
+        gone.update(path for path, digest in digests.items()
+                    if spare.get(path) != digest and path not in gone and not live(path))
+        return gone
+    return KeptTest(lambda path, digest: manifest.get(path) == digest and (
+        (spare.get(path) == digest and written.spare_whole()) or live(path)), missing)
 
 
 def kept_reader(out: Path, written: "Written | None"):

@@ -75,6 +75,8 @@ class PageRecords:
         self.sitemap: str = ""  # a digest of the pages the sitemap lists
         self.outputs: dict[str, bytes | Kept] | None = None  # every page's output as of the last build (this process)
         self.faulty: dict[str, tuple] = {}  # out_path -> the problems of pages that have any
+        self.digests: dict[str, str | None] | None = None  # out_path -> digest, as a state read back from disk
+        # names them (read without decoding the records): for its first build, which has no `outputs`
 
     def note(self, out_path: str, old: PageRecord | None, new: PageRecord | None) -> None:
         """Move a page from the keys its old record read to the keys its new one read (only those that differ:
@@ -106,7 +108,7 @@ def render_pages(index: Index, planned, replanned: bool, jinja, memory: PageReco
 
     `jinja()` gives the Jinja environment and its TemplateDeps (made only when something is rendered or
     a site template changed); `templates` are the site templates' digests; `on_disk(out_path, digest)`
-    tells whether the output folder holds a page kept from the last write.
+    tells whether the output folder holds a page kept from the last write (output.written.KeptTest).
     """
     pages = planned.pages
     sitemap_digest = _sitemap_digest(planned.sitemap) if replanned else memory.sitemap
@@ -115,6 +117,8 @@ def render_pages(index: Index, planned, replanned: bool, jinja, memory: PageReco
     edited = {n for n in templates.keys() | memory.templates.keys() if templates.get(n) != memory.templates.get(n)}
     # Which pages to look at: every one when the pages, the templates or this process's memory are new;
     # else only those that read a changed key (every other one is as the last build made it).
+    if memory.outputs is None and not (replanned or edited):  # a state read back from disk: its pages are in
+        affected |= _outputs_on_disk(memory, planned, on_disk)  # the output folder, but for those missing
     whole = replanned or bool(edited) or memory.outputs is None
     looked_at = range(len(pages)) if whole else sorted(planned.position[p] for p in affected if p in planned.position)
     records = {} if whole else memory.records
@@ -141,11 +145,27 @@ def render_pages(index: Index, planned, replanned: bool, jinja, memory: PageReco
             memory.note(out_path, memory.records[out_path], None)
         records = {route.out_path: records[route.out_path] for route in pages}  # in route order
     memory.records, memory.templates, memory.sitemap = records, dict(templates), sitemap_digest
+    memory.digests = None  # (outputs, from now on)
     outputs = {} if whole else memory.outputs
     for route in (pages if whole else todo):
         _put(outputs, route.out_path, records[route.out_path])
     memory.outputs = outputs
     return Rendered(dict(outputs), tuple(r.out_path for r in todo), _problems(records, planned, whole, todo, memory))
+
+
+def _outputs_on_disk(memory: PageRecords, planned, on_disk) -> set[str]:
+    """Every page as the last write left it (`memory.outputs`), for a build whose records were read back from
+    disk, when the output folder can tell in bulk which pages it holds as written; the pages it does not hold
+    (to render again). `memory.outputs` stays None when only a look at each page can tell."""
+    digests, memory.digests = memory.digests, None
+    if digests is None or on_disk is None or digests.keys() != planned.position.keys():
+        return set()
+    missing = on_disk.missing(digests)
+    if missing is None:
+        return set()
+    missing.update(path for path, digest in digests.items() if digest is None)
+    memory.outputs = {path: Kept(digest) for path, digest in digests.items() if path not in missing}
+    return missing
 
 
 def _sitemap_digest(sitemap: list[Route]) -> str:

@@ -196,6 +196,31 @@ def test_folders_looked_up_one_by_one_or_by_listing_their_parents_agree(tmp_path
     assert real_folders(tree, {f"{f}/index.html": "" for f in ("a/b", "a/b/c", "a/missing/c")})
 
 
+def test_a_folder_is_listed_again_once_changed_and_kept_unlisted_only_when_settled(tmp_path, elsewhere, monkeypatch):
+    from site_builder.output import trees
+
+    tree = tmp_path / "tree"
+    for folder in ("a/b", "a/c"):
+        (tree / folder).mkdir(parents=True)
+        (tree / folder / "index.html").write_text("x")
+    manifest = {"a/b/index.html": "", "a/c/index.html": ""}
+    fresh = trees.Listings()
+    assert trees.real_folders(tree, manifest, fresh) and fresh.used == {}  # just made: its stamp could lie
+    monkeypatch.setattr(trees.Listings, "RACY_SECONDS", -1.0)  # (as if made long ago)
+    listed = []
+    real = trees._strangers
+    monkeypatch.setattr(trees, "_strangers", lambda folder: listed.append(folder) or real(folder))
+    first = trees.Listings()
+    assert trees.real_folders(tree, manifest, first) and len(listed) == 2  # the tree and a/
+    listed.clear()
+    again = trees.Listings(first.saved())
+    assert trees.real_folders(tree, manifest, again) and listed == []  # nothing changed: nothing listed
+    shutil.rmtree(tree / "a/c")
+    (tree / "a/c").symlink_to(elsewhere, target_is_directory=True)
+    assert not trees.real_folders(tree, manifest, trees.Listings(again.saved()))  # a/ changed: listed again
+    assert listed == [os.path.join(os.fspath(tree), "a")]
+
+
 def test_the_manifest_is_written_as_json_with_one_entry_a_line_in_key_order():
     import json
     import random

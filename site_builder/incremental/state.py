@@ -39,9 +39,9 @@ from . import codec, sections
 from .lazy import LazyDict
 
 STATE_FILE = "state"
-_FORMAT = b"sb-state-17\n"
-# how each section is saved (see sections.py): the tables, below, also take every "world." and "tables."
-# section; every other section is saved whole when its bytes change
+_FORMAT = b"sb-state-18\n"
+# how each section is saved (see sections.py): every "world." and "tables." section is kept in buckets too
+# (below); every other section is saved whole when its bytes change
 _KINDS = {"files": sections.TABLE, "links": sections.BUCKETS, "pages": sections.TABLE, "dependents": sections.BUCKETS,
           "key_names": sections.LIST, "page_names": sections.LIST, "ids": sections.TABLE, "spare_ids": sections.TABLE,
           "plan": sections.FROZEN, "world.held": sections.TABLE, "locales": sections.TABLE}
@@ -154,7 +154,7 @@ def save(state: BuildState, path: Path) -> None:
         "notes": {rel: codec.encode(found) for rel, found in state.files.notes.items()},
         "named": codec.encode(state.files.named) if state.files.named is not None else None,
         "problems": {rel: (digest, codec.encode(found)) for rel, (digest, found) in state.parsed.problems.items()},
-        **{f"world.{name}": getattr(world, name) for name in _WORLD},
+        **{f"world.{name}": _saved(getattr(world, name), _same) for name in _WORLD},
         "world.media": world.media,
         "world.held": {rel: (h.id, h.fact, h.why) for rel, h in world.held.items()},
         "media": {rel: codec.encode(info) for rel, info in world.info.items()},
@@ -165,7 +165,7 @@ def save(state: BuildState, path: Path) -> None:
         "links": _saved(links.links, _encode_links),
         "link_problems": {id_: codec.encode(found) for id_, found in links.problems.items()},
         "site_links": links.site_links,
-        **{f"tables.{name}": getattr(links.tables, name) for name in _TABLES},
+        **{f"tables.{name}": _saved(getattr(links.tables, name), _same) for name in _TABLES},
         "warnings": {id_: codec.encode(found) for id_, found in links.tables.warnings.items()},
         "pages": records,
         "found": {out: codec.encode(found) for out, found in pages.faulty.items()},
@@ -179,7 +179,8 @@ def save(state: BuildState, path: Path) -> None:
         "plan": plan,
     }
     written = state.process.written.identity() if state.process.written is not None else None
-    plain["written"], plain["ids"], plain["spare_ids"] = (written[:3], *written[3:]) if written else (None, None, None)
+    plain["written"], plain["ids"], plain["spare_ids"], plain["listed"] = (written[:3], *written[3:]) if written \
+        else (None, None, None, None)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         sections.write(path, _FORMAT, plain, _KINDS, loaded.disk)
@@ -243,9 +244,9 @@ def _fill(state: BuildState, plain: dict) -> None:
     state.files.named = codec.decode(plain["named"]) if plain["named"] is not None else None
     state.parsed.problems = {rel: (digest, codec.decode(found)) for rel, (digest, found) in plain["problems"].items()}
     world = state.links.world
-    for name in _WORLD:  # (copies: the tables as read stay as they were, for saving only what changed)
-        setattr(world, name, dict(plain[f"world.{name}"]))
-    world.short, world.media = {k: tuple(v) for k, v in world.short.items()}, frozenset(plain["world.media"])
+    for name in _WORLD:  # an entry is read from its bucket when a build first looks it up
+        setattr(world, name, LazyDict(_raw(plain[f"world.{name}"]), tuple if name == "short" else _same))
+    world.media = frozenset(plain["world.media"])
     world.info = {rel: codec.decode(info) for rel, info in plain["media"].items()}
     world.dates = {rel: codec.decode(date) for rel, date in plain["dates"].items()}
     state.git = plain["git"]
@@ -256,7 +257,7 @@ def _fill(state: BuildState, plain: dict) -> None:
     state.links.links = LazyDict(_raw(plain["links"]), _decode_links)  # an entry is decoded when a build reads it
     state.links.problems = {id_: codec.decode(found) for id_, found in plain["link_problems"].items()}
     state.links.site_links = {id_: (rel, tuple(map(tuple, found))) for id_, (rel, found) in plain["site_links"].items()}
-    tables = Tables(**{name: {k: tuple(v) for k, v in plain[f"tables.{name}"].items()} for name in _TABLES})
+    tables = Tables(**{name: LazyDict(_raw(plain[f"tables.{name}"]), tuple) for name in _TABLES})
     tables.warnings = {id_: codec.decode(found) for id_, found in plain["warnings"].items()}
     state.links.tables = tables
     keys, outs = state.numbers = Numbering(plain["key_names"]), Numbering(plain["page_names"])
@@ -274,12 +275,16 @@ def _fill(state: BuildState, plain: dict) -> None:
     state.pages.reach = dict(plain["reach"])
     state.search = SearchMemory.from_plain(plain["search"])
     if plain["written"] is not None:
-        state.process.written = Written.again(*plain["written"], plain["ids"], plain["spare_ids"])
+        state.process.written = Written.again(*plain["written"], plain["ids"], plain["spare_ids"], plain["listed"])
     if plain["plan"] is not None:
         routes, copies, problems, statics = plain["plan"]
         state.plan = Planned([Route(*fields) for fields in routes], {out: Path(p) for out, p in copies.items()},
                              codec.decode(problems), tuple(statics))
     state.loaded = Loaded((dict(state.files.entries), plain["files"]), (state.plan, plain["plan"]))
+
+
+def _same(value):
+    return value
 
 
 def _raw(table) -> dict | sections.Buckets:
@@ -299,4 +304,4 @@ _ROUTE_FIELDS = tuple(f.name for f in dataclasses.fields(Route))  # every field,
 _WORLD = ("ids", "short", "by_path", "paths", "facts")  # (and media, a set, and held, saved apart)
 _TABLES = ("backlinks", "citers", "events", "tags", "kinds", "types", "docs", "corrected", "versions", "translated",
            "redirects")
-_KINDS.update({f"world.{name}": sections.TABLE for name in _WORLD} | {f"tables.{name}": sections.TABLE for name in _TABLES})
+_KINDS.update({f"world.{name}": sections.BUCKETS for name in _WORLD} | {f"tables.{name}": sections.BUCKETS for name in _TABLES})

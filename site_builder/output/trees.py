@@ -13,6 +13,7 @@ import fcntl
 import os
 import shutil
 import stat
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -77,7 +78,7 @@ def ours(path: str | Path, ident) -> os.stat_result | None:
     return st if stat.S_ISREG(st.st_mode) and (st.st_dev, st.st_ino) == tuple(ident) else None
 
 
-def all_ours(tree: Path, manifest: dict, ids: dict) -> bool:
+def all_ours(tree: Path, manifest: dict, ids: dict, listings: "Listings | None" = None) -> bool:
     """Whether every file a manifest names is the one the builder wrote there, under real folders only
     (a command-line build asks it of the tree it is about to keep or swap in)."""
     base, lstat, regular = os.fspath(tree) + "/", os.lstat, stat.S_ISREG
@@ -89,35 +90,73 @@ def all_ours(tree: Path, manifest: dict, ids: dict) -> bool:
                 return False
     except (OSError, ValueError):
         return False
-    return real_folders(tree, manifest)
+    return real_folders(tree, manifest, listings)
 
 
-def real_folders(tree: Path, manifest: dict) -> bool:
+def real_folders(tree: Path, manifest: dict, listings: "Listings | None" = None) -> bool:
     """Whether every folder a manifest's files are in, and every folder above, is a real folder or not there
     (never a link, never followed): each is looked up in one listing of its parent, so this costs a listing
-    per folder that holds folders."""
-    wanted: dict[str, set[str]] = {}  # parent folder -> the names of the folders looked up in it
-    todo = list({rel.rpartition("/")[0] for rel in manifest} - {""})
-    while todo:
-        parent, _, name = todo.pop().rpartition("/")
-        names = wanted.get(parent)
-        if names is None:
-            names = wanted[parent] = set()
-            if parent:
-                todo.append(parent)
-        names.add(name)
+    per folder that holds folders (or, with `listings`, only of those changed since last listed)."""
+    needed = {rel.rpartition("/")[0] for rel in manifest}
+    parents = {folder.rpartition("/")[0] for folder in needed if folder}
+    for folder in list(parents):  # the folders above those (few), each looked up in its own parent too
+        while folder:
+            needed.add(folder)
+            folder = folder.rpartition("/")[0]
+            parents.add(folder)
     base = os.fspath(tree)
-    for parent, names in wanted.items():
+    for parent in parents:
+        path = os.path.join(base, parent) if parent else base
         try:
-            with os.scandir(os.path.join(base, parent) if parent else base) as entries:
-                for entry in entries:
-                    if entry.name in names and not entry.is_dir(follow_symlinks=False):
-                        return False  # (a parent that is a link is listed, never written: its own listing says so)
+            strangers = listings.strangers(path) if listings is not None else _strangers(path)
         except FileNotFoundError:
             continue  # made later, by the builder, as a real folder
         except OSError:
             return False
+        if any((f"{parent}/{name}" if parent else name) in needed for name in strangers):
+            return False  # (a parent that is a link is listed, never written: its own listing says so)
     return True
+
+
+def _strangers(folder: str) -> frozenset[str]:
+    """The names in a folder of the entries that are not real folders."""
+    with os.scandir(folder) as entries:
+        return frozenset(entry.name for entry in entries if not entry.is_dir(follow_symlinks=False))
+
+
+class Listings:
+    """What each folder that holds output folders held when last listed, by its stamp: device and inode, times
+    modified and changed. A folder with the stamp it was listed under still holds the same names, each the
+    same kind of entry: adding, removing, renaming or replacing an entry sets both times to the clock, and
+    no program can set the time changed. A listing is kept only when the folder had not changed for
+    RACY_SECONDS: a change within the same tick of the clock could leave the stamp as it was."""
+
+    RACY_SECONDS = 2.0
+
+    def __init__(self, known: dict | None = None):
+        self.known = dict(known or {})  # (device, inode) -> (modified ns, changed ns, names that are not folders)
+        self.used: dict = {}  # the listings this process found true or made
+
+    def strangers(self, folder: str) -> frozenset[str]:
+        """As _strangers(folder), listing it only when it changed since it was last listed."""
+        st = os.lstat(folder)
+        if not stat.S_ISDIR(st.st_mode):
+            return _strangers(folder)  # (a link: listed through it, and refused in its own parent's listing)
+        ident, stamp = (st.st_dev, st.st_ino), (st.st_mtime_ns, st.st_ctime_ns)
+        was = self.known.get(ident)
+        if was is not None and tuple(was[:2]) == stamp:
+            self.used[ident] = was
+            return frozenset(was[2])
+        names = _strangers(folder)
+        now = time.time()
+        if now - st.st_mtime > self.RACY_SECONDS and now - st.st_ctime > self.RACY_SECONDS:
+            self.used[ident] = (*stamp, names)
+        return names
+
+    def saved(self) -> dict:
+        """What to keep for the next build: the listings found true or made now, and the others known (at most a
+        few hundred: a folder no longer there is forgotten once they are more)."""
+        return self.used if len(self.known) + len(self.used) > 256 else {**self.known, **self.used}
 
 
 class Folders:

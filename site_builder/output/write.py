@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ..files import Kept, digest_bytes, file_digest, read_regular, signature_of
 from .manifest import MANIFEST, manifest_bytes, read_manifest  # noqa: F401 (read_manifest: for the CLI too)
-from .trees import (Folders, OutputRefused, Stranger, build_lock, clear, exchange, identity,  # noqa: F401
+from .trees import (Folders, Listings, OutputRefused, Stranger, build_lock, clear, exchange, identity,  # noqa: F401
                     new_file, ours, real_dir, remove, walk)  # (OutputRefused, build_lock: for the CLI and the build)
 from .written import Written, ids_for, kept_reader, on_disk, spare_of  # noqa: F401 (kept_reader, on_disk: for the build)
 
@@ -125,14 +125,17 @@ def write_output(out: Path, outputs: dict[str, bytes | Path | Kept], known: dict
         clear(spare)  # would be looked through by every build until the next edit; the next write makes one anew
         had_out = False
     spare_known = not trust or trusted.looked.get("live", False)  # (the spare: the last live tree)
-    stats.written_state = _record(out, digests, ids, (old, old_ids, spare_known) if had_out else None, spare_wanted)
+    stats.written_state = _record(out, digests, ids, (old, old_ids, spare_known) if had_out else None, spare_wanted,
+                                  trusted.listings.saved() if trust else None)
     return stats
 
 
-def _record(out: Path, digests: dict, ids: dict, spare: tuple | None, spare_wanted: bool) -> Written | None:
+def _record(out: Path, digests: dict, ids: dict, spare: tuple | None, spare_wanted: bool,
+            listed: dict | None = None) -> Written | None:
     """What this write left, for the next: `spare` is the spare tree's manifest, ids and whether its files
     are known to be as written (None: there is none; with `spare_wanted` it is made now, of links to the
-    files just written, so the next write updates one rather than making one)."""
+    files just written, so the next write updates one rather than making one); `listed`: the folders'
+    listings known (trees.Listings: a folder this write changed has another stamp, so is listed again)."""
     signature = signature_of(out / MANIFEST)
     if signature is None:
         return None
@@ -145,7 +148,7 @@ def _record(out: Path, digests: dict, ids: dict, spare: tuple | None, spare_want
         return None
     manifest, spare_ids, known = spare or (None, None, True)
     return Written(os.fspath(out), digests, signature, manifest, spare_signature, ids, spare_ids,
-                   {"live": True} | ({"spare": True} if known else {}))
+                   {"live": True} | ({"spare": True} if known else {}), Listings(listed))
 
 
 def _linked_spare(out: Path, spare: Path, digests: dict, ids: dict) -> tuple[tuple, dict] | None:
@@ -189,7 +192,7 @@ def _as_found(out: Path, last: Written | None) -> Written | None:
     spare_signature = signature_of(spare / MANIFEST) if real_dir(spare) else None
     if signature is None:
         return None
-    found = Written.again(os.fspath(out), signature, spare_signature, last.ids, last.spare_ids)
+    found = Written.again(os.fspath(out), signature, spare_signature, last.ids, last.spare_ids, last.listings.saved())
     return found if found is not None and found.live_whole() and found.spare_whole() else None
 
 

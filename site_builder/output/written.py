@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ..files import read_regular, signature_of
 from .manifest import MANIFEST, read_manifest
-from .trees import OutputRefused, all_ours, ours, real_dir, real_folders
+from .trees import Listings, OutputRefused, all_ours, ours, real_dir, real_folders
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,7 @@ class Written:
     `looked`: per tree ("live", "spare"), whether every file its manifest names is still the one written
     there. A write made by this process knows its trees; a record read back from a saved state looks at
     a tree, file by file, only when a build first needs the whole of it (`live_whole`, `spare_whole`).
+    `listings`: what the folders that hold the trees' folders held when last listed (trees.Listings).
     """
 
     out: str
@@ -40,6 +41,7 @@ class Written:
     ids: dict = field(default_factory=dict)
     spare_ids: dict | None = None
     looked: dict = field(default_factory=lambda: {"live": True, "spare": True}, compare=False, repr=False)
+    listings: Listings = field(default_factory=Listings, compare=False, repr=False)
 
     def names(self, out: Path) -> bool:
         """Both manifest files in the folders are still the ones this write left (their files not yet looked at)."""
@@ -54,34 +56,37 @@ class Written:
         if not self.names(out):
             return False
         if "folders" not in self.looked:
-            self.looked["folders"] = self.looked.get("live") or real_folders(Path(self.out), self.manifest)
+            self.looked["folders"] = self.looked.get("live") or real_folders(Path(self.out), self.manifest,
+                                                                                 self.listings)
         return self.looked["folders"]
 
     def live_whole(self) -> bool:
         """Every file of the live tree's manifest is the one written there, under real folders."""
         if "live" not in self.looked:
-            self.looked["live"] = all_ours(Path(self.out), self.manifest, self.ids)
+            self.looked["live"] = all_ours(Path(self.out), self.manifest, self.ids, self.listings)
         return self.looked["live"]
 
     def spare_whole(self) -> bool:
         """Likewise for the spare tree (True when there is none)."""
         if "spare" not in self.looked:
             self.looked["spare"] = (self.spare_manifest is None
-                                    or all_ours(spare_of(Path(self.out)), self.spare_manifest, self.spare_ids or {}))
+                                    or all_ours(spare_of(Path(self.out)), self.spare_manifest, self.spare_ids or {},
+                                             self.listings))
         return self.looked["spare"]
 
     def holds(self, out: Path) -> bool:
         return self.names(out) and self.live_whole() and self.spare_whole()
 
     def identity(self) -> tuple:
-        """What a saved state keeps of it: the folder, the manifest files' signatures, the files' identities."""
+        """What a saved state keeps of it: the folder, the manifest files' signatures, the files' identities, the
+        folders' listings."""
         spare = self.spare_manifest is not None
         return (self.out, self.signature, self.spare_signature if spare else None, self.ids,
-                self.spare_ids if spare else None)
+                self.spare_ids if spare else None, self.listings.saved())
 
     @classmethod
     def again(cls, out: str, signature: tuple, spare_signature: tuple | None, ids: dict | None = None,
-              spare_ids: dict | None = None) -> "Written | None":
+              spare_ids: dict | None = None, listed: dict | None = None) -> "Written | None":
         """The write a saved state names, while both manifest files are still the ones it left; else None.
         Its trees' files are looked at when a build first needs them (see `looked`)."""
         path = Path(out)
@@ -96,7 +101,7 @@ class Written:
         if manifest is None or (spare_signature is not None and spare is None):
             return None
         return cls(out, manifest, tuple(signature), spare, tuple(spare_signature) if spare_signature else None,
-                   ids, spare_ids, {})
+                   ids, spare_ids, {}, Listings(listed if isinstance(listed, dict) else None))
 
 
 class KeptTest:

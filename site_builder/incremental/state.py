@@ -24,6 +24,7 @@ from array import array
 import marshal
 from pathlib import Path
 
+from ..files import Kept
 from ..i18n import locales
 from ..output.write import Written
 from ..pages.render import PageRecord, PageRecords
@@ -39,12 +40,12 @@ from . import codec, sections
 from .lazy import LazyDict
 
 STATE_FILE = "state"
-_FORMAT = b"sb-state-18\n"
+_FORMAT = b"sb-state-19\n"
 # how each section is saved (see sections.py): every "world." and "tables." section is kept in buckets too
 # (below); every other section is saved whole when its bytes change
-_KINDS = {"files": sections.TABLE, "links": sections.BUCKETS, "pages": sections.TABLE, "dependents": sections.BUCKETS,
-          "key_names": sections.LIST, "page_names": sections.LIST, "ids": sections.TABLE, "spare_ids": sections.TABLE,
-          "plan": sections.FROZEN, "world.held": sections.TABLE, "locales": sections.TABLE}
+_KINDS = {"files": sections.TABLE, "links": sections.BUCKETS, "pages": sections.BUCKETS, "page_digests": sections.TABLE,
+          "dependents": sections.BUCKETS, "key_names": sections.LIST, "page_names": sections.LIST, "ids": sections.TABLE,
+          "spare_ids": sections.TABLE, "plan": sections.FROZEN, "world.held": sections.TABLE, "locales": sections.TABLE}
 
 
 class Numbering:
@@ -168,6 +169,7 @@ def save(state: BuildState, path: Path) -> None:
         **{f"tables.{name}": _saved(getattr(links.tables, name), _same) for name in _TABLES},
         "warnings": {id_: codec.encode(found) for id_, found in links.tables.warnings.items()},
         "pages": records,
+        "page_digests": _page_digests(pages),
         "found": {out: codec.encode(found) for out, found in pages.faulty.items()},
         "dependents": _saved(pages.dependents, outs.pack),
         "key_names": keys.names,
@@ -188,6 +190,14 @@ def save(state: BuildState, path: Path) -> None:
         pass
     state.loaded.disk = None  # (the sections just saved are this state's own tables, changed in place by the
     # next build: a state saved again, by the same process, is saved whole)
+
+
+def _page_digests(pages: PageRecords) -> dict[str, str]:
+    """Each page's digest as the output folder holds it: as the last render left the pages, or as loaded."""
+    if pages.outputs is None:
+        return dict(pages.digests or {})
+    return {out: str(data) if isinstance(data, Kept) else pages.records[out].digest
+            for out, data in pages.outputs.items()}
 
 
 def _renumbered(state: BuildState) -> tuple[Numbering, Numbering]:
@@ -269,7 +279,7 @@ def _fill(state: BuildState, plain: dict) -> None:
     state.pages.faulty = {out: codec.decode(found) for out, found in plain["found"].items()}
     for out, found in state.pages.faulty.items():
         state.pages.records[out] = record(plain["pages"][out], found)
-    state.pages.digests = {out: saved[1] for out, saved in plain["pages"].items()}
+    state.pages.digests = plain["page_digests"]
     state.pages.dependents = LazyDict(_raw(plain["dependents"]), lambda blob: set(outs.unpack(blob)))
     state.pages.templates, state.pages.sitemap = dict(plain["templates"]), plain["sitemap"]
     state.pages.reach = dict(plain["reach"])

@@ -128,8 +128,8 @@ class Listings:
     """What each folder that holds output folders held when last listed, by its stamp: device and inode, times
     modified and changed. A folder with the stamp it was listed under still holds the same names, each the
     same kind of entry: adding, removing, renaming or replacing an entry sets both times to the clock, and
-    no program can set the time changed. A listing is kept only when the folder had not changed for
-    RACY_SECONDS: a change within the same tick of the clock could leave the stamp as it was."""
+    only a change of the system clock can set the time changed. A listing is kept only when the folder had
+    not changed for RACY_SECONDS: a change within the same tick of the clock could leave the stamp as it was."""
 
     RACY_SECONDS = 2.0
 

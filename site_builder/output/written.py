@@ -71,7 +71,7 @@ class Written:
         if "spare" not in self.looked:
             self.looked["spare"] = (self.spare_manifest is None
                                     or all_ours(spare_of(Path(self.out)), self.spare_manifest, self.spare_ids or {},
-                                             self.listings))
+                                                self.listings))
         return self.looked["spare"]
 
     def holds(self, out: Path) -> bool:
@@ -105,8 +105,8 @@ class Written:
 
 
 class KeptTest:
-    """Whether the output folder still holds, as the last write made it, a file of a digest: `test(path, digest)`
-    for one file, and `missing(digests)` for many at once (see `on_disk`)."""
+    """Whether the output folder still holds, as the last write made it, a file of a digest: called with
+    (path, digest) for one file, and `missing(digests)` for many at once (see `on_disk`)."""
 
     def __init__(self, one, many=None):
         self.one, self.many = one, many

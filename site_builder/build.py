@@ -103,7 +103,7 @@ def build_site(root: Path, options: BuildOptions = BuildOptions(), write: bool =
         named = portable_names(found, run.state.files)
         planned, replanned = plan(root, found, linked, run.state, {d.location.rel_path for d in named})
         site_links = Problems()  # every build: the links may be new, the routes the last build's
-        check_site_links(config, run.state.links.site_links, planned.routes, site_links)
+        check_site_links(config, run.state.links.site_links, planned.out_paths, site_links)
         rendered = render(root, found, config, linked, planned, replanned, run, progress)
         problems.extend(found.problems + named + parsed.problems + linked.problems + planned.problems
                         + tuple(site_links.items) + rendered.problems)

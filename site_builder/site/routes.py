@@ -8,6 +8,7 @@ whether it is a file copied as it is.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from ..diagnostics import Location, Problems
 from .index import Index
@@ -102,6 +103,11 @@ class Planned:
         object.__setattr__(self, "pages", pages)
         object.__setattr__(self, "sitemap", [r for r in pages if KINDS[r.kind].html])
         object.__setattr__(self, "position", {r.out_path: i for i, r in enumerate(pages)})
+
+    @cached_property
+    def out_paths(self) -> frozenset[str]:
+        """Every file the routes write (made once per plan: a build that keeps the last plan reuses it)."""
+        return frozenset(r.out_path for r in self.routes)
 
 
 def plan_routes(index: Index, static_files: dict[str, str], problems: Problems) -> list[Route]:

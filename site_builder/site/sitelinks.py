@@ -15,7 +15,6 @@ from urllib.parse import unquote, urlsplit
 from ..config import SiteConfig
 from ..diagnostics import Location, Problems
 from ..model import Competing, FactSheet, LinkSlot
-from .routes import Route
 
 NAV_HINT = ("a nav url that starts with / is an address in the site, such as /timeline/, /<page>/ (a page's file "
             "name) or /<folder>/ (a type's list)")
@@ -23,12 +22,12 @@ HINT = ("the site's addresses are /explainers/<file name>/, /<page>/, /<folder>/
         "or link to the file itself, such as ../explainers/x.md, which is checked and rewritten for you")
 
 
-def check_site_links(config: SiteConfig, site_links: dict[str, tuple[str, tuple]], routes: list[Route],
+def check_site_links(config: SiteConfig, site_links: dict[str, tuple[str, tuple]], have: frozenset[str],
                      problems: Problems) -> None:
-    """An error at each link into the site that names no page or file the build writes. `site_links`: the
-    links into the site of each item that has any, as linking keeps them (id -> (rel_path, links)), so a
-    build reads no item's links for this; it runs on every build, as the routes may be the last build's."""
-    have = frozenset(r.out_path for r in routes)
+    """An error at each link into the site that names no page or file the build writes (`have`: the out_paths
+    of every route). `site_links`: the links into the site of each item that has any, as linking keeps them
+    (id -> (rel_path, links)), so a build reads no item's links for this; it runs on every build, as the
+    routes may be the last build's."""
     searched = config.search != "off"  # the search index (pagefind/) is written after planning
     for rel_path, links in site_links.values():
         for prefix, path, line, col in links:

@@ -361,10 +361,11 @@ def _write(root: Path, run: Run, outputs: dict, found: Discovery, searched: Sear
     written = memory.written
     check_output_dir(root, out, written)
     with build_lock(out.resolve()):
-        records = state.pages.records  # (the pages made in this process: those held as bytes)
-        known = {path: record.digest for path, record in ((p, records.get(p)) for p, data in outputs.items()
-                                                          if isinstance(data, bytes))
-                 if record is not None and record.data is outputs[path]}
+        known = {}  # the digests of the pages made in this process (those held as bytes)
+        for path, data in outputs.items():
+            record = state.pages.records.get(path) if isinstance(data, bytes) else None
+            if record is not None and record.data is data:
+                known[path] = record.digest
         known.update((r.out_path, found.files[r.key].digest) for r in state.plan.routes  # media: read already
                      if r.kind == "asset" and r.key in found.files)
         if searched is not None:

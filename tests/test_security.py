@@ -11,6 +11,7 @@ import pytest
 
 from site_builder.build import BuildOptions, build_site
 from site_builder.diagnostics import Problems
+from site_builder.read.discover import MAX_TEXT_BYTES, decode, read_limited
 from site_builder.read.markup import MarkdownRenderer, link_scheme
 from site_builder.pages.templates import THEME_DIR
 from site_builder.read.yamlio import MAX_YAML_BYTES, load_yaml
@@ -95,6 +96,39 @@ def test_yaml_over_the_size_limit_is_refused_before_parsing():
     data, _ = load_yaml(text, "big.yml", problems)
     assert data is None
     assert problems.items[0].format().splitlines()[0].startswith("big.yml:1:1: error: file is too large")
+
+
+@pytest.mark.parametrize("size, told", [(10, 10), (MAX_TEXT_BYTES, MAX_TEXT_BYTES), (MAX_TEXT_BYTES + 7, MAX_TEXT_BYTES + 7),
+                                        (MAX_TEXT_BYTES + 7, 10), (3_000, 10), (10, 3_000)])
+def test_a_text_file_is_read_up_to_one_byte_past_the_limit_whatever_its_stat_said(tmp_path, size, told):
+    path = tmp_path / "a.md"
+    path.write_bytes(bytes(i % 251 for i in range(size)))  # (`told`: the size its stat gave, before it grew or shrank)
+    with open(path, "rb") as f:
+        data = read_limited(f, told)
+    assert data == path.read_bytes()[:MAX_TEXT_BYTES + 1]
+
+
+def test_a_file_over_the_text_limit_is_refused_in_a_build(make_site):
+    root = make_site({"content/pages/a.md": "---\ntitle: A\n---\n\n" + ("word " * 20 + "\n") * 50_000})
+    result = build(root)
+    assert not result.ok
+    assert any(m.startswith("content/pages/a.md: error: file is too large") for m in first_lines(result)), \
+        first_lines(result)
+
+
+@pytest.mark.parametrize("data, found", [(b"a\r\nb\r\nc \x1b d\r\n", "3:3 U+001B"), (b"a\rb\x7f", "2:2 U+007F"),
+                                         (b"\xef\xbb\xbfx\ty\n\x01", "2:1 U+0001"), ("\u00e9\n\u2014\x0c".encode(), "2:2 U+000C"),
+                                         (b"tab\tand\nnew lines\r\n", None)])
+def test_a_control_character_is_found_at_its_line_and_column(data, found):
+    problems = Problems()
+    text = decode(data, "a.md", problems)
+    if found is None:
+        assert text == data.decode().replace("\r\n", "\n") and not problems.items
+    else:
+        where, char = found.split()
+        assert text is None
+        assert problems.items[0].format().splitlines()[0] == \
+            f"a.md:{where}: error: the file contains the control character {char}"
 
 
 def test_oversized_fact_sheet_is_refused_in_a_build(make_site):

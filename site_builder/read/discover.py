@@ -30,11 +30,23 @@ IGNORED_SUFFIXES = ("~", ".swp", ".swo", ".swx", ".tmp", ".bak")
 TOPS = ("content", "templates")
 TEXT_TEMPLATES = (".html", ".xml", ".txt", ".j2")
 _CONTROL_RE = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]")  # C0 controls but tab and newline, and DEL
+_CONTROL_BYTES = bytes((*range(0x01, 0x09), 0x0b, 0x0c, *range(0x0e, 0x20), 0x7f))  # the same, as UTF-8 bytes
 
 
 def ignored(name: str) -> bool:
     """Names the builder never reads: hidden files, editors' backups and scratch files."""
     return name.startswith(IGNORED_PREFIXES) or name.endswith(IGNORED_SUFFIXES)
+
+
+def read_limited(f, size: int) -> bytes:
+    """A text file's bytes, at most one past MAX_TEXT_BYTES (so a longer file is told from one at the limit).
+    `size`, its stat's, sizes the first read: asking for the limit itself would make room for five
+    megabytes for every small file."""
+    want = min(size, MAX_TEXT_BYTES) + 1
+    data = f.read(want)
+    if len(data) == want and want <= MAX_TEXT_BYTES:  # longer than its stat said: grown since, read on
+        data += f.read(MAX_TEXT_BYTES + 1 - want)
+    return data
 
 
 def decode(data: bytes, rel_path: str, problems: Problems) -> str | None:
@@ -52,8 +64,10 @@ def decode(data: bytes, rel_path: str, problems: Problems) -> str | None:
     if "\x00" in text:
         problems.error("the file contains NUL bytes", Location(rel_path, 1, 1), "save the file as UTF-8 text")
         return None
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    bad = _CONTROL_RE.search(text)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    # (these bytes are never part of a longer UTF-8 sequence: when none is there, there is nothing to find)
+    bad = _CONTROL_RE.search(text) if len(data.translate(None, _CONTROL_BYTES)) != len(data) else None
     if bad is not None:
         line = text.count("\n", 0, bad.start()) + 1
         problems.error(f"the file contains the control character U+{ord(bad.group()):04X}",
@@ -239,7 +253,7 @@ class _Look:
             return True
         try:
             with open(os.path.join(self.base, rel), "rb") as f:
-                data = f.read(MAX_TEXT_BYTES + 1) if kind[0] != "media" else f.read()
+                data = read_limited(f, st.st_size) if kind[0] != "media" else f.read()
         except OSError:  # deleted, or made unreadable, since it was listed
             return False
         text = None
@@ -333,7 +347,7 @@ def read_text(root: Path, sf: SourceFile) -> SourceFile | None:
     """A discovered file again with its text (for a file whose parsed form is not kept), if still the same."""
     try:
         with open(os.path.join(os.fspath(root), sf.rel_path), "rb") as f:
-            data = f.read(MAX_TEXT_BYTES + 1)
+            data = read_limited(f, os.fstat(f.fileno()).st_size)
     except OSError:
         return None
     if digest_bytes(data) != sf.digest:

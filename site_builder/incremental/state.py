@@ -58,14 +58,17 @@ class Numbering:
     def pack(self, names) -> bytes:
         if self.number is None:
             self.number = dict(zip(self.names, range(len(self.names))))
-        numbers = []
-        for name in names:
-            n = self.number.get(name)
-            if n is None:
-                n = self.number[name] = len(self.names)
-                self.names.append(name)
-            numbers.append(n)
-        return array("I", sorted(numbers)).tobytes()
+        names = names if isinstance(names, (list, tuple)) else list(names)
+        numbers = list(map(self.number.get, names))
+        if None in numbers:  # a name first packed now: numbered after the others
+            for i, name in enumerate(names):
+                if numbers[i] is None:
+                    numbers[i] = self.number.get(name)
+                    if numbers[i] is None:
+                        numbers[i] = self.number[name] = len(self.names)
+                        self.names.append(name)
+        numbers.sort()
+        return array("I", numbers).tobytes()
 
     def unpack(self, blob: bytes) -> list[str]:
         numbers = array("I")

@@ -115,8 +115,8 @@ def build_site(root: Path, options: BuildOptions = BuildOptions(), write: bool =
             outputs.update(searched.outputs)
             problems.extend(searched.problems)
         stats = _write(root, run, outputs, found, searched) if ok and write else None
-        if ok and run.saved and (found.read or found.changed or rendered.rendered or stats.written or stats.removed):
-            saved_state.save(run.state, run.saved)  # (nothing read, rendered or written: the saved state is this)
+        if ok and run.saved and (found.read or found.changed or rendered.rendered or stats.changed):
+            saved_state.save(run.state, run.saved)  # (nothing read, rendered, written or learned: the saved state is this)
     return BuildResult(problems.sorted(causes(found, run.state.links.world)), ok, linked.index, planned.routes,
                        outputs, stats, time.perf_counter() - started, list(rendered.rendered),
                        list(searched.indexed) if searched is not None and searched.outputs else None,

@@ -219,6 +219,28 @@ def test_a_folder_is_listed_again_once_changed_and_kept_unlisted_only_when_settl
     (tree / "a/c").symlink_to(elsewhere, target_is_directory=True)
     assert not trees.real_folders(tree, manifest, trees.Listings(again.saved()))  # a/ changed: listed again
     assert listed == [os.path.join(os.fspath(tree), "a")]
+    listed.clear()
+    once = trees.Listings()
+    assert not trees.real_folders(tree, manifest, once) and not trees.real_folders(tree, manifest, once)
+    assert len(listed) == 2 and once.learned() and not trees.Listings(once.saved()).learned()  # one listing a build
+
+
+def test_a_build_that_changes_nothing_keeps_the_listings_it_made_for_the_next(site, capsys, monkeypatch):
+    from site_builder.output import trees
+    from site_builder.read import discover
+
+    monkeypatch.setattr(trees.Listings, "RACY_SECONDS", -1.0)  # (the folders as if made long ago,
+    monkeypatch.setattr(discover, "RACY_SECONDS", -1.0)  # the sources too: none is read again for being new)
+    assert cli_build(site, capsys)[0] == 0
+    edit(site, "Edited.")
+    assert cli_build(site, capsys)[0] == 0  # the live tree after it: the spare, updated, so not listed yet
+    listed = []
+    real = trees._strangers
+    monkeypatch.setattr(trees, "_strangers", lambda folder: listed.append(folder) or real(folder))
+    for n in range(2):
+        listed.clear()
+        assert cli_build(site, capsys)[0] == 0
+        assert (listed != []) == (n == 0), listed  # listed by the first build that changes nothing, not the next
 
 
 def test_the_manifest_is_written_as_json_with_one_entry_a_line_in_key_order():

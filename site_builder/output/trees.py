@@ -78,9 +78,11 @@ def ours(path: str | Path, ident) -> os.stat_result | None:
     return st if stat.S_ISREG(st.st_mode) and (st.st_dev, st.st_ino) == tuple(ident) else None
 
 
-def all_ours(tree: Path, manifest: dict, ids: dict, listings: "Listings | None" = None) -> bool:
+def all_ours(tree: Path, manifest: dict, ids: dict, listings: "Listings | None" = None,
+             folders_real: bool = False) -> bool:
     """Whether every file a manifest names is the one the builder wrote there, under real folders only
-    (a command-line build asks it of the tree it is about to keep or swap in)."""
+    (a command-line build asks it of the tree it is about to keep or swap in). `folders_real`: the folders
+    were found real already by this build (real_folders)."""
     base, lstat, regular = os.fspath(tree) + "/", os.lstat, stat.S_ISREG
     try:
         for rel in manifest:  # (ours(), written out: this runs for every file of a site)
@@ -90,7 +92,7 @@ def all_ours(tree: Path, manifest: dict, ids: dict, listings: "Listings | None" 
                 return False
     except (OSError, ValueError):
         return False
-    return real_folders(tree, manifest, listings)
+    return folders_real or real_folders(tree, manifest, listings)
 
 
 def real_folders(tree: Path, manifest: dict, listings: "Listings | None" = None) -> bool:
@@ -143,7 +145,7 @@ class Listings:
         if not stat.S_ISDIR(st.st_mode):
             return _strangers(folder)  # (a link: listed through it, and refused in its own parent's listing)
         ident, stamp = (st.st_dev, st.st_ino), (st.st_mtime_ns, st.st_ctime_ns)
-        was = self.known.get(ident)
+        was = self.used.get(ident) or self.known.get(ident)  # (a tree looked at twice in a build: listed once)
         if was is not None and tuple(was[:2]) == stamp:
             self.used[ident] = was
             return frozenset(was[2])
@@ -152,6 +154,10 @@ class Listings:
         if now - st.st_mtime > self.RACY_SECONDS and now - st.st_ctime > self.RACY_SECONDS:
             self.used[ident] = (*stamp, names)
         return names
+
+    def learned(self) -> bool:
+        """Whether this process found a folder's listing that the known ones do not give (then worth saving)."""
+        return any(tuple(self.known.get(ident, ())[:2]) != tuple(was[:2]) for ident, was in self.used.items())
 
     def saved(self) -> dict:
         """What to keep for the next build: the listings found true or made now, and the others known (at most a

@@ -29,6 +29,11 @@ class WriteStats:
     removed: int = 0
     written_state: "Written | None" = None  # what this write left, for the next write by the same process
 
+    @property
+    def changed(self) -> bool:
+        """The output folder changed, or the write learned of its folders what the next build can use."""
+        return bool(self.written or self.removed or (self.written_state and self.written_state.listings.learned()))
+
 
 def check_output_dir(root: Path, out: Path, trusted: "Written | None" = None) -> None:
     """Refuse an output folder that is the site, inside its sources, or an ancestor of it.

@@ -63,7 +63,8 @@ class Written:
     def live_whole(self) -> bool:
         """Every file of the live tree's manifest is the one written there, under real folders."""
         if "live" not in self.looked:
-            self.looked["live"] = all_ours(Path(self.out), self.manifest, self.ids, self.listings)
+            self.looked["live"] = all_ours(Path(self.out), self.manifest, self.ids, self.listings,
+                                           self.looked.get("folders", False))
         return self.looked["live"]
 
     def spare_whole(self) -> bool:

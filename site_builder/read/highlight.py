@@ -18,6 +18,8 @@ from ..files import digest_bytes
 _BLOCK_RE = re.compile(r'<pre><code class="language-([^"\s]+)">(.*?)</code></pre>', re.S)
 PLAIN = {"text", "txt", "plain", "plaintext", "none", "output"}  # named as plain on purpose: no warning
 _MEMO_SIZE = 512
+_LEXERS: dict[str, object] = {}  # language -> Pygments' lexer (or None): made once a process, as lexers keep no
+_FORMATTERS: list = []  # state between texts; the one formatter, likewise (a preview's builds share them)
 
 
 class Highlighter:
@@ -30,22 +32,20 @@ class Highlighter:
     """
 
     def __init__(self):
-        self._lexers: dict[str, object] = {}
-        self._formatter = None
         self._memo: dict[tuple[str, str], str] = {}
         self.store = None
 
     def lexer(self, language: str):
         """The lexer for a language name or alias, or None when Pygments knows none."""
         key = language.lower()
-        if key not in self._lexers:
+        if key not in _LEXERS:
             from pygments.lexers import get_lexer_by_name
             from pygments.util import ClassNotFound
             try:
-                self._lexers[key] = get_lexer_by_name(key, stripnl=False, ensurenl=False)
+                _LEXERS[key] = get_lexer_by_name(key, stripnl=False, ensurenl=False)
             except ClassNotFound:
-                self._lexers[key] = None
-        return self._lexers[key]
+                _LEXERS[key] = None
+        return _LEXERS[key]
 
     def highlight(self, language: str, code: str) -> str | None:
         """The code's HTML with token classes, or None for a language Pygments does not know."""
@@ -63,11 +63,11 @@ class Highlighter:
         lexer = self.lexer(language)
         if lexer is None:
             return None
-        if self._formatter is None:
+        if not _FORMATTERS:
             from pygments.formatters import HtmlFormatter
-            self._formatter = HtmlFormatter(nowrap=True)
+            _FORMATTERS.append(HtmlFormatter(nowrap=True))
         from pygments import format as pygments_format
-        done = pygments_format(lexer.get_tokens(code), self._formatter)
+        done = pygments_format(lexer.get_tokens(code), _FORMATTERS[0])
         if len(self._memo) >= _MEMO_SIZE:
             self._memo.clear()
         self._memo[key] = done

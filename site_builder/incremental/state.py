@@ -60,13 +60,12 @@ class Numbering:
             self.number = dict(zip(self.names, range(len(self.names))))
         names = names if isinstance(names, (list, tuple)) else list(names)
         numbers = list(map(self.number.get, names))
-        if None in numbers:  # a name first packed now: numbered after the others
-            for i, name in enumerate(names):
-                if numbers[i] is None:
-                    numbers[i] = self.number.get(name)
-                    if numbers[i] is None:
-                        numbers[i] = self.number[name] = len(self.names)
-                        self.names.append(name)
+        if None in numbers:  # names first packed now: numbered after the others, in their order
+            for name in names:
+                if name not in self.number:
+                    self.number[name] = len(self.names)
+                    self.names.append(name)
+            numbers = list(map(self.number.get, names))
         numbers.sort()
         return array("I", numbers).tobytes()
 

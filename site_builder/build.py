@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Iterable
 from . import __version__
 from .config import BASE_URL_RULE, SiteConfig, load_config, valid_base_url
 from .diagnostics import Diagnostic, Location, Problems
-from .files import Kept, digest_bytes, file_digest
+from .files import Kept, digest_bytes, file_digest, real_folder
 from .incremental import state as saved_state
 from .incremental.cache import CACHE_DIR, DiskCache, code_digest, settings_digest
 from .incremental.state import BuildState  # noqa: F401 (callers keep one between builds)
@@ -247,7 +247,8 @@ def read_config(root: Path, options: BuildOptions) -> tuple[SiteConfig | None, P
 
 def _settings(root: Path, options: BuildOptions, out: Path | None) -> tuple:
     """What every part of the state depends on: a change of any of these starts the state over."""
-    return (__version__, code_digest(), str(root.resolve()), file_digest(root / "site.yml"), repr(options),
+    memo = root / CACHE_DIR / "code" if out is not None and real_folder(root / CACHE_DIR) else None
+    return (__version__, code_digest(memo), str(root.resolve()), file_digest(root / "site.yml"), repr(options),
             str(out.resolve()) if out is not None else "", datetime.date.today().isoformat())  # see link.Shown
 
 

@@ -349,3 +349,54 @@ def test_a_page_rendered_again_moves_only_between_the_keys_that_differ(site):
     assert out not in memory.dependents.get(gone, set()) and memory.dependents[new] == {out}
     readers = {k for k, pages in memory.dependents.items() if out in pages}
     assert readers == moved.deps
+
+
+def _package(tmp_path, monkeypatch):
+    from site_builder.incremental import cache
+    package = tmp_path / "package"
+    (package / "pages").mkdir(parents=True)
+    (package / "__pycache__").mkdir()
+    (package / "build.py").write_text("print('one')\n")
+    (package / "pages" / "base.html").write_text("<p>theme</p>\n")
+    (package / "__pycache__" / "build.pyc").write_bytes(b"compiled")
+    monkeypatch.setattr(cache, "RACY_SECONDS", -1)  # (files made just now: taken as old enough to be vouched for)
+    monkeypatch.setattr(cache, "PACKAGE", package)
+    monkeypatch.setattr(cache, "_code_digest", None)
+    return cache, package
+
+
+def test_the_code_digest_is_kept_by_stat_and_read_again_when_a_file_changes(tmp_path, monkeypatch):
+    cache, package = _package(tmp_path, monkeypatch)
+    memo = tmp_path / "code"
+    first = cache.code_digest(memo)
+    assert memo.is_file()
+    monkeypatch.setattr(cache, "_code_digest", None)
+    (package / "__pycache__" / "build.pyc").write_bytes(b"other")  # compiled forms are not the code
+    real_read = Path.read_bytes
+    monkeypatch.setattr(Path, "read_bytes", lambda self: pytest.fail(f"read {self.name} again"))
+    assert cache.code_digest(memo) == first  # every stat the same: nothing read
+    monkeypatch.setattr(Path, "read_bytes", real_read)
+    monkeypatch.setattr(cache, "_code_digest", None)
+    (package / "pages" / "base.html").write_text("<p>changed</p>\n")
+    changed = cache.code_digest(memo)
+    assert changed != first
+    monkeypatch.setattr(cache, "_code_digest", None)
+    assert cache.code_digest() == changed  # the same digest without a memo
+    monkeypatch.setattr(cache, "_code_digest", None)
+    (package / "pages" / "base.html").write_text("<p>theme</p>\n")
+    assert cache.code_digest(memo) == first  # content, not stats, makes the digest
+
+
+def test_a_damaged_code_memo_is_not_believed(tmp_path, monkeypatch):
+    cache, package = _package(tmp_path, monkeypatch)
+    memo = tmp_path / "code"
+    first = cache.code_digest(memo)
+    memo.write_bytes(memo.read_bytes()[:-3] + b"xyz")
+    monkeypatch.setattr(cache, "_code_digest", None)
+    assert cache.code_digest(memo) == first
+    monkeypatch.setattr(cache, "_code_digest", None)
+    monkeypatch.setattr(cache, "RACY_SECONDS", 2.0)
+    (package / "build.py").write_text("print('two')\n")  # just changed: its stat cannot vouch, nothing kept
+    memo.unlink()
+    cache.code_digest(memo)
+    assert not memo.exists()

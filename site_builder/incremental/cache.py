@@ -19,38 +19,85 @@ from __future__ import annotations
 import hashlib
 import os
 import sys
+import time
 from pathlib import Path
 
-from ..files import atomic_write, digest_bytes, read_regular, real_folder
+from ..files import atomic_write, digest_bytes, read_regular, real_folder, stat_signature
+from ..read.discover import RACY_SECONDS
 from . import codec
 
 CACHE_DIR = ".site-builder-cache"
 _FORMAT = b"sb-parse-2\n"
+_MEMO_FORMAT = b"sb-code-1\n"
+PACKAGE = Path(__file__).parent.parent  # the builder's own code and theme
 _code_digest: str | None = None
 
 
-def code_digest() -> str:
-    """A digest of the builder's own code and theme, so a changed builder never reads old entries."""
+def code_digest(memo: Path | None = None) -> str:
+    """A digest of the builder's own code and theme, so a changed builder never reads old entries.
+
+    Once a process. `memo`: a file (in the site's cache folder) keeping the last digest with each file's
+    stat signature and the libraries' versions; while they are all the same the files are not read again
+    (a command-line build would otherwise read the whole package each time). A file changed in the last
+    two seconds is never vouched for by its stat (see read/discover.py): then nothing is kept."""
     global _code_digest
     if _code_digest is None:
+        here = PACKAGE
+        versions = _versions(("cmarkgfm", "jinja2", "markupsafe", "yaml", "pygments", "latex2mathml", "markdown",
+                              "pymdown-extensions", "babel"))  # their versions shape the output too
+        files = _code_files(here)
+        seen = (versions, {rel: signature for rel, (_, signature) in files.items()})
+        kept = _read_memo(memo) if memo is not None else None
+        if kept is not None and kept[0] == seen:
+            _code_digest = kept[1]
+            return _code_digest
         h = hashlib.blake2b(digest_size=16)
-        for lib in ("cmarkgfm", "jinja2", "markupsafe", "yaml", "pygments", "latex2mathml", "markdown",
-                    "pymdown-extensions", "babel"):  # their versions shape the output too
-            h.update(f"{lib}={_version(lib)}\n".encode())
-        here = Path(__file__).parent.parent
-        for path in sorted(p for p in here.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
-            h.update(path.relative_to(here).as_posix().encode())
-            h.update(path.read_bytes())
+        h.update("".join(f"{lib}={version}\n" for lib, version in versions).encode())
+        for rel in sorted(files):
+            h.update(rel.encode())
+            h.update(Path(files[rel][0]).read_bytes())
         _code_digest = h.hexdigest()
+        now = time.time()
+        if memo is not None and all(now - signature[0] / 1e9 > RACY_SECONDS and now - signature[3] / 1e9 > RACY_SECONDS
+                                    for signature in seen[1].values()):
+            try:
+                atomic_write(memo, codec.pack(_MEMO_FORMAT, (seen, _code_digest)))
+            except OSError:
+                pass
     return _code_digest
 
 
-def _version(module: str) -> str:
-    """The installed version of a distribution, from its dist-info folder's name ('-' when none is found).
+def _code_files(here: Path) -> dict[str, tuple[str, tuple]]:
+    """Every file of the package (its compiled forms aside): its path and stat signature, by POSIX path."""
+    out: dict[str, tuple[str, tuple]] = {}
+    stack = [""]
+    while stack:
+        rel_dir = stack.pop()
+        with os.scandir(os.path.join(here, rel_dir)) as entries:
+            for entry in entries:
+                rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
+                if entry.is_dir():
+                    if entry.name != "__pycache__":
+                        stack.append(rel)
+                elif entry.is_file():
+                    out[rel] = (entry.path, stat_signature(entry.stat()))
+    return out
+
+
+def _read_memo(memo: Path):
+    data = read_regular(memo)
+    try:
+        return codec.unpack(_MEMO_FORMAT, data) if data is not None else None
+    except codec.Refused:
+        return None
+
+
+def _versions(modules: tuple[str, ...]) -> list[tuple[str, str]]:
+    """The installed version of each distribution, from its dist-info folder's name ('-' when none is found).
 
     (Read from the folder names rather than through importlib.metadata, which costs a command-line
-    build more than a small edit does.)"""
-    want = {"yaml": "pyyaml"}.get(module, module).lower().replace("-", "_")
+    build more than a small edit does; each folder of the path is listed once.)"""
+    found: dict[str, str] = {}
     for folder in sys.path:
         try:
             names = os.listdir(folder or ".")
@@ -59,9 +106,9 @@ def _version(module: str) -> str:
         for name in names:
             if name.endswith(".dist-info"):
                 dist, _, version = name[:-len(".dist-info")].partition("-")
-                if dist.lower().replace("-", "_").replace(".", "_") == want:
-                    return version
-    return "-"
+                found.setdefault(dist.lower().replace("-", "_").replace(".", "_"), version)
+    return [(module, found.get({"yaml": "pyyaml"}.get(module, module).lower().replace("-", "_"), "-"))
+            for module in modules]
 
 
 def settings_digest(*parts) -> str:

@@ -181,8 +181,8 @@ class _Look:
             entries = sorted(os.scandir(os.path.join(self.base, rel_dir)), key=lambda e: e.name)
         except OSError:
             return
-        before = self.before
-        for entry in entries:
+        before, known, signature, oldest = self.before, self.table.entries, stat_signature, self.now - RACY_SECONDS
+        for entry in entries:  # (written out for speed: this runs for every file of a site)
             rel = f"{rel_dir}/{entry.name}"
             old = before.get(rel)
             if old is not None and entry.is_file(follow_symlinks=False):
@@ -190,8 +190,8 @@ class _Look:
                     st = entry.stat()  # (kept by the entry: the longer way below does not ask again)
                 except OSError:
                     continue
-                if self._unchanged(old, st):
-                    self.table.entries[rel] = old  # (its kind: the same, as its path and the settings are)
+                if old.signature == signature(st) and st.st_mtime < oldest and st.st_ctime < oldest:
+                    known[rel] = old  # unchanged (_unchanged); its kind the same, as its path and the settings are
                     seen.add(rel)
                     continue
             if ignored(entry.name) or not self._utf8(entry.name, rel):

@@ -42,10 +42,9 @@ def code_digest(memo: Path | None = None) -> str:
     two seconds is never vouched for by its stat (see read/discover.py): then nothing is kept."""
     global _code_digest
     if _code_digest is None:
-        here = PACKAGE
         versions = _versions(("cmarkgfm", "jinja2", "markupsafe", "yaml", "pygments", "latex2mathml", "markdown",
                               "pymdown-extensions", "babel"))  # their versions shape the output too
-        files = _code_files(here)
+        files, recent = _code_files(PACKAGE, time.time() - RACY_SECONDS)
         seen = (versions, {rel: signature for rel, (_, signature) in files.items()})
         kept = _read_memo(memo) if memo is not None else None
         if kept is not None and kept[0] == seen:
@@ -57,9 +56,7 @@ def code_digest(memo: Path | None = None) -> str:
             h.update(rel.encode())
             h.update(Path(files[rel][0]).read_bytes())
         _code_digest = h.hexdigest()
-        now = time.time()
-        if memo is not None and all(now - signature[0] / 1e9 > RACY_SECONDS and now - signature[3] / 1e9 > RACY_SECONDS
-                                    for signature in seen[1].values()):
+        if memo is not None and not recent:
             try:
                 atomic_write(memo, codec.pack(_MEMO_FORMAT, (seen, _code_digest)))
             except OSError:
@@ -67,9 +64,11 @@ def code_digest(memo: Path | None = None) -> str:
     return _code_digest
 
 
-def _code_files(here: Path) -> dict[str, tuple[str, tuple]]:
-    """Every file of the package (its compiled forms aside): its path and stat signature, by POSIX path."""
+def _code_files(here: Path, oldest: float) -> tuple[dict[str, tuple[str, tuple]], bool]:
+    """Every file of the package (its compiled forms aside): its path and stat signature, by POSIX path; and
+    whether any was changed after `oldest` (a time)."""
     out: dict[str, tuple[str, tuple]] = {}
+    recent = False
     stack = [""]
     while stack:
         rel_dir = stack.pop()
@@ -80,8 +79,10 @@ def _code_files(here: Path) -> dict[str, tuple[str, tuple]]:
                     if entry.name != "__pycache__":
                         stack.append(rel)
                 elif entry.is_file():
-                    out[rel] = (entry.path, stat_signature(entry.stat()))
-    return out
+                    st = entry.stat()
+                    out[rel] = (entry.path, stat_signature(st))
+                    recent = recent or st.st_mtime >= oldest or st.st_ctime >= oldest
+    return out, recent
 
 
 def _read_memo(memo: Path):

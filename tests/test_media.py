@@ -171,3 +171,29 @@ def test_pages_without_an_image_get_a_share_card(make_site):
         assert card.size == (1200, 630)
     assert not (root / "output/people/ada/card.png").exists()  # it has its own picture
     assert 'content="https://example.org/media/ada.png"' in (root / "output/people/ada/index.html").read_text("utf-8")
+
+
+@pytest.mark.parametrize("title", ["A title", "", "Ünïcödé: “quotes”, Ág, gjpqy", "日本語 only here",
+                                   "A title long enough to wrap onto four lines at the smallest size " * 3,
+                                   "Onewordfartoolongtofitonthecardatanysizewhatsoeverreallyandtruly"])
+def test_a_card_has_the_pixels_of_drawing_it_whole(title):
+    """Cards are drawn and compressed a band of rows at a time: the same pixels as the whole card drawn at once."""
+    import io
+    from PIL import Image, ImageDraw
+    from site_builder.pages import cards
+    site, label = "A site with a rather long name, to be cut short on the card " * 2, "Explainer"
+    whole = Image.new("L", (cards.WIDTH, cards.HEIGHT), 0)
+    draw = ImageDraw.Draw(whole)
+    draw.rectangle((0, 0, cards.WIDTH, 15), fill=cards.BAR)
+    small = cards._font(False, 34)
+    draw.text((cards.MARGIN, 70), cards._fit(f"{site} · {label}", small, cards.WIDTH - 2 * cards.MARGIN), font=small,
+              fill=cards.MUTED)
+    lines, font = cards._title_lines((title if cards.covered(title) else "") or site)
+    for n, line in enumerate(lines):
+        draw.text((cards.MARGIN, cards.TITLE_TOP + n * cards._leading(font.size)), line, font=font, fill=cards.INK)
+    draw.rectangle((cards.MARGIN, cards.HEIGHT - 70, cards.MARGIN + 120, cards.HEIGHT - 62), fill=cards.BAR)
+    with Image.open(io.BytesIO(cards.draw_card(title, site, label))) as card:
+        assert (card.size, card.mode) == ((1200, 630), "P")
+        assert card.tobytes() == whole.tobytes()
+        assert card.getpalette()[:3] == list(cards.BACKGROUND) and card.getpalette()[cards.BAR * 3:cards.BAR * 3 + 3] \
+            == list(cards.ACCENT)

@@ -198,7 +198,8 @@ def main() -> None:
     log(header)
     started = time.perf_counter()
     try:
-        bench.run()
+        with session.Trash(bench.work / ".trash"):  # wiped outputs are deleted once everything is measured
+            bench.run()
     finally:
         if args.save:
             Path(args.save).write_text(json.dumps({"header": header, "rows": bench.rows}, indent=1), "utf-8")

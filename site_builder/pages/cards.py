@@ -108,11 +108,10 @@ def _bands(marks: list[_Mark]) -> list[tuple[int, bytes]]:
     layout. A band is drawn one pixel wider on the left, and that column, never drawn on (no mark starts
     left of the card), is each row's filter byte: 0, none."""
     from PIL import Image, ImageDraw
-    bands, group = [], []
+    bands, group, reach = [], [], -1  # the marks of the band being gathered, and its last row
     for mark in sorted((m for m in marks if m.last >= m.top), key=lambda m: (m.top, m.last)) + [None]:
-        if group and (mark is None or mark.top > max(m.last for m in group)):
-            top = max(group[0].top, 0)
-            last = min(max(m.last for m in group), HEIGHT - 1)
+        if group and (mark is None or mark.top > reach):
+            top, last = max(group[0].top, 0), min(reach, HEIGHT - 1)
             band = Image.new("L", (WIDTH + 1, last - top + 1), 0)
             draw = ImageDraw.Draw(band)
             for m in group:
@@ -125,6 +124,7 @@ def _bands(marks: list[_Mark]) -> list[tuple[int, bytes]]:
             group = []
         if mark is not None:
             group.append(mark)
+            reach = max(reach, mark.last)
     return bands
 
 

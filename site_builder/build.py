@@ -11,6 +11,7 @@ file's stat signature with it. Nothing is written unless the build is good.
 from __future__ import annotations
 
 import datetime
+import functools
 import gc
 import os
 import sys
@@ -237,12 +238,23 @@ def read_config(root: Path, options: BuildOptions) -> tuple[SiteConfig | None, P
                        "make site.yml a real file inside the site's folder")
         return None, problems
     text = decode(path.read_bytes(), "site.yml", problems)
-    config = load_config(text, "site.yml", problems) if text is not None else None
+    config = None
+    if text is not None:
+        config, found = _config_of(text)
+        problems.extend(found)
     if config is not None and options.base_url:
         if not valid_base_url(options.base_url):
             problems.error(f"--base-url: {BASE_URL_RULE.removeprefix('base_url ')}", Location("site.yml"))
         config = replace(config, base_url=options.base_url)
     return config, problems
+
+
+@functools.lru_cache(maxsize=2)
+def _config_of(text: str) -> tuple[SiteConfig | None, tuple[Diagnostic, ...]]:
+    """site.yml's settings from its text, and their problems (once a process while the text is the same:
+    the settings are frozen)."""
+    found = Problems()
+    return load_config(text, "site.yml", found), tuple(found.items)
 
 
 def _settings(root: Path, options: BuildOptions, out: Path | None) -> tuple:
@@ -295,14 +307,19 @@ def relative_paths(root: Path, paths: Iterable[str]) -> set[str]:
 
 def static_files(root: Path, found: Discovery) -> dict[str, Path]:
     """Theme assets, overridden file by file by the site's templates/static/."""
-    out: dict[str, Path] = {}
-    for path in sorted((THEME_DIR / "static").rglob("*")):
-        if path.is_file():
-            out["static/" + path.relative_to(THEME_DIR / "static").as_posix()] = path
+    out = dict(_theme_statics())
     for rel, sf in found.files.items():
         if sf.kind == "template" and rel.startswith("templates/static/"):
             out[rel.removeprefix("templates/")] = root / rel
     return out
+
+
+@functools.cache
+def _theme_statics() -> tuple[tuple[str, Path], ...]:
+    """The theme's assets (listed once a process: they come with the builder's code)."""
+    base = THEME_DIR / "static"
+    return tuple(("static/" + path.relative_to(base).as_posix(), path) for path in sorted(base.rglob("*"))
+                 if path.is_file())
 
 
 def _jinja(root: Path, site: dict, digests: dict[str, str], config: SiteConfig, state: BuildState):

@@ -90,6 +90,19 @@ class FileTable:
         self.entries: dict[str, Entry] = {}  # rel_path -> entry, for every file of the site
         self.notes: dict[str, tuple[Diagnostic, ...]] = {}  # rel_path of a file or folder -> its problems
         self.named: tuple[Diagnostic, ...] | None = None  # the names' problems (read/portable.py); None: to check
+        self.listed: dict[str, SourceFile] | None = None  # every entry's file, by path in order (made when asked)
+
+    def files(self, read: dict[str, SourceFile], changed: set[str]) -> dict[str, SourceFile]:
+        """Every file by path, in order, with its text where it was `read` now. The list is kept, and only
+        the files read anew replaced in it while no file came or went (`changed`: every path that did)."""
+        listed, entries = self.listed, self.entries
+        if listed is None or any((rel in entries) != (rel in listed) for rel in changed):
+            listed = self.listed = {rel: entries[rel].file for rel in sorted(entries)}
+        else:
+            listed.update((rel, entries[rel].file) for rel in read if rel in entries)
+        files = listed.copy()
+        files.update((rel, found) for rel, found in read.items() if rel in entries)
+        return files
 
     def drop_under(self, rel: str) -> None:
         """Forget rel and everything under it (a path that went away, or a folder about to be walked)."""
@@ -325,7 +338,7 @@ def discover(root: Path, type_folders: dict[str, str], table: FileTable, told: s
     look = _Look(root, type_folders, table, check_media)
     if told is None or not all(look.told(rel) for rel in sorted(told)):
         look.walk_all(root)
-    files = {rel: look.read.get(rel) or table.entries[rel].file for rel in sorted(table.entries)}
+    files = table.files(look.read, look.changed)
     problems = tuple(d for found in table.notes.values() for d in found)
     replaced = {rel: look.before[rel].file.digest for rel in look.changed if rel in look.before}
     return Discovery(files, frozenset(look.read), frozenset(look.changed), problems, replaced)

@@ -32,36 +32,49 @@ class ParsedFile:
 
 
 class ParseCache:
-    """Parsed files by (rel_path, digest) in memory, and the problems of every content file by path.
+    """Parsed files by path in memory, each with the digest of the bytes it was parsed from; the problems
+    of every content file by path; and the Markdown renderer.
 
     `problems` (rel_path -> (digest, problems), for files that have any) is what a build reports for
     files it does not parse again; it is kept with the saved state. The parsed files themselves are
-    kept in memory while the state lives (the preview), and in the disk cache between runs.
+    kept in memory while the state lives (the preview), and in the disk cache between runs. So is the
+    renderer, whose highlighted code blocks an edit of the prose around them need not make again.
     """
 
     def __init__(self):
-        self.memory: dict[tuple[str, str], ParsedFile] = {}
+        self.memory: dict[str, tuple[str, ParsedFile]] = {}
         self.problems: dict[str, tuple[str, tuple[Diagnostic, ...]]] = {}
+        self.renderer: MarkdownRenderer | None = None
+
+    def get(self, rel: str, digest: str) -> ParsedFile | None:
+        kept = self.memory.get(rel)
+        return kept[1] if kept is not None and kept[0] == digest else None
 
     def keep(self, rel: str, digest: str, parsed: ParsedFile) -> None:
-        self.memory[(rel, digest)] = parsed
+        self.memory[rel] = (digest, parsed)
         if parsed.problems:
             self.problems[rel] = (digest, parsed.problems)
         else:
             self.problems.pop(rel, None)
 
     def drop(self, rel: str, digest: str | None) -> None:
-        self.memory.pop((rel, digest), None)
+        if digest is None or self.memory.get(rel, (digest,))[0] == digest:
+            self.memory.pop(rel, None)
         if digest is None or self.problems.get(rel, (digest,))[0] == digest:
             self.problems.pop(rel, None)
+
+    def markdown(self, config: SiteConfig) -> MarkdownRenderer:
+        """The renderer for the site's settings (kept: a change of them starts the whole state over)."""
+        if self.renderer is None or self.renderer.raw_html != config.raw_html:
+            self.renderer = MarkdownRenderer(config.raw_html)
+        return self.renderer
 
 
 class _Job:
     """What parsing one file needs besides the file (handed to worker processes once)."""
 
-    def __init__(self, config: SiteConfig, disk):
-        self.config, self.disk = config, disk
-        self.md = MarkdownRenderer(config.raw_html)
+    def __init__(self, config: SiteConfig, disk, md: MarkdownRenderer):
+        self.config, self.disk, self.md = config, disk, md
         self.folders = {t.folder: t for t in config.types}
 
 
@@ -97,7 +110,7 @@ class Items:
 
     def parsed(self, rel: str) -> ParsedFile:
         sf = self.files[rel]
-        found = self.cache.memory.get((rel, sf.digest))
+        found = self.cache.get(rel, sf.digest)
         if found is None:
             found = _from_disk(self.job.disk, sf)
         if found is None:
@@ -123,7 +136,7 @@ class Parsed:
 def parse(root: Path, discovery: Discovery, config: SiteConfig, cache: ParseCache, disk=None,
           progress=None) -> Parsed:
     """Parse what discovery found changed; the rest is as the cache holds it."""
-    job = _Job(config, disk)
+    job = _Job(config, disk, cache.markdown(config))
     content = {rel: sf for rel, sf in discovery.files.items() if sf.kind in CONTENT_KINDS}
     changed = {rel for rel in discovery.changed if rel in content or rel not in discovery.files}
     for rel in changed - content.keys():
@@ -136,7 +149,7 @@ def parse(root: Path, discovery: Discovery, config: SiteConfig, cache: ParseCach
     todo = []
     for rel in sorted(changed & content.keys()):
         sf = content[rel]
-        if (rel, sf.digest) in cache.memory:
+        if cache.get(rel, sf.digest) is not None:
             continue
         hit = _from_disk(disk, sf)
         if hit is not None:
@@ -144,8 +157,8 @@ def parse(root: Path, discovery: Discovery, config: SiteConfig, cache: ParseCach
         else:
             todo.append(sf if sf.text is not None else read_text(root, sf) or sf)
     todo = [sf for sf in todo if sf.text is not None]
-    if disk is not None and len(todo) <= FEW_FILES:
-        job.md.keep_code(disk)  # an edit: its file's code blocks are most likely as they were
+    # an edit: its file's code blocks are most likely as they were (kept on disk for the next run)
+    job.md.keep_code(disk if disk is not None and len(todo) <= FEW_FILES else None)
     done = 0
     for chunk in workers.run(parse_file, job, todo, PARALLEL_MIN):
         for parsed in chunk:
@@ -154,16 +167,9 @@ def parse(root: Path, discovery: Discovery, config: SiteConfig, cache: ParseCach
             done += 1
         if progress is not None:
             progress("parse", done, len(todo))
-    _forget_old(cache, content)
     if disk is not None and disk.misses and changed >= content.keys():  # the whole site was read: the rest is stale
         disk.prune()
     problems = tuple(d for rel, (digest, found) in sorted(cache.problems.items())
                      if rel in content and content[rel].digest == digest for d in found)
     return Parsed(items, content, frozenset(changed), problems)
 
-
-def _forget_old(cache: ParseCache, content: dict[str, SourceFile]) -> None:
-    """Parsed versions of files that have since changed or gone are not needed again."""
-    stale = [key for key in cache.memory if key[0] not in content or content[key[0]].digest != key[1]]
-    for key in stale:
-        del cache.memory[key]

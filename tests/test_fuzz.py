@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from site_builder.build import BuildOptions, build_site
@@ -127,6 +127,8 @@ def test_scan_never_fails_and_locates_inside_the_text(text, line0):
 
 @settings(max_examples=150 * SCALE, deadline=None)
 @given(pieces(MARKUP_PIECES, 40), st.sampled_from(["allow", "escape"]))
+@example("$\x1b$", "allow")  # a control character in maths, once found here
+@example("$$\x07 x$$", "escape")
 def test_markdown_render_never_fails_and_emits_no_active_url(text, policy):
     problems = Problems()
     fragment = MarkdownRenderer(policy).render(text, "content/pages/x.md", problems)

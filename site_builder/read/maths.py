@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from ..diagnostics import Location, Problems
+from .sanitize import no_controls
 
 MATH_OPEN, MATH_CLOSE = "\ue002", "\ue003"
 MATH_PLACEHOLDER_RE = re.compile(MATH_OPEN + r"(\d+)" + MATH_CLOSE)
@@ -217,7 +218,10 @@ def fill_maths(html_text: str, items: list[MathItem], problems: Problems) -> str
                            if items[int(m.group(2))].display else m.group(0), html_text)
     code = [m.span() for m in _CODE_RE.finditer(html_text)] if "<code" in html_text or "<pre" in html_text else []
 
-    def fill(m: re.Match) -> str:
+    def fill(m: re.Match) -> str:  # (control characters in the TeX shown as U+FFFD, as in the rest of the text)
+        return no_controls(one(m))
+
+    def one(m: re.Match) -> str:
         item = items[int(m.group(1))]
         if any(start <= m.start() < end for start, end in code):
             return html.escape(item.source, quote=False)

@@ -107,7 +107,7 @@ def real_folders(tree: Path, manifest: dict, listings: "Listings | None" = None)
             folder = folder.rpartition("/")[0]
             parents.add(folder)
     base = os.fspath(tree)
-    for parent in parents:
+    for parent in sorted(parents):  # (in order: which listing finds a link first is the same every run)
         path = os.path.join(base, parent) if parent else base
         try:
             strangers = listings.strangers(path) if listings is not None else _strangers(path)

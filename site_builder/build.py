@@ -97,7 +97,7 @@ def build_site(root: Path, options: BuildOptions = BuildOptions(), write: bool =
         parsed = parse(root, found, config, run.state.parsed, run.disk, progress)
         shown = Shown(options.drafts, options.future or options.preview,
                       datetime.date.fromisoformat(run.state.settings[-1]), marked=options.preview)
-        media = probe_media(root, found.files, run.state.links.world.info)
+        media = probe_media(root, found.part("media"), run.state.links.world.info)
         dates = _git_dates(root, config, run.state, problems)
         linked = link(config, Urls(config.base_url), parsed, media, run.state.links, shown, _unread(found, config), dates)
         linked.index.store = ImageStore(root, root / CACHE_DIR, options.disk_cache and (write or cache is not None))
@@ -126,7 +126,7 @@ def build_site(root: Path, options: BuildOptions = BuildOptions(), write: bool =
 
 def portable_names(found: Discovery, table) -> tuple[Diagnostic, ...]:
     """The problems with the site's file names (read/portable.py), checked again when a file came or went."""
-    if table.named is None or any(rel not in found.replaced or rel not in found.files for rel in found.changed):
+    if table.named is None or any(rel not in found.replaced or found.get(rel) is None for rel in found.changed):
         table.named = tuple(check_names((rel, rel) for rel in found.files))
     return table.named
 
@@ -194,8 +194,8 @@ def plan(root: Path, found: Discovery, linked, state: BuildState, unportable: se
 def render(root: Path, found: Discovery, config: SiteConfig, linked, planned: Planned, replanned: bool, run: Run,
            progress):
     """The pages, rendered again where what they read changed (see pages/render.py)."""
-    site = {rel.removeprefix("templates/"): sf for rel, sf in found.files.items()
-            if sf.kind == "template" and (sf.text is not None or rel.endswith((".html", ".xml", ".txt", ".j2")))}
+    site = {rel.removeprefix("templates/"): sf for rel, sf in found.part("templates").items()
+            if sf.text is not None or rel.endswith((".html", ".xml", ".txt", ".j2"))}
     digests = {name: sf.digest for name, sf in site.items()}
     on_disk = _kept_on_disk(run.out, run.state.process.written, bool(found.changed)) if run.saved else None
     return render_pages(linked.index, planned, replanned, lambda: _jinja(root, site, digests, config, run.state),
@@ -308,8 +308,8 @@ def relative_paths(root: Path, paths: Iterable[str]) -> set[str]:
 def static_files(root: Path, found: Discovery) -> dict[str, Path]:
     """Theme assets, overridden file by file by the site's templates/static/."""
     out = dict(_theme_statics())
-    for rel, sf in found.files.items():
-        if sf.kind == "template" and rel.startswith("templates/static/"):
+    for rel in found.part("templates"):
+        if rel.startswith("templates/static/"):
             out[rel.removeprefix("templates/")] = root / rel
     return out
 
@@ -384,8 +384,9 @@ def _write(root: Path, run: Run, outputs: dict, found: Discovery, searched: Sear
             record = state.pages.records.get(path) if isinstance(data, bytes) else None
             if record is not None and record.data is data:
                 known[path] = record.digest
-        known.update((r.out_path, found.files[r.key].digest) for r in state.plan.routes  # media: read already
-                     if r.kind == "asset" and r.key in found.files)
+        media = found.part("media")
+        known.update((r.out_path, media[r.key].digest) for r in state.plan.routes  # media: read already
+                     if r.kind == "asset" and r.key in media)
         if searched is not None:
             known.update(searched.digests)
         memory.written = None

@@ -16,6 +16,7 @@ import re
 import stat
 import time
 from dataclasses import dataclass, replace
+from functools import cached_property
 from pathlib import Path
 
 from ..diagnostics import Diagnostic, Location, Problems, did_you_mean, suggest
@@ -90,19 +91,26 @@ class FileTable:
         self.entries: dict[str, Entry] = {}  # rel_path -> entry, for every file of the site
         self.notes: dict[str, tuple[Diagnostic, ...]] = {}  # rel_path of a file or folder -> its problems
         self.named: tuple[Diagnostic, ...] | None = None  # the names' problems (read/portable.py); None: to check
-        self.listed: dict[str, SourceFile] | None = None  # every entry's file, by path in order (made when asked)
+        self.parts: dict[str, dict[str, SourceFile]] | None = None  # each entry's file by part of the site (PARTS)
 
-    def files(self, read: dict[str, SourceFile], changed: set[str]) -> dict[str, SourceFile]:
-        """Every file by path, in order, with its text where it was `read` now. The list is kept, and only
-        the files read anew replaced in it while no file came or went (`changed`: every path that did)."""
-        listed, entries = self.listed, self.entries
-        if listed is None or any((rel in entries) != (rel in listed) for rel in changed):
-            listed = self.listed = {rel: entries[rel].file for rel in sorted(entries)}
+    def files(self, read: dict[str, SourceFile], changed: set[str]) -> dict[str, dict[str, SourceFile]]:
+        """Every file by part of the site (PARTS), by path in order, with its text where it was `read` now.
+        The lists are kept, and only the files read anew replaced in them while no file came or went
+        (`changed`: every path that did)."""
+        parts, entries = self.parts, self.entries
+        if parts is None or any((rel in entries) != any(rel in files for files in parts.values()) for rel in changed):
+            parts = self.parts = {}
+            for rel in sorted(entries):
+                parts.setdefault(PARTS[entries[rel].file.kind], {})[rel] = entries[rel].file
         else:
-            listed.update((rel, entries[rel].file) for rel in read if rel in entries)
-        files = listed.copy()
-        files.update((rel, found) for rel, found in read.items() if rel in entries)
-        return files
+            for rel in [rel for rel in read if rel in entries]:
+                parts[PARTS[entries[rel].file.kind]][rel] = entries[rel].file
+        now = {rel: sf for rel, sf in read.items() if rel in entries}
+        out = {}
+        for part, files in parts.items():
+            out[part] = files.copy()
+            out[part].update((rel, sf) for rel, sf in now.items() if rel in files)
+        return out
 
     def drop_under(self, rel: str) -> None:
         """Forget rel and everything under it (a path that went away, or a folder about to be walked)."""
@@ -112,13 +120,34 @@ class FileTable:
                 del table[key]
 
 
+# The parts of a site, by the kind of file: a stage reads the part it needs
+PARTS = {"explainer": "content", "page": "content", "fact": "content", "media": "media", "template": "templates"}
+
+
 @dataclass(frozen=True)
 class Discovery:
-    files: dict[str, SourceFile]  # every file of the site by rel_path, sorted; text only where it was read now
+    parts: dict[str, dict[str, SourceFile]]  # every file of the site by part (PARTS), then by rel_path, sorted;
+    # text only where it was read now
     read: frozenset[str]  # rel_paths read (their signature changed, or could not be trusted)
     changed: frozenset[str]  # rel_paths added, removed, or with other bytes since the last discovery
     problems: tuple[Diagnostic, ...]
     replaced: dict[str, str]  # changed or removed files that were there before -> the digest they had
+
+    def part(self, name: str) -> dict[str, SourceFile]:
+        """The files of one part of the site ("content", "media" or "templates")."""
+        return self.parts.get(name, {})
+
+    def get(self, rel: str) -> SourceFile | None:
+        """The file at rel_path, if the site has one there."""
+        for files in self.parts.values():
+            if rel in files:
+                return files[rel]
+        return None
+
+    @cached_property
+    def files(self) -> dict[str, SourceFile]:
+        """Every file of the site by rel_path, sorted (made when asked: a build after an edit needs a part)."""
+        return dict(sorted(item for files in self.parts.values() for item in files.items()))
 
 
 def classify(rel: str, type_folders: dict[str, str]) -> tuple[str, str] | Diagnostic:
@@ -338,10 +367,10 @@ def discover(root: Path, type_folders: dict[str, str], table: FileTable, told: s
     look = _Look(root, type_folders, table, check_media)
     if told is None or not all(look.told(rel) for rel in sorted(told)):
         look.walk_all(root)
-    files = table.files(look.read, look.changed)
+    parts = table.files(look.read, look.changed)
     problems = tuple(d for found in table.notes.values() for d in found)
     replaced = {rel: look.before[rel].file.digest for rel in look.changed if rel in look.before}
-    return Discovery(files, frozenset(look.read), frozenset(look.changed), problems, replaced)
+    return Discovery(parts, frozenset(look.read), frozenset(look.changed), problems, replaced)
 
 
 def _top_folder(root: Path, top: str, look: _Look) -> bool:

@@ -137,9 +137,9 @@ def parse(root: Path, discovery: Discovery, config: SiteConfig, cache: ParseCach
           progress=None) -> Parsed:
     """Parse what discovery found changed; the rest is as the cache holds it."""
     job = _Job(config, disk, cache.markdown(config))
-    content = {rel: sf for rel, sf in discovery.files.items() if sf.kind in CONTENT_KINDS}
-    changed = {rel for rel in discovery.changed if rel in content or rel not in discovery.files}
-    for rel in changed - content.keys():
+    content = discovery.part("content")
+    changed = {rel for rel in discovery.changed if rel in content or discovery.get(rel) is None}
+    for rel in [rel for rel in changed if rel not in content]:  # (not `changed - content.keys()`: O(site))
         cache.drop(rel, None)
     for rel, digest in discovery.replaced.items():  # the parsed form of bytes no longer there is not needed
         cache.drop(rel, digest)

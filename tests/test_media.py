@@ -197,3 +197,19 @@ def test_a_card_has_the_pixels_of_drawing_it_whole(title):
         assert card.tobytes() == whole.tobytes()
         assert card.getpalette()[:3] == list(cards.BACKGROUND) and card.getpalette()[cards.BAR * 3:cards.BAR * 3 + 3] \
             == list(cards.ACCENT)
+
+
+def test_a_card_carries_the_checksum_of_its_pixels():
+    """The stream's Adler-32 is put together from each band's: zlib checks it when the card is read."""
+    import random
+    import zlib
+    from site_builder.pages import cards
+    data = cards.draw_card("A title", "A site", "Explainer")
+    start = data.index(b"IDAT") + 4
+    stream = data[start:start + int.from_bytes(data[start - 8:start - 4], "big")]
+    rows = zlib.decompress(stream)  # (raises when the checksum is wrong)
+    assert len(rows) == (cards.WIDTH + 1) * cards.HEIGHT and zlib.adler32(rows) == int.from_bytes(stream[-4:], "big")
+    pick = random.Random(7)
+    for _ in range(200):
+        a, b = pick.randbytes(pick.randrange(3000)), pick.randbytes(pick.randrange(70000))
+        assert cards._adler_joined(zlib.adler32(a), zlib.adler32(b), len(b)) == zlib.adler32(a + b)

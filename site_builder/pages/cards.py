@@ -103,24 +103,13 @@ def _text(x: int, y: int, text: str, font, fill: int) -> _Mark:
     return _Mark(y + top, y + bottom - 1, "text", (x, y), fill, (text, font))
 
 
-def _bands(marks: list[_Mark]) -> list[tuple[int, bytes]]:
-    """The rows that hold ink, as (first row, rows): overlapping marks drawn together, in the PNG's row
-    layout. A band is drawn one pixel wider on the left, and that column, never drawn on (no mark starts
-    left of the card), is each row's filter byte: 0, none."""
-    from PIL import Image, ImageDraw
+def _bands(marks: list[_Mark]) -> list[tuple[int, int, bytes, int]]:
+    """The bands of rows that hold ink, overlapping marks drawn together: (first row, rows, the band's
+    pixels deflated, their Adler-32), from the top."""
     bands, group, reach = [], [], -1  # the marks of the band being gathered, and its last row
     for mark in sorted((m for m in marks if m.last >= m.top), key=lambda m: (m.top, m.last)) + [None]:
         if group and (mark is None or mark.top > reach):
-            top, last = max(group[0].top, 0), min(reach, HEIGHT - 1)
-            band = Image.new("L", (WIDTH + 1, last - top + 1), 0)
-            draw = ImageDraw.Draw(band)
-            for m in group:
-                if m.kind == "rect":
-                    x0, y0, x1, y1 = m.where
-                    draw.rectangle((x0 + 1, y0 - top, x1 + 1, y1 - top), fill=m.fill)
-                else:
-                    draw.text((m.where[0] + 1, m.where[1] - top), m.text[0], font=m.text[1], fill=m.fill)
-            bands.append((top, band.tobytes()))
+            bands.append(_band(tuple(group), reach))
             group = []
         if mark is not None:
             group.append(mark)
@@ -128,19 +117,38 @@ def _bands(marks: list[_Mark]) -> list[tuple[int, bytes]]:
     return bands
 
 
-def _png(bands: list[tuple[int, bytes]]) -> bytes:
+@functools.lru_cache(maxsize=32)
+def _band(group: tuple[_Mark, ...], reach: int) -> tuple[int, int, bytes, int]:
+    """One band, in the PNG's row layout, compressed. Kept a while: every card of a kind has the same bar
+    and heading. A band is drawn one pixel wider on the left, and that column, never drawn on (no mark
+    starts left of the card), is each row's filter byte: 0, none."""
+    from PIL import Image, ImageDraw
+    top, last = max(group[0].top, 0), min(reach, HEIGHT - 1)
+    band = Image.new("L", (WIDTH + 1, last - top + 1), 0)
+    draw = ImageDraw.Draw(band)
+    for m in group:
+        if m.kind == "rect":
+            x0, y0, x1, y1 = m.where
+            draw.rectangle((x0 + 1, y0 - top, x1 + 1, y1 - top), fill=m.fill)
+        else:
+            draw.text((m.where[0] + 1, m.where[1] - top), m.text[0], font=m.text[1], fill=m.fill)
+    rows = band.tobytes()
+    deflate = zlib.compressobj(LEVEL, zlib.DEFLATED, -15)
+    return top, last - top + 1, deflate.compress(rows) + deflate.flush(zlib.Z_FULL_FLUSH), zlib.adler32(rows)
+
+
+def _png(bands: list[tuple[int, int, bytes, int]]) -> bytes:
     """A palette PNG of the card from its bands of ink; the blank rows between them are compressed once a
     process (each part of the stream is a complete deflate run of its own, so they join end to end)."""
     row, parts, adler, y = WIDTH + 1, [_ZLIB_HEADER], 1, 0
-    for top, rows in bands + [(HEIGHT, b"")]:
+    for top, count, deflated, checksum in bands + [(HEIGHT, 0, b"", 1)]:
         if top > y:
             parts.append(_blank(top - y))
             adler = _adler_of_zeros(adler, (top - y) * row)
-        if rows:
-            deflate = zlib.compressobj(LEVEL, zlib.DEFLATED, -15)
-            parts += (deflate.compress(rows), deflate.flush(zlib.Z_FULL_FLUSH))
-            adler = zlib.adler32(rows, adler)
-        y = top + len(rows) // row
+        if count:
+            parts.append(deflated)
+            adler = _adler_joined(adler, checksum, count * row)
+        y = top + count
     parts += (_LAST_BLOCK, struct.pack(">I", adler))
     header = struct.pack(">IIBBBBB", WIDTH, HEIGHT, 8, 3, 0, 0, 0)  # 8 bits, palette colour, no interlace
     return b"".join((b"\x89PNG\r\n\x1a\n", _chunk(b"IHDR", header), _chunk(b"PLTE", bytes(_palette())),
@@ -166,6 +174,14 @@ def _adler_of_zeros(adler: int, count: int) -> int:
     """Adler-32 carried over `count` zero bytes: the first sum stays, the second grows by it each byte."""
     first, second = adler & 0xFFFF, adler >> 16
     return ((second + count * first) % 65521) << 16 | first
+
+
+def _adler_joined(adler: int, after: int, count: int) -> int:
+    """Adler-32 of two runs of bytes joined, from each run's and the second's length (`count`): each byte
+    of the second adds the first run's first sum once more to the second sum; both start from 1."""
+    first = ((adler & 0xFFFF) + (after & 0xFFFF) - 1) % 65521
+    second = ((adler >> 16) + (after >> 16) + count * ((adler & 0xFFFF) - 1)) % 65521
+    return second << 16 | first
 
 
 @functools.lru_cache(maxsize=1)

@@ -210,6 +210,7 @@ class TemplateDeps:
         self._reach = self.reached
         self._exists_memo: dict[str, bool] = {}
         self._names: dict[tuple, frozenset[str]] = {}
+        self._refs: dict[str, tuple] = {}  # name -> the names its source refers to (each source parsed once)
 
     def _exists(self, name: str) -> bool:
         found = self._exists_memo.get(name)
@@ -234,14 +235,7 @@ class TemplateDeps:
             if current in seen:
                 continue
             seen.add(current)
-            try:
-                source, _, _ = self.env.loader.get_source(self.env, current)
-                referenced = jinja2.meta.find_referenced_templates(self.env.parse(source))
-            except jinja2.TemplateNotFound:
-                continue  # missing: the name stays a dependency (adding it changes the page)
-            except jinja2.TemplateSyntaxError:
-                continue  # reported when the page renders
-            for ref in referenced:
+            for ref in self._referenced(current):
                 if ref is None:
                     seen.add(ANY_TEMPLATE)
                 else:
@@ -249,6 +243,20 @@ class TemplateDeps:
         result = frozenset(seen)
         self._reach[name] = result
         return result
+
+    def _referenced(self, name: str) -> tuple:
+        """The names one template extends, includes or imports (None for a name only known when it renders)."""
+        found = self._refs.get(name)
+        if found is None:
+            try:
+                source, _, _ = self.env.loader.get_source(self.env, name)
+                found = tuple(jinja2.meta.find_referenced_templates(self.env.parse(source)))
+            except jinja2.TemplateNotFound:
+                found = ()  # missing: the name stays a dependency (adding it changes the page)
+            except jinja2.TemplateSyntaxError:
+                found = ()  # reported when the page renders
+            self._refs[name] = found
+        return found
 
     def for_names(self, names: Iterable[str]) -> frozenset[str]:
         """select_template(names): the names tried up to the first that exists, and all it reaches."""

@@ -642,6 +642,37 @@ def test_new_removed_and_template_files_are_told_like_any_other(site):
     assert told(site, state, [str(path)]).ok
 
 
+def test_discovery_told_of_changes_lists_the_files_a_walk_lists(site):
+    """The lists of files discovery keeps between builds, updated a file at a time, are a fresh walk's."""
+    folders = {"people": "person", "organizations": "organization", "sources": "source"}
+    table = discover.FileTable()
+    discover.discover(site, folders, table)
+
+    def same_as_a_walk(told_paths):
+        found = discover.discover(site, folders, table, set(told_paths))
+        walked = discover.discover(site, folders, discover.FileTable())
+        assert {part: list(files) for part, files in found.parts.items()} \
+            == {part: list(files) for part, files in walked.parts.items()}
+        assert {rel: (sf.digest, sf.kind) for rel, sf in found.files.items()} \
+            == {rel: (sf.digest, sf.kind) for rel, sf in walked.files.items()}
+        assert list(found.files) == sorted(found.files)
+        return found
+
+    edited = site / "content/explainers/second.md"
+    edited.write_text(edited.read_text() + "\nOne more sentence.\n")
+    found = same_as_a_walk(["content/explainers/second.md"])
+    assert found.part("content")["content/explainers/second.md"].text.endswith("One more sentence.\n")
+    found = same_as_a_walk([])  # nothing: the lists as they were, without the texts read before
+    assert found.part("content")["content/explainers/second.md"].text is None
+    write_site(site, {"content/explainers/a-new-one.md": explainer("New", [], []), "templates/extra.html": "x",
+                      "content/media/pixel.png": png()})
+    found = same_as_a_walk(["content/explainers/a-new-one.md", "templates/extra.html", "content/media/pixel.png"])
+    assert "templates/extra.html" in found.part("templates") and found.get("content/media/pixel.png").kind == "media"
+    (site / "content/explainers/first.md").unlink()
+    found = same_as_a_walk(["content/explainers/first.md"])
+    assert found.get("content/explainers/first.md") is None
+
+
 def test_a_scratch_file_made_and_deleted_while_saving_changes_nothing(site):
     state = BuildState()
     told(site, state, None)

@@ -93,7 +93,7 @@ class FileTable:
         self.named: tuple[Diagnostic, ...] | None = None  # the names' problems (read/portable.py); None: to check
         self.parts: dict[str, dict[str, SourceFile]] | None = None  # each entry's file by part of the site (PARTS)
 
-    def files(self, read: dict[str, SourceFile], changed: set[str]) -> dict[str, dict[str, SourceFile]]:
+    def by_part(self, read: dict[str, SourceFile], changed: set[str]) -> dict[str, dict[str, SourceFile]]:
         """Every file by part of the site (PARTS), by path in order, with its text where it was `read` now.
         The lists are kept, and only the files read anew replaced in them while no file came or went
         (`changed`: every path that did)."""
@@ -367,7 +367,7 @@ def discover(root: Path, type_folders: dict[str, str], table: FileTable, told: s
     look = _Look(root, type_folders, table, check_media)
     if told is None or not all(look.told(rel) for rel in sorted(told)):
         look.walk_all(root)
-    parts = table.files(look.read, look.changed)
+    parts = table.by_part(look.read, look.changed)
     problems = tuple(d for found in table.notes.values() for d in found)
     replaced = {rel: look.before[rel].file.digest for rel in look.changed if rel in look.before}
     return Discovery(parts, frozenset(look.read), frozenset(look.changed), problems, replaced)

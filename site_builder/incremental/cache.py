@@ -125,7 +125,7 @@ class DiskCache:
         self.usable = real_folder(Path(folder)) and real_folder(self.folder)
         self.salt = f"{code_digest()}\x00{settings}\x00".encode()
         self.used: set[str] = set()
-        self.hits = self.misses = self.writes = 0
+        self.misses = 0  # lookups that found nothing (parse.py prunes the cache only after a run with some)
 
     def key(self, rel_path: str, digest: str) -> str:
         return hashlib.blake2b(self.salt + f"{rel_path}\x00{digest}".encode(), digest_size=20).hexdigest()
@@ -139,9 +139,7 @@ class DiskCache:
         data = read_regular(self._path(key)) if self.usable else None
         if data is not None:
             try:
-                value = codec.decode(codec.unpack(_FORMAT, data))
-                self.hits += 1
-                return value
+                return codec.decode(codec.unpack(_FORMAT, data))
             except codec.Refused:
                 pass
         self.misses += 1
@@ -155,7 +153,6 @@ class DiskCache:
         try:
             if real_folder(path.parent):
                 atomic_write(path, codec.pack(_FORMAT, codec.encode(value)))
-                self.writes += 1
         except (OSError, TypeError):
             pass
 

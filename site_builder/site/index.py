@@ -176,10 +176,6 @@ class Index:
         return self.urls.page(links.slug, links.language)
 
     # ---- languages
-    def language_of(self, id_: str) -> str:
-        """The language an explainer or page is written in (a fact sheet's own, untranslated)."""
-        return self._head(id_).language or self.config.language
-
     def versions(self, id_: str) -> dict[str, str]:
         """Every version of an item by language, in the site's order of languages: an explainer's or page's
         original and its translations ({'en': 'explainers/x', 'ko': 'explainers/x.ko'}); a fact sheet is one

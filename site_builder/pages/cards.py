@@ -8,10 +8,11 @@ it is kept by the digest of that (see incremental/images.py) and drawn once. Dra
 basic text layout, so a card is the same bytes wherever the same Pillow and zlib make it.
 
 Most of a card is blank. Only the bands of rows that hold ink are drawn (with Pillow) and
-compressed; the blank runs between them are compressed once a process, and the PNG is put
-together here (it is a few chunks around one zlib stream). That halves the cost of a card against
-drawing the whole canvas and having Pillow encode it: the largest part of a cold build of a small
-site, where every page gets a card.
+compressed, and a band is kept a while, so the bar and heading every card of a kind shares are
+made once; the blank runs between bands are compressed once a process, and the PNG is put together
+here (it is a few chunks around one zlib stream). A card costs about a fifth of drawing the whole
+canvas and having Pillow encode it, which was the largest part of a cold build of a small site,
+where every page gets a card.
 """
 
 from __future__ import annotations
@@ -109,7 +110,7 @@ def _bands(marks: list[_Mark]) -> list[tuple[int, int, bytes, int]]:
     bands, group, reach = [], [], -1  # the marks of the band being gathered, and its last row
     for mark in sorted((m for m in marks if m.last >= m.top), key=lambda m: (m.top, m.last)) + [None]:
         if group and (mark is None or mark.top > reach):
-            bands.append(_band(tuple(group), reach))
+            bands.append(_band(tuple(group)))
             group = []
         if mark is not None:
             group.append(mark)
@@ -118,12 +119,12 @@ def _bands(marks: list[_Mark]) -> list[tuple[int, int, bytes, int]]:
 
 
 @functools.lru_cache(maxsize=32)
-def _band(group: tuple[_Mark, ...], reach: int) -> tuple[int, int, bytes, int]:
+def _band(group: tuple[_Mark, ...]) -> tuple[int, int, bytes, int]:
     """One band, in the PNG's row layout, compressed. Kept a while: every card of a kind has the same bar
     and heading. A band is drawn one pixel wider on the left, and that column, never drawn on (no mark
     starts left of the card), is each row's filter byte: 0, none."""
     from PIL import Image, ImageDraw
-    top, last = max(group[0].top, 0), min(reach, HEIGHT - 1)
+    top, last = max(group[0].top, 0), min(max(m.last for m in group), HEIGHT - 1)
     band = Image.new("L", (WIDTH + 1, last - top + 1), 0)
     draw = ImageDraw.Draw(band)
     for m in group:

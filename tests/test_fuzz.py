@@ -202,6 +202,8 @@ def _load_both_ways(text: str, monkeypatch_loader) -> list:
     st.one_of(st.text(max_size=30), st.integers(), st.floats(allow_nan=False), st.booleans(), st.none()),
     lambda kids: st.one_of(st.lists(kids, max_size=4), st.dictionaries(st.text(max_size=8), kids, max_size=4)),
     max_leaves=12).map(lambda v: yaml.safe_dump({"v": v}, allow_unicode=True))))
+@example("!")  # an empty value tagged '!': text to LibYAML, null to the Python parser until told (found here)
+@example("v: !\nw: ! ''\nx:\n- !\n")
 def test_libyaml_and_python_paths_load_the_same(text):
     """The fast LibYAML path must report exactly what the pure-Python path reports, marks included."""
     import contextlib

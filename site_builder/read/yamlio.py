@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 import yaml
-from yaml.events import AliasEvent
+from yaml.events import AliasEvent, ScalarEvent
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from ..diagnostics import Location, Problems
@@ -56,6 +56,9 @@ class _NoAliasLoader(yaml.SafeLoader):
             raise yaml.composer.ComposerError(
                 None, None, "anchors (&name) are not allowed in site files", event.start_mark
             )
+        if isinstance(event, ScalarEvent) and event.tag == "!" and event.value == "" and event.style is None:
+            # no value but a tag of "!" is empty text: LibYAML reads it so, this parser would read it as null
+            event.implicit = (False, event.implicit[1])
         return super().compose_node(parent, index)
 
 

@@ -744,3 +744,38 @@ def test_a_fact_sheet_translated_or_no_longer_translated_is_planned_anew(monkeyp
         age_files(root, step)
         result = same_as_clean(root, state, options, changed_paths(before, snapshot(root)) if tell else None)
         assert any(p.startswith("ko/") and "ada" in p for p in result.outputs) == (n % 3 != 0)
+
+
+def test_each_page_of_a_list_depends_on_the_jump_list_it_shares(tmp_path, monkeypatch):
+    """The jump list of a long list is made once a build (Index.derived) and shown on each of its pages: a
+    page that did not make it depends on it all the same, so a new first letter on page 3 reaches page 2."""
+    monkeypatch.setattr(discover, "RACY_SECONDS", 0.0)
+    files = {"site.yml": MINIMAL_SITE_YML + "per_page: 10\n"}
+    for i in range(25):
+        files[f"content/facts/people/p{i:02d}.yml"] = f"name: {chr(65 + i)}nne\nsummary: A writer.\nrole: {{value: Writer}}\n"
+    root = write_site(tmp_path / "site", files)
+    state = BuildState()
+    rebuild(root, state)
+    write_site(root, {"content/facts/people/p24.yml": "name: Yvonne\nsummary: A writer.\nrole: {value: Writer}\n"})
+    again = rebuild(root, state, changed=["content/facts/people/p24.yml"])
+    assert {"people/index.html", "people/page/2/index.html", "people/page/3/index.html"} <= again
+    same_as_clean(root, state, BuildOptions(disk_cache=False))
+    write_site(root, {"content/facts/people/p24.yml": "name: Zed\nsummary: A writer.\nrole: {value: Writer}\n"})
+    result = build_site(root, BuildOptions(disk_cache=False), write=False, cache=state,
+                        changed=["content/facts/people/p24.yml"])
+    assert b'href="/people/page/3/#jump-z"' in result.outputs["people/page/2/index.html"]
+
+
+def test_a_value_pages_share_notes_what_it_read_for_every_page_that_asks(site):
+    index = build_site(site, BuildOptions(disk_cache=False), write=False).index
+    made = []
+
+    def make():
+        made.append(1)
+        return index.title("people/ada")
+
+    with index.recording() as first:
+        assert index.derived("name", make) == "Ada Lovelace"
+    with index.recording() as second:
+        assert index.derived("name", make) == "Ada Lovelace"
+    assert made == [1] and first == second and first

@@ -21,7 +21,7 @@ from ..site.routes import Route
 from .structured import json_ld
 from .feeds import feed_context, tag_feed, tag_feed_context
 from .images import lead_image, media_helper, share_image
-from .listing import by_letter, by_year, paged_context, paginate, with_anchors
+from .listing import paged_context, paginate, with_anchors
 from .moved import redirect_context
 
 
@@ -32,7 +32,12 @@ def plain(refs: PageRefs, fragment: Fragment | None) -> Markup:
 
 
 def card(index: Index, refs: PageRefs, id_: str) -> dict:
-    """An item as lists show it, in the page's language where it has a version in it (else marked with its own)."""
+    """An item as lists show it, in the page's language where it has a version in it (else marked with its own).
+    Made once a build for each item and language, and shared by every page that lists it (Index.derived)."""
+    return dict(index.derived(("card", refs.language, id_), lambda: _card(index, refs, id_)))
+
+
+def _card(index: Index, refs: PageRefs, id_: str) -> dict:
     id_, language = refs.version(id_)
     item = index.card_item(id_)  # a card shows card fields only (resolve.card_fields)
     url = index.url(id_, language)
@@ -266,7 +271,7 @@ def fact_context(index: Index, route: Route, refs: PageRefs) -> dict:
 def type_index_context(index: Index, route: Route, refs: PageRefs) -> dict:
     tspec = index.config.type(route.key.partition("/")[0])  # page 2 on: 'type/2'
     ids = index.ids_of_type(tspec.name)
-    paging = paginate(index, route, ids, (by_year if tspec.name == "event" else by_letter)(index))
+    paging = paginate(index, route, ids, "year" if tspec.name == "event" else "letter")
     described = tspec.description or gettext(refs.language, "%(plural)s on this site.", plural=tspec.plural)
     ctx = common(index, route, refs, tspec.plural, described)
     ctx.update({"type": {"name": tspec.name, "label": tspec.singular, "plural": tspec.plural,
@@ -278,7 +283,7 @@ def type_index_context(index: Index, route: Route, refs: PageRefs) -> dict:
 
 def timeline_context(index: Index, route: Route, refs: PageRefs) -> dict:
     ids = index.ids_of_type("event")
-    paging = paginate(index, route, ids, by_year(index), lambda label, id_: id_.replace("/", "-"))
+    paging = paginate(index, route, ids, "year", lambda label, id_: id_.replace("/", "-"))
     events = [index.item(i) for i in paging["ids"]]
     rows = []
     for sheet in events:
@@ -315,18 +320,23 @@ class DocView:
 
 def explainers(index: Index, refs: PageRefs, only: set[str] | None = None) -> list[dict]:
     """Every explainer, newest first, each in the page's language where it is translated into it; only
-    those shown as one of `only` if given (a tag's feed: cards for its explainers alone, not the site's)."""
+    those shown as one of `only` if given (a tag's feed: cards for its explainers alone, not the site's).
+    Each entry is made once a build for each language and shared by every list that shows it (the home
+    page, the list of explainers, the feeds, the sitemap); each page gets entries of its own to change."""
     out = []
     for id_ in index.ids_of_kind("explainer"):
-        shown = refs.version(id_)[0]
-        if only is not None and shown not in only:
-            continue
-        d = index.card_item(id_)  # tags, and the date, authors and updated a translation does not give, are the original's
-        t = index.card_item(shown) if shown != id_ else d
-        updated = t.updated if t.date else t.updated or d.updated  # with its own date, a translation's own
-        out.append(card(index, refs, id_) | {"tags": list(d.tags), "updated": updated,
-                                             "authors": list(t.authors or d.authors), "doc": DocView(index, shown)})
+        if only is None or refs.version(id_)[0] in only:
+            out.append(dict(index.derived(("entry", refs.language, id_), lambda: _entry(index, refs, id_))))
     return out
+
+
+def _entry(index: Index, refs: PageRefs, id_: str) -> dict:
+    shown = refs.version(id_)[0]
+    d = index.card_item(id_)  # tags, and the date, authors and updated a translation does not give, are the original's
+    t = index.card_item(shown) if shown != id_ else d
+    updated = t.updated if t.date else t.updated or d.updated  # with its own date, a translation's own
+    return card(index, refs, id_) | {"tags": list(d.tags), "updated": updated, "authors": list(t.authors or d.authors),
+                                     "doc": DocView(index, shown)}
 
 
 def explainers_context(index: Index, route: Route, refs: PageRefs) -> dict:
@@ -351,7 +361,7 @@ def home_context(index: Index, route: Route, refs: PageRefs) -> dict:
 
 def tag_context(index: Index, route: Route, refs: PageRefs) -> dict:
     tag = route.key.partition("/")[0]  # page 2 on: 'tag/2'
-    paging = paginate(index, route, list(index.tagged(tag)), by_year(index))
+    paging = paginate(index, route, list(index.tagged(tag)), "year")
     title = gettext(refs.language, "Tagged “%(tag)s”", tag=tag)
     ctx = common(index, route, refs, title, gettext(refs.language, "Explainers tagged %(tag)s.", tag=tag))
     ctx.update({"tag": tag, "items": with_anchors(cards(index, refs, paging["ids"]), paging),

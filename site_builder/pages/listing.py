@@ -42,6 +42,9 @@ def by_year(index) -> Callable[[str], str]:
     return year
 
 
+GROUPS = {"letter": by_letter, "year": by_year}
+
+
 def anchor_for(label: str) -> str:
     """The id of the list item where a group starts: jump-a, jump-2024, jump-other, jump-u416 (Cyrillic A)."""
     if label == "#":
@@ -51,10 +54,10 @@ def anchor_for(label: str) -> str:
     return "jump-" + "".join(f"u{ord(ch):x}" for ch in label)
 
 
-def paginate(index, route, ids: list[str], group: Callable[[str], str], anchor=None) -> dict:
+def paginate(index, route, ids: list[str], group: str, anchor=None) -> dict:
     """This page's share of a list, and the pagination data its template gets (see the module's docstring).
 
-    `ids` is the whole list, in order; `anchor(label, id)` names the element where a group starts
+    `ids` is the whole list, in order, grouped by `group` (a name in GROUPS); `anchor(label, id)` names the element where a group starts
     (default: anchor_for(label), which the cards carry as `anchor`)."""
     _, number = split_page(route.key)
     per_page = index.config.publish.per_page
@@ -67,17 +70,25 @@ def paginate(index, route, ids: list[str], group: Callable[[str], str], anchor=N
             "next": numbered_url(first, number + 1) if number < count else "",
             "ids": ids[start:start + per_page], "jump": [], "anchors": {}}
     if count > 1 or len(ids) >= JUMP_MIN:
-        seen: set[str] = set()
-        for i, id_ in enumerate(ids):
-            label = group(id_)
-            if label in seen:
-                continue
-            seen.add(label)
+        for i, label, id_ in index.derived(("groups", group, tuple(ids)), lambda: starts(ids, GROUPS[group](index))):
             name = anchor(label, id_) if anchor is not None else anchor_for(label)
             data["jump"].append({"label": label, "url": numbered_url(first, i // per_page + 1) + "#" + name,
                                  "current": i // per_page + 1 == number})
             data["anchors"][id_] = name
     return data
+
+
+def starts(ids: list[str], group: Callable[[str], str]) -> tuple[tuple[int, str, str], ...]:
+    """(place, label, id) of the first item of each group of a list: made once a build for a list, which
+    each of its pages shows (see Index.derived)."""
+    seen: set[str] = set()
+    out = []
+    for i, id_ in enumerate(ids):
+        label = group(id_)
+        if label not in seen:
+            seen.add(label)
+            out.append((i, label, id_))
+    return tuple(out)
 
 
 def paged_context(ctx: dict, data: dict, title: str) -> None:

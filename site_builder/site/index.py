@@ -108,6 +108,7 @@ class Index:
         self.shown = shown  # link.Shown: what the build publishes (its `today` is fixed for the build state)
         self.recorder: set[str] | None = None
         self.store = None  # where images the build makes are kept (incremental/images.py), set by the build
+        self._derived: dict = {}  # name -> (value, the keys making it read): see derived()
 
     @contextmanager
     def recording(self):
@@ -117,6 +118,26 @@ class Index:
             yield self.recorder
         finally:
             self.recorder = previous
+
+    def derived(self, name, make: Callable[[], object]):
+        """make(), made once a build (an Index lives for one build) for each `name`: a value many pages derive
+        alike from the site, like a long list's cards. Every page that asks for it notes the keys that making
+        it read, as if it had made it itself, so it depends on what it would have read. The value is shared:
+        it is not to be changed."""
+        found = self._derived.get(name)
+        if found is None:
+            outer = self.recorder
+            with self.recording() as keys:
+                try:
+                    value = make()
+                finally:
+                    if outer is not None:
+                        outer.update(keys)
+            self._derived[name] = (value, frozenset(keys))
+            return value
+        if self.recorder is not None:
+            self.recorder.update(found[1])
+        return found[0]
 
     def _note(self, table: str, name: str) -> None:
         if self.recorder is not None:

@@ -283,6 +283,8 @@ def test_template_includes_cannot_leave_the_template_folders(make_site, outside,
     "''.__class__.__mro__[1].__subclasses__()",
     "range.__globals__",
     "page.__class__.__init__.__globals__",
+    "page.items.__self__.__class__",  # a dict's keys are read without the sandbox's attribute lookup: not its methods
+    "site.urls.__class__.__base__.__subclasses__()",
 ])
 def test_templates_cannot_reach_python_internals(make_site, expression):
     root = make_site({"content/pages/about.md": "---\ntitle: About\n---\nHi.\n",
@@ -291,6 +293,18 @@ def test_templates_cannot_reach_python_internals(make_site, expression):
     assert not result.ok
     assert any(line.startswith("templates/page.html:1: error: template error") for line in errors(result)), \
         first_lines(result)
+
+
+def test_templates_read_a_context_dict_by_key_and_still_call_its_methods(make_site):
+    root = make_site({"content/pages/about.md": "---\ntitle: About\n---\nHi.\n",
+                      "templates/page.html": "[{{ page.title }}|{{ page.get('kind') }}|{{ 'title' in page.keys() }}|"
+                                             "{{ page.nothing is defined }}]"})
+    result = build(root)
+    assert result.ok, first_lines(result)
+    assert result.outputs["about/index.html"].startswith(b"[About|page|True|False]")
+    (root / "templates/page.html").write_text("{{ page.nothing }}")
+    assert any(line.startswith("templates/page.html:1: error: template error") and "nothing" in line
+               for line in errors(build(root))), first_lines(build(root))
 
 
 def _everything(folder: Path) -> dict[Path, tuple]:

@@ -59,6 +59,17 @@ class SiteEnvironment(SandboxedEnvironment):
     """Jinja's sandbox (site templates may not reach Python internals: no __globals__, no os), in one language."""
 
     languages: dict  # every language's environment, by language
+    _DICT_NAMES = frozenset(dir(dict))  # `d.items` is the method: these names go the sandbox's way
+
+    def getattr(self, obj, attribute):
+        """`page.title` on the plain dicts a page's context is made of: the key, as the sandbox finds it once no
+        attribute has the name, without first raising that no attribute has it (most of what a page reads)."""
+        if type(obj) is dict and attribute not in self._DICT_NAMES:
+            try:
+                return obj[attribute]
+            except KeyError:
+                return self.undefined(obj=obj, name=attribute)
+        return super().getattr(obj, attribute)
 
 
 def for_language(env: jinja2.Environment, language: str) -> jinja2.Environment:

@@ -322,6 +322,7 @@ site_settings = st.fixed_dictionaries(
 
 @FUZZ
 @given(st.one_of(pieces(SITE_PIECES, 30), site_settings.map(lambda d: yaml.safe_dump(d, allow_unicode=True))))
+@example("title: null\ntypes:\n  person:\n    fields:\n      a:\n        to: true\n        type: ref\n")  # once a crash
 def test_site_config_loader_never_fails(text):
     problems = Problems()
     config = load_config(text, "site.yml", problems)

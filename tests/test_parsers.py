@@ -174,6 +174,14 @@ def test_config_reports_unknown_field_type_and_setting_with_suggestions():
     assert "site.yml:6:21: error: unknown field type 'mony' (did you mean 'money'?)" in lines
 
 
+@pytest.mark.parametrize("to", ["true", "3", "{a: b}"])
+def test_a_ref_field_whose_to_names_no_type_is_a_located_error(to):
+    problems = Problems()
+    load_config(f"title: T\ntypes:\n  car:\n    fields:\n      maker: {{type: ref, to: {to}}}\n", "site.yml", problems)
+    lines = [d.format().splitlines()[0] for d in problems.sorted()]
+    assert "site.yml:5:30: error: 'to' must name a type, or list the types the field may refer to" in lines, lines
+
+
 def test_config_builtin_types_and_subpath():
     cfg = load_config("title: T\nbase_url: https://example.org/aurus\n", "site.yml", Problems())
     assert cfg.base_path == "/aurus/"

@@ -129,7 +129,7 @@ def _load_field(name: str, raw, path: tuple, marks: Marks, problems: Problems) -
     to: tuple[str, ...] = ()
     if ftype in ("ref", "party"):
         raw_to = raw.get("to", ())
-        if not isinstance(raw_to, (str, list)) and raw_to is not None:
+        if not isinstance(raw_to, (str, list, tuple)) and raw_to is not None:
             problems.error("'to' must name a type, or list the types the field may refer to", marks.at(path + ("to",)),
                            "write a type name, or a list of them: to: [person, organization]")
             raw_to = ()

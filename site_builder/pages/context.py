@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-import re
 from urllib.parse import unquote, urlsplit
 
 from markupsafe import Markup
@@ -11,11 +10,11 @@ from markupsafe import Markup
 from ..text import plain_text
 from ..i18n.catalogs import gettext
 from ..i18n.locales import direction
-from ..model import Competing, Document, FactSheet, FieldValue, Fragment, Money, PartialDate, Passage, RefValue, SourceRef
-from .citations import Deferred, PageRefs, fragment_text
+from ..model import Competing, Document, FactSheet, Fragment
+from .citations import PageRefs
 from .corrections import correction_notes, corrections_context
-from .disputed import competing_html, competing_markup, competing_rows
-from .languages import alternates, kind_label, marked, shown_document, shown_sheet, site_languages
+from .disputed import competing_rows
+from .languages import alternates, shown_document, shown_sheet, site_languages
 from ..site.index import Index
 from ..site.routes import Route
 from .structured import json_ld
@@ -23,103 +22,7 @@ from .feeds import feed_context, tag_feed, tag_feed_context
 from .images import lead_image, media_helper, share_image
 from .listing import paged_context, paginate, with_anchors
 from .moved import redirect_context
-
-
-
-def plain(refs: PageRefs, fragment: Fragment | None) -> Markup:
-    """A fragment for lists and cards: refs as text, no citation markers, no links."""
-    return Markup(html.escape(fragment_text(refs.index, fragment)))
-
-
-def card(index: Index, refs: PageRefs, id_: str) -> dict:
-    """An item as lists show it, in the page's language where it has a version in it (else marked with its own).
-    Made once a build for each item and language, and shared by every page that lists it (Index.derived)."""
-    return dict(index.derived(("card", refs.language, id_), lambda: _card(index, refs, id_)))
-
-
-def _card(index: Index, refs: PageRefs, id_: str) -> dict:
-    id_, language = refs.version(id_)
-    item = index.card_item(id_)  # a card shows card fields only (resolve.card_fields)
-    url = index.url(id_, language)
-    if isinstance(item, FactSheet):
-        found = item.translation(language) if item.translations else None
-        name, summary = (found.name, found.summary) if found is not None else (item.name, item.summary)
-        out = {"id": id_, "name": name, "url": url, "kind": index.config.type(item.type).singular,
-               "kind_lang": index.config.language if refs.language != index.config.language else "",
-               "abs_url": index.urls.absolute(url), "summary": plain(refs, summary), "date": _date_of(item)}
-    else:
-        date = item.date or (index.card_item(item.base_id).date if item.language and index.has(item.base_id) else None)
-        out = {"id": id_, "name": item.title, "url": url, "kind": kind_label(refs.language, item.kind), "kind_lang": "",
-               "abs_url": index.urls.absolute(url), "summary": Markup(html.escape(item.summary)), "date": date}
-    out.update(language=language, **marked(index, language, refs.language))  # lang "" where it is the page's
-    return out
-
-
-def cards(index: Index, refs: PageRefs, ids) -> list[dict]:
-    """Cards for items, each once in the page's language (an original and its translation are one item)."""
-    seen: set[str] = set()
-    out = []
-    for id_ in ids:
-        shown = refs.version(id_)[0]
-        if shown not in seen:
-            seen.add(shown)
-            out.append(card(index, refs, id_))
-    return out
-
-
-def _date_of(sheet: FactSheet) -> PartialDate | None:
-    return sheet.date if isinstance(sheet.date, PartialDate) else None
-
-
-def format_value(refs: PageRefs, fv: FieldValue) -> Markup:
-    if isinstance(fv.value, Competing):
-        return competing_html(refs, fv, _format)
-    return _format(refs, fv.kind, fv.value)
-
-
-def _format(refs: PageRefs, kind: str, value) -> Markup:
-    if isinstance(value, Fragment):
-        return refs.later(value)
-    if isinstance(value, Passage):
-        return Deferred(lambda: _passage(refs, value), empty=False)
-    if isinstance(value, Competing):
-        return competing_markup(value, refs.language)
-    if isinstance(value, PartialDate):
-        return Markup(f'<time datetime="{value.iso()}">{value.display(refs.language)}</time>')
-    if isinstance(value, Money):
-        return Markup(html.escape(value.display()))
-    if isinstance(value, RefValue):
-        if refs.index.lookup(value.target) is None:  # reported by resolve
-            return Markup(html.escape(value.target))
-        return refs.ref(value.target)
-    if isinstance(value, bool):
-        return Markup(html.escape(gettext(refs.language, "yes") if value else gettext(refs.language, "no")))
-    if isinstance(value, (int, float)):
-        # group digits only from five figures up: years and numbers such as 2094 read better bare
-        return Markup(f"{value:,}" if abs(value) >= 10000 else str(value))
-    if kind == "url":
-        safe = html.escape(value, quote=True)
-        return Markup(f'<a href="{safe}" rel="noopener">{html.escape(_short_url(value))}</a>')
-    if isinstance(value, tuple):
-        if value and isinstance(value[0], SourceRef):
-            return refs.later_markers(value)
-        items = [_format(refs, "", v) for v in value]
-        return Markup(", ").join(items)
-    return Markup(html.escape(str(value)))
-
-
-def _passage(refs: PageRefs, value: Passage) -> Markup:
-    """A source and the place in it: the source's name (a link to its sheet), the locator, a citation marker."""
-    source = value.source.source
-    locator = Markup(f'<span class="locator">{html.escape(value.locator)}</span>')
-    if not refs.index.has(f"sources/{source}"):  # reported by resolve
-        return Markup(html.escape(source)) + Markup(", ") + locator
-    return refs.ref(f"sources/{source}") + Markup(", ") + locator + Markup(refs.group([(source, value.locator)]))
-
-
-def _short_url(url: str) -> str:
-    text = re.sub(r"^https?://(www\.)?", "", url)
-    return text if len(text) <= 60 else text[:57] + "..."
+from .items import card, cards, date_of, format_field, format_value, plain
 
 
 def site_url(urls, url: str) -> str:
@@ -191,7 +94,7 @@ def sheet_card(index: Index, refs: PageRefs, id_: str) -> dict:
     sheet = index.item(id_)
     values = {}
     for fv in sheet.fields:
-        shown = plain(refs, fv.value) if isinstance(fv.value, Fragment) else _format(PageRefs(index, refs.language),
+        shown = plain(refs, fv.value) if isinstance(fv.value, Fragment) else format_field(PageRefs(index, refs.language),
                                                                                        fv.kind, fv.value)
         values[fv.name] = Markup(html.escape(plain_text(str(shown)))) if not isinstance(fv.value, Fragment) else shown
     return card(index, refs, id_) | {"field": values, "raw": {fv.name: fv.value for fv in sheet.fields},
@@ -244,7 +147,7 @@ def fact_context(index: Index, route: Route, refs: PageRefs) -> dict:
         rows.append({"name": fv.name, "label": spec.display_label if spec else fv.name, "kind": fv.kind,
                      "html": value, "sources": refs.later_markers(fv.sources), "note": refs.later(fv.note),
                      "value": fv.value, "disputed": disputed,
-                     "competing": competing_rows(refs, fv, _format) if disputed else [],
+                     "competing": competing_rows(refs, fv, format_field) if disputed else [],
                      "lang": untranslated if _is_text(fv.value) else ""})
     facts = [{"label": f.label, "html": refs.later(f.value), "sources": refs.later_markers(f.sources),
               "note": refs.later(f.note)} for f in sheet.facts]
@@ -288,7 +191,7 @@ def timeline_context(index: Index, route: Route, refs: PageRefs) -> dict:
     rows = []
     for sheet in events:
         fv = sheet.field("source")
-        rows.append({"id": sheet.id, "name": sheet.name, "url": index.url(sheet.id), "date": _date_of(sheet),
+        rows.append({"id": sheet.id, "name": sheet.name, "url": index.url(sheet.id), "date": date_of(sheet),
                      "summary": refs.later(sheet.summary),
                      "sources": refs.later_markers(fv.value if fv is not None else ()),
                      "involves": cards(index, refs, (i for i in (index.lookup(r.target) for r in _involves(sheet)) if i))})

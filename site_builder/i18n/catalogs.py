@@ -21,11 +21,9 @@ from ..files import atomic_write, digest_bytes, read_regular, real_folder
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "pages" / "theme" / "locale"
 COMPILED_DIR = LOCALE_DIR.parent.parent / "__pycache__" / "theme" / "locale"
 SHIPPED = ("en", "de", "fr", "ru", "ko")  # the languages the theme's interface text is translated into
-# modules whose text is translated: page titles and descriptions, list labels, disputed values, and the words
-# Markdown gets (heading links, callouts)
-PYTHON_SOURCES = ("pages/citations.py", "pages/context.py", "pages/corrections.py", "pages/disputed.py",
-                  "pages/feeds.py", "pages/languages.py", "pages/listing.py", "pages/moved.py", "read/headings.py",
-                  "read/callouts.py")
+# the folders whose modules say things in the page's language, through gettext(language, "..."): page titles
+# and descriptions, list labels, disputed values, and the words Markdown gets (heading links, callouts)
+PYTHON_FOLDERS = ("pages", "read")
 
 
 def catalog_file(language: str) -> Path | None:
@@ -108,8 +106,9 @@ def theme_messages() -> dict[str, str]:
                 if text:
                     found.setdefault(text, f"{path.name}:{line}")
     package = theme.parent.parent
-    for rel in PYTHON_SOURCES:
-        with open(package / rel, "rb") as f:
+    for path in sorted(path for folder in PYTHON_FOLDERS for path in (package / folder).glob("*.py")):
+        rel = path.relative_to(package).as_posix()
+        with open(path, "rb") as f:
             for line, message, _, _ in extract("python", f, keywords={"gettext": (2,), "ngettext": (2, 3)}):
                 for text in (message if isinstance(message, tuple) else (message,)):
                     if text:

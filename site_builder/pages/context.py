@@ -94,8 +94,8 @@ def sheet_card(index: Index, refs: PageRefs, id_: str) -> dict:
     sheet = index.item(id_)
     values = {}
     for fv in sheet.fields:
-        shown = plain(refs, fv.value) if isinstance(fv.value, Fragment) else format_field(PageRefs(index, refs.language),
-                                                                                       fv.kind, fv.value)
+        shown = (plain(refs, fv.value) if isinstance(fv.value, Fragment)
+                 else format_field(PageRefs(index, refs.language), fv.kind, fv.value))
         values[fv.name] = Markup(html.escape(plain_text(str(shown)))) if not isinstance(fv.value, Fragment) else shown
     return card(index, refs, id_) | {"field": values, "raw": {fv.name: fv.value for fv in sheet.fields},
                                      "disputed": [fv.name for fv in sheet.fields if isinstance(fv.value, Competing)]}

@@ -57,8 +57,8 @@ def anchor_for(label: str) -> str:
 def paginate(index, route, ids: list[str], group: str, anchor=None) -> dict:
     """This page's share of a list, and the pagination data its template gets (see the module's docstring).
 
-    `ids` is the whole list, in order, grouped by `group` (a name in GROUPS); `anchor(label, id)` names the element where a group starts
-    (default: anchor_for(label), which the cards carry as `anchor`)."""
+    `ids` is the whole list, in order, grouped by `group` (a name in GROUPS); `anchor(label, id)` names the
+    element where a group starts (default: anchor_for(label), which the cards carry as `anchor`)."""
     _, number = split_page(route.key)
     per_page = index.config.publish.per_page
     count = page_count(len(ids), per_page)

@@ -416,6 +416,18 @@ def test_search_keeps_an_index_per_language(make_site, tmp_path):
     counts = {language: found["page_count"] for language, found in entry["languages"].items()}
     # English: 2 explainers, 1 page, 3 fact sheets; Korean: 1 explainer, 1 page, 1 fact sheet; no Arabic page is searched
     assert counts == {"en": 6, "ko": 3}
+    assert list(entry["languages"]) == ["en", "ko"]  # in order of name: Pagefind lists them in no set order
+
+
+def test_an_index_entry_lists_its_languages_in_order_of_name_and_nothing_else_changes():
+    from site_builder.search.indexer import steady_entry
+    written = ('{"version":"1.5.2","languages":{"ko":{"hash":"ko_1","wasm":null,"page_count":5},'
+               '"en-gb":{"hash":"en-gb_2","wasm":"en-gb","page_count":9}},"include_characters":["_","‿"]}').encode()
+    steady = steady_entry(written)
+    assert steady == ('{"version":"1.5.2","languages":{"en-gb":{"hash":"en-gb_2","wasm":"en-gb","page_count":9},'
+                      '"ko":{"hash":"ko_1","wasm":null,"page_count":5}},"include_characters":["_","‿"]}').encode()
+    assert steady_entry(steady) == steady and json.loads(steady) == json.loads(written)
+    assert steady_entry(b"not json") == b"not json" and steady_entry(b'{"version":1}') == b'{"version":1}'
 
 
 def test_a_sheets_corrections_keep_their_language_and_stay_out_of_other_languages_feeds(make_site):

@@ -31,6 +31,7 @@ from typing import Callable, Iterable, Iterator, NamedTuple
 from . import bounded
 
 # Pagefind's own ready-made interfaces; the theme brings its own small, accessible one instead.
+ENTRY = "pagefind-entry.json"
 UNUSED = ("pagefind-ui.", "pagefind-modular-ui.", "pagefind-component-ui.", "pagefind-highlight.")
 _CHUNK = 1 << 16
 
@@ -143,7 +144,8 @@ class Indexer:
         except (KeyError, TypeError, ValueError):
             raise self._failed("the indexer gave an index that could not be read") from None
         self._ask([{"type": "DeleteIndex", "index_id": index_id}], deadline)
-        return {path: data for path, data in sorted(files.items()) if not path.startswith(UNUSED)}
+        return {path: steady_entry(data) if path.endswith(ENTRY) else data
+                for path, data in sorted(files.items()) if not path.startswith(UNUSED)}
 
     def _ask(self, requests: Iterable[dict], deadline: "_Deadline") -> list[dict]:
         """Send the requests as the process takes them and return its answers (payloads), in order."""
@@ -226,6 +228,18 @@ class _Deadline:
 
     def left(self) -> float:
         return self.start + self.seconds() - time.monotonic()
+
+
+def steady_entry(data: bytes) -> bytes:
+    """An index's entry file with its languages in order of name. Pagefind writes them in no set order (from
+    one run to the next), and a page picks its language's index by name, so only the order of the bytes
+    changed: the same site now gives the same file, which a host that uploads changed files does not send again."""
+    try:
+        entry = json.loads(data)
+        entry["languages"] = dict(sorted(entry["languages"].items()))
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return data  # not the shape it has had: left as it is
+    return json.dumps(entry, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def _then(items: Iterator[dict], last: dict) -> Iterator[dict]:

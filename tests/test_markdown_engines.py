@@ -4,6 +4,7 @@ engines (references, citations, file links, contents, maths and callouts alike).
 from __future__ import annotations
 
 import html
+import os
 import re
 import shutil
 from pathlib import Path
@@ -193,3 +194,23 @@ def test_the_converters_load_only_when_something_is_parsed():
             "print([m for m in ('cmarkgfm', 'pygments', 'latex2mathml', 'markdown') if m in sys.modules])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_cmark_gives_back_the_memory_of_each_conversion():
+    """cmarkgfm's one-call converter keeps the tree and the HTML of every page it converts; ours frees
+    both, or a preview edited all day (and a build's parent, which parses too) would keep them all."""
+    from site_builder.read.engines import Cmark, _kept
+    statm = Path("/proc/self/statm")
+    if not statm.exists():
+        pytest.skip("reads the resident memory from /proc")
+
+    def resident() -> int:  # bytes
+        return int(statm.read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    engine = Cmark("allow")
+    assert engine._free is not _kept and engine._free_tree is not _kept  # the library lets us free them
+    text = "## Part\n\n" + "A line with *emphasis*, a [link](https://example.org/) and `code`.\n\n" * 100
+    html_once = engine.convert(text)
+    before = resident()
+    for _ in range(3000):  # about 70 KB each were kept: 200 MiB
+        assert engine.convert(text) == html_once
+    assert resident() - before < 40 * 2**20

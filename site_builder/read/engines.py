@@ -27,19 +27,67 @@ _EXTENSIONS = ["table", "strikethrough", "autolink"]
 
 
 class Cmark:
-    """cmark-gfm: raw HTML passes through (allow) or was escaped before (escape)."""
+    """cmark-gfm: raw HTML passes through (allow) or was escaped before (escape).
+
+    cmarkgfm's one-call converter never frees the tree it parses nor the HTML it renders (about 60 KB
+    for a page of 6 KB, for as long as the process lives: a preview edited all day, and the parent of
+    a build, which parses its share of the files). So the converter is called step by step here and
+    both are given back; what frees them is looked up in the C library (see `_releasers`)."""
 
     def __init__(self, raw_html: str):
-        import cmarkgfm  # the C converter, loaded when something is parsed
-        from cmarkgfm import cmark
-        self._to_html = cmarkgfm.markdown_to_html_with_extensions
+        from cmarkgfm import _cmark, cmark  # the C converter, loaded when something is parsed
+        cmark.core_extensions_ensure_registered()
+        self._lib, self._ffi = _cmark.lib, _cmark.ffi
+        self._extensions = [cmark.find_syntax_extension(name) for name in _EXTENSIONS]
+        self._free_tree, self._free = _releasers(_cmark.__file__)
         options = cmark.Options
         self._options = (options.CMARK_OPT_FOOTNOTES | options.CMARK_OPT_SMART
                          | options.CMARK_OPT_TABLE_PREFER_STYLE_ATTRIBUTES
                          | (options.CMARK_OPT_UNSAFE if raw_html == "allow" else 0))
 
     def convert(self, text: str) -> str:
-        return self._to_html(text, self._options, _EXTENSIONS)
+        lib, data = self._lib, text.encode("utf-8")
+        parser = lib.cmark_parser_new(self._options)
+        try:
+            for extension in self._extensions:
+                lib.cmark_parser_attach_syntax_extension(parser, extension)
+            lib.cmark_parser_feed(parser, data, len(data))
+            root = lib.cmark_parser_finish(parser)
+            try:
+                html = lib.cmark_render_html(root, self._options, lib.cmark_parser_get_syntax_extensions(parser))
+                try:
+                    return self._ffi.string(html).decode("utf-8")
+                finally:
+                    self._free(self._address(html))
+            finally:
+                self._free_tree(self._address(root))
+        finally:
+            lib.cmark_parser_free(parser)
+
+    def _address(self, pointer) -> int:
+        return int(self._ffi.cast("uintptr_t", pointer))
+
+
+def _releasers(library: str):
+    """cmark-gfm's own functions that free a tree of nodes and a buffer it allocated (its default
+    allocator's), called by address; where the library does not export them nothing is freed."""
+    import ctypes
+
+    class Allocator(ctypes.Structure):  # cmark_mem
+        _fields_ = [("calloc", ctypes.c_void_p), ("realloc", ctypes.c_void_p),
+                    ("free", ctypes.CFUNCTYPE(None, ctypes.c_void_p))]
+    try:
+        found = ctypes.CDLL(library)
+        free_tree, allocator = found.cmark_node_free, found.cmark_get_default_mem_allocator
+    except (OSError, AttributeError):
+        return _kept, _kept
+    free_tree.argtypes, free_tree.restype = [ctypes.c_void_p], None
+    allocator.argtypes, allocator.restype = [], ctypes.POINTER(Allocator)
+    return free_tree, allocator().contents.free
+
+
+def _kept(address: int) -> None:
+    """Frees nothing (a library without the functions that free)."""
 
 
 class PythonMarkdown:

@@ -3,7 +3,8 @@
 Workers are forked, so they start with the parent's memory (the parsed site, the linked index,
 the compiled templates) at no cost. What a job needs is handed to each worker once, by the pool's
 initializer, and each job is then only an argument; with one process the same function is called
-with the same context directly. Forking is safe only while the parent runs a single thread.
+with the same context directly, as it is in the parent for its own share of the chunks. Forking
+is safe only while the parent runs a single thread.
 """
 
 from __future__ import annotations
@@ -42,7 +43,9 @@ def run(fn: Callable, context, items: list, minimum: int) -> Iterator[list]:
     """fn(context, item) for every item, in order, yielded a chunk of results at a time.
 
     In worker processes when there are at least `minimum` items and it is safe; fn must be a
-    module-level function (it travels to the workers by name) and its results picklable.
+    module-level function (it travels to the workers by name) and its results picklable. The parent
+    is one of the processes: it takes every so many chunks itself (in turn with the workers, so the
+    chunks still come out in order) rather than wait, which spares one copy of the site in memory.
     """
     workers = worker_count(len(items), minimum)
     if workers == 1:
@@ -50,9 +53,15 @@ def run(fn: Callable, context, items: list, minimum: int) -> Iterator[list]:
             yield [fn(context, item)]
         return
     size = max(8, min(128, len(items) // (workers * 8)))
-    chunks: Iterable = ((fn, items[n:n + size]) for n in range(0, len(items), size))
+    chunks = [items[n:n + size] for n in range(0, len(items), size)]
+    theirs: Iterable = ((fn, chunk) for n, chunk in enumerate(chunks) if n % workers)
     import multiprocessing
-    with multiprocessing.get_context("fork").Pool(workers, initializer=_start, initargs=(context,)) as pool:
-        for results, answers in pool.imap(_run_chunk, chunks):
+    with multiprocessing.get_context("fork").Pool(workers - 1, initializer=_start, initargs=(context,)) as pool:
+        done = pool.imap(_run_chunk, theirs)
+        for n, chunk in enumerate(chunks):
+            if n % workers == 0:
+                yield [fn(context, item) for item in chunk]
+                continue
+            results, answers = next(done)
             locales.recall(answers)  # so the parent's build state keeps them for the next process
             yield results

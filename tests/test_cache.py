@@ -82,6 +82,22 @@ def test_check_leaves_the_site_folder_alone(site):
     assert not (site / CACHE_DIR).exists() and not (site / "output").exists()
 
 
+def _where(context, n: int) -> tuple[int, int, str]:
+    return n, os.getpid(), context
+
+
+def test_the_parent_is_one_of_the_workers_and_results_come_in_order():
+    """A build's parent renders a share of the pages rather than wait for its workers: a copy of the
+    site fewer in memory (each worker is a copy of it)."""
+    if workers.worker_count(100, 1) < 2:
+        pytest.fail("this test needs two cores and no other threads to exercise worker processes")
+    items = list(range(100))
+    done = [result for chunk in workers.run(_where, "ctx", items, 1) for result in chunk]
+    assert [n for n, _, _ in done] == items and {c for _, _, c in done} == {"ctx"}
+    pids = {pid for _, pid, _ in done}
+    assert os.getpid() in pids and len(pids) == workers.worker_count(100, 1)
+
+
 def test_parallel_parsing_builds_the_same_bytes(site, monkeypatch):
     for i in range(12):
         write_site(site, {f"content/explainers/e{i:02d}.md":

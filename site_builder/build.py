@@ -198,8 +198,11 @@ def render(root: Path, found: Discovery, config: SiteConfig, linked, planned: Pl
             if sf.text is not None or rel.endswith((".html", ".xml", ".txt", ".j2"))}
     digests = {name: sf.digest for name, sf in site.items()}
     on_disk = _kept_on_disk(run.out, run.state.process.written, bool(found.changed)) if run.saved else None
-    return render_pages(linked.index, planned, replanned, lambda: _jinja(root, site, digests, config, run.state),
-                        run.state.pages, linked.changed, digests, on_disk, progress)
+    try:
+        return render_pages(linked.index, planned, replanned, lambda: _jinja(root, site, digests, config, run.state),
+                            run.state.pages, linked.changed, digests, on_disk, progress)
+    finally:
+        linked.index.drop_derived()
 
 
 def _git_dates(root: Path, config: SiteConfig, state: BuildState, problems: Problems) -> dict:

@@ -98,6 +98,25 @@ def test_the_parent_is_one_of_the_workers_and_results_come_in_order():
     assert os.getpid() in pids and len(pids) == workers.worker_count(100, 1)
 
 
+def test_a_built_site_is_freed_without_the_cycle_collector(site):
+    """What a build made once for many pages (Index.derived) may hold the index: it is dropped when
+    rendering ends, so no cycle keeps a whole site in memory while the next build holds the collector off."""
+    import gc
+    import weakref
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        state = BuildState()
+        result = build_site(site, BuildOptions(disk_cache=False), write=False, cache=state)
+        assert result.ok and "index.html" in result.outputs  # the home page lists the explainer
+        index, kept = weakref.ref(result.index), weakref.ref(state)
+        del result, state
+        assert index() is None and kept() is None
+    finally:
+        if collecting:
+            gc.enable()
+
+
 def test_parallel_parsing_builds_the_same_bytes(site, monkeypatch):
     for i in range(12):
         write_site(site, {f"content/explainers/e{i:02d}.md":

@@ -119,6 +119,12 @@ class Index:
         finally:
             self.recorder = previous
 
+    def drop_derived(self) -> None:
+        """Forget what derived() made (at the end of rendering). Its values may hold the index itself (a
+        list entry's view of its explainer), and a cycle through the index would keep the whole site in
+        memory until Python's cycle collector runs, which a build holds off."""
+        self._derived.clear()
+
     def derived(self, name, make: Callable[[], object]):
         """make(), made once a build (an Index lives for one build) for each `name`: a value many pages derive
         alike from the site, like a long list's cards. Every page that asks for it notes the keys that making

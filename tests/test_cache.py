@@ -117,6 +117,27 @@ def test_a_built_site_is_freed_without_the_cycle_collector(site):
             gc.enable()
 
 
+def test_an_edit_of_prose_beside_code_loads_no_lexer(site):
+    """The file's last parse, in the disk cache, gives its highlighted code back: a command-line build after
+    an edit of the prose around it loads no part of Pygments (a lexer alone costs tens of milliseconds)."""
+    import subprocess
+    import sys
+    page = site / "content/explainers/one.md"
+    page.write_text(page.read_text() + "\n```python\ndef f(x):\n    return x + 1\n```\n")
+    assert build_site(site, BuildOptions()).ok  # cold: the code is highlighted and kept with the parse
+    page.write_text(page.read_text().replace("About", "All about"))
+    code = ("import sys\nfrom site_builder import cli\n"
+            f"code = cli.main(['build', {str(site)!r}])\nprint(code, 'pygments' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split()[-2:] == ["0", "False"]
+    html = (site / "output/explainers/one/index.html").read_text()
+    assert "All about" in html and '<span class="k">def</span>' in html
+    page.write_text(page.read_text().replace("x + 1", "x + 2"))  # the code itself changed: coloured anew
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split()[-2:] == ["0", "True"]
+    assert '<span class="mi">2</span>' in (site / "output/explainers/one/index.html").read_text()
+
+
 def test_parallel_parsing_builds_the_same_bytes(site, monkeypatch):
     for i in range(12):
         write_site(site, {f"content/explainers/e{i:02d}.md":

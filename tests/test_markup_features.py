@@ -377,26 +377,20 @@ def test_a_renderer_for_another_language_is_made_once():
     assert '<p class="callout-title">Tipp</p>' in tip and md.in_language("en") is md
 
 
-def test_highlighted_code_kept_in_a_store_is_read_back_without_a_lexer():
-    from site_builder.read.highlight import Highlighter
+def test_highlighted_code_given_back_is_used_without_a_lexer():
+    from site_builder.read.highlight import Highlighter, block_digest
 
-    class Store(dict):
-        def key(self, rel, digest):
-            return f"{rel}|{digest}"
-
-        def put(self, key, value):
-            self[key] = value
-
-    store = Store()
     first = Highlighter()
-    first.store = store
+    first.made = []
     made = first.highlight("python", "x = 1\n")
-    assert "<span" in made and list(store.values()) == [made]
+    assert "<span" in made and first.made == [(block_digest("python", "x = 1\n"), made)]
     again = Highlighter()
-    again.store = store
+    again.known.update(first.made)
     asked = []
     real = again.lexer
     again.lexer = lambda language: asked.append(language) or real(language)
     assert again.highlight("python", "x = 1\n") == made and asked == []  # no lexer was asked for
-    assert again.highlight("python", "x = 2\n") != made and len(store) == 2
-    assert again.highlight("no-such-language", "x") is None and len(store) == 2
+    assert again.highlight("python", "x = 2\n") != made and asked == ["python"]
+    assert again.highlight("no-such-language", "x") is None
+
+

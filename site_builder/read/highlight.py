@@ -26,14 +26,17 @@ class Highlighter:
     """Pygments' lexers, made once per language, and one formatter for every block.
 
     Highlighted blocks are kept by their language and text (up to _MEMO_SIZE of them), so a
-    snippet that many files repeat is highlighted once per process. With a `store` (anything with
-    the disk cache's key, get and put), they are kept between runs too: a command-line build after
-    an edit of prose then need not load Pygments for the file's unchanged code.
+    snippet that many files repeat is highlighted once per process. While `made` is a list, each
+    block highlighted is added to it (by `block_digest`): the parse stage keeps a file's blocks with
+    its parsed form in the disk cache, and when the file changes gives them back in `known`, so a
+    command-line build after an edit of prose loads neither Pygments nor a lexer (most of the cost
+    of parsing one file) for the code that did not change.
     """
 
     def __init__(self):
         self._memo: dict[tuple[str, str], str] = {}
-        self.store = None
+        self.made: list[tuple[str, str]] | None = None
+        self.known: dict[str, str] = {}  # block_digest -> HTML
 
     def lexer(self, language: str):
         """The lexer for a language name or alias, or None when Pygments knows none."""
@@ -51,28 +54,23 @@ class Highlighter:
         """The code's HTML with token classes, or None for a language Pygments does not know."""
         key = (language, code)
         done = self._memo.get(key)
-        if done is not None:
-            return done
-        kept = None
-        if self.store is not None:
-            kept = self.store.key("\x00code", digest_bytes(f"{language}\x00{code}".encode("utf-8", "surrogatepass")))
-            done = self.store.get(kept)
-            if isinstance(done, str):
-                self._memo[key] = done
-                return done
-        lexer = self.lexer(language)
-        if lexer is None:
-            return None
-        if not _FORMATTERS:
-            from pygments.formatters import HtmlFormatter
-            _FORMATTERS.append(HtmlFormatter(nowrap=True))
-        from pygments import format as pygments_format
-        done = pygments_format(lexer.get_tokens(code), _FORMATTERS[0])
+        digest = block_digest(language, code) if self.known or self.made is not None else ""
+        if done is None:
+            done = self.known.get(digest)
+        if done is None:
+            lexer = self.lexer(language)
+            if lexer is None:
+                return None
+            if not _FORMATTERS:
+                from pygments.formatters import HtmlFormatter
+                _FORMATTERS.append(HtmlFormatter(nowrap=True))
+            from pygments import format as pygments_format
+            done = pygments_format(lexer.get_tokens(code), _FORMATTERS[0])
         if len(self._memo) >= _MEMO_SIZE:
             self._memo.clear()
         self._memo[key] = done
-        if kept is not None:
-            self.store.put(kept, done)
+        if self.made is not None:
+            self.made.append((digest, done))
         return done
 
     def blocks(self, html_text: str, problems: Problems, locate: Callable[[str], Location]) -> str:
@@ -92,6 +90,10 @@ class Highlighter:
                 return m.group(0)
             return f'<pre class="highlight" tabindex="0"><code class="language-{m.group(1)}">{done}</code></pre>'
         return _BLOCK_RE.sub(one, html_text)
+
+
+def block_digest(language: str, code: str) -> str:
+    return digest_bytes(f"{language}\x00{code}".encode("utf-8", "surrogatepass"))
 
 
 _KNOWN: list[str] = []

@@ -319,11 +319,11 @@ class MarkdownRenderer:
     """
 
     def __init__(self, raw_html: str = "allow", engine: str = "cmark-gfm", extensions: tuple = (),
-                 language: str = "en"):
+                 language: str = "en", code: Highlighter | None = None):
         self.raw_html, self.engine, self.extensions = raw_html, engine, tuple(extensions)
         self.language = language  # of the words the builder adds: heading links' names, callouts' titles
         self._engine = make_engine(engine, raw_html, self.extensions)
-        self._highlighter = Highlighter()
+        self.code = code or Highlighter()  # one for every variant: code is coloured alike in all of them
         self._others: dict[tuple, MarkdownRenderer] = {}
 
     def for_config(self, config, language: str = "") -> "MarkdownRenderer":
@@ -336,18 +336,11 @@ class MarkdownRenderer:
         """This renderer's settings for a text in another language (a fact sheet's translation)."""
         return self._variant((self.raw_html, self.engine, self.extensions, language))
 
-    def keep_code(self, store) -> None:
-        """Keep highlighted code blocks between runs in `store` (see Highlighter), in every variant too."""
-        self._highlighter.store = store
-        for other in self._others.values():
-            other.keep_code(store)
-
     def _variant(self, key: tuple) -> "MarkdownRenderer":
         if key == (self.raw_html, self.engine, self.extensions, self.language):
             return self
         if key not in self._others:
-            self._others[key] = MarkdownRenderer(*key)
-            self._others[key].keep_code(self._highlighter.store)
+            self._others[key] = MarkdownRenderer(*key, code=self.code)
         return self._others[key]
 
     def convert(self, text: str) -> str:
@@ -384,7 +377,7 @@ class MarkdownRenderer:
             html_text = _safe_urls(html_text)
         entries: list[TocEntry] = []
         if "<pre><code class=" in html_text:
-            html_text = self._highlighter.blocks(html_text, problems,
+            html_text = self.code.blocks(html_text, problems,
                                                  _locator(text, scanned.positions, _FENCE_INFO_RE, 2))
         if "[!" in html_text:
             html_text = callouts(html_text, problems, _locator(text, scanned.positions, SOURCE_MARK_RE, 1, 2),

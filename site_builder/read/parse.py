@@ -22,7 +22,7 @@ from .markup import MarkdownRenderer
 
 CONTENT_KINDS = ("explainer", "page", "fact")
 PARALLEL_MIN = 200  # files to parse before worker processes pay for themselves
-FEW_FILES = 20  # parsed in a build at most, for highlighted code to be kept between runs (not a whole site's)
+FEW_FILES = 20  # changed files at most whose last parse's code is read back (an edit's, not a whole site's)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,24 +79,35 @@ class _Job:
 
 
 def parse_file(job: _Job, sf: SourceFile) -> ParsedFile:
-    """Parse one file (its text must be there); the result goes to the disk cache as well."""
-    local = Problems()
-    if sf.kind == "fact":
-        item = parse_factsheet(sf.text, sf.rel_path, job.folders[sf.type_folder], job.config, job.md, local)
-    else:
-        item = parse_document(sf.kind, sf.text, sf.rel_path, job.config, job.md, local)
+    """Parse one file (its text must be there); the result goes to the disk cache as well, with the file's
+    highlighted code (read back when the file changes: see Highlighter)."""
+    local, code = Problems(), job.md.code
+    code.made = []
+    try:
+        if sf.kind == "fact":
+            item = parse_factsheet(sf.text, sf.rel_path, job.folders[sf.type_folder], job.config, job.md, local)
+        else:
+            item = parse_document(sf.kind, sf.text, sf.rel_path, job.config, job.md, local)
+    finally:
+        made, code.made = code.made, None
     parsed = ParsedFile(item, tuple(local.items))
     if job.disk is not None:
-        job.disk.put(job.disk.key(sf.rel_path, sf.digest), (parsed.item, parsed.problems))
+        job.disk.put(job.disk.key(sf.rel_path, sf.digest), (parsed.item, parsed.problems, tuple(made)))
     return parsed
 
 
 def _from_disk(disk, sf: SourceFile) -> ParsedFile | None:
     """The parsed file the disk cache keeps for these bytes, if any (a malformed entry is a miss)."""
     hit = disk.get(disk.key(sf.rel_path, sf.digest)) if disk is not None else None
-    if isinstance(hit, tuple) and len(hit) == 2 and isinstance(hit[1], tuple):
-        return ParsedFile(*hit)
+    if isinstance(hit, tuple) and len(hit) == 3 and isinstance(hit[1], tuple):
+        return ParsedFile(hit[0], hit[1])
     return None
+
+
+def _code_of(hit) -> dict[str, str]:
+    """The highlighted code blocks a disk cache entry keeps (none from a malformed one)."""
+    blocks = hit[2] if isinstance(hit, tuple) and len(hit) == 3 and isinstance(hit[2], tuple) else ()
+    return {b[0]: b[1] for b in blocks if isinstance(b, tuple) and len(b) == 2 and all(isinstance(x, str) for x in b)}
 
 
 class Items:
@@ -141,9 +152,12 @@ def parse(root: Path, discovery: Discovery, config: SiteConfig, cache: ParseCach
     changed = {rel for rel in discovery.changed if rel in content or discovery.get(rel) is None}
     for rel in [rel for rel in changed if rel not in content]:  # (not `changed - content.keys()`: O(site))
         cache.drop(rel, None)
+    few = len(discovery.replaced) <= FEW_FILES  # an edit: its file's code is most likely as it was
     for rel, digest in discovery.replaced.items():  # the parsed form of bytes no longer there is not needed
         cache.drop(rel, digest)
         if disk is not None:
+            if few:
+                job.md.code.known.update(_code_of(disk.get(disk.key(rel, digest))))
             disk.remove(disk.key(rel, digest))
     items = Items(root, content, cache, job)
     todo = []
@@ -157,8 +171,6 @@ def parse(root: Path, discovery: Discovery, config: SiteConfig, cache: ParseCach
         else:
             todo.append(sf if sf.text is not None else read_text(root, sf) or sf)
     todo = [sf for sf in todo if sf.text is not None]
-    # an edit: its file's code blocks are most likely as they were (kept on disk for the next run)
-    job.md.keep_code(disk if disk is not None and len(todo) <= FEW_FILES else None)
     done = 0
     for chunk in workers.run(parse_file, job, todo, PARALLEL_MIN):
         for parsed in chunk:
@@ -167,6 +179,7 @@ def parse(root: Path, discovery: Discovery, config: SiteConfig, cache: ParseCach
             done += 1
         if progress is not None:
             progress("parse", done, len(todo))
+    job.md.code.known.clear()
     if disk is not None and disk.misses and changed >= content.keys():  # the whole site was read: the rest is stale
         disk.prune()
     problems = tuple(d for rel, (digest, found) in sorted(cache.problems.items())

@@ -377,8 +377,7 @@ class MarkdownRenderer:
             html_text = _safe_urls(html_text)
         entries: list[TocEntry] = []
         if "<pre><code class=" in html_text:
-            html_text = self.code.blocks(html_text, problems,
-                                                 _locator(text, scanned.positions, _FENCE_INFO_RE, 2))
+            html_text = self.code.blocks(html_text, problems, _locator(text, scanned.positions, _FENCE_INFO_RE, 2))
         if "[!" in html_text:
             html_text = callouts(html_text, problems, _locator(text, scanned.positions, SOURCE_MARK_RE, 1, 2),
                                  self.language)

@@ -1,21 +1,21 @@
 """Work spread over forked worker processes when there is enough of it, for parsing and rendering.
 
 Workers are forked, so they start with the parent's memory (the parsed site, the linked index,
-the compiled templates) at no cost. What a job needs is handed to each worker once, by the pool's
-initializer, and each job is then only an argument; with one process the same function is called
-with the same context directly, as it is in the parent for its own share of the chunks. Forking
-is safe only while the parent runs a single thread.
+the compiled templates, the function and the items) at no cost: nothing is sent to a worker but the
+number of its next chunk, taken from a shared counter; only results travel back. With one process
+the same function is called with the same context directly, as it is in the parent for the chunks
+it takes itself. Forking is safe only while the parent runs a single thread.
 """
 
 from __future__ import annotations
 
 import os
+import pickle
+import queue
 import threading
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterator
 
 from .i18n import locales
-
-_context = None  # in a worker process only: what the pool's initializer handed over
 
 
 def worker_count(jobs: int, minimum: int) -> int:
@@ -29,39 +29,91 @@ def worker_count(jobs: int, minimum: int) -> int:
     return min(cpus, 8)
 
 
-def _start(context) -> None:
-    global _context
-    _context = context
+def _serve(fn, context, chunks: list, turn, results) -> None:
+    """A worker: take the next chunk no process has taken yet, until none is left; send each chunk's results
+    (with what Babel told this worker) to the parent. A failure is sent too, and ends the worker."""
+    try:
+        while (n := _take(turn)) < len(chunks):
+            results.put((n, [fn(context, item) for item in chunks[n]], locales.learned()))
+    except BaseException as exc:  # (the parent raises it; one that cannot travel is sent as its text)
+        try:
+            pickle.dumps(exc)
+        except Exception:
+            exc = RuntimeError(f"{type(exc).__name__}: {exc}")
+        results.put((None, exc, {}))
+    finally:
+        results.close()
+        results.join_thread()  # (every result is in the pipe before the worker ends)
 
 
-def _run_chunk(job: tuple[Callable, list]) -> tuple[list, dict]:
-    fn, chunk = job
-    return [fn(_context, item) for item in chunk], locales.learned()  # (and what Babel told this worker)
+def _take(turn) -> int:
+    with turn.get_lock():
+        n = turn.value
+        turn.value = n + 1
+    return n
 
 
 def run(fn: Callable, context, items: list, minimum: int) -> Iterator[list]:
     """fn(context, item) for every item, in order, yielded a chunk of results at a time.
 
     In worker processes when there are at least `minimum` items and it is safe; fn must be a
-    module-level function (it travels to the workers by name) and its results picklable. The parent
-    is one of the processes: it takes every so many chunks itself (in turn with the workers, so the
-    chunks still come out in order) rather than wait, which spares one copy of the site in memory.
+    module-level function and its results picklable. Workers are forked, so fn and context reach them
+    as they are in memory. The parent is one of the processes, which spares one copy of the site in
+    memory: every process takes the next chunk no one has taken yet, so a process that runs slower
+    (a worker also pickles what it sends; the parent takes in what it is sent) takes fewer. The parent
+    yields the chunks in order, and waits for a worker's only when it has none left to take.
     """
     workers = worker_count(len(items), minimum)
     if workers == 1:
         for item in items:
             yield [fn(context, item)]
         return
-    size = max(8, min(128, len(items) // (workers * 8)))
+    size = max(4, min(128, len(items) // (workers * 16)))
     chunks = [items[n:n + size] for n in range(0, len(items), size)]
-    theirs: Iterable = ((fn, chunk) for n, chunk in enumerate(chunks) if n % workers)
     import multiprocessing
-    with multiprocessing.get_context("fork").Pool(workers - 1, initializer=_start, initargs=(context,)) as pool:
-        done = pool.imap(_run_chunk, theirs)
-        for n, chunk in enumerate(chunks):
-            if n % workers == 0:
-                yield [fn(context, item) for item in chunk]
-                continue
-            results, answers = next(done)
-            locales.recall(answers)  # so the parent's build state keeps them for the next process
-            yield results
+    forking = multiprocessing.get_context("fork")
+    turn, results = forking.Value("q", 0), forking.Queue()
+    helpers = [forking.Process(target=_serve, args=(fn, context, chunks, turn, results), daemon=True)
+               for _ in range(workers - 1)]
+    for helper in helpers:
+        helper.start()
+    ready: dict[int, list] = {}
+    left, finished = True, False  # (left: chunks no process has taken yet)
+    try:
+        for following in range(len(chunks)):
+            while following not in ready:
+                if _arrived(results, ready, helpers, wait=False):
+                    continue
+                n = _take(turn) if left else len(chunks)
+                if n < len(chunks):
+                    ready[n] = [fn(context, item) for item in chunks[n]]
+                else:
+                    left = False
+                    _arrived(results, ready, helpers, wait=True)
+            yield ready.pop(following)
+        finished = True
+    finally:
+        for helper in helpers:  # (finished: each ends once it finds no chunk left; else they are stopped)
+            if not finished:
+                helper.terminate()
+            helper.join()
+        results.close()
+
+
+def _arrived(results, ready: dict, helpers: list, wait: bool) -> bool:
+    """Take in a worker's results if one has arrived (with `wait`, once one arrives); whether one did.
+    A worker's failure is raised here, and so is a worker that ended before sending what it took."""
+    while True:
+        try:
+            n, out, answers = results.get(timeout=0.5) if wait else results.get_nowait()
+        except queue.Empty:
+            if not wait:
+                return False
+            if any(h.exitcode not in (None, 0) for h in helpers):
+                raise RuntimeError("a worker process ended without finishing its work") from None
+            continue
+        if n is None:
+            raise out
+        locales.recall(answers)  # so the parent's build state keeps them for the next process
+        ready[n] = out
+        return True

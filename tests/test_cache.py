@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -83,7 +84,22 @@ def test_check_leaves_the_site_folder_alone(site):
 
 
 def _where(context, n: int) -> tuple[int, int, str]:
+    time.sleep(0.002)  # (long enough for every process to take a chunk)
     return n, os.getpid(), context
+
+
+def _fails_in_a_worker(parent: int, n: int) -> int:
+    time.sleep(0.002)
+    if os.getpid() != parent and n % 10 == 3:
+        raise ValueError(f"item {n} could not be made")
+    return n
+
+
+def _dies_in_a_worker(parent: int, n: int) -> int:
+    time.sleep(0.002)
+    if os.getpid() != parent:
+        os._exit(3)
+    return n
 
 
 def test_the_parent_is_one_of_the_workers_and_results_come_in_order():
@@ -96,6 +112,22 @@ def test_the_parent_is_one_of_the_workers_and_results_come_in_order():
     assert [n for n, _, _ in done] == items and {c for _, _, c in done} == {"ctx"}
     pids = {pid for _, pid, _ in done}
     assert os.getpid() in pids and len(pids) == workers.worker_count(100, 1)
+
+
+def test_a_workers_failure_is_raised_in_the_parent_and_no_worker_is_left():
+    """A worker's exception reaches the build (as a bug's traceback would, not as a hang); one that ended
+    without its results is an error too; and a run left early stops its workers."""
+    if workers.worker_count(100, 1) < 2:
+        pytest.fail("this test needs two cores and no other threads to exercise worker processes")
+    import multiprocessing
+    with pytest.raises(ValueError, match="could not be made"):
+        list(workers.run(_fails_in_a_worker, os.getpid(), list(range(200)), 1))
+    with pytest.raises(RuntimeError, match="ended without finishing"):
+        list(workers.run(_dies_in_a_worker, os.getpid(), list(range(200)), 1))
+    chunks = workers.run(_where, "ctx", list(range(200)), 1)
+    next(chunks)
+    chunks.close()
+    assert multiprocessing.active_children() == []
 
 
 def test_a_built_site_is_freed_without_the_cycle_collector(site):

@@ -10,8 +10,6 @@ it takes itself. Forking is safe only while the parent runs a single thread.
 from __future__ import annotations
 
 import os
-import pickle
-import queue
 import threading
 from typing import Callable, Iterator
 
@@ -36,6 +34,7 @@ def _serve(fn, context, chunks: list, turn, results) -> None:
         while (n := _take(turn)) < len(chunks):
             results.put((n, [fn(context, item) for item in chunks[n]], locales.learned()))
     except BaseException as exc:  # (the parent raises it; one that cannot travel is sent as its text)
+        import pickle
         try:
             pickle.dumps(exc)
         except Exception:
@@ -103,6 +102,7 @@ def run(fn: Callable, context, items: list, minimum: int) -> Iterator[list]:
 def _arrived(results, ready: dict, helpers: list, wait: bool) -> bool:
     """Take in a worker's results if one has arrived (with `wait`, once one arrives); whether one did.
     A worker's failure is raised here, and so is a worker that ended before sending what it took."""
+    import queue  # (loaded with multiprocessing already)
     while True:
         try:
             n, out, answers = results.get(timeout=0.5) if wait else results.get_nowait()

@@ -388,6 +388,23 @@ def test_a_trusted_write_still_refuses_to_write_over_a_file_it_did_not_make(site
     assert (spare / "explainers/two/index.html").read_text() == "mine"
 
 
+def test_a_build_that_changes_nothing_decodes_no_numbered_names(site, monkeypatch):
+    """The names page records are saved as numbers of (tens of thousands of them on a large site) are
+    decoded only by a build that reads a record's or saves: not by one that finds nothing changed."""
+    from site_builder import build as build_module
+    monkeypatch.setattr(discover_module, "RACY_SECONDS", 0.0)  # trust time stamps at once (they tick in ns here)
+    assert build_site(site, BuildOptions()).ok
+    loaded, load = [], build_module.saved_state.load
+    monkeypatch.setattr(build_module.saved_state, "load", lambda path: loaded.append(load(path)) or loaded[-1])
+    result = build_site(site, BuildOptions())
+    assert result.ok and result.stats.written == 0 and result.rendered == []
+    assert [callable(numbering._names) for numbering in loaded[0].numbers] == [True, True]
+    (site / "content/explainers/one.md").write_text((site / "content/explainers/one.md").read_text() + "\nMore.\n")
+    assert build_site(site, BuildOptions()).ok  # an edit reads them, and saves them with what it added
+    assert not any(callable(numbering._names) for numbering in loaded[1].numbers)
+    assert build_site(site, BuildOptions()).stats.written == 0
+
+
 def test_a_loaded_state_saved_again_is_the_same_and_a_replaced_entry_is_saved_anew(site):
     from site_builder.incremental import sections, state as saved_state
     from site_builder.read.discover import Entry
@@ -396,7 +413,8 @@ def test_a_loaded_state_saved_again_is_the_same_and_a_replaced_entry_is_saved_an
     path = site / CACHE_DIR / STATE_FILE
     def read():
         plain, disk = sections.read(path, saved_state._FORMAT)
-        return {k: dict(v.items()) if isinstance(v, sections.Buckets) else v for k, v in plain.items()}, disk
+        return {k: dict(v.items()) if isinstance(v, sections.Buckets) else v() if isinstance(v, sections.Deferred)
+                else v for k, v in plain.items()}, disk
 
     first, disk = read()
     loaded = saved_state.load(path)

@@ -6,7 +6,8 @@ The state is a dict of sections, each plain data (see codec.py). Two files hold 
   state-N.data  the blobs, one after another, only ever appended to.
 A section's first blob is its whole value. A "table" (a dict of thousands of entries: files, page
 records) is saved again as a patch: only the entries that are not the very ones loaded (nor equal to
-them), and the keys removed; a "list" (names by number, only ever added to) as the names added.
+them), and the keys removed; a "list" (names by number, only ever added to) as the names added, and
+it is decoded only when first used.
 "Buckets" are a table kept in 64 parts by a checksum of each key, each part a table of its own, read
 only when one of its keys is first looked up: a build that reads a few links or page readers reads a
 few parts. Any other section is a "value", saved whole, and only when its bytes differ from those
@@ -41,7 +42,8 @@ class Section:
     kind: str
     blobs: list  # [(offset, length, crc32)]: the whole, then patches (in `write`, bytes not placed yet); buckets:
     # one such list per bucket
-    loaded: object  # a table's dict, a list or Buckets as read (never changed in place), a value's bytes
+    loaded: object  # a table's dict, a list (a Deferred until first used) or Buckets as read (never changed in
+    # place), a value's bytes
     value: object = None  # a frozen value as read: the very object saved again means no change
     counts: list | None = None  # buckets: the entries in each
 
@@ -145,6 +147,12 @@ def read(path: Path, fmt: bytes) -> tuple[dict, OnDisk] | None:
                     _checked(view, *b)
                 value = Buckets(lambda part: _load(view, TABLE, part)[0], blobs, counts)
                 disk.sections[key] = Section(kind, value.blobs, value, counts=list(counts))
+            elif kind == LIST:  # checked now, read when first used (like a bucket)
+                blobs = [tuple(b) for b in blobs]
+                for b in blobs:
+                    _checked(view, *b)
+                value = Deferred(lambda blobs=blobs: _load(view, LIST, blobs)[0])
+                disk.sections[key] = Section(kind, blobs, value)
             else:
                 value, first = _load(view, kind, blobs)
                 loaded = first if kind in (VALUE, FROZEN) else value
@@ -153,6 +161,20 @@ def read(path: Path, fmt: bytes) -> tuple[dict, OnDisk] | None:
         return plain, disk
     except (codec.Refused, EOFError, ValueError, TypeError, KeyError, IndexError):
         return None
+
+
+class Deferred:
+    """A list section as read: called, its value (decoded once, on the first call; never changed in place)."""
+
+    __slots__ = ("load", "value")
+
+    def __init__(self, load: Callable[[], list]):
+        self.load, self.value = load, None
+
+    def __call__(self) -> list:
+        if self.value is None:
+            self.value, self.load = self.load(), None
+        return self.value
 
 
 def _checked(view: memoryview, offset: int, length: int, crc: int) -> memoryview:
@@ -186,6 +208,7 @@ def write(path: Path, fmt: bytes, plain: dict, kinds: dict[str, str], disk: OnDi
         disk = None
     sections = {}
     for key, value in plain.items():
+        value = value() if isinstance(value, Deferred) else value  # (a list as read, given back)
         kind = kinds.get(key, VALUE)
         if kind in (TABLE, LIST, BUCKETS) and not isinstance(value, list if kind == LIST else (dict, Changes)):
             kind = VALUE  # (None where a table goes: saved whole)
@@ -230,7 +253,8 @@ def _saved(kind: str, value, old: Section | None) -> Section:
     if kind == BUCKETS:
         return _saved_buckets(value, old)
     if old is not None:
-        patch = _table_patch(old.loaded, value) if kind == TABLE else _list_patch(old.loaded, value)
+        was = old.loaded() if isinstance(old.loaded, Deferred) else old.loaded
+        patch = _table_patch(was, value) if kind == TABLE else _list_patch(was, value)
         if patch is not None and not (patch[0] or patch[1] if kind == TABLE else patch):
             return Section(kind, list(old.blobs), value)
         if patch is not None:

@@ -52,8 +52,14 @@ class Numbering:
     """Names by number, for saving sets of names as arrays of numbers (the numbers never change meaning)."""
 
     def __init__(self, names=()):
-        self.names = list(names)
+        self._names = names if callable(names) else list(names)  # (callable: the saved list, read when first used)
         self.number: dict[str, int] | None = None  # made when first packing (a build that only reads needs none)
+
+    @property
+    def names(self) -> list[str]:
+        if callable(self._names):
+            self._names = list(self._names())  # (a copy: names are added to it, never to the list as saved)
+        return self._names
 
     def pack(self, names) -> bytes:
         if self.number is None:

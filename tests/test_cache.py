@@ -389,8 +389,9 @@ def test_a_trusted_write_still_refuses_to_write_over_a_file_it_did_not_make(site
 
 
 def test_a_build_that_changes_nothing_decodes_no_numbered_names(site, monkeypatch):
-    """The names page records are saved as numbers of (tens of thousands of them on a large site) are
-    decoded only by a build that reads a record's or saves: not by one that finds nothing changed."""
+    """Page records keep their names as numbers; the lists that turn the numbers back into names (tens of
+    thousands of names on a large site) are decoded only by a build that reads a record or saves, not by
+    one that finds nothing changed."""
     from site_builder import build as build_module
     monkeypatch.setattr(discover_module, "RACY_SECONDS", 0.0)  # trust time stamps at once (they tick in ns here)
     assert build_site(site, BuildOptions()).ok

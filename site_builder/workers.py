@@ -30,11 +30,13 @@ def worker_count(jobs: int, minimum: int) -> int:
 def _serve(fn, context, chunks: list, turn, results) -> None:
     """A worker: take the next chunk no process has taken yet, until none is left; send each chunk's results
     (with what Babel told this worker) to the parent. A failure is sent too, and ends the worker."""
+    import pickle
     try:
         while (n := _take(turn)) < len(chunks):
-            results.put((n, [fn(context, item) for item in chunks[n]], locales.learned()))
+            done = pickle.dumps([fn(context, item) for item in chunks[n]], pickle.HIGHEST_PROTOCOL)
+            results.put((n, done, locales.learned()))  # (pickled here: a result that cannot travel is a failure
+            # of this worker, where the queue's own thread would print it and lose the chunk)
     except BaseException as exc:  # (the parent raises it; one that cannot travel is sent as its text)
-        import pickle
         try:
             pickle.dumps(exc)
         except Exception:
@@ -102,7 +104,7 @@ def run(fn: Callable, context, items: list, minimum: int) -> Iterator[list]:
 def _arrived(results, ready: dict, helpers: list, wait: bool) -> bool:
     """Take in a worker's results if one has arrived (with `wait`, once one arrives); whether one did.
     A worker's failure is raised here, and so is a worker that ended before sending what it took."""
-    import queue  # (loaded with multiprocessing already)
+    import pickle, queue  # (loaded with multiprocessing already)
     while True:
         try:
             n, out, answers = results.get(timeout=0.5) if wait else results.get_nowait()
@@ -115,5 +117,5 @@ def _arrived(results, ready: dict, helpers: list, wait: bool) -> bool:
         if n is None:
             raise out
         locales.recall(answers)  # so the parent's build state keeps them for the next process
-        ready[n] = out
+        ready[n] = pickle.loads(out)
         return True

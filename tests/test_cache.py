@@ -102,6 +102,11 @@ def _dies_in_a_worker(parent: int, n: int) -> int:
     return n
 
 
+def _unsendable_from_a_worker(parent: int, n: int):
+    time.sleep(0.002)
+    return n if os.getpid() == parent else (lambda: n)  # (a function made here cannot be pickled)
+
+
 def test_the_parent_is_one_of_the_workers_and_results_come_in_order():
     """A build's parent renders a share of the pages rather than wait for its workers: a copy of the
     site fewer in memory (each worker is a copy of it)."""
@@ -124,6 +129,8 @@ def test_a_workers_failure_is_raised_in_the_parent_and_no_worker_is_left():
         list(workers.run(_fails_in_a_worker, os.getpid(), list(range(200)), 1))
     with pytest.raises(RuntimeError, match="ended without finishing"):
         list(workers.run(_dies_in_a_worker, os.getpid(), list(range(200)), 1))
+    with pytest.raises(Exception, match="pickle"):  # (not a chunk lost, and the parent waiting for it)
+        list(workers.run(_unsendable_from_a_worker, os.getpid(), list(range(200)), 1))
     chunks = workers.run(_where, "ctx", list(range(200)), 1)
     next(chunks)
     chunks.close()

@@ -33,15 +33,15 @@ def _serve(fn, context, chunks: list, turn, results) -> None:
     import pickle
     try:
         while (n := _take(turn)) < len(chunks):
-            done = pickle.dumps([fn(context, item) for item in chunks[n]], pickle.HIGHEST_PROTOCOL)
-            results.put((n, done, locales.learned()))  # (pickled here: a result that cannot travel is a failure
-            # of this worker, where the queue's own thread would print it and lose the chunk)
+            done = [fn(context, item) for item in chunks[n]]
+            results.put((n, pickle.dumps((done, locales.learned()), pickle.HIGHEST_PROTOCOL)))  # (pickled here:
+            # what cannot travel is then this worker's failure; the queue's own thread would print it, lose the chunk)
     except BaseException as exc:  # (the parent raises it; one that cannot travel is sent as its text)
         try:
             pickle.dumps(exc)
         except Exception:
             exc = RuntimeError(f"{type(exc).__name__}: {exc}")
-        results.put((None, exc, {}))
+        results.put((None, exc))
     finally:
         results.close()
         results.join_thread()  # (every result is in the pipe before the worker ends)
@@ -104,10 +104,11 @@ def run(fn: Callable, context, items: list, minimum: int) -> Iterator[list]:
 def _arrived(results, ready: dict, helpers: list, wait: bool) -> bool:
     """Take in a worker's results if one has arrived (with `wait`, once one arrives); whether one did.
     A worker's failure is raised here, and so is a worker that ended before sending what it took."""
-    import pickle, queue  # (loaded with multiprocessing already)
+    import pickle  # (both loaded with multiprocessing already)
+    import queue
     while True:
         try:
-            n, out, answers = results.get(timeout=0.5) if wait else results.get_nowait()
+            n, out = results.get(timeout=0.5) if wait else results.get_nowait()
         except queue.Empty:
             if not wait:
                 return False
@@ -116,6 +117,6 @@ def _arrived(results, ready: dict, helpers: list, wait: bool) -> bool:
             continue
         if n is None:
             raise out
+        ready[n], answers = pickle.loads(out)
         locales.recall(answers)  # so the parent's build state keeps them for the next process
-        ready[n] = pickle.loads(out)
         return True

@@ -273,6 +273,29 @@ def test_a_damaged_saved_state_means_a_full_build(site):
     assert result.ok and len(result.rendered) == sum(1 for r in result.routes if r.kind != "asset")
 
 
+def test_a_part_of_the_saved_state_found_damaged_mid_build_means_starting_over(site):
+    from site_builder.incremental import sections, state as saved_state
+
+    assert build_site(site, BuildOptions()).ok
+    path = site / CACHE_DIR / STATE_FILE
+    disk = sections.read(path, saved_state._FORMAT)[1]
+    data = path.parent / disk.data
+    damaged = bytearray(data.read_bytes())
+    for blobs in disk.sections["pages"].blobs:  # every page record's bucket: the edit below reads one
+        damaged[blobs[0][0] + 2] ^= 0x55
+    data.write_bytes(bytes(damaged))
+    one = site / "content/explainers/one.md"
+    one.write_text(one.read_text() + "\nA new line.\n")
+    result = build_site(site, BuildOptions())  # (the state's head was read whole and good: the damage shows later)
+    assert result.ok and len(result.rendered) == sum(1 for r in result.routes if r.kind != "asset")
+    clean = build_site(site, BuildOptions(disk_cache=False), write=False)
+    for rel, data in clean.outputs.items():
+        if isinstance(data, bytes):
+            assert (site / "output" / rel).read_bytes() == data, rel
+    again = build_site(site, BuildOptions())  # the state saved after starting over is whole
+    assert again.ok and again.rendered == [] and again.stats.written == 0
+
+
 
 def test_a_build_with_nothing_changed_does_nothing_and_says_the_same(site, monkeypatch):
     monkeypatch.setattr(discover_module, "RACY_SECONDS", 0.0)  # trust time stamps at once (they tick in ns here)

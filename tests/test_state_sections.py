@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from site_builder.incremental import codec, sections
 
 FMT = b"sb-test-sections-1\n"
@@ -63,8 +65,15 @@ def test_a_damaged_blob_or_a_head_naming_another_file_is_refused(tmp_path):
     _, disk = sections.read(path, FMT)
     data = tmp_path / disk.data
     good = data.read_bytes()
-    data.write_bytes(good[:100] + bytes([good[100] ^ 1]) + good[101:])
-    assert sections.read(path, FMT) is None
+    table = disk.sections["table"].blobs[0][0]
+    data.write_bytes(good[:table + 100] + bytes([good[table + 100] ^ 1]) + good[table + 101:])
+    assert sections.read(path, FMT) is None  # a table is read, and checked, with the head
+    names = disk.sections["names"].blobs[0][0]
+    data.write_bytes(good[:names + 100] + bytes([good[names + 100] ^ 1]) + good[names + 101:])
+    read, _ = sections.read(path, FMT)  # a list, when first used
+    assert read["table"] == plain()["table"]
+    with pytest.raises(sections.Damaged):
+        read["names"]()
     data.write_bytes(good)
     (tmp_path / "elsewhere.data").write_bytes(good)
     path.write_bytes(codec.pack(FMT, ("../elsewhere.data", len(good), {})))
@@ -142,4 +151,8 @@ def test_buckets_are_read_when_a_key_of_theirs_is_looked_up_and_saved_by_the_buc
     offset = after.sections["links"].blobs[5][0][0]
     damaged[offset + 3] ^= 1
     data.write_bytes(bytes(damaged))
-    assert sections.read(path, FMT) is None  # every bucket is checked when the state is read
+    late = sections.read(path, FMT)[0]["links"]  # a bucket is checked when it is read, when first looked up
+    fine = next(k for k in expected if sections.bucket_of(k) != 5)
+    assert late.get(fine) == expected[fine]
+    with pytest.raises(sections.Damaged):
+        late.get(next(k for k in expected if sections.bucket_of(k) == 5))

@@ -10,10 +10,13 @@ them), and the keys removed; a "list" (names by number, only ever added to) as t
 it is decoded only when first used.
 "Buckets" are a table kept in 64 parts by a checksum of each key, each part a table of its own, read
 only when one of its keys is first looked up: a build that reads a few links or page readers reads a
-few parts. Any other section is a "value", saved whole, and only when its bytes differ from those
-loaded. A blob no head names any more is garbage: when the data file is mostly garbage, or a table
-mostly patches, it is written anew. The head is replaced whole (atomic_write) after the blobs are
-written, so a build killed at any point leaves the last head and every blob it names as they were.
+few parts. A list or a bucket is read from the data file, and its checksum checked, when first used
+(the file is held open from the moment the head is read); one found damaged then raises `Damaged`,
+and the build starts again without the state. Any other section is a "value", saved whole, and only
+when its bytes differ from those loaded. A blob no head names any more is garbage: when the data
+file is mostly garbage, or a table mostly patches, it is written anew. The head is replaced whole
+(atomic_write) after the blobs are written, so a build killed at any point leaves the last head and
+every blob it names as they were.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from __future__ import annotations
 import marshal
 import os
 import stat
+import weakref
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -127,8 +131,8 @@ class Buckets:
 
 
 def read(path: Path, fmt: bytes) -> tuple[dict, OnDisk] | None:
-    """The sections a head names, with its record; None when there is none that can be read whole (every
-    blob's checksum is checked here, the buckets' too: a bucket is only decoded later, when first read)."""
+    """The sections a head names, with its record; None when there is none that can be read whole. A bucket
+    or a list is read (and its checksum checked) when first used: one found damaged then raises `Damaged`."""
     head = read_regular(path)
     if head is None:
         return None
@@ -136,31 +140,49 @@ def read(path: Path, fmt: bytes) -> tuple[dict, OnDisk] | None:
         name, size, named = codec.unpack(fmt, head)
         if not (isinstance(name, str) and name.startswith(f"{path.name}-") and "/" not in name):
             raise codec.Refused("not a data file of this state")
-        data = read_regular(path.parent / name)
-        if data is None or len(data) < size:
-            return None
-        view, disk, plain = memoryview(data), OnDisk(name, size), {}
+        data, disk, plain = DataFile(path.parent / name, size), OnDisk(name, size), {}
         for key, (kind, blobs, counts) in named.items():
-            if kind == BUCKETS:  # checked now (a checksum is quick), read when first looked up
+            if kind == BUCKETS:
                 blobs = [[tuple(b) for b in part] for part in blobs]
-                for b in (b for part in blobs for b in part):
-                    _checked(view, *b)
-                value = Buckets(lambda part: _load(view, TABLE, part)[0], blobs, counts)
+                value = Buckets(lambda part: _load(data, TABLE, part)[0], blobs, counts)
                 disk.sections[key] = Section(kind, value.blobs, value, counts=list(counts))
-            elif kind == LIST:  # checked now, read when first used (like a bucket)
+            elif kind == LIST:
                 blobs = [tuple(b) for b in blobs]
-                for b in blobs:
-                    _checked(view, *b)
-                value = Deferred(lambda blobs=blobs: _load(view, LIST, blobs)[0])
+                value = Deferred(lambda blobs=blobs: _load(data, LIST, blobs)[0])
                 disk.sections[key] = Section(kind, blobs, value)
             else:
-                value, first = _load(view, kind, blobs)
+                value, first = _load(data, kind, blobs)
                 loaded = first if kind in (VALUE, FROZEN) else value
                 disk.sections[key] = Section(kind, [tuple(b) for b in blobs], loaded, value if kind == FROZEN else None)
             plain[key] = value
         return plain, disk
-    except (codec.Refused, EOFError, ValueError, TypeError, KeyError, IndexError):
+    except (OSError, Damaged, codec.Refused, EOFError, ValueError, TypeError, KeyError, IndexError):
         return None
+
+
+class Damaged(BaseException):
+    """A blob of the saved state whose checksum does not match, found when it was first read, after the build
+    began: the build starts again without the state (build.py). Not an Exception, so that no handler of a
+    template's or an extension's errors takes it for one of theirs."""
+
+
+class DataFile:
+    """The data file a head names, held open from the moment the head is read: what is read from it later
+    (os.pread, so forked workers may read it too) is from that very file, whatever replaced it since."""
+
+    def __init__(self, path: Path, size: int):
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+        weakref.finalize(self, os.close, fd)
+        self.fd, self.size = fd, size
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_size < size:
+            raise codec.Refused("not the data file the head knows of")
+
+    def blob(self, offset: int, length: int, crc: int) -> bytes:
+        part = os.pread(self.fd, length, offset) if offset + length <= self.size else b""
+        if len(part) != length or zlib.crc32(part) != crc:
+            raise Damaged("a part of the saved state is damaged: a checksum does not match")
+        return part
 
 
 class Deferred:
@@ -177,16 +199,9 @@ class Deferred:
         return self.value
 
 
-def _checked(view: memoryview, offset: int, length: int, crc: int) -> memoryview:
-    part = view[offset:offset + length]
-    if len(part) != length or zlib.crc32(part) != crc:
-        raise codec.Refused("damaged: a checksum does not match")
-    return part
-
-
-def _load(view: memoryview, kind: str, blobs: list):
+def _load(data: DataFile, kind: str, blobs: list):
     """A section's value from its blobs, and its first blob."""
-    parts = [_checked(view, *blob) for blob in blobs]
+    parts = [data.blob(*blob) for blob in blobs]
     value = marshal.loads(parts[0])
     for patch in parts[1:]:
         if kind == TABLE:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import dataclasses
 from array import array
 import marshal
+import os
 from pathlib import Path
 
 from ..files import Kept
@@ -238,6 +239,14 @@ def _encode_links(links: Links) -> bytes:
 def _decode_links(data: bytes) -> Links:
     values = marshal.loads(data)
     return Links(*values[:-1], codec.decode(values[-1]))
+
+
+def discard(path: Path) -> None:
+    """Forget the saved state (a part of it was found damaged): the next build starts from an empty one."""
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
 
 
 def load(path: Path) -> BuildState:

@@ -95,6 +95,14 @@ def _fails_in_a_worker(parent: int, n: int) -> int:
     return n
 
 
+def _finds_damage_in_a_worker(parent: int, n: int) -> int:
+    from site_builder.incremental.sections import Damaged
+    time.sleep(0.002)
+    if os.getpid() != parent and n % 10 == 3:
+        raise Damaged("a bucket a worker read")  # (not an Exception: the build starts over on it)
+    return n
+
+
 def _dies_in_a_worker(parent: int, n: int) -> int:
     time.sleep(0.002)
     if os.getpid() != parent:
@@ -127,6 +135,9 @@ def test_a_workers_failure_is_raised_in_the_parent_and_no_worker_is_left():
     import multiprocessing
     with pytest.raises(ValueError, match="could not be made"):
         list(workers.run(_fails_in_a_worker, os.getpid(), list(range(200)), 1))
+    from site_builder.incremental.sections import Damaged
+    with pytest.raises(Damaged, match="a worker read"):
+        list(workers.run(_finds_damage_in_a_worker, os.getpid(), list(range(200)), 1))
     with pytest.raises(RuntimeError, match="ended without finishing"):
         list(workers.run(_dies_in_a_worker, os.getpid(), list(range(200)), 1))
     with pytest.raises(Exception, match="pickle"):  # (not a chunk lost, and the parent waiting for it)

@@ -32,7 +32,6 @@ from .output.write import WriteStats, build_lock, check_output_dir, kept_reader,
 from .pages import THEME_DIR
 from .pages.render import render_pages
 from .incremental.images import ImageStore
-from .incremental.sections import Damaged
 from .model import SourceFile
 from .read.discover import Discovery, classify, decode, discover, ignored, read_text
 from .read.gitdates import git_dates
@@ -79,20 +78,7 @@ class BuildResult:
         return [d for d in self.diagnostics if d.severity == "error"]
 
 
-def _again_if_damaged(build):
-    """`build_site`, run once more without the saved state when a part of it read mid-build (a bucket of a
-    table, read when first looked up) turns out damaged: as if there had been none."""
-    @functools.wraps(build)
-    def run(root: Path, *args, **kwargs) -> BuildResult:
-        try:
-            return build(root, *args, **kwargs)
-        except Damaged:
-            saved_state.discard(Path(root) / CACHE_DIR / saved_state.STATE_FILE)
-            return build(root, *args, **kwargs)
-    return run
-
-
-@_again_if_damaged
+@saved_state.started_over_if_damaged
 def build_site(root: Path, options: BuildOptions = BuildOptions(), write: bool = True, cache: BuildState | None = None,
                progress=None, changed: Iterable[str] | None = None) -> BuildResult:
     """Run the pipeline. With write=False this is `check`: nothing touches the disk.

@@ -20,6 +20,7 @@ change of settings (builder code, site.yml, options) starts every part over.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from array import array
 import marshal
 import os
@@ -38,6 +39,7 @@ from ..model import SourceFile
 from ..site.world import Held
 from ..site.routes import Planned, Route
 from . import codec, sections
+from .cache import CACHE_DIR
 from .lazy import LazyDict
 
 STATE_FILE = "state"
@@ -241,12 +243,20 @@ def _decode_links(data: bytes) -> Links:
     return Links(*values[:-1], codec.decode(values[-1]))
 
 
-def discard(path: Path) -> None:
-    """Forget the saved state (a part of it was found damaged): the next build starts from an empty one."""
-    try:
-        os.unlink(path)
-    except OSError:
-        pass
+def started_over_if_damaged(build):
+    """`build_site`, run once more without the saved state when a part of it read mid-build (a bucket of a
+    table, read when first looked up) turns out damaged: as if there had been none."""
+    @functools.wraps(build)
+    def run(root: Path, *args, **kwargs):
+        try:
+            return build(root, *args, **kwargs)
+        except sections.Damaged:
+            try:
+                os.unlink(Path(root) / CACHE_DIR / STATE_FILE)
+            except OSError:
+                pass
+            return build(root, *args, **kwargs)
+    return run
 
 
 def load(path: Path) -> BuildState:

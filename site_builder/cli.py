@@ -20,6 +20,8 @@ from .read.fields import parse_date
 from .progress import Progress
 from .schema import SCHEMA_DIR, SETTINGS
 from .output.write import OutputRefused, read_manifest
+from .incremental.cache import CACHE_DIR
+from .incremental.sections import Damaged
 from .report.problems import FORMATS, choose_format, github_command, json_report, shown
 
 
@@ -209,6 +211,10 @@ def build_command(args: argparse.Namespace, root: Path) -> int:
         _last[:] = [result]  # (held until the process leaves: see run)
     except OutputRefused as exc:
         print(f"site-builder: error: {exc}", file=sys.stderr)
+        return 2
+    except Damaged as exc:  # (found again after the build started over: the saved state could not be removed)
+        print(f"site-builder: error: {exc}; remove the folder {CACHE_DIR} in the site and build again",
+              file=sys.stderr)
         return 2
     except OSError as exc:  # the system refused a write (a full disk, a read-only or special file system)
         where = f" ({exc.filename})" if exc.filename else ""

@@ -284,27 +284,62 @@ def test_a_damaged_saved_state_means_a_full_build(site):
     assert result.ok and len(result.rendered) == sum(1 for r in result.routes if r.kind != "asset")
 
 
-def test_a_part_of_the_saved_state_found_damaged_mid_build_means_starting_over(site):
+def _damaged(path, *keys) -> None:
+    """The saved state at path with the first blob of every bucket (or the list) of these sections damaged."""
     from site_builder.incremental import sections, state as saved_state
-
-    assert build_site(site, BuildOptions()).ok
-    path = site / CACHE_DIR / STATE_FILE
     disk = sections.read(path, saved_state._FORMAT)[1]
     data = path.parent / disk.data
     damaged = bytearray(data.read_bytes())
-    for blobs in disk.sections["pages"].blobs:  # every page record's bucket: the edit below reads one
-        damaged[blobs[0][0] + 2] ^= 0x55
+    for key in keys:
+        section = disk.sections[key]
+        for blobs in section.blobs if section.kind == sections.BUCKETS else [section.blobs]:
+            damaged[blobs[0][0] + 2] ^= 0x55
     data.write_bytes(bytes(damaged))
+
+
+def test_a_part_of_the_saved_state_found_damaged_mid_build_means_starting_over(site, monkeypatch, capsys):
+    from site_builder import build as build_module, cli
+    from site_builder.incremental.sections import Damaged
+
+    assert build_site(site, BuildOptions()).ok
+    path = site / CACHE_DIR / STATE_FILE
+    _damaged(path, "pages")  # every page record's bucket: the edit below reads one
     one = site / "content/explainers/one.md"
     one.write_text(one.read_text() + "\nA new line.\n")
+    loads, load = [], build_module.saved_state.load
+    monkeypatch.setattr(build_module.saved_state, "load", lambda path: loads.append(path) or load(path))
     result = build_site(site, BuildOptions())  # (the state's head was read whole and good: the damage shows later)
-    assert result.ok and len(result.rendered) == sum(1 for r in result.routes if r.kind != "asset")
+    assert len(loads) == 2 and result.ok  # once, then again without the state
+    assert len(result.rendered) == sum(1 for r in result.routes if r.kind != "asset")
     clean = build_site(site, BuildOptions(disk_cache=False), write=False)
     for rel, data in clean.outputs.items():
         if isinstance(data, bytes):
             assert (site / "output" / rel).read_bytes() == data, rel
     again = build_site(site, BuildOptions())  # the state saved after starting over is whole
-    assert again.ok and again.rendered == [] and again.stats.written == 0
+    assert len(loads) == 3 and again.ok and again.rendered == [] and again.stats.written == 0
+
+    monkeypatch.setattr(cli, "build_site", lambda *a, **k: (_ for _ in ()).throw(Damaged("found twice")))
+    assert cli.main(["build", str(site)]) == 2  # (a state that could not be removed: said, not a traceback)
+    assert "found twice; remove the folder .site-builder-cache" in capsys.readouterr().err
+
+
+def test_a_part_of_the_saved_state_found_damaged_when_saving_or_loading_means_none_is_kept(site, monkeypatch):
+    from site_builder.incremental import state as saved_state
+
+    assert build_site(site, BuildOptions()).ok
+    path = site / CACHE_DIR / STATE_FILE
+    _damaged(path, "key_names")  # read to save (the numbers of the names), by no build that finds nothing changed
+    loaded = saved_state.load(path)
+    assert loaded.files.entries  # (the head and the tables it reads at once are good)
+    saved_state.save(loaded, path)
+    assert not path.exists()  # none kept, rather than a build done again
+    assert build_site(site, BuildOptions()).ok and path.exists()
+    _damaged(path, "pages")
+    fill = saved_state._fill  # (which reads the records of pages that had problems as it loads)
+    monkeypatch.setattr(saved_state, "_fill", lambda state, plain: (plain["pages"].get("explainers/one/index.html"),
+                                                                    fill(state, plain)))
+    loaded = saved_state.load(path)
+    assert loaded.settings is None and not loaded.files.entries  # a fresh state, as for a damaged head
 
 
 

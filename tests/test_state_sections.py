@@ -82,6 +82,19 @@ def test_a_damaged_blob_or_a_head_naming_another_file_is_refused(tmp_path):
     assert sections.read(path, FMT) is None
 
 
+def test_a_data_file_replaced_since_it_was_read_is_written_anew_not_appended_to(tmp_path):
+    path = tmp_path / "state"
+    sections.write(path, FMT, plain(), KINDS, None)
+    read, disk = sections.read(path, FMT)
+    data, copy = tmp_path / disk.data, tmp_path / "copy"
+    copy.write_bytes(data.read_bytes())
+    copy.replace(data)  # the same bytes in another file (as another build could leave it)
+    table = dict(read["table"], extra=(1, "x"))
+    sections.write(path, FMT, {**read, "table": table}, KINDS, disk)
+    again, after = sections.read(path, FMT)
+    assert again["table"] == table and len(after.sections["table"].blobs) == 1  # whole, not a patch to it
+
+
 def test_patches_give_way_to_the_whole_table_and_garbage_to_a_new_file(tmp_path, monkeypatch):
     monkeypatch.setattr(sections, "SLACK", 0)
     path = tmp_path / "state"

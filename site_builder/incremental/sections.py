@@ -69,6 +69,7 @@ class OnDisk:
     data: str
     size: int  # bytes of the data file the head knows of (what lies after is garbage from a killed build)
     sections: dict[str, Section] = field(default_factory=dict)
+    file: "DataFile | None" = None  # the data file as opened when the head was read
 
 
 def bucket_of(key: str) -> int:
@@ -140,15 +141,16 @@ def read(path: Path, fmt: bytes) -> tuple[dict, OnDisk] | None:
         name, size, named = codec.unpack(fmt, head)
         if not (isinstance(name, str) and name.startswith(f"{path.name}-") and "/" not in name):
             raise codec.Refused("not a data file of this state")
-        data, disk, plain = DataFile(path.parent / name, size), OnDisk(name, size), {}
+        data = DataFile(path.parent / name, size)
+        disk, plain = OnDisk(name, size, file=data), {}
         for key, (kind, blobs, counts) in named.items():
             if kind == BUCKETS:
                 blobs = [[tuple(b) for b in part] for part in blobs]
-                value = Buckets(lambda part: _load(data, TABLE, part)[0], blobs, counts)
+                value = Buckets(lambda part: _late(data, TABLE, part), blobs, counts)
                 disk.sections[key] = Section(kind, value.blobs, value, counts=list(counts))
             elif kind == LIST:
                 blobs = [tuple(b) for b in blobs]
-                value = Deferred(lambda blobs=blobs: _load(data, LIST, blobs)[0])
+                value = Deferred(lambda blobs=blobs: _late(data, LIST, blobs))
                 disk.sections[key] = Section(kind, blobs, value)
             else:
                 value, first = _load(data, kind, blobs)
@@ -173,13 +175,16 @@ class DataFile:
     def __init__(self, path: Path, size: int):
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
         weakref.finalize(self, os.close, fd)
-        self.fd, self.size = fd, size
         st = os.fstat(fd)
+        self.fd, self.size, self.ident = fd, size, (st.st_dev, st.st_ino)
         if not stat.S_ISREG(st.st_mode) or st.st_size < size:
             raise codec.Refused("not the data file the head knows of")
 
     def blob(self, offset: int, length: int, crc: int) -> bytes:
-        part = os.pread(self.fd, length, offset) if offset + length <= self.size else b""
+        try:
+            part = os.pread(self.fd, length, offset) if offset + length <= self.size else b""
+        except OSError:
+            part = b""
         if len(part) != length or zlib.crc32(part) != crc:
             raise Damaged("a part of the saved state is damaged: a checksum does not match")
         return part
@@ -197,6 +202,14 @@ class Deferred:
         if self.value is None:
             self.value, self.load = self.load(), None
         return self.value
+
+
+def _late(data: DataFile, kind: str, blobs: list):
+    """A bucket's or a list's value, read when first used: whatever goes wrong then is `Damaged`."""
+    try:
+        return _load(data, kind, blobs)[0]
+    except (codec.Refused, EOFError, ValueError, TypeError, KeyError, IndexError) as exc:
+        raise Damaged(f"a part of the saved state cannot be read: {exc}") from None
 
 
 def _load(data: DataFile, kind: str, blobs: list):
@@ -219,7 +232,7 @@ def _load(data: DataFile, kind: str, blobs: list):
 def write(path: Path, fmt: bytes, plain: dict, kinds: dict[str, str], disk: OnDisk | None) -> None:
     """Save plain (section -> value; `kinds` names the tables, lists and buckets) beside what `disk` names: only
     what changed is added to the data file (OSError on failure)."""
-    if disk is not None and not _appendable(path.parent / disk.data, disk.size):
+    if disk is not None and not _appendable(path.parent / disk.data, disk):
         disk = None
     sections = {}
     for key, value in plain.items():
@@ -369,13 +382,15 @@ def _write_head(path: Path, fmt: bytes, data: str, size: int, sections: dict) ->
     atomic_write(path, codec.pack(fmt, (data, size, named)))
 
 
-def _appendable(data: Path, size: int) -> bool:
-    """The data file is a regular file of at least the size its head knows of (never a link)."""
+def _appendable(data: Path, disk: OnDisk) -> bool:
+    """The data file is a regular file of at least the size its head knows of (never a link), and the very
+    file read from (another build may have replaced it since)."""
     try:
         st = os.lstat(data)
     except OSError:
         return False
-    return stat.S_ISREG(st.st_mode) and st.st_size >= size
+    return (stat.S_ISREG(st.st_mode) and st.st_size >= disk.size
+            and (disk.file is None or (st.st_dev, st.st_ino) == disk.file.ident))
 
 
 def _write_all(fd: int, data: bytes) -> None:

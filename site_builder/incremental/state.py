@@ -153,7 +153,17 @@ class BuildState:
 
 
 def save(state: BuildState, path: Path) -> None:
-    """Keep the state for the next command-line build (best effort: written whole or not at all)."""
+    """Keep the state for the next command-line build (best effort: written whole or not at all). A part of the
+    loaded state found damaged only now (one this build had no need to read) means none is kept."""
+    try:
+        _save(state, path)
+    except sections.Damaged:
+        _forget(path)
+    state.loaded.disk = None  # (the sections just saved are this state's own tables, changed in place by the
+    # next build: a state saved again, by the same process, is saved whole)
+
+
+def _save(state: BuildState, path: Path) -> None:
     links, world, pages = state.links, state.links.world, state.pages
     keys, outs = state.numbers = _renumbered(state)  # (renumbered: every record was read, so is saved anew)
     records = _saved(pages.records, lambda r: (r.route_key, r.digest, *(_packed(names, keys) for names in r.names())))
@@ -199,8 +209,6 @@ def save(state: BuildState, path: Path) -> None:
         sections.write(path, _FORMAT, plain, _KINDS, loaded.disk)
     except (OSError, ValueError, TypeError):
         pass
-    state.loaded.disk = None  # (the sections just saved are this state's own tables, changed in place by the
-    # next build: a state saved again, by the same process, is saved whole)
 
 
 def _page_digests(pages: PageRecords) -> dict[str, str]:
@@ -250,13 +258,17 @@ def started_over_if_damaged(build):
     def run(root: Path, *args, **kwargs):
         try:
             return build(root, *args, **kwargs)
-        except sections.Damaged:
-            try:
-                os.unlink(Path(root) / CACHE_DIR / STATE_FILE)
-            except OSError:
-                pass
+        except sections.Damaged:  # (once: found again, the command line says so)
+            _forget(Path(root) / CACHE_DIR / STATE_FILE)
             return build(root, *args, **kwargs)
     return run
+
+
+def _forget(path: Path) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
 
 
 def load(path: Path) -> BuildState:
@@ -267,7 +279,7 @@ def load(path: Path) -> BuildState:
         return state
     try:
         _fill(state, found[0])
-    except (codec.Refused, KeyError, TypeError, ValueError, IndexError, EOFError):
+    except (sections.Damaged, codec.Refused, KeyError, TypeError, ValueError, IndexError, EOFError):
         return BuildState()  # damaged, or from another version: start clean
     state.loaded.disk = found[1]
     return state

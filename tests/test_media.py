@@ -194,9 +194,10 @@ def test_a_card_has_the_pixels_of_drawing_it_whole(title):
     draw.rectangle((cards.MARGIN, cards.HEIGHT - 70, cards.MARGIN + 120, cards.HEIGHT - 62), fill=cards.BAR)
     with Image.open(io.BytesIO(cards.draw_card(title, site, label))) as card:
         assert (card.size, card.mode) == ((1200, 630), "P")
-        assert card.tobytes() == whole.tobytes()
-        assert card.getpalette()[:3] == list(cards.BACKGROUND) and card.getpalette()[cards.BAR * 3:cards.BAR * 3 + 3] \
-            == list(cards.ACCENT)
+        assert card.tobytes() == whole.point(cards.LEVELS).tobytes()  # (its grey levels as the palette's colours)
+        palette, accent = card.getpalette(), cards.LEVELS[cards.BAR]
+        assert palette[:3] == list(cards.BACKGROUND) and palette[accent * 3:accent * 3 + 3] == list(cards.ACCENT)
+        assert palette[cards.LEVELS[cards.INK] * 3:cards.LEVELS[cards.INK] * 3 + 3] == list(cards.TEXT)
 
 
 def test_a_card_carries_the_checksum_of_its_pixels():
@@ -208,7 +209,7 @@ def test_a_card_carries_the_checksum_of_its_pixels():
     start = data.index(b"IDAT") + 4
     stream = data[start:start + int.from_bytes(data[start - 8:start - 4], "big")]
     rows = zlib.decompress(stream)  # (raises when the checksum is wrong)
-    assert len(rows) == (cards.WIDTH + 1) * cards.HEIGHT and zlib.adler32(rows) == int.from_bytes(stream[-4:], "big")
+    assert len(rows) == cards.ROW * cards.HEIGHT and zlib.adler32(rows) == int.from_bytes(stream[-4:], "big")
     pick = random.Random(7)
     for _ in range(200):
         a, b = pick.randbytes(pick.randrange(3000)), pick.randbytes(pick.randrange(70000))

@@ -32,13 +32,12 @@ MARGIN = 80
 FONTS = THEME_DIR / "fonts"
 REGULAR, BOLD = FONTS / "DejaVuSans.ttf", FONTS / "DejaVuSans-Bold.ttf"
 BACKGROUND, TEXT, ACCENT = (253, 252, 249), (28, 31, 36), (31, 78, 140)  # the theme's light colours
-INK, MUTED, BAR = 253, 170, 255  # grey levels drawn: 0 is the background, INK the text, BAR the accent
-STEPS = 14  # the palette's colours after the background's, up to the text's; the accent is the last
-LEVELS = [min(round(v * STEPS / INK), STEPS) for v in range(BAR)] + [STEPS + 1]  # grey level -> colour
+INK, MUTED, BAR = 14, 9, 15  # grey levels drawn, the palette's colours: 0 the background, INK the text, BAR the
+# accent; text is drawn smooth over the levels from 0 to its own
 ROW = WIDTH // 2 + 1  # bytes a row: its filter byte, then two pixels a byte
 TITLE_SIZES = (72, 64, 56, 48)  # the largest at which the title fits between TITLE_TOP and TITLE_BOTTOM
 TITLE_TOP, TITLE_BOTTOM = 170, HEIGHT - 95
-VERSION = "card-4"  # change when the drawing or its encoding changes: every kept card is drawn again
+VERSION = "card-5"  # change when the drawing or its encoding changes: every kept card is drawn again
 
 
 def card_png(index, route) -> bytes:
@@ -137,7 +136,7 @@ def _band(group: tuple[_Mark, ...]) -> tuple[int, int, bytes, int]:
             draw.rectangle((x0 + 2, y0 - top, x1 + 2, y1 - top), fill=m.fill)
         else:
             draw.text((m.where[0] + 2, m.where[1] - top), m.text[0], font=m.text[1], fill=m.fill)
-    rows = band.point(LEVELS).tobytes("raw", "L;4")
+    rows = band.tobytes("raw", "L;4")
     deflate = zlib.compressobj(LEVEL, zlib.DEFLATED, -15, 8, zlib.Z_RLE)
     return top, last - top + 1, deflate.compress(rows) + deflate.flush(zlib.Z_FULL_FLUSH), zlib.adler32(rows)
 
@@ -192,8 +191,8 @@ def _adler_joined(adler: int, after: int, count: int) -> int:
 @functools.lru_cache(maxsize=1)
 def _palette() -> list[int]:
     colours = []
-    for step in range(STEPS + 1):
-        colours.extend(round(b + (t - b) * step / STEPS) for b, t in zip(BACKGROUND, TEXT))
+    for level in range(INK + 1):
+        colours.extend(round(b + (t - b) * level / INK) for b, t in zip(BACKGROUND, TEXT))
     return colours + list(ACCENT)
 
 

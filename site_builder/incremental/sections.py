@@ -164,8 +164,8 @@ def read(path: Path, fmt: bytes) -> tuple[dict, OnDisk] | None:
 
 class Damaged(BaseException):
     """A blob of the saved state whose checksum does not match, found when it was first read, after the build
-    began: the build starts again without the state (build.py). Not an Exception, so that no handler of a
-    template's or an extension's errors takes it for one of theirs."""
+    began: the build starts again without the state (state.started_over_if_damaged). Not an Exception, so
+    that no handler of a template's or an extension's errors takes it for one of theirs."""
 
 
 class DataFile:

@@ -32,8 +32,8 @@ MARGIN = 80
 FONTS = THEME_DIR / "fonts"
 REGULAR, BOLD = FONTS / "DejaVuSans.ttf", FONTS / "DejaVuSans-Bold.ttf"
 BACKGROUND, TEXT, ACCENT = (253, 252, 249), (28, 31, 36), (31, 78, 140)  # the theme's light colours
-INK, MUTED, BAR = 14, 9, 15  # grey levels drawn, the palette's colours: 0 the background, INK the text, BAR the
-# accent; text is drawn smooth over the levels from 0 to its own
+INK, MUTED, BAR = 14, 9, 15  # the grey levels drawn, which are the palette's colours: 0 the background, INK
+# the text (its edges drawn smooth over the levels below), MUTED the heading, BAR the accent
 ROW = WIDTH // 2 + 1  # bytes a row: its filter byte, then two pixels a byte
 TITLE_SIZES = (72, 64, 56, 48)  # the largest at which the title fits between TITLE_TOP and TITLE_BOTTOM
 TITLE_TOP, TITLE_BOTTOM = 170, HEIGHT - 95

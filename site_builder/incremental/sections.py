@@ -37,6 +37,7 @@ VALUE, FROZEN, TABLE, LIST, BUCKETS = "value", "frozen", "table", "list", "bucke
 BUCKET_COUNT = 64
 SLACK = 1 << 20  # garbage bytes a data file may hold beyond as many as it has live ones
 _MISSING = object()
+UNREADABLE = (codec.Refused, EOFError, ValueError, TypeError, KeyError, IndexError)  # (a part not as its head says)
 
 
 @dataclass
@@ -158,7 +159,7 @@ def read(path: Path, fmt: bytes) -> tuple[dict, OnDisk] | None:
                 disk.sections[key] = Section(kind, [tuple(b) for b in blobs], loaded, value if kind == FROZEN else None)
             plain[key] = value
         return plain, disk
-    except (OSError, Damaged, codec.Refused, EOFError, ValueError, TypeError, KeyError, IndexError):
+    except (OSError, Damaged, *UNREADABLE):
         return None
 
 
@@ -208,7 +209,7 @@ def _late(data: DataFile, kind: str, blobs: list):
     """A bucket's or a list's value, read when first used: whatever goes wrong then is `Damaged`."""
     try:
         return _load(data, kind, blobs)[0]
-    except (codec.Refused, EOFError, ValueError, TypeError, KeyError, IndexError) as exc:
+    except UNREADABLE as exc:
         raise Damaged(f"a part of the saved state cannot be read: {exc}") from None
 
 

@@ -279,7 +279,7 @@ def load(path: Path) -> BuildState:
         return state
     try:
         _fill(state, found[0])
-    except (sections.Damaged, codec.Refused, KeyError, TypeError, ValueError, IndexError, EOFError):
+    except (sections.Damaged, *sections.UNREADABLE):
         return BuildState()  # damaged, or from another version: start clean
     state.loaded.disk = found[1]
     return state

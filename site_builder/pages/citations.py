@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-import re
 from collections import defaultdict
 from urllib.parse import unquote, urlsplit
 
@@ -15,9 +14,6 @@ from ..read.markup import CLOSE, OPEN, PLACEHOLDER_RE
 from ..site.index import Index
 from ..text import plain_text
 from .images import img_attributes
-
-_SPACE_BEFORE_SLOT_RE = re.compile(r"[ \t\n]+(?=" + OPEN + r"(\d+)" + CLOSE + ")")
-
 
 class Deferred:
     """HTML made the first time a template shows it (or reads it as text).
@@ -176,11 +172,15 @@ class PageRefs:
                 return url
             return ""  # pragma: no cover
 
-        def attach(m) -> str:  # a citation hangs on the word before it: no space, no line break
-            return "" if isinstance(fragment.slots[int(m.group(1))], CiteSlot) else m.group(0)
-
-        text = _SPACE_BEFORE_SLOT_RE.sub(attach, fragment.html)
-        return Markup(PLACEHOLDER_RE.sub(replace, text))
+        text, parts, last = fragment.html, [], 0
+        for m in PLACEHOLDER_RE.finditer(text):
+            before = text[last:m.start()]
+            if isinstance(fragment.slots[int(m.group(1))], CiteSlot):
+                before = before.rstrip(" \t\n")  # a citation hangs on the word before it: no space, no break
+            parts += (before, replace(m))
+            last = m.end()
+        parts.append(text[last:])
+        return Markup("".join(parts))
 
     def describe(self, sheet) -> dict:
         """A source's publisher (linked where it names a fact sheet), date and address, for source lists."""

@@ -32,16 +32,19 @@ ARTICLE_SITE_YML = "title: Article benchmark\nbase_url: https://example.org/\nde
 
 def set_search(site: Path, on: bool) -> None:
     """Turn a site's search on (the default config: no `search` key) or off (`search: off`)."""
-    path = site / "site.yml"
-    lines = [line for line in path.read_text("utf-8").splitlines(keepends=True) if not line.startswith("search:")]
-    path.write_text("".join(lines) + ("" if on else "search: off\n"), "utf-8")
+    set_key(site, "search", None if on else "off")
 
 
 def set_engine(site: Path, engine: str) -> None:
     """Build a site with one Markdown engine: no `markdown` key for the default (cmark-gfm), else the name."""
+    set_key(site, "markdown", None if engine == "cmark-gfm" else engine)
+
+
+def set_key(site: Path, key: str, value: str | None) -> None:
+    """Give a top-level key of a site's site.yml a value (a line `key: value` at the end), or none (None)."""
     path = site / "site.yml"
-    lines = [line for line in path.read_text("utf-8").splitlines(keepends=True) if not line.startswith("markdown:")]
-    path.write_text("".join(lines) + ("" if engine == "cmark-gfm" else f"markdown: {engine}\n"), "utf-8")
+    lines = [line for line in path.read_text("utf-8").splitlines(keepends=True) if not line.startswith(f"{key}:")]
+    path.write_text("".join(lines) + ("" if value is None else f"{key}: {value}\n"), "utf-8")
 
 
 def article_site(plain_dir: Path, out: Path) -> Path:

@@ -6,7 +6,8 @@
 * before/after, when more than one revision of our builder ran: each measure side by side, and the
   ratio of the last builder to the first;
 * the command-line edit goal of the engine rewrite (issue 13, search off);
-* the Markdown engines: this checkout's cold build with Python-Markdown beside cmark-gfm's.
+* the Markdown engines: this checkout's cold build with Python-Markdown beside cmark-gfm's;
+* share cards: this checkout's cold build without them beside the first builder's, which made none.
 """
 
 from __future__ import annotations
@@ -46,8 +47,8 @@ def rows_of(rows: list[dict], search: bool) -> list[dict]:
 
 
 def ours(rows: list[dict]) -> list[dict]:
-    """Our builder's rows with the default Markdown engine (the other engines have a table of their own)."""
-    return [r for r in rows if r["ours"] and r.get("engine") in (None, "cmark-gfm")]
+    """Our builder's rows with the default Markdown engine and settings (the others have tables of their own)."""
+    return [r for r in rows if r["ours"] and r.get("engine") in (None, "cmark-gfm") and not r.get("variant")]
 
 
 def base_cold(rows: list[dict], corpus: str, tool: str):
@@ -179,6 +180,23 @@ def engines_table(rows: list[dict]) -> str:
                   "cmark-gfm cold, CPU s"], body) if body else ""
 
 
+def cards_table(rows: list[dict]) -> str:
+    """This checkout's cold build without share cards, beside its build with them and the first builder's."""
+    body = []
+    for r in [r for r in rows_of(rows, False) if r["ours"] and r.get("variant") == "no share cards"]:
+        same = [b for b in ours(rows_of(rows, False)) if b["corpus"] == r["corpus"]]
+        if len(same) < 2:
+            continue
+        first, last = same[0], same[-1]
+        body.append([r["corpus"], first["tool"], sec(last.get("cold")), sec(r.get("cold")), sec(first.get("cold")),
+                     ratio(r.get("cold"), first.get("cold")), sec(r.get("cold_cpu")), sec(first.get("cold_cpu")),
+                     ratio(r.get("cold_cpu"), first.get("cold_cpu")), sec(r.get("nochange")),
+                     sec(first.get("nochange"))])
+    return table(["corpus", "first builder", "cold with cards s", "cold without s", "first builder's cold s",
+                  "without / first", "cold without, CPU s", "first builder's cold, CPU s", "CPU: without / first",
+                  "no change without s", "first builder's no change s"], body) if body else ""
+
+
 def problems(rows: list[dict]) -> str:
     found = [f"- {r['corpus']}, {r['tool']}, search {'on' if r['search'] else 'off'}: {p}"
              for r in rows for p in r.get("problems", [])]
@@ -198,6 +216,9 @@ def render(rows: list[dict]) -> str:
         engines = engines_table(rows)
         if engines:
             parts += ["## Markdown engines: cold builds, search off", engines]
+        cards = cards_table(rows)
+        if cards:
+            parts += ["## Share cards: this checkout's cold build without them, search off", cards]
     before_after = before_after_table(rows)
     if before_after:
         parts += ["## Before and after: our builders side by side", before_after]

@@ -15,6 +15,9 @@ For each article corpus (the peers' own generator, turned into a site of explain
 3. Markdown engines, search off: this checkout's builder again on each corpus with every other
    engine of --engines (`markdown: python-markdown` in site.yml), cold and no-change builds
    only, so the cold times of both engines stand side by side (report.py's engines table).
+4. Share cards off, search off, when an earlier revision is measured too and this checkout's
+   default build made share cards (a small corpus): this checkout again with `share_cards: false`,
+   cold and no-change builds, beside the earlier revisions, which make none (report.py's cards table).
 
 Every tool gets the same command-line measures (session.py): cold, no change, and one edited
 article rebuilt by new processes; peak memory summed over every process of the build, sampled
@@ -114,7 +117,7 @@ class Bench:
     def add(self, tool, corpus_name: str, pages: int, search: bool, runs: int, ours: bool, edits=None) -> dict:
         log(f"  {tool.label}, search {'on' if search else 'off'} ...")
         row = {"corpus": corpus_name, "pages": pages, "tool": tool.label, "search": search, "ours": ours,
-               "engine": getattr(tool, "engine", None),
+               "engine": getattr(tool, "engine", None), "variant": getattr(tool, "variant", "") or None,
                **session.session(tool, runs, self.args.edits if edits is None else edits, log=log)}
         self.rows.append(row)
         return row
@@ -140,6 +143,7 @@ class Bench:
             tool = tools.PeerBuild(tools.LAYOUTS[peer], peers_dir, self.scripts, self.cache)
             self.add(tool, name, n, False, self.args.peer_runs, False)
         self.other_engines(name, site, n)
+        self.without_cards(name, site, n)
 
     def other_engines(self, name: str, site: Path, n: int) -> None:
         """This checkout's cold and no-change builds with each engine besides the default, search off."""
@@ -151,6 +155,19 @@ class Bench:
                          True, edits=0)
         finally:
             corpus.set_engine(site, "cmark-gfm")
+
+    def without_cards(self, name: str, site: Path, n: int) -> None:
+        """This checkout's cold and no-change builds with `share_cards: false`, search off, when its default
+        build made share cards and an earlier revision is measured beside it: the revisions before share
+        cards made none, so this is the cold build that makes the same pages as theirs."""
+        if len(self.builders) < 2 or not any((site / "output" / "explainers").glob("*/card.png")):
+            return
+        corpus.set_key(site, "share_cards", "false")
+        try:
+            self.add(tools.OurBuild(self.builders[-1], site, False, variant="no share cards"), name, n, False,
+                     self.args.runs, True, edits=0)
+        finally:
+            corpus.set_key(site, "share_cards", None)
 
     def run(self) -> None:
         generator = self.scripts / "gen_corpus.py"

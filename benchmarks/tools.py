@@ -82,10 +82,12 @@ class OurBuild:
     site: Path
     search: bool
     engine: str = "cmark-gfm"  # the Markdown engine the site is built with (corpus.set_engine)
+    variant: str = ""  # what else the site's settings change, in words (run.py sets them)
 
     @property
     def label(self) -> str:
-        return self.builder.label if self.engine == "cmark-gfm" else f"{self.builder.label}, {self.engine}"
+        label = self.builder.label if self.engine == "cmark-gfm" else f"{self.builder.label}, {self.engine}"
+        return f"{label}, {self.variant}" if self.variant else label
 
     def steps(self) -> list[Step]:
         # Run from the code's folder: `python -m` puts the working folder first on sys.path.

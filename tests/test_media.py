@@ -200,6 +200,20 @@ def test_a_card_has_the_pixels_of_drawing_it_whole(title):
         assert palette[cards.INK * 3:cards.INK * 3 + 3] == list(cards.TEXT) and len(palette) == 16 * 3
 
 
+@pytest.mark.parametrize("bold,size", [(True, 72), (True, 48), (False, 34)])
+def test_text_measured_from_kept_characters_measures_as_pillow_does(bold, size):
+    """A card measures text from each character's and pair's kept width and rows: the same numbers as
+    Pillow's own, kerned pairs, accents, descenders, spaces and the ellipsis included."""
+    from site_builder.pages import cards
+    font = cards._font(bold, size)
+    texts = ["", " ", "AV", "To Yz", "LT AVAWAY ff", "Ünïcödé: “quotes”, Ág, gjpqy", "Kim Jong Un’s Aurus Senat …",
+             "  two  spaces ", "Wolfgang’s \"Tỷ\" Œuvre — Ǻ Ḝ", "1,000 articles · Explainer", "…", "Ŵ" * 9]
+    for text in texts:
+        assert cards._length(text, font) == font.getlength(text, "L"), text
+        _, top, _, bottom = font.getbbox(text, "L")
+        assert cards._rows(text, font) == (top, bottom), text
+
+
 def test_a_card_carries_the_checksum_of_its_pixels():
     """The stream's Adler-32 is put together from each band's: zlib checks it when the card is read."""
     import random

@@ -222,13 +222,16 @@ def real_dir(path: Path) -> bool:
         return False
 
 
-def new_file(path: Path, data: bytes) -> os.stat_result:
+def new_file(path: Path | str, data: bytes) -> os.stat_result:
     """Create a file that must not exist (never through a link) and write data; its stat."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o644)
-    with os.fdopen(fd, "wb") as f:
-        f.write(data)
-        f.flush()
-        return os.fstat(f.fileno())
+    try:
+        left = memoryview(data)
+        while left:
+            left = left[os.write(fd, left):]
+        return os.fstat(fd)
+    finally:
+        os.close(fd)
 
 
 def exchange(a: Path, b: Path) -> bool:

@@ -39,11 +39,16 @@ def atomic_write(path: Path | str, data: bytes) -> None:
 
     A reader sees the old file or the new one, never half of one; a failed write leaves no temporary file.
     """
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    folder, name = os.path.split(os.fspath(path))
+    tmp = os.path.join(folder, f".{name}.{os.getpid()}.tmp")
     try:
-        with open(tmp, "wb") as f:
-            f.write(data)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o666)
+        try:
+            left = memoryview(data)
+            while left:
+                left = left[os.write(fd, left):]
+        finally:
+            os.close(fd)
         os.replace(tmp, path)
     except BaseException:
         try:

@@ -147,6 +147,21 @@ def test_a_cache_folder_or_state_file_that_is_a_link_is_never_followed(site, els
     assert_output_is_clean(site)
 
 
+def test_a_link_at_a_temporary_name_is_refused_not_written_through(tmp_path):
+    """Every file the builder keeps is written under a temporary name and renamed: a link planted at that
+    name (the name is predictable) fails the write rather than sending the bytes wherever it points."""
+    from site_builder.files import atomic_write
+    outside = tmp_path / "outside.txt"
+    outside.write_text("not the builder's", "utf-8")
+    target = tmp_path / "kept.bin"
+    (tmp_path / f".kept.bin.{os.getpid()}.tmp").symlink_to(outside)
+    with pytest.raises(OSError):
+        atomic_write(target, b"cache bytes")
+    assert outside.read_text("utf-8") == "not the builder's" and not target.exists()
+    atomic_write(target, b"cache bytes")  # (the failed write took its temporary name away with it)
+    assert target.read_bytes() == b"cache bytes" and outside.read_text("utf-8") == "not the builder's"
+
+
 def test_a_cache_entry_that_is_a_pipe_is_a_miss_not_a_hang(site):
     assert build_site(site, BuildOptions()).ok
     for entry in [p for p in (site / CACHE_DIR / "parse").rglob("*") if p.is_file()]:

@@ -10,7 +10,7 @@ from markupsafe import Markup
 
 from ..i18n.catalogs import gettext
 from ..model import CiteSlot, Fragment, LinkSlot, RefSlot, SourceRef
-from ..read.markup import CLOSE, OPEN, PLACEHOLDER_RE
+from ..read.markup import PLACEHOLDER_RE
 from ..site.index import Index
 from ..text import plain_text
 from .images import img_attributes
